@@ -1,0 +1,89 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Integrator",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "integrator", targets: ["integrator"]),
+        .library(name: "IntegratorModel", targets: ["IntegratorModel"]),
+        .library(name: "IntegratorStore", targets: ["IntegratorStore"]),
+        .library(name: "IntegratorServer", targets: ["IntegratorServer"]),
+    ],
+    dependencies: [
+        // HTTP server for the push and admin APIs.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // HTTP client for deliveries.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // SQLite, the embedded default store.
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // Command line of the `integrator` executable.
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // YAML for `--config` and `apply -f`.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // SHA-256 for stored tokens, HMAC for signed deliveries.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "IntegratorModel",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "IntegratorStore",
+            dependencies: [
+                "IntegratorModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "IntegratorServer",
+            dependencies: [
+                "IntegratorModel",
+                "IntegratorStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "integrator",
+            dependencies: [
+                "IntegratorServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IntegratorModelTests",
+            dependencies: ["IntegratorModel"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IntegratorStoreTests",
+            dependencies: ["IntegratorStore", "IntegratorModel"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IntegratorServerTests",
+            dependencies: [
+                "IntegratorServer",
+                "integrator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

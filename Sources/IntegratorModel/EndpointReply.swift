@@ -1,0 +1,121 @@
+import Foundation
+
+/// A notification an endpoint returned: `{level, subject, description}` plus any extra keys.
+public struct Notification: Sendable, Hashable {
+    public enum Level: String, Sendable, CaseIterable {
+        case info, warn, error
+    }
+
+    public var level: Level
+    public var subject: String
+    public var description: String
+    /// Other keys the endpoint sent (a backtrace, say), kept as they came.
+    public var extra: [String: JSONValue]
+
+    public init(level: Level, subject: String, description: String, extra: [String: JSONValue] = [:]) {
+        self.level = level
+        self.subject = subject
+        self.description = description
+        self.extra = extra
+    }
+}
+
+/// What an endpoint answered, read as the original hub read it.
+public struct EndpointReply: Sendable {
+    /// `messages`: each becomes a child message of the same store.
+    public var messages: [(name: String, payload: JSONValue)] = []
+    public var notifications: [Notification] = []
+    /// `parameters`: saved to the store.
+    public var parameters: [(name: String, value: JSONValue)] = []
+    /// `delay` + `update_url`: call again later.
+    public var delay: Double?
+    public var updateURL: String?
+    /// Every other key, kept as the delivery's result.
+    public var result: JSONValue = .null
+    /// Entries of the reply that could not be used, for the operator to see.
+    public var problems: [Problem] = []
+
+    public init() {}
+
+    /// Reads a reply body. A body that is not a JSON object yields an empty reply whose result
+    /// is the text, so a 200 with any body still completes the delivery.
+    public static func read(_ body: [UInt8]) -> EndpointReply {
+        var reply = EndpointReply()
+        if body.isEmpty { return reply }
+        guard let json = try? JSONValue.parse(body), case .object(let fields) = json else {
+            reply.result = .string(String(decoding: body.prefix(4096), as: UTF8.self))
+            return reply
+        }
+        var rest = fields
+        rest["message_id"] = nil
+
+        if let value = rest.removeValue(forKey: "messages"), value != .null {
+            if case .array(let items) = value {
+                for (index, item) in items.enumerated() {
+                    // The older key `key` stood where `message` stands now.
+                    let name = item["message"]?.stringValue ?? item["key"]?.stringValue
+                    guard let name, MessageName.problem(with: name) == nil else {
+                        reply.problems.append(Problem(path: "messages.\(index).message", problem: "must be a message name"))
+                        continue
+                    }
+                    let payload = item["payload"] ?? .object([:])
+                    guard case .object = payload else {
+                        reply.problems.append(Problem(path: "messages.\(index).payload", problem: "must be an object, not \(payload.typeName)"))
+                        continue
+                    }
+                    reply.messages.append((MessageName.normalised(name), payload))
+                }
+            } else {
+                reply.problems.append(Problem(path: "messages", problem: "must be an array, not \(value.typeName)"))
+            }
+        }
+
+        if let value = rest.removeValue(forKey: "notifications"), value != .null {
+            if case .array(let items) = value {
+                for (index, item) in items.enumerated() {
+                    guard case .object(var fields) = item else {
+                        reply.problems.append(Problem(path: "notifications.\(index)", problem: "must be an object"))
+                        continue
+                    }
+                    let levelText = fields.removeValue(forKey: "level")?.stringValue ?? ""
+                    guard let level = Notification.Level(rawValue: levelText.lowercased()) else {
+                        reply.problems.append(Problem(path: "notifications.\(index).level", problem: "must be info, warn or error, not '\(levelText)'"))
+                        continue
+                    }
+                    let subject = fields.removeValue(forKey: "subject")?.comparableText ?? ""
+                    let description = fields.removeValue(forKey: "description")?.comparableText ?? subject
+                    reply.notifications.append(Notification(level: level, subject: subject, description: description, extra: fields))
+                }
+            } else {
+                reply.problems.append(Problem(path: "notifications", problem: "must be an array, not \(value.typeName)"))
+            }
+        }
+
+        if let value = rest.removeValue(forKey: "parameters"), value != .null {
+            switch value {
+            case .array(let items):
+                for (index, item) in items.enumerated() {
+                    if let name = item["name"]?.stringValue, !name.isEmpty {
+                        reply.parameters.append((name, item["value"] ?? .null))
+                    } else {
+                        reply.problems.append(Problem(path: "parameters.\(index).name", problem: "must be a parameter name"))
+                    }
+                }
+            case .object(let pairs):
+                // The v6 form: parameters as an object.
+                for (name, value) in pairs.sorted(by: { $0.key < $1.key }) { reply.parameters.append((name, value)) }
+            default:
+                reply.problems.append(Problem(path: "parameters", problem: "must be an array of {name, value}, not \(value.typeName)"))
+            }
+        }
+
+        let delay = rest["delay"].flatMap { $0.numberValue ?? Double($0.stringValue ?? "") }
+        if let delay {
+            rest["delay"] = nil
+            reply.delay = max(0, delay)
+            reply.updateURL = rest.removeValue(forKey: "update_url")?.stringValue
+        }
+        reply.result = rest.isEmpty ? .null : .object(rest)
+        return reply
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+
+/// A routing condition on a message: `{path, operator, value, match_rule}`.
+public struct Filter: Sendable, Hashable {
+    public enum Operator: String, Sendable, CaseIterable {
+        case eq, neq, gt, lt, begin, contains, end, present, empty, match
+    }
+
+    /// Whether every value a `*` path reaches must pass, or one is enough.
+    public enum MatchRule: String, Sendable, CaseIterable {
+        case all, any
+    }
+
+    public var path: JSONPath
+    public var op: Operator
+    public var value: JSONValue
+    public var matchRule: MatchRule
+
+    public init(path: JSONPath, op: Operator, value: JSONValue = .null, matchRule: MatchRule = .all) {
+        self.path = path
+        self.op = op
+        self.value = value
+        self.matchRule = matchRule
+    }
+
+    /// The JSON form of a mapping's filter.
+    public var json: JSONValue {
+        var fields: [String: JSONValue] = [
+            "path": .string(path.description), "operator": .string(op.rawValue), "match_rule": .string(matchRule.rawValue),
+        ]
+        if value != .null { fields["value"] = value }
+        return .object(fields)
+    }
+
+    /// Reads a filter from its JSON form, naming every problem under `path`.
+    public static func decode(_ json: JSONValue, at path: String, problems: inout [Problem]) -> Filter? {
+        guard case .object(let fields) = json else {
+            problems.append(Problem(path: path, problem: "must be an object with path, operator and value"))
+            return nil
+        }
+        let start = problems.count
+        var filterPath: JSONPath?
+        switch fields["path"] {
+        case .string(let text)?:
+            filterPath = JSONPath(text)
+            if filterPath == nil { problems.append(Problem(path: "\(path).path", problem: "is not a dotted path: '\(text)'")) }
+        case nil, .null?:
+            problems.append(Problem(path: "\(path).path", problem: "is required"))
+        case let other?:
+            problems.append(Problem(path: "\(path).path", problem: "must be a string, not \(other.typeName)"))
+        }
+        var op: Operator?
+        switch fields["operator"] {
+        case .string(let text)?:
+            op = Operator(rawValue: text)
+            if op == nil {
+                let known = Operator.allCases.map(\.rawValue).joined(separator: ", ")
+                problems.append(Problem(path: "\(path).operator", problem: "unknown operator '\(text)'; use one of \(known)"))
+            }
+        case nil, .null?:
+            problems.append(Problem(path: "\(path).operator", problem: "is required"))
+        case let other?:
+            problems.append(Problem(path: "\(path).operator", problem: "must be a string, not \(other.typeName)"))
+        }
+        var rule = MatchRule.all
+        switch fields["match_rule"] {
+        case nil, .null?: break
+        case .string(let text)?:
+            if let parsed = MatchRule(rawValue: text) { rule = parsed } else {
+                problems.append(Problem(path: "\(path).match_rule", problem: "must be 'all' or 'any', not '\(text)'"))
+            }
+        case let other?:
+            problems.append(Problem(path: "\(path).match_rule", problem: "must be 'all' or 'any', not \(other.typeName)"))
+        }
+        let value = fields["value"] ?? .null
+        if let op {
+            switch op {
+            case .present, .empty:
+                break
+            case .gt, .lt:
+                if value.numberValue == nil, Double(value.stringValue ?? "") == nil {
+                    problems.append(Problem(path: "\(path).value", problem: "operator '\(op.rawValue)' compares numbers; give a number"))
+                }
+            case .match:
+                if let pattern = value.stringValue {
+                    if (try? NSRegularExpression(pattern: pattern)) == nil {
+                        problems.append(Problem(path: "\(path).value", problem: "is not a valid regular expression: '\(pattern)'"))
+                    }
+                } else {
+                    problems.append(Problem(path: "\(path).value", problem: "operator 'match' needs a regular expression as a string"))
+                }
+            case .eq, .neq, .begin, .contains, .end:
+                if value == .null {
+                    problems.append(Problem(path: "\(path).value", problem: "operator '\(op.rawValue)' needs a value"))
+                } else if case .object = value {
+                    problems.append(Problem(path: "\(path).value", problem: "must be a string, number or boolean"))
+                } else if case .array = value {
+                    problems.append(Problem(path: "\(path).value", problem: "must be a string, number or boolean"))
+                }
+            }
+        }
+        guard problems.count == start, let filterPath, let op else { return nil }
+        return Filter(path: filterPath, op: op, value: value, matchRule: rule)
+    }
+}
+
+/// A filter made ready to evaluate: its value stringified and its pattern compiled once, when
+/// the mapping is saved, never per message.
+public struct CompiledFilter: Sendable {
+    public let filter: Filter
+    private let text: String
+    private let number: Double?
+    private let regex: RegexBox?
+
+    public init(_ filter: Filter) {
+        self.filter = filter
+        self.text = filter.value.comparableText
+        self.number = filter.value.numberValue ?? Double(filter.value.stringValue ?? "")
+        if filter.op == .match, let pattern = filter.value.stringValue {
+            self.regex = (try? NSRegularExpression(pattern: pattern)).map(RegexBox.init)
+        } else {
+            self.regex = nil
+        }
+    }
+
+    /// Whether the message passes. A path that reaches nothing fails every operator but `empty`.
+    public func passes(message name: String, id: String, payload: JSONValue) -> Bool {
+        let values = filter.path.values(message: name, id: id, payload: payload)
+        if values.isEmpty { return filter.op == .empty }
+        switch filter.matchRule {
+        case .all: return values.allSatisfy(test)
+        case .any: return values.contains(where: test)
+        }
+    }
+
+    func test(_ value: JSONValue) -> Bool {
+        switch filter.op {
+        case .eq: return equals(value)
+        case .neq: return !equals(value)
+        case .gt:
+            guard let n = Self.number(value), let number else { return false }
+            return n > number
+        case .lt:
+            guard let n = Self.number(value), let number else { return false }
+            return n < number
+        case .begin: return value.comparableText.hasPrefix(text)
+        case .end: return value.comparableText.hasSuffix(text)
+        case .contains:
+            if case .array(let items) = value { return items.contains { $0.comparableText == text } }
+            return value.comparableText.contains(text)
+        case .present: return Self.isPresent(value)
+        case .empty: return !Self.isPresent(value)
+        case .match:
+            guard let regex else { return false }
+            let subject = value.comparableText
+            return regex.value.firstMatch(in: subject, range: NSRange(subject.startIndex..., in: subject)) != nil
+        }
+    }
+
+    private func equals(_ value: JSONValue) -> Bool {
+        if let n = value.numberValue, let number { return n == number }
+        return value.comparableText == text
+    }
+
+    static func number(_ value: JSONValue) -> Double? {
+        value.numberValue ?? value.stringValue.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// Not null, not empty, and not the string "null" (the original hub's rule).
+    static func isPresent(_ value: JSONValue) -> Bool {
+        switch value {
+        case .null: return false
+        case .string(let s): return !s.isEmpty && s != "null"
+        case .array(let a): return !a.isEmpty
+        case .object(let o): return !o.isEmpty
+        default: return true
+        }
+    }
+}
+
+/// NSRegularExpression is immutable once built and documented as safe to share between threads.
+struct RegexBox: @unchecked Sendable {
+    let value: NSRegularExpression
+}

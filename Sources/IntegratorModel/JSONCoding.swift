@@ -1,0 +1,138 @@
+import Foundation
+
+/// Why a body could not be read as JSON.
+public enum JSONReadError: Error, Sendable, Equatable, CustomStringConvertible {
+    case empty
+    case tooDeep(limit: Int)
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case .empty: return "the body is empty; send a JSON document"
+        case .tooDeep(let limit): return "the JSON document nests deeper than \(limit) levels"
+        case .malformed(let why): return "the body is not valid JSON: \(why)"
+        }
+    }
+}
+
+extension JSONValue {
+    /// The default limit on nesting: deep enough for any commerce document, shallow enough
+    /// that a hostile body cannot exhaust the stack.
+    public static let defaultDepthLimit = 64
+
+    /// Parses `bytes`, refusing documents nested deeper than `depthLimit` before the parser
+    /// sees them.
+    public static func parse(_ bytes: some Collection<UInt8>, depthLimit: Int = defaultDepthLimit) throws(JSONReadError) -> JSONValue {
+        let data = Data(bytes)
+        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { throw .empty }
+        if JSONDepth.exceeds(data, limit: depthLimit) { throw .tooDeep(limit: depthLimit) }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch let error as DecodingError {
+            switch error {
+            case .dataCorrupted(let context):
+                let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+                throw .malformed(underlying ?? context.debugDescription)
+            default:
+                throw .malformed(String(describing: error))
+            }
+        } catch {
+            throw .malformed(String(describing: error))
+        }
+    }
+
+    /// Parses a string; a convenience for tests and configuration.
+    public static func parse(_ text: String, depthLimit: Int = defaultDepthLimit) throws(JSONReadError) -> JSONValue {
+        try parse(Array(text.utf8), depthLimit: depthLimit)
+    }
+
+    /// Compact JSON with sorted keys, so equal values always encode to equal bytes.
+    public func encoded() -> Data {
+        var out = [UInt8]()
+        out.reserveCapacity(256)
+        JSONWriter.write(self, into: &out)
+        return Data(out)
+    }
+
+    /// `encoded()` as a string.
+    public var jsonString: String { String(decoding: encoded(), as: UTF8.self) }
+}
+
+/// Finds nesting depth with one pass over the bytes, skipping strings.
+enum JSONDepth {
+    static func exceeds(_ data: Data, limit: Int) -> Bool {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in data {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                if depth > limit { return true }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+        }
+        return false
+    }
+}
+
+/// Writes JSON by hand: sorted keys for stable bytes, no escaped slashes, and numbers in
+/// their shortest form. Foundation's encoder does the same far slower on this hot path.
+enum JSONWriter {
+    static func write(_ value: JSONValue, into out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .double(let d):
+            if d.isNaN || d.isInfinite {
+                out.append(contentsOf: "null".utf8)
+            } else if d.rounded() == d, abs(d) < 9.0e15 {
+                out.append(contentsOf: String(Int64(d)).utf8)
+            } else {
+                out.append(contentsOf: String(d).utf8)
+            }
+        case .string(let s): writeString(s, into: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                write(item, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let fields):
+            out.append(UInt8(ascii: "{"))
+            for (index, key) in fields.keys.sorted().enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(fields[key]!, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x00..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,271 @@
+import Foundation
+
+/// Routes messages of some names, passing its filters, to one service URL with a token.
+///
+/// Its JSON form is the original hub's: `name, messages, url, token, filters, identifiers,
+/// parameters, options.retries_allowed, enabled, required, timeout`, with
+/// `options.retry_schedule` (seconds between attempts) as our addition.
+public struct Mapping: Sendable, Hashable {
+    public var name: String
+    public var messages: [String]
+    public var url: String
+    public var token: String
+    public var filters: [Filter]
+    /// `{name: path}` pairs; their values mark a message as already delivered to this mapping.
+    public var identifiers: [String: JSONPath]
+    /// Store parameter names sent in `payload.parameters`; `spree.*` names a whole prefix.
+    public var parameters: [String]
+    public var retriesAllowed: Bool
+    /// Seconds to wait before each retry; nil for the default schedule.
+    public var retrySchedule: [Double]?
+    public var enabled: Bool
+    public var required: Bool
+    /// Seconds an attempt may take.
+    public var timeout: Double
+    /// Keys of `options` we do not interpret, kept so that a round trip loses nothing.
+    public var extraOptions: [String: JSONValue]
+
+    public static let defaultTimeout: Double = 180
+    public static let maximumTimeout: Double = 3600
+
+    public init(
+        name: String, messages: [String], url: String, token: String = "", filters: [Filter] = [],
+        identifiers: [String: JSONPath] = [:], parameters: [String] = [], retriesAllowed: Bool = true,
+        retrySchedule: [Double]? = nil, enabled: Bool = true, required: Bool = false,
+        timeout: Double = Mapping.defaultTimeout, extraOptions: [String: JSONValue] = [:]
+    ) {
+        self.name = name
+        self.messages = messages
+        self.url = url
+        self.token = token
+        self.filters = filters
+        self.identifiers = identifiers
+        self.parameters = parameters
+        self.retriesAllowed = retriesAllowed
+        self.retrySchedule = retrySchedule
+        self.enabled = enabled
+        self.required = required
+        self.timeout = timeout
+        self.extraOptions = extraOptions
+    }
+
+    /// The JSON form, as the admin API shows it.
+    public var json: JSONValue {
+        var options = extraOptions
+        options["retries_allowed"] = .bool(retriesAllowed)
+        if let retrySchedule { options["retry_schedule"] = .array(retrySchedule.map { .double($0) }) }
+        return .object([
+            "name": .string(name),
+            "messages": .array(messages.map { .string($0) }),
+            "url": .string(url),
+            "token": .string(token),
+            "filters": .array(filters.map(\.json)),
+            "identifiers": .object(identifiers.mapValues { .string($0.description) }),
+            "parameters": .array(parameters.map { .string($0) }),
+            "options": .object(options),
+            "enabled": .bool(enabled),
+            "required": .bool(required),
+            "timeout": .double(timeout),
+        ])
+    }
+
+    /// Reads a mapping from its JSON form, or throws a ValidationError naming every problem.
+    /// `defaultName` fills in the name when the body leaves it out (a PUT to `.../mappings/{name}`).
+    public static func decode(_ json: JSONValue, defaultName: String? = nil) throws(ValidationError) -> Mapping {
+        var problems: [Problem] = []
+        guard case .object(let fields) = json else {
+            throw ValidationError("a mapping must be a JSON object", problems: [Problem(path: "", problem: "must be an object, not \(json.typeName)")])
+        }
+        let known: Set<String> = ["name", "messages", "url", "token", "filters", "identifiers", "parameters", "options", "enabled", "required", "timeout", "id", "store_id", "created_at", "updated_at"]
+        for key in fields.keys.sorted() where !known.contains(key) {
+            problems.append(Problem(path: key, problem: "is not a field of a mapping"))
+        }
+
+        var name = defaultName ?? ""
+        switch fields["name"] {
+        case .string(let s)?: name = s
+        case nil, .null?: if defaultName == nil { problems.append(Problem(path: "name", problem: "is required")) }
+        case let other?: problems.append(Problem(path: "name", problem: "must be a string, not \(other.typeName)"))
+        }
+        if let defaultName, !name.isEmpty, name != defaultName {
+            problems.append(Problem(path: "name", problem: "'\(name)' differs from the name in the URL, '\(defaultName)'"))
+        }
+        if !name.isEmpty, let why = MessageName.problem(with: name) {
+            problems.append(Problem(path: "name", problem: why))
+        }
+
+        var messages: [String] = []
+        switch fields["messages"] {
+        case .array(let items)?:
+            if items.isEmpty { problems.append(Problem(path: "messages", problem: "must list at least one message name")) }
+            for (index, item) in items.enumerated() {
+                if case .string(let s) = item, MessageName.problem(with: s) == nil {
+                    messages.append(MessageName.normalised(s))
+                } else if case .string(let s) = item {
+                    problems.append(Problem(path: "messages.\(index)", problem: MessageName.problem(with: s)!))
+                } else {
+                    problems.append(Problem(path: "messages.\(index)", problem: "must be a message name, not \(item.typeName)"))
+                }
+            }
+        case nil, .null?: problems.append(Problem(path: "messages", problem: "is required: the message names this mapping receives"))
+        case let other?: problems.append(Problem(path: "messages", problem: "must be an array of message names, not \(other.typeName)"))
+        }
+
+        var url = ""
+        switch fields["url"] {
+        case .string(let s)?:
+            url = s
+            if let components = URLComponents(string: s), let scheme = components.scheme?.lowercased(),
+               scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty {
+            } else {
+                problems.append(Problem(path: "url", problem: "must be an absolute http or https URL, not '\(s)'"))
+            }
+        case nil, .null?: problems.append(Problem(path: "url", problem: "is required"))
+        case let other?: problems.append(Problem(path: "url", problem: "must be a string, not \(other.typeName)"))
+        }
+
+        var token = ""
+        switch fields["token"] {
+        case .string(let s)?: token = s
+        case nil, .null?: break
+        case let other?: problems.append(Problem(path: "token", problem: "must be a string, not \(other.typeName)"))
+        }
+
+        var filters: [Filter] = []
+        switch fields["filters"] {
+        case .array(let items)?:
+            for (index, item) in items.enumerated() {
+                if let filter = Filter.decode(item, at: "filters.\(index)", problems: &problems) { filters.append(filter) }
+            }
+        case nil, .null?: break
+        case let other?: problems.append(Problem(path: "filters", problem: "must be an array of filters, not \(other.typeName)"))
+        }
+
+        var identifiers: [String: JSONPath] = [:]
+        switch fields["identifiers"] {
+        case .object(let items)?:
+            for (key, value) in items.sorted(by: { $0.key < $1.key }) {
+                if key.isEmpty || key.contains(":") {
+                    problems.append(Problem(path: "identifiers", problem: "identifier names must be non-empty and hold no ':', not '\(key)'"))
+                } else if case .string(let s) = value, let path = JSONPath(s) {
+                    identifiers[key] = path
+                } else {
+                    problems.append(Problem(path: "identifiers.\(key)", problem: "must be a dotted path such as payload.order.number"))
+                }
+            }
+        case nil, .null?: break
+        case let other?: problems.append(Problem(path: "identifiers", problem: "must be an object of {name: path}, not \(other.typeName)"))
+        }
+
+        var parameters: [String] = []
+        switch fields["parameters"] {
+        case .array(let items)?:
+            for (index, item) in items.enumerated() {
+                // The original UI stored parameters as objects with a name; accept both forms.
+                if case .string(let s) = item, !s.isEmpty {
+                    parameters.append(s)
+                } else if case .string(let s)? = item["name"], !s.isEmpty {
+                    parameters.append(s)
+                } else {
+                    problems.append(Problem(path: "parameters.\(index)", problem: "must be a parameter name such as spree.api_url or spree.*"))
+                }
+            }
+        case nil, .null?: break
+        case let other?: problems.append(Problem(path: "parameters", problem: "must be an array of parameter names, not \(other.typeName)"))
+        }
+
+        var retriesAllowed = true
+        var retrySchedule: [Double]?
+        var extraOptions: [String: JSONValue] = [:]
+        switch fields["options"] {
+        case .object(let options)?:
+            for (key, value) in options {
+                switch key {
+                case "retries_allowed":
+                    if case .bool(let b) = value { retriesAllowed = b } else if value != .null {
+                        problems.append(Problem(path: "options.retries_allowed", problem: "must be true or false, not \(value.typeName)"))
+                    }
+                case "retry_schedule":
+                    if case .array(let steps) = value, steps.allSatisfy({ ($0.numberValue ?? -1) >= 0 }), steps.count <= 100 {
+                        retrySchedule = steps.compactMap(\.numberValue)
+                    } else if value != .null {
+                        problems.append(Problem(path: "options.retry_schedule", problem: "must be a list of at most 100 non-negative numbers of seconds"))
+                    }
+                default:
+                    extraOptions[key] = value
+                }
+            }
+        case nil, .null?: break
+        case let other?: problems.append(Problem(path: "options", problem: "must be an object, not \(other.typeName)"))
+        }
+
+        func flag(_ key: String, default value: Bool) -> Bool {
+            switch fields[key] {
+            case .bool(let b)?: return b
+            case nil, .null?: return value
+            case let other?:
+                problems.append(Problem(path: key, problem: "must be true or false, not \(other.typeName)"))
+                return value
+            }
+        }
+        let enabled = flag("enabled", default: true)
+        let required = flag("required", default: false)
+
+        var timeout = defaultTimeout
+        switch fields["timeout"] {
+        case nil, .null?: break
+        case let value?:
+            if let n = value.numberValue, n > 0, n <= maximumTimeout { timeout = n } else {
+                problems.append(Problem(path: "timeout", problem: "must be a number of seconds above 0 and at most \(Int(maximumTimeout))"))
+            }
+        }
+
+        if !problems.isEmpty {
+            throw ValidationError("the mapping is not valid", problems: problems)
+        }
+        return Mapping(
+            name: name, messages: messages, url: url, token: token, filters: filters, identifiers: identifiers,
+            parameters: parameters, retriesAllowed: retriesAllowed, retrySchedule: retrySchedule, enabled: enabled,
+            required: required, timeout: timeout, extraOptions: extraOptions)
+    }
+
+    /// Whether a store parameter is one this mapping sends.
+    public func sends(parameter: String) -> Bool {
+        parameters.contains { wanted in
+            if wanted == "*" { return true }
+            if wanted.hasSuffix(".*") { return parameter.hasPrefix(String(wanted.dropLast())) }
+            return wanted == parameter
+        }
+    }
+}
+
+/// A mapping made ready to route: its filters compiled once, when the mapping is saved.
+public struct CompiledMapping: Sendable {
+    public let mapping: Mapping
+    public let filters: [CompiledFilter]
+    private let messageNames: Set<String>
+    private let identifierNames: [String]
+
+    public init(_ mapping: Mapping) {
+        self.mapping = mapping
+        self.filters = mapping.filters.map(CompiledFilter.init)
+        self.messageNames = Set(mapping.messages)
+        self.identifierNames = mapping.identifiers.keys.sorted()
+    }
+
+    /// Whether this mapping takes the message: enabled, named, and every filter passes.
+    public func matches(message name: String, id: String, payload: JSONValue) -> Bool {
+        mapping.enabled && messageNames.contains(name)
+            && filters.allSatisfy { $0.passes(message: name, id: id, payload: payload) }
+    }
+
+    /// The identifier values of a message, in name order; several values a `*` reaches are
+    /// joined with commas. Names whose path reaches nothing are left out.
+    public func identifierValues(message name: String, id: String, payload: JSONValue) -> [(name: String, value: String)] {
+        identifierNames.compactMap { key in
+            let values = mapping.identifiers[key]!.values(message: name, id: id, payload: payload).filter { $0 != .null }
+            if values.isEmpty { return nil }
+            return (key, values.map(\.comparableText).joined(separator: ","))
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import IntegratorModel
+
+/// Why a store operation failed, in words an operator can act on.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notFound(String)
+    case conflict(String)
+    case invalid(String)
+    case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let what), .conflict(let what), .invalid(let what), .unavailable(let what): return what
+        }
+    }
+}
+
+/// Everything the hub keeps, behind one protocol, so that routing and delivery do not care
+/// whether it lives in SQLite (one process) or PostgreSQL (several).
+///
+/// Writes that acknowledge a client (`push`) and writes that finish an attempt (`record`) are
+/// durable when they return: committed and fsync'd.
+public protocol HubStore: Sendable {
+    // MARK: Settings
+    func setting(_ key: String) async throws -> String?
+    func setSetting(_ key: String, value: String) async throws
+
+    // MARK: Stores
+    /// Creates a store, or fails with `conflict` when the id is taken.
+    func createStore(id: String, name: String, tokenHash: String, at: Date) async throws
+    /// Creates or updates a store; a nil token hash keeps the current token.
+    func upsertStore(id: String, name: String, tokenHash: String?, at: Date) async throws -> Bool
+    func stores() async throws -> [StoreInfo]
+    func store(id: String) async throws -> StoreInfo?
+    /// The id of the store whose token hashes to `tokenHash`.
+    func storeID(tokenHash: String) async throws -> String?
+    func tokenHash(storeID: String) async throws -> String?
+
+    // MARK: Parameters
+    func parameters(storeID: String) async throws -> [Parameter]
+    func setParameter(storeID: String, _ parameter: Parameter, at: Date) async throws
+    func deleteParameter(storeID: String, name: String) async throws -> Bool
+
+    // MARK: Mappings
+    /// Every mapping of every store, to fill the routing cache.
+    func allMappings() async throws -> [(storeID: String, mapping: Mapping)]
+    func saveMapping(storeID: String, _ mapping: Mapping, at: Date) async throws
+    func deleteMapping(storeID: String, name: String) async throws -> Bool
+
+    // MARK: Schedulers
+    func schedulers(storeID: String) async throws -> [Scheduler]
+    /// Creates or updates a scheduler; an unchanged interval keeps its next run.
+    func saveScheduler(storeID: String, _ scheduler: Scheduler, at: Date) async throws
+    func deleteScheduler(storeID: String, id: String) async throws -> Bool
+    /// Fires every scheduler that is due, once each, even if several processes ask at once:
+    /// `plan` turns a scheduler into its routed message. Returns the messages made.
+    func fireDueSchedulers(now: Date, plan: @escaping @Sendable (String, Scheduler) -> NewMessage) async throws -> [NewMessage]
+
+    // MARK: Ingest
+    /// Writes a push durably, or returns the reply of an earlier push with the same key.
+    func push(_ record: PushRecord) async throws -> PushOutcome
+    /// The stored reply of a push with this key since `since`, without writing anything.
+    func idempotentReply(storeID: String, key: String, since: Date) async throws -> (status: Int, reply: JSONValue)?
+    /// Forgets idempotency keys older than `before`.
+    func pruneIdempotencyKeys(before: Date) async throws
+
+    // MARK: Delivery
+    /// Leases up to `limit` due deliveries to `owner`; `lease` gives each mapping's lease length.
+    func claim(owner: String, now: Date, limit: Int, lease: @escaping @Sendable (String, String) -> Double) async throws -> [ClaimedDelivery]
+    /// Writes one attempt and all it caused, in one transaction.
+    func record(_ report: AttemptReport) async throws
+    /// The earliest time a delivery becomes due, to know how long workers may sleep.
+    func nextDueTime() async throws -> Date?
+
+    // MARK: Operators
+    func messages(_ query: MessageQuery) async throws -> Page<MessageRecord>
+    /// A message by its id or by the id of one of its deliveries.
+    func message(storeID: String, id: String) async throws -> MessageDetail?
+    /// Makes the message's unfinished deliveries (or one delivery) due now. Returns how many.
+    func attemptNow(storeID: String, id: String, now: Date) async throws -> Int
+    /// Archives the message's unfinished deliveries (or one delivery). Returns how many.
+    func archive(storeID: String, id: String, now: Date) async throws -> Int
+    /// Archives the original's unfinished deliveries and writes its edited copy.
+    func resend(storeID: String, originalID: String, copy: NewMessage, now: Date) async throws
+    /// Makes every parked or failing delivery created since `since` due now. Returns how many.
+    func recover(storeID: String, since: Date, now: Date) async throws -> Int
+    /// Deliveries per state, plus `incoming` (all messages) and `skipped`.
+    func queueCounts(storeID: String) async throws -> [String: Int]
+    func notifications(storeID: String, level: String?, reference: String?, page: Int, perPage: Int) async throws -> Page<NotificationRecord>
+}

@@ -1,0 +1,410 @@
+import Foundation
+import IntegratorModel
+
+/// A tenant: one shop.
+public struct StoreInfo: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var createdAt: Date
+
+    public init(id: String, name: String, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+    }
+}
+
+/// A named value of a store.
+public struct Parameter: Sendable, Hashable {
+    public var name: String
+    public var value: JSONValue
+
+    public init(name: String, value: JSONValue) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A value a mapping's identifier took for one message.
+public struct IdentifierValue: Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A delivery to create with its message.
+public struct NewDelivery: Sendable {
+    public var id: String
+    public var mapping: String
+    /// The identifier values that make this delivery a duplicate of an earlier one; nil when
+    /// the mapping has no identifiers (or the message was resent on purpose).
+    public var dedupKey: String?
+    public var nextAttemptAt: Date
+
+    public init(id: String, mapping: String, dedupKey: String?, nextAttemptAt: Date) {
+        self.id = id
+        self.mapping = mapping
+        self.dedupKey = dedupKey
+        self.nextAttemptAt = nextAttemptAt
+    }
+}
+
+/// A routed message ready to be written, with one delivery per matching mapping.
+public struct NewMessage: Sendable {
+    public var id: String
+    public var storeID: String
+    public var name: String
+    public var payload: JSONValue
+    /// Where it came from: `push`, `reply`, `notification`, `scheduler`, `resend`, `test`.
+    public var origin: String
+    public var parentMessageID: String?
+    public var parentDeliveryID: String?
+    /// How many replies deep it is: 0 for a push.
+    public var depth: Int
+    public var createdAt: Date
+    public var identifiers: [IdentifierValue]
+    public var deliveries: [NewDelivery]
+    /// Why nothing took the message, when no mapping matched.
+    public var note: String?
+
+    public init(
+        id: String, storeID: String, name: String, payload: JSONValue, origin: String, parentMessageID: String? = nil,
+        parentDeliveryID: String? = nil, depth: Int = 0, createdAt: Date, identifiers: [IdentifierValue] = [],
+        deliveries: [NewDelivery] = [], note: String? = nil
+    ) {
+        self.id = id
+        self.storeID = storeID
+        self.name = name
+        self.payload = payload
+        self.origin = origin
+        self.parentMessageID = parentMessageID
+        self.parentDeliveryID = parentDeliveryID
+        self.depth = depth
+        self.createdAt = createdAt
+        self.identifiers = identifiers
+        self.deliveries = deliveries
+        self.note = note
+    }
+}
+
+/// One push request: its messages, written together with the reply that acknowledges them, so
+/// that a repeat with the same `Idempotency-Key` gets the same reply.
+public struct PushRecord: Sendable {
+    public var storeID: String
+    public var idempotencyKey: String?
+    public var messages: [NewMessage]
+    public var replyStatus: Int
+    public var reply: JSONValue
+    public var now: Date
+
+    public init(storeID: String, idempotencyKey: String?, messages: [NewMessage], replyStatus: Int, reply: JSONValue, now: Date) {
+        self.storeID = storeID
+        self.idempotencyKey = idempotencyKey
+        self.messages = messages
+        self.replyStatus = replyStatus
+        self.reply = reply
+        self.now = now
+    }
+}
+
+/// What became of a push.
+public enum PushOutcome: Sendable, Equatable {
+    /// Written and fsync'd.
+    case stored
+    /// A repeat of an earlier push with the same key: its reply, and nothing new stored.
+    case replayed(status: Int, reply: JSONValue)
+}
+
+/// A delivery a worker has leased.
+public struct ClaimedDelivery: Sendable {
+    public var id: String
+    public var messageID: String
+    public var storeID: String
+    public var mapping: String
+    /// Attempts made before this one.
+    public var attempts: Int
+    /// The `update_url` to call instead of the mapping's URL.
+    public var url: String?
+    public var messageName: String
+    public var payload: JSONValue
+    public var depth: Int
+
+    public init(id: String, messageID: String, storeID: String, mapping: String, attempts: Int, url: String?, messageName: String, payload: JSONValue, depth: Int) {
+        self.id = id
+        self.messageID = messageID
+        self.storeID = storeID
+        self.mapping = mapping
+        self.attempts = attempts
+        self.url = url
+        self.messageName = messageName
+        self.payload = payload
+        self.depth = depth
+    }
+}
+
+/// A notification to store against a message; `message` is the `notification:<level>` message
+/// written only when the notification is new (a repeat raises `occurrences` instead).
+public struct NewNotification: Sendable {
+    public var storeID: String
+    public var messageID: String
+    public var deliveryID: String?
+    public var mapping: String
+    public var notification: IntegratorModel.Notification
+    public var reference: String?
+    public var message: NewMessage?
+
+    public init(storeID: String, messageID: String, deliveryID: String?, mapping: String, notification: IntegratorModel.Notification, reference: String?, message: NewMessage?) {
+        self.storeID = storeID
+        self.messageID = messageID
+        self.deliveryID = deliveryID
+        self.mapping = mapping
+        self.notification = notification
+        self.reference = reference
+        self.message = message
+    }
+}
+
+/// One finished attempt and everything it caused, written in one transaction.
+public struct AttemptReport: Sendable {
+    public var deliveryID: String
+    public var storeID: String
+    public var messageID: String
+    /// The worker that held the lease; the state changes only while it still does.
+    public var owner: String
+    public var startedAt: Date
+    public var duration: Double
+    public var url: String
+    public var status: Int?
+    /// The response body, capped.
+    public var response: String?
+    public var error: String?
+    public var transition: DeliveryTransition
+    public var result: JSONValue?
+    public var children: [NewMessage]
+    public var notifications: [NewNotification]
+    public var parameters: [Parameter]
+
+    public init(
+        deliveryID: String, storeID: String, messageID: String, owner: String, startedAt: Date, duration: Double, url: String,
+        status: Int?, response: String?, error: String?, transition: DeliveryTransition, result: JSONValue? = nil,
+        children: [NewMessage] = [], notifications: [NewNotification] = [], parameters: [Parameter] = []
+    ) {
+        self.deliveryID = deliveryID
+        self.storeID = storeID
+        self.messageID = messageID
+        self.owner = owner
+        self.startedAt = startedAt
+        self.duration = duration
+        self.url = url
+        self.status = status
+        self.response = response
+        self.error = error
+        self.transition = transition
+        self.result = result
+        self.children = children
+        self.notifications = notifications
+        self.parameters = parameters
+    }
+}
+
+/// A scheduler: makes its message in its store every `interval` seconds.
+public struct Scheduler: Sendable, Hashable {
+    public var id: String
+    public var message: String
+    public var payload: JSONValue
+    public var interval: Double
+    public var enabled: Bool
+    public var nextRunAt: Date?
+    public var lastRunAt: Date?
+
+    public init(id: String, message: String, payload: JSONValue, interval: Double, enabled: Bool = true, nextRunAt: Date? = nil, lastRunAt: Date? = nil) {
+        self.id = id
+        self.message = message
+        self.payload = payload
+        self.interval = interval
+        self.enabled = enabled
+        self.nextRunAt = nextRunAt
+        self.lastRunAt = lastRunAt
+    }
+}
+
+/// A filter over a store's messages, as the admin API takes it.
+public struct MessageQuery: Sendable {
+    public var storeID: String
+    public var message: String?
+    public var state: String?
+    public var mapping: String?
+    public var identifier: IdentifierValue?
+    public var since: Date?
+    public var until: Date?
+    public var page: Int
+    public var perPage: Int
+
+    public init(storeID: String, message: String? = nil, state: String? = nil, mapping: String? = nil, identifier: IdentifierValue? = nil, since: Date? = nil, until: Date? = nil, page: Int = 1, perPage: Int = 25) {
+        self.storeID = storeID
+        self.message = message
+        self.state = state
+        self.mapping = mapping
+        self.identifier = identifier
+        self.since = since
+        self.until = until
+        self.page = page
+        self.perPage = perPage
+    }
+}
+
+/// One page of a listing, with the pagination envelope's numbers.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var count: Int
+    public var page: Int
+    public var perPage: Int
+    public var pages: Int { count == 0 ? 0 : (count + perPage - 1) / perPage }
+
+    public init(items: [Item], count: Int, page: Int, perPage: Int) {
+        self.items = items
+        self.count = count
+        self.page = page
+        self.perPage = perPage
+    }
+}
+
+/// A stored message.
+public struct MessageRecord: Sendable {
+    public var id: String
+    public var storeID: String
+    public var name: String
+    public var payload: JSONValue
+    public var origin: String
+    public var parentMessageID: String?
+    public var parentDeliveryID: String?
+    public var depth: Int
+    /// `accepted`, `skipped` or `archived`.
+    public var state: String
+    public var note: String?
+    public var createdAt: Date
+    public var deliveries: [DeliveryRecord]
+    public var identifiers: [IdentifierValue]
+
+    public init(id: String, storeID: String, name: String, payload: JSONValue, origin: String, parentMessageID: String?, parentDeliveryID: String?, depth: Int, state: String, note: String?, createdAt: Date, deliveries: [DeliveryRecord] = [], identifiers: [IdentifierValue] = []) {
+        self.id = id
+        self.storeID = storeID
+        self.name = name
+        self.payload = payload
+        self.origin = origin
+        self.parentMessageID = parentMessageID
+        self.parentDeliveryID = parentDeliveryID
+        self.depth = depth
+        self.state = state
+        self.note = note
+        self.createdAt = createdAt
+        self.deliveries = deliveries
+        self.identifiers = identifiers
+    }
+}
+
+/// A stored delivery of a message to one mapping.
+public struct DeliveryRecord: Sendable {
+    public var id: String
+    public var messageID: String
+    public var mapping: String
+    public var state: DeliveryState
+    public var attempts: Int
+    public var nextAttemptAt: Date?
+    public var url: String?
+    public var lastError: String?
+    public var lastStatus: Int?
+    public var result: JSONValue?
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var completedAt: Date?
+    public var attemptLog: [AttemptRecord]
+
+    public init(id: String, messageID: String, mapping: String, state: DeliveryState, attempts: Int, nextAttemptAt: Date?, url: String?, lastError: String?, lastStatus: Int?, result: JSONValue?, createdAt: Date, updatedAt: Date, completedAt: Date?, attemptLog: [AttemptRecord] = []) {
+        self.id = id
+        self.messageID = messageID
+        self.mapping = mapping
+        self.state = state
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.url = url
+        self.lastError = lastError
+        self.lastStatus = lastStatus
+        self.result = result
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.completedAt = completedAt
+        self.attemptLog = attemptLog
+    }
+}
+
+/// One attempt at a delivery.
+public struct AttemptRecord: Sendable {
+    public var number: Int
+    public var startedAt: Date
+    public var duration: Double
+    public var url: String
+    public var status: Int?
+    public var response: String?
+    public var error: String?
+
+    public init(number: Int, startedAt: Date, duration: Double, url: String, status: Int?, response: String?, error: String?) {
+        self.number = number
+        self.startedAt = startedAt
+        self.duration = duration
+        self.url = url
+        self.status = status
+        self.response = response
+        self.error = error
+    }
+}
+
+/// A stored notification.
+public struct NotificationRecord: Sendable {
+    public var id: Int64
+    public var storeID: String
+    public var messageID: String
+    public var deliveryID: String?
+    public var mapping: String
+    public var level: String
+    public var subject: String
+    public var description: String
+    public var extra: JSONValue
+    public var reference: String?
+    public var occurrences: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: Int64, storeID: String, messageID: String, deliveryID: String?, mapping: String, level: String, subject: String, description: String, extra: JSONValue, reference: String?, occurrences: Int, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.storeID = storeID
+        self.messageID = messageID
+        self.deliveryID = deliveryID
+        self.mapping = mapping
+        self.level = level
+        self.subject = subject
+        self.description = description
+        self.extra = extra
+        self.reference = reference
+        self.occurrences = occurrences
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A message with everything around it, as the inspector shows it.
+public struct MessageDetail: Sendable {
+    public var message: MessageRecord
+    public var children: [MessageRecord]
+    public var notifications: [NotificationRecord]
+
+    public init(message: MessageRecord, children: [MessageRecord], notifications: [NotificationRecord]) {
+        self.message = message
+        self.children = children
+        self.notifications = notifications
+    }
+}

@@ -1,0 +1,267 @@
+import Foundation
+import GRDB
+import IntegratorModel
+
+/// The embedded default store: one SQLite file in WAL mode with `synchronous=FULL`, so every
+/// commit is fsync'd before it returns. Writes that acknowledge clients go through a group
+/// committer, so concurrent pushes share one fsync.
+///
+/// One process owns a database file at a time; `open` takes a lock file beside it and refuses
+/// a second process with a clear error. Use PostgreSQL for several processes.
+public final class SQLiteStore: HubStore {
+    let pool: DatabasePool
+    let committer: GroupCommitter
+    private let lock: FileLock?
+
+    /// Opens (creating and migrating as needed) the database at `path`.
+    public static func open(path: String) throws -> SQLiteStore {
+        let lock = try FileLock(path: path + ".lock")
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try SQLiteSchema.migrator.migrate(pool)
+        } catch {
+            throw StoreError.unavailable("cannot open the SQLite database at \(path): \(error)")
+        }
+        return SQLiteStore(pool: pool, lock: lock)
+    }
+
+    private init(pool: DatabasePool, lock: FileLock?) {
+        self.pool = pool
+        self.committer = GroupCommitter(writer: pool)
+        self.lock = lock
+    }
+
+    /// Returns every lease to the queue. Only one process uses a SQLite file (the lock file
+    /// proves it), so leases left at start belong to a process that died.
+    public func releaseAllLeases(now: Date) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE deliveries SET state = 'pending', lease_owner = NULL, next_attempt_at = ? WHERE state = 'running'",
+                arguments: [now.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
+    // MARK: Settings
+
+    public func setting(_ key: String) async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setSetting(_ key: String, value: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
+        }
+    }
+
+    // MARK: Stores
+
+    public func createStore(id: String, name: String, tokenHash: String, at: Date) async throws {
+        try await pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM stores WHERE id = ?", arguments: [id]) != nil {
+                throw StoreError.conflict("a store with id '\(id)' already exists")
+            }
+            try db.execute(sql: "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)", arguments: [id, name, tokenHash, at.timeIntervalSince1970])
+        }
+    }
+
+    public func upsertStore(id: String, name: String, tokenHash: String?, at: Date) async throws -> Bool {
+        try await pool.write { db in
+            let existing = try Row.fetchOne(db, sql: "SELECT name, token_hash FROM stores WHERE id = ?", arguments: [id])
+            guard let existing else {
+                guard let tokenHash else { throw StoreError.invalid("store '\(id)' needs a token") }
+                try db.execute(sql: "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)", arguments: [id, name, tokenHash, at.timeIntervalSince1970])
+                return true
+            }
+            let oldName: String = existing["name"], oldHash: String = existing["token_hash"]
+            let newHash = tokenHash ?? oldHash
+            if oldName == name, oldHash == newHash { return false }
+            try db.execute(sql: "UPDATE stores SET name = ?, token_hash = ? WHERE id = ?", arguments: [name, newHash, id])
+            return true
+        }
+    }
+
+    public func stores() async throws -> [StoreInfo] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, created_at FROM stores ORDER BY id").map {
+                StoreInfo(id: $0["id"], name: $0["name"], createdAt: Date(timeIntervalSince1970: $0["created_at"]))
+            }
+        }
+    }
+
+    public func store(id: String) async throws -> StoreInfo? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, name, created_at FROM stores WHERE id = ?", arguments: [id]).map {
+                StoreInfo(id: $0["id"], name: $0["name"], createdAt: Date(timeIntervalSince1970: $0["created_at"]))
+            }
+        }
+    }
+
+    public func storeID(tokenHash: String) async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT id FROM stores WHERE token_hash = ?", arguments: [tokenHash]) }
+    }
+
+    public func tokenHash(storeID: String) async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT token_hash FROM stores WHERE id = ?", arguments: [storeID]) }
+    }
+
+    // MARK: Parameters
+
+    public func parameters(storeID: String) async throws -> [Parameter] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, value FROM parameters WHERE store_id = ? ORDER BY name", arguments: [storeID]).map {
+                Parameter(name: $0["name"], value: Self.json($0["value"]) ?? .null)
+            }
+        }
+    }
+
+    public func setParameter(storeID: String, _ parameter: Parameter, at: Date) async throws {
+        try await pool.write { db in try Self.upsertParameter(db, storeID: storeID, parameter, at: at) }
+    }
+
+    static func upsertParameter(_ db: Database, storeID: String, _ parameter: Parameter, at: Date) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO parameters (store_id, name, value, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(store_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """,
+            arguments: [storeID, parameter.name, parameter.value.jsonString, at.timeIntervalSince1970])
+    }
+
+    public func deleteParameter(storeID: String, name: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM parameters WHERE store_id = ? AND name = ?", arguments: [storeID, name])
+            return db.changesCount > 0
+        }
+    }
+
+    // MARK: Mappings
+
+    public func allMappings() async throws -> [(storeID: String, mapping: Mapping)] {
+        let rows = try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT store_id, definition FROM mappings ORDER BY store_id, name").map { row -> (String, String) in
+                (row["store_id"], row["definition"])
+            }
+        }
+        return try rows.map { storeID, definition in
+            guard let json = Self.json(definition) else { throw StoreError.invalid("the stored mapping of store '\(storeID)' is not JSON") }
+            return (storeID, try Mapping.decode(json))
+        }
+    }
+
+    public func saveMapping(storeID: String, _ mapping: Mapping, at: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO mappings (store_id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(store_id, name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at
+                    """,
+                arguments: [storeID, mapping.name, mapping.json.jsonString, at.timeIntervalSince1970, at.timeIntervalSince1970])
+        }
+    }
+
+    public func deleteMapping(storeID: String, name: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM mappings WHERE store_id = ? AND name = ?", arguments: [storeID, name])
+            return db.changesCount > 0
+        }
+    }
+
+    // MARK: Schedulers
+
+    public func schedulers(storeID: String) async throws -> [Scheduler] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM schedulers WHERE store_id = ? ORDER BY id", arguments: [storeID]).map(Self.scheduler)
+        }
+    }
+
+    static func scheduler(_ row: Row) -> Scheduler {
+        Scheduler(
+            id: row["id"], message: row["message"], payload: json(row["payload"]) ?? .object([:]), interval: row["interval"],
+            enabled: row["enabled"], nextRunAt: date(row["next_run_at"]), lastRunAt: date(row["last_run_at"]))
+    }
+
+    public func saveScheduler(storeID: String, _ scheduler: Scheduler, at: Date) async throws {
+        try await pool.write { db in
+            let existing = try Row.fetchOne(db, sql: "SELECT interval, next_run_at FROM schedulers WHERE store_id = ? AND id = ?", arguments: [storeID, scheduler.id])
+            var nextRun = scheduler.nextRunAt ?? at
+            if let existing, (existing["interval"] as Double) == scheduler.interval, scheduler.nextRunAt == nil {
+                nextRun = Date(timeIntervalSince1970: existing["next_run_at"])
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO schedulers (store_id, id, message, payload, interval, enabled, next_run_at, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(store_id, id) DO UPDATE SET message = excluded.message, payload = excluded.payload,
+                        interval = excluded.interval, enabled = excluded.enabled, next_run_at = excluded.next_run_at
+                    """,
+                arguments: [storeID, scheduler.id, scheduler.message, scheduler.payload.jsonString, scheduler.interval, scheduler.enabled, nextRun.timeIntervalSince1970, at.timeIntervalSince1970])
+        }
+    }
+
+    public func deleteScheduler(storeID: String, id: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM schedulers WHERE store_id = ? AND id = ?", arguments: [storeID, id])
+            return db.changesCount > 0
+        }
+    }
+
+    public func fireDueSchedulers(now: Date, plan: @escaping @Sendable (String, Scheduler) -> NewMessage) async throws -> [NewMessage] {
+        try await committer.perform { db in
+            let due = try Row.fetchAll(db, sql: "SELECT * FROM schedulers WHERE enabled = 1 AND next_run_at <= ? ORDER BY next_run_at", arguments: [now.timeIntervalSince1970])
+            var made: [NewMessage] = []
+            for row in due {
+                let storeID: String = row["store_id"]
+                let scheduler = Self.scheduler(row)
+                let previous: Double = row["next_run_at"]
+                // Compare-and-set on the tick: a second process that read the same row changes nothing.
+                try db.execute(
+                    sql: "UPDATE schedulers SET next_run_at = ?, last_run_at = ? WHERE store_id = ? AND id = ? AND next_run_at = ?",
+                    arguments: [now.timeIntervalSince1970 + scheduler.interval, now.timeIntervalSince1970, storeID, scheduler.id, previous])
+                guard db.changesCount == 1 else { continue }
+                let message = plan(storeID, scheduler)
+                try Self.insert(db, message)
+                made.append(message)
+            }
+            return made
+        }
+    }
+
+    // MARK: Helpers
+
+    static func json(_ text: String?) -> JSONValue? {
+        guard let text else { return nil }
+        return try? JSONValue.parse(text, depthLimit: 512)
+    }
+
+    static func date(_ seconds: Double?) -> Date? {
+        seconds.map { Date(timeIntervalSince1970: $0) }
+    }
+}
+
+/// An exclusive lock on a file beside the database, held for the life of the process: the
+/// kernel drops it when the process dies, even by SIGKILL.
+final class FileLock: Sendable {
+    private let descriptor: Int32
+
+    init(path: String) throws {
+        let fd = Foundation.open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw StoreError.unavailable("cannot create the lock file \(path): \(String(cString: strerror(errno)))") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            throw StoreError.unavailable("the database is in use by another integrator process (lock file \(path)); stop it first, or use PostgreSQL to run several processes")
+        }
+        self.descriptor = fd
+    }
+
+    deinit {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}
