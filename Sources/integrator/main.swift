@@ -1,1 +1,61 @@
-print("hi")
+import ArgumentParser
+import Foundation
+import IntegratorServer
+import Logging
+
+/// The `integrator` command: the hub server and, later, the operator's client commands.
+@main
+struct Integrator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "integrator",
+        abstract: "A self-hosted integration hub for commerce.",
+        subcommands: [Serve.self],
+        defaultSubcommand: nil)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the hub: push API, admin API, delivery workers and schedulers.")
+
+    @Option(help: "Address to listen on (INTEGRATOR_HOST).")
+    var host: String?
+    @Option(help: "Port to listen on (INTEGRATOR_PORT).")
+    var port: Int?
+    @Option(help: "sqlite:PATH (INTEGRATOR_DATABASE, default sqlite:integrator.sqlite).")
+    var database: String?
+    @Option(name: .customLong("admin-token"), help: "Token for the admin API (INTEGRATOR_ADMIN_TOKEN); generated and printed once when unset.")
+    var adminToken: String?
+    @Option(help: "A YAML or JSON file of stores, parameters, mappings and schedulers to apply at start (INTEGRATOR_CONFIG).")
+    var config: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var settings = HubConfiguration()
+        settings.host = host ?? environment["INTEGRATOR_HOST"] ?? settings.host
+        if let port = port ?? environment["INTEGRATOR_PORT"].flatMap(Int.init) { settings.port = port }
+        settings.database = database ?? environment["INTEGRATOR_DATABASE"] ?? settings.database
+        settings.adminToken = adminToken ?? environment["INTEGRATOR_ADMIN_TOKEN"]
+        settings.configFile = config ?? environment["INTEGRATOR_CONFIG"]
+        if let value = environment["INTEGRATOR_POLL_INTERVAL"].flatMap(Double.init) { settings.pollInterval = value }
+        if let value = environment["INTEGRATOR_SCHEDULER_TICK"].flatMap(Double.init) { settings.schedulerTick = value }
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: environment["LOG_LEVEL"] ?? "info") ?? .info
+            return handler
+        }
+        let logger = Logger(label: "integrator")
+        let built: BuiltHub
+        do {
+            built = try await buildApplication(configuration: settings, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("integrator: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if let token = built.generatedAdminToken {
+            print("Admin token (shown once; pass --admin-token or INTEGRATOR_ADMIN_TOKEN to set your own): \(token)")
+        }
+        for change in built.configChanges { print("config: \(change)") }
+        print("Integrator listening on http://\(settings.host):\(settings.port) (database \(settings.database))")
+        try await built.run()
+    }
+}

@@ -1,0 +1,108 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import IntegratorModel
+import IntegratorStore
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// What `buildApplication` made: the application to run, the hub inside it, and the admin
+/// token when one was generated (to print once).
+public struct BuiltHub {
+    public var application: Application<RouterResponder<BasicRequestContext>>
+    public var hub: Hub
+    public var generatedAdminToken: String?
+    /// What `--config` changed, one line each.
+    public var configChanges: [String]
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    public func run() async throws {
+        try await application.runService()
+    }
+}
+
+/// Builds the whole hub from its settings: store, routing cache, API, delivery workers and
+/// schedulers. `integrator serve` and the tests call this same function.
+public func buildApplication(
+    configuration: HubConfiguration, clock: any HubClock = SystemClock(), logger: Logger = Logger(label: "integrator"),
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) async throws -> BuiltHub {
+    let store = try await openStore(configuration.database, logger: logger, now: clock.now())
+
+    var generated: String?
+    let adminHash: String
+    if let token = configuration.adminToken, !token.isEmpty {
+        adminHash = Tokens.hash(token)
+        try await store.setSetting("admin_token_hash", value: adminHash)
+    } else if let stored = try await store.setting("admin_token_hash") {
+        adminHash = stored
+    } else {
+        let token = Tokens.generate()
+        generated = token
+        adminHash = Tokens.hash(token)
+        try await store.setSetting("admin_token_hash", value: adminHash)
+    }
+
+    let hub = Hub(store: store, configuration: configuration, clock: clock, adminTokenHash: adminHash, logger: logger)
+    try await hub.loadMappings()
+    var changes: [String] = []
+    if let path = configuration.configFile {
+        changes = try await hub.apply(try ConfigFile.read(path: path))
+    }
+
+    let router = Router()
+    let auth = Authenticator(hub: hub)
+    router.get("/health") { _, _ -> Response in
+        _ = try await hub.store.setting("admin_token_hash")
+        return .json(["status": "ok"])
+    }
+    PushController(hub: hub, auth: auth).addRoutes(to: router)
+    AdminController(hub: hub, auth: auth).addRoutes(to: router)
+
+    var clientConfiguration = HTTPClient.Configuration()
+    clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.deliveryConcurrency)
+    clientConfiguration.redirectConfiguration = .disallow
+    // A refused connection is a failed attempt now, not a wait until the mapping's timeout:
+    // the retry schedule, not the client, decides when to try again.
+    clientConfiguration.connectionPool.retryConnectionEstablishment = false
+    clientConfiguration.timeout.connect = .seconds(10)
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+
+    var application = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Integrator"),
+        onServerRunning: onServerRunning,
+        logger: logger)
+    // Shut down in reverse: workers and schedulers stop before the client they use.
+    application.addServices(HTTPClientService(client: client), DeliveryService(hub: hub, client: client), SchedulerService(hub: hub))
+    return BuiltHub(application: application, hub: hub, generatedAdminToken: generated, configChanges: changes)
+}
+
+/// Opens the store a `--database` value names: `sqlite:PATH` (or a bare path) for SQLite.
+func openStore(_ database: String, logger: Logger, now: Date) async throws -> any HubStore {
+    if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+        throw StoreError.unavailable("PostgreSQL databases are not supported by this build; use --database sqlite:PATH")
+    }
+    var path = database
+    for prefix in ["sqlite://", "sqlite:"] where path.hasPrefix(prefix) {
+        path = String(path.dropFirst(prefix.count))
+        break
+    }
+    guard !path.isEmpty else { throw StoreError.invalid("--database names no file; use sqlite:PATH") }
+    let store = try SQLiteStore.open(path: path)
+    // One process owns the file, so any lease still held belongs to a process that died.
+    let released = try await store.releaseAllLeases(now: now)
+    if released > 0 { logger.notice("returned \(released) delivery lease(s) left by a stopped process to the queue") }
+    return store
+}
+
+/// Keeps the HTTP client alive while the hub runs and shuts it down last.
+struct HTTPClientService: Service {
+    let client: HTTPClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}

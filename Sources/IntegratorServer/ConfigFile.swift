@@ -1,0 +1,176 @@
+import Foundation
+import IntegratorModel
+import IntegratorStore
+import Yams
+
+/// A file of stores, parameters, mappings and schedulers (YAML or JSON), applied at start with
+/// `--config` and by `integrator apply -f`. Applying it twice changes nothing the second time.
+///
+/// ```yaml
+/// stores:
+///   - id: acme
+///     name: Acme Shop
+///     token: a-long-random-store-token
+///     parameters:
+///       spree.api_url: http://127.0.0.1:3000/api/
+///     mappings:
+///       - name: spree.order_import
+///         messages: [order:import]
+///         url: http://127.0.0.1:4000/orders/import
+///         token: endpoint-key
+///         parameters: ["spree.*"]
+///     schedulers:
+///       - id: poll-orders
+///         message: hub:poll
+///         payload: {target: collections.orders}
+///         interval: 300
+/// ```
+public enum ConfigFile {
+    /// Reads a file as YAML (JSON is YAML too) into a JSON value.
+    public static func read(path: String) throws -> JSONValue {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(message: "cannot read the config file \(path)", problems: [])
+        }
+        return try parse(String(decoding: data, as: UTF8.self), source: path)
+    }
+
+    public static func parse(_ text: String, source: String) throws -> JSONValue {
+        do {
+            guard let node = try Yams.compose(yaml: text) else { return .object([:]) }
+            return try json(from: node)
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(message: "\(source) is not valid YAML or JSON: \(error)", problems: [])
+        }
+    }
+
+    static func json(from node: Node) throws -> JSONValue {
+        switch node {
+        case .scalar(let scalar):
+            if scalar.style == .doubleQuoted || scalar.style == .singleQuoted || scalar.style == .literal || scalar.style == .folded {
+                return .string(scalar.string)
+            }
+            switch scalar.string {
+            case "", "~", "null", "Null", "NULL": return .null
+            case "true", "True", "TRUE": return .bool(true)
+            case "false", "False", "FALSE": return .bool(false)
+            default:
+                if let i = Int64(scalar.string) { return .int(i) }
+                if let d = Double(scalar.string), scalar.string.contains(where: { $0.isNumber }) { return .double(d) }
+                return .string(scalar.string)
+            }
+        case .sequence(let sequence):
+            return .array(try sequence.map(json(from:)))
+        case .mapping(let mapping):
+            var fields: [String: JSONValue] = [:]
+            for (key, value) in mapping {
+                guard case .scalar(let scalar) = key else { throw ConfigError(message: "a key in the config file is not text", problems: []) }
+                fields[scalar.string] = try json(from: value)
+            }
+            return .object(fields)
+        case .alias:
+            throw ConfigError(message: "YAML aliases are not supported in config files", problems: [])
+        }
+    }
+}
+
+/// A config file that cannot be applied, with every problem and where it is.
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var problems: [Problem]
+
+    public var description: String {
+        ([message] + problems.map { "  \($0.path): \($0.problem)" }).joined(separator: "\n")
+    }
+}
+
+extension Hub {
+    /// Applies a config document: creates or updates stores, parameters, mappings and
+    /// schedulers. Everything is checked first, so a bad file changes nothing. Returns what
+    /// changed, one line each; tokens generated for new stores without one are in the lines.
+    public func apply(_ document: JSONValue) async throws -> [String] {
+        let now = clock.now()
+        var problems: [Problem] = []
+        struct StorePlan {
+            var id: String, name: String, token: String?
+            var parameters: [Parameter] = [], mappings: [Mapping] = [], schedulers: [Scheduler] = []
+        }
+        var plans: [StorePlan] = []
+        let stores = document["stores"]?.arrayValue ?? []
+        if document["stores"] != nil, document["stores"]?.arrayValue == nil {
+            problems.append(Problem(path: "stores", problem: "must be a list of stores"))
+        }
+        for (index, entry) in stores.enumerated() {
+            let at = "stores.\(index)"
+            do {
+                var input = try StoreInput.decode(.object((entry.objectValue ?? [:]).filter { ["id", "name", "token"].contains($0.key) }))
+                if entry.objectValue == nil { throw APIError.invalid("", path: "", problem: "must be an object") }
+                input.name = entry["name"]?.stringValue ?? input.id
+                var plan = StorePlan(id: input.id, name: input.name, token: input.token)
+                switch entry["parameters"] {
+                case .object(let pairs)?:
+                    for (name, value) in pairs.sorted(by: { $0.key < $1.key }) {
+                        if let problem = ParameterRules.problem(name: name, value: value) {
+                            problems.append(Problem(path: "\(at).parameters.\(name)", problem: problem.problem))
+                        } else { plan.parameters.append(Parameter(name: name, value: value)) }
+                    }
+                case .array(let items)?:
+                    for (i, item) in items.enumerated() {
+                        let name = item["name"]?.stringValue ?? "", value = item["value"] ?? .null
+                        if let problem = ParameterRules.problem(name: name, value: value) {
+                            problems.append(Problem(path: "\(at).parameters.\(i).\(problem.path)", problem: problem.problem))
+                        } else { plan.parameters.append(Parameter(name: name, value: value)) }
+                    }
+                case nil, .null?: break
+                case let other?: problems.append(Problem(path: "\(at).parameters", problem: "must be a map of name: value, not \(other.typeName)"))
+                }
+                for (i, item) in (entry["mappings"]?.arrayValue ?? []).enumerated() {
+                    do { plan.mappings.append(try Mapping.decode(item)) } catch {
+                        problems.append(contentsOf: error.problems.map { Problem(path: "\(at).mappings.\(i).\($0.path)", problem: $0.problem) })
+                    }
+                }
+                for (i, item) in (entry["schedulers"]?.arrayValue ?? []).enumerated() {
+                    do { plan.schedulers.append(try SchedulerInput.decode(item, id: nil)) } catch let error as APIError {
+                        problems.append(contentsOf: error.problems.map { Problem(path: "\(at).schedulers.\(i).\($0.path)", problem: $0.problem) })
+                    }
+                }
+                plans.append(plan)
+            } catch let error as APIError {
+                problems.append(contentsOf: error.problems.map { Problem(path: "\(at).\($0.path)", problem: $0.problem) })
+            }
+        }
+        if !problems.isEmpty { throw ConfigError(message: "the config is not valid; nothing was applied", problems: problems) }
+
+        var changes: [String] = []
+        for plan in plans {
+            let exists = try await store.store(id: plan.id) != nil
+            var token = plan.token
+            if !exists, token == nil { token = Tokens.generate() }
+            if try await store.upsertStore(id: plan.id, name: plan.name, tokenHash: token.map(Tokens.hash), at: now) {
+                changes.append(exists ? "store \(plan.id): updated" : "store \(plan.id): created" + (plan.token == nil ? " with token \(token!)" : ""))
+            }
+            let current = try await store.parameters(storeID: plan.id)
+            for parameter in plan.parameters where !current.contains(parameter) {
+                try await store.setParameter(storeID: plan.id, parameter, at: now)
+                changes.append("store \(plan.id): parameter \(parameter.name) set")
+            }
+            for mapping in plan.mappings where catalog.mapping(storeID: plan.id, name: mapping.name)?.mapping != mapping {
+                let existed = catalog.mapping(storeID: plan.id, name: mapping.name) != nil
+                try await store.saveMapping(storeID: plan.id, mapping, at: now)
+                catalog.put(storeID: plan.id, mapping)
+                changes.append("store \(plan.id): mapping \(mapping.name) \(existed ? "updated" : "created")")
+            }
+            let schedulers = try await store.schedulers(storeID: plan.id)
+            for scheduler in plan.schedulers {
+                let old = schedulers.first { $0.id == scheduler.id }
+                if let old, old.message == scheduler.message, old.payload == scheduler.payload, old.interval == scheduler.interval, old.enabled == scheduler.enabled {
+                    continue
+                }
+                try await store.saveScheduler(storeID: plan.id, scheduler, at: now)
+                changes.append("store \(plan.id): scheduler \(scheduler.id) \(old == nil ? "created" : "updated")")
+            }
+        }
+        return changes
+    }
+}

@@ -1,0 +1,244 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import IntegratorModel
+import IntegratorStore
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Synchronization
+
+/// The delivery workers: lease due deliveries, POST each to its mapping's URL as the original
+/// hub did, and write what came back. Runs until graceful shutdown, then lets the attempts in
+/// flight finish (each is bounded by its mapping's timeout) before returning.
+struct DeliveryService: Service {
+    let hub: Hub
+    let client: HTTPClient
+    /// Who holds the leases this process takes.
+    let owner: String
+
+    init(hub: Hub, client: HTTPClient) {
+        self.hub = hub
+        self.client = client
+        self.owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(MessageID.make())"
+    }
+
+    func run() async throws {
+        let inFlight = SharedCounter()
+        let stopping = SharedFlag()
+        let limit = hub.configuration.deliveryConcurrency
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                while !stopping.isSet && !Task.isCancelled {
+                    let free = limit - inFlight.value
+                    var claimed: [ClaimedDelivery] = []
+                    if free > 0 {
+                        do {
+                            claimed = try await hub.store.claim(owner: owner, now: hub.clock.now(), limit: free, lease: lease)
+                        } catch {
+                            hub.logger.error("claiming deliveries failed: \(error)")
+                        }
+                    }
+                    for delivery in claimed {
+                        inFlight.add(1)
+                        group.addTask {
+                            await deliver(delivery)
+                            inFlight.add(-1)
+                            hub.doorbell.ring()
+                        }
+                    }
+                    if claimed.isEmpty || claimed.count == free {
+                        await hub.doorbell.wait(upTo: hub.configuration.pollInterval)
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            stopping.set()
+            hub.doorbell.ring()
+        }
+    }
+
+    private var lease: @Sendable (String, String) -> Double {
+        let catalog = hub.catalog, margin = hub.configuration.leaseMargin
+        return { storeID, name in (catalog.mapping(storeID: storeID, name: name)?.mapping.timeout ?? Mapping.defaultTimeout) + margin }
+    }
+
+    /// One attempt, start to finish; never throws, since every failure is an outcome to record.
+    func deliver(_ delivery: ClaimedDelivery) async {
+        let startedAt = hub.clock.now()
+        let clockStart = ContinuousClock.now
+        guard let compiled = hub.catalog.mapping(storeID: delivery.storeID, name: delivery.mapping) else {
+            await record(AttemptReport(
+                deliveryID: delivery.id, storeID: delivery.storeID, messageID: delivery.messageID, owner: owner, startedAt: startedAt, duration: 0,
+                url: "", status: nil, response: nil, error: "mapping '\(delivery.mapping)' no longer exists; parked",
+                transition: DeliveryTransition(state: .parked)))
+            return
+        }
+        let mapping = compiled.mapping
+        let url = delivery.url ?? mapping.url
+        var status: Int?
+        var responseBytes: [UInt8] = []
+        var failure: String?
+        var retryAfter: Double?
+        do {
+            let parameters = try await hub.store.parameters(storeID: delivery.storeID).filter { mapping.sends(parameter: $0.name) }
+            let body = Self.requestBody(delivery, parameters: parameters)
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Accept", value: "application/json")
+            request.headers.add(name: "X-Augury-Token", value: mapping.token)
+            request.headers.add(name: "X-Integrator-Delivery", value: delivery.id)
+            request.headers.add(name: "User-Agent", value: "Integrator")
+            request.body = .bytes(ByteBuffer(bytes: body))
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(mapping.timeout * 1000)))
+            status = Int(response.status.code)
+            var collected = try await response.body.collect(upTo: 4 << 20)
+            responseBytes = collected.readBytes(length: collected.readableBytes) ?? []
+            if status == 429 || status == 503, let header = response.headers.first(name: "Retry-After"), let seconds = Double(header) {
+                retryAfter = seconds
+            }
+        } catch {
+            failure = Self.describe(error, url: url, timeout: mapping.timeout)
+        }
+        let duration = Double((ContinuousClock.now - clockStart).components.attoseconds) / 1e18 + Double((ContinuousClock.now - clockStart).components.seconds)
+        let reply = EndpointReply.read(responseBytes)
+        let now = hub.clock.now()
+        let outcome: AttemptOutcome
+        if status == 200 {
+            if let delay = reply.delay {
+                outcome = .later(delay: delay, updateURL: Self.resolve(reply.updateURL, against: url))
+            } else {
+                outcome = .success
+            }
+        } else {
+            outcome = .failure(retryAfter: retryAfter)
+            if failure == nil, let status {
+                let detail = reply.result["error"]?.comparableText ?? reply.result["summary"]?.comparableText
+                failure = "the endpoint answered \(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)" + (detail.map { ": \($0)" } ?? "")
+            }
+        }
+        let policy = RetryPolicy(schedule: mapping.retrySchedule ?? RetryPolicy.defaultSchedule)
+        let transition = DeliveryTransition.after(
+            outcome, attempt: delivery.attempts + 1, retriesAllowed: mapping.retriesAllowed, policy: policy, now: now, random: Double.random(in: 0..<1))
+
+        var report = AttemptReport(
+            deliveryID: delivery.id, storeID: delivery.storeID, messageID: delivery.messageID, owner: owner, startedAt: startedAt, duration: duration,
+            url: url, status: status, response: responseBytes.isEmpty ? nil : String(decoding: responseBytes.prefix(hub.configuration.responseCap), as: UTF8.self),
+            error: failure, transition: transition)
+        if transition.state == .parked, let failure {
+            report.error = failure + (mapping.retriesAllowed ? "; no retry left, parked" : "; retries are not allowed for this mapping, parked")
+        }
+        let childDepth = delivery.depth + 1
+        var notifications = reply.notifications
+        if status == 200 {
+            report.result = reply.result == .null ? nil : reply.result
+            report.parameters = reply.parameters.map { Parameter(name: $0.name, value: $0.value) }
+            if childDepth > hub.configuration.maxMessageDepth, !reply.messages.isEmpty {
+                notifications.append(IntegratorModel.Notification(
+                    level: .error, subject: "messages refused: chain too deep",
+                    description: "the reply held \(reply.messages.count) message(s) at depth \(childDepth), past the limit of \(hub.configuration.maxMessageDepth); a mapping may be answering its own messages in a loop"))
+            } else {
+                report.children = reply.messages.map { child in
+                    hub.router.route(
+                        storeID: delivery.storeID, name: child.name, payload: child.payload, origin: "reply", parentMessageID: delivery.messageID,
+                        parentDeliveryID: delivery.id, depth: childDepth, now: now)
+                }
+            }
+            if !reply.problems.isEmpty {
+                notifications.append(IntegratorModel.Notification(
+                    level: .warn, subject: "parts of the reply were ignored", description: reply.problems.map(\.description).joined(separator: "; ")))
+            }
+        }
+        let reference = Self.reference(of: delivery.payload)
+        report.notifications = notifications.map { notification in
+            var payload: [String: JSONValue] = [
+                "level": .string(notification.level.rawValue), "subject": .string(notification.subject),
+                "description": .string(notification.description), "source": .string(mapping.name), "message_id": .string(delivery.messageID),
+            ]
+            if let reference { payload["reference"] = .string(reference) }
+            for (key, value) in notification.extra where payload[key] == nil { payload[key] = value }
+            let message = childDepth > hub.configuration.maxMessageDepth ? nil : hub.router.route(
+                storeID: delivery.storeID, name: "notification:\(notification.level.rawValue)", payload: .object(payload), origin: "notification",
+                parentMessageID: delivery.messageID, parentDeliveryID: delivery.id, depth: childDepth, now: now)
+            return NewNotification(
+                storeID: delivery.storeID, messageID: delivery.messageID, deliveryID: delivery.id, mapping: mapping.name, notification: notification,
+                reference: reference, message: message)
+        }
+        await record(report)
+        hub.logger.info("attempt", metadata: [
+            "message_id": .string(delivery.messageID), "delivery": .string(delivery.id), "mapping": .string(mapping.name),
+            "status": .string(status.map(String.init) ?? "-"), "state": .string(transition.state.rawValue),
+        ])
+    }
+
+    private func record(_ report: AttemptReport) async {
+        // The attempt happened; keep trying to write it down until the store takes it or we stop.
+        var wait: Double = 0.05
+        while true {
+            do {
+                try await hub.store.record(report)
+                if !report.children.isEmpty || !report.notifications.isEmpty { hub.wakeWorkers() }
+                return
+            } catch {
+                hub.logger.error("recording an attempt failed, retrying: \(error)", metadata: ["message_id": .string(report.messageID)])
+                if Task.isCancelled { return }
+                try? await Task.sleep(for: .seconds(wait))
+                wait = min(wait * 2, 5)
+            }
+        }
+    }
+
+    /// The request the original hub sent: the message, its id, and the payload with the
+    /// store parameters the mapping names as a `[{name, value}]` list.
+    static func requestBody(_ delivery: ClaimedDelivery, parameters: [Parameter]) -> Data {
+        var payload = delivery.payload.objectValue ?? [:]
+        payload["parameters"] = .array(parameters.map { .object(["name": .string($0.name), "value": $0.value]) })
+        return JSONValue.object([
+            "message": .string(delivery.messageName), "message_id": .string(delivery.messageID), "payload": .object(payload),
+        ]).encoded()
+    }
+
+    /// A relative `update_url` inherits the original base URL.
+    static func resolve(_ updateURL: String?, against base: String) -> String {
+        guard let updateURL, !updateURL.isEmpty else { return base }
+        if let absolute = URL(string: updateURL), absolute.scheme != nil { return updateURL }
+        return URL(string: updateURL, relativeTo: URL(string: base))?.absoluteString ?? base
+    }
+
+    /// What to search a message's notifications by: its order, shipment, product or user.
+    static func reference(of payload: JSONValue) -> String? {
+        let candidates = [
+            payload["order"]?["number"], payload["shipment"]?["number"], payload["shipment_number"], payload["product"]?["sku"],
+            payload["user"]?["email"], payload["order_number"], payload["number"],
+        ]
+        return candidates.compactMap { $0 }.first { $0 != .null }.map(\.comparableText)
+    }
+
+    static func describe(_ error: any Error, url: String, timeout: Double) -> String {
+        if let error = error as? HTTPClientError {
+            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+                return "no answer from \(url) within the mapping's timeout of \(timeout) s"
+            }
+            return "the request to \(url) failed: \(error)"
+        }
+        let text = String(describing: error)
+        if text.contains("refused") || text.contains("connect") { return "could not connect to \(url): \(text)" }
+        return "the request to \(url) failed: \(text)"
+    }
+}
+
+/// A count shared between the loop and the attempts it starts.
+final class SharedCounter: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func add(_ delta: Int) { count.withLock { $0 += delta } }
+}
+
+/// A flag set once, from the graceful-shutdown handler.
+final class SharedFlag: Sendable {
+    private let flag = Mutex(false)
+    var isSet: Bool { flag.withLock { $0 } }
+    func set() { flag.withLock { $0 = true } }
+}

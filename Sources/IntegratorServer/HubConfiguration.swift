@@ -1,0 +1,40 @@
+import Foundation
+
+/// The settings of `integrator serve`. Each has a flag and an environment variable (SPEC §9):
+///
+/// | setting | flag | variable | default |
+/// |---|---|---|---|
+/// | host | `--host` | `INTEGRATOR_HOST` | 127.0.0.1 |
+/// | port | `--port` | `INTEGRATOR_PORT` | 8080 |
+/// | database | `--database` | `INTEGRATOR_DATABASE` | `sqlite:integrator.sqlite` |
+/// | admin token | `--admin-token` | `INTEGRATOR_ADMIN_TOKEN` | generated, stored, printed once |
+/// | config file | `--config` | `INTEGRATOR_CONFIG` | none |
+public struct HubConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    public var database: String = "sqlite:integrator.sqlite"
+    public var adminToken: String?
+    public var configFile: String?
+    /// The largest push body accepted, in bytes (413 above it).
+    public var maxBodySize: Int = 1 << 20
+    /// The deepest JSON nesting accepted (400 above it).
+    public var maxJSONDepth: Int = JSONDepthDefault.value
+    /// How many deliveries are attempted at once.
+    public var deliveryConcurrency: Int = 64
+    /// How long idle workers wait before looking for due work they were not told about.
+    public var pollInterval: Double = 0.5
+    /// How often schedulers are checked.
+    public var schedulerTick: Double = 1
+    /// How deep a chain of reply messages may grow before the hub refuses it as a loop.
+    public var maxMessageDepth: Int = 10
+    /// The longest response body kept with an attempt, in bytes.
+    public var responseCap: Int = 64 * 1024
+    /// Extra seconds a lease lasts beyond the mapping's timeout.
+    public var leaseMargin: Double = 30
+
+    public init() {}
+}
+
+enum JSONDepthDefault {
+    static let value = 64
+}

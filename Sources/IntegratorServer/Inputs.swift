@@ -1,0 +1,87 @@
+import Foundation
+import HTTPTypes
+import IntegratorModel
+import IntegratorStore
+
+/// The body of `POST /api/stores`: `{id, name, token?}`.
+struct StoreInput: Sendable {
+    var id: String
+    var name: String
+    var token: String?
+
+    static func decode(_ json: JSONValue) throws -> StoreInput {
+        var problems: [Problem] = []
+        guard case .object(let fields) = json else {
+            throw APIError.invalid("the store is not valid", path: "", problem: "must be an object with id and name")
+        }
+        let id = fields["id"]?.stringValue ?? ""
+        if let why = Identifiers.problem(id) { problems.append(Problem(path: "id", problem: why)) }
+        let name = fields["name"]?.stringValue ?? id
+        if name.isEmpty || name.count > 200 { problems.append(Problem(path: "name", problem: "must be 1 to 200 characters")) }
+        var token: String?
+        switch fields["token"] {
+        case nil, .null?: break
+        case .string(let text)?:
+            if text.count < 16 || text.count > 256 { problems.append(Problem(path: "token", problem: "must be 16 to 256 characters (32 or more is wise)")) }
+            token = text
+        case let other?: problems.append(Problem(path: "token", problem: "must be a string, not \(other.typeName)"))
+        }
+        if !problems.isEmpty { throw APIError(.unprocessableContent, "the store is not valid", problems: problems) }
+        return StoreInput(id: id, name: name, token: token)
+    }
+}
+
+/// Rules for the ids of stores and schedulers: they appear in URLs.
+enum Identifiers {
+    static func problem(_ id: String) -> String? {
+        if id.isEmpty { return "is required" }
+        if id.count > 64 { return "must be at most 64 characters" }
+        let ok = id.unicodeScalars.allSatisfy { $0.value < 128 && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
+        return ok ? nil : "may hold only letters, digits and - _ . (it appears in URLs): '\(id)'"
+    }
+}
+
+/// Rules for parameters: a dotted name and a value that is a string, number, boolean or list.
+enum ParameterRules {
+    static func problem(name: String, value: JSONValue) -> Problem? {
+        if name.isEmpty || name.count > 200 || name.contains(where: { $0.isWhitespace || $0 == "/" }) {
+            return Problem(path: "name", problem: "must be 1 to 200 characters without spaces or slashes, such as spree.api_url")
+        }
+        switch value {
+        case .string, .int, .double, .bool, .array, .null: return nil
+        case .object: return Problem(path: "value", problem: "must be a string, number, boolean or list, not an object")
+        }
+    }
+}
+
+/// A scheduler's JSON form: `{id, message, payload, interval, enabled}`.
+enum SchedulerInput {
+    static let minimumInterval: Double = 1
+    static let maximumInterval: Double = 366 * 24 * 3600
+
+    static func decode(_ json: JSONValue, id pathID: String?) throws -> Scheduler {
+        guard case .object(let fields) = json else {
+            throw APIError.invalid("the scheduler is not valid", path: "", problem: "must be an object with id, message, payload and interval")
+        }
+        var problems: [Problem] = []
+        let id = fields["id"]?.stringValue ?? pathID ?? ""
+        if let why = Identifiers.problem(id) { problems.append(Problem(path: "id", problem: why)) }
+        if let pathID, id != pathID { problems.append(Problem(path: "id", problem: "'\(id)' differs from the id in the URL, '\(pathID)'")) }
+        let message = fields["message"]?.stringValue ?? ""
+        if let why = MessageName.problem(with: message) { problems.append(Problem(path: "message", problem: why)) }
+        let payload = fields["payload"] ?? .object([:])
+        if payload.objectValue == nil { problems.append(Problem(path: "payload", problem: "must be an object, not \(payload.typeName)")) }
+        let interval = fields["interval"]?.numberValue ?? 0
+        if interval < minimumInterval || interval > maximumInterval {
+            problems.append(Problem(path: "interval", problem: "must be a number of seconds from \(Int(minimumInterval)) to \(Int(maximumInterval))"))
+        }
+        var enabled = true
+        switch fields["enabled"] {
+        case nil, .null?: break
+        case .bool(let b)?: enabled = b
+        case let other?: problems.append(Problem(path: "enabled", problem: "must be true or false, not \(other.typeName)"))
+        }
+        if !problems.isEmpty { throw APIError(.unprocessableContent, "the scheduler is not valid", problems: problems) }
+        return Scheduler(id: id, message: MessageName.normalised(message), payload: payload, interval: interval, enabled: enabled)
+    }
+}

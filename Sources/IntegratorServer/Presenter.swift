@@ -1,0 +1,105 @@
+import Foundation
+import IntegratorModel
+import IntegratorStore
+
+/// The JSON forms of stored records, as the admin API shows them.
+enum Presenter {
+    static func time(_ date: Date?) -> JSONValue {
+        guard let date else { return .null }
+        return .string(ISOTime.format(date))
+    }
+
+    static func store(_ store: StoreInfo) -> JSONValue {
+        .object(["id": .string(store.id), "name": .string(store.name), "created_at": time(store.createdAt)])
+    }
+
+    static func parameter(_ parameter: Parameter) -> JSONValue {
+        .object(["name": .string(parameter.name), "value": parameter.value])
+    }
+
+    static func scheduler(_ scheduler: Scheduler) -> JSONValue {
+        .object([
+            "id": .string(scheduler.id), "message": .string(scheduler.message), "payload": scheduler.payload,
+            "interval": .double(scheduler.interval), "enabled": .bool(scheduler.enabled),
+            "next_run_at": time(scheduler.nextRunAt), "last_run_at": time(scheduler.lastRunAt),
+        ])
+    }
+
+    /// A message's overall state: `skipped` or `archived` when it says so, else the state of
+    /// its least finished delivery.
+    static func state(of message: MessageRecord) -> String {
+        if message.state != "accepted" { return message.state }
+        let order: [DeliveryState] = [.running, .failing, .parked, .scheduled, .pending, .completed, .archived]
+        for state in order where message.deliveries.contains(where: { $0.state == state }) { return state.rawValue }
+        return message.state
+    }
+
+    static func message(_ message: MessageRecord, full: Bool) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "message_id": .string(message.id), "id": .string(message.id), "message": .string(message.name),
+            "store_id": .string(message.storeID), "origin": .string(message.origin), "state": .string(state(of: message)),
+            "parent_id": message.parentMessageID.map(JSONValue.string) ?? .null,
+            "parent_delivery_id": message.parentDeliveryID.map(JSONValue.string) ?? .null,
+            "depth": .int(Int64(message.depth)), "created_at": time(message.createdAt),
+            "note": message.note.map(JSONValue.string) ?? .null,
+            "deliveries": .array(message.deliveries.map { delivery($0, full: full) }),
+        ]
+        if full {
+            fields["payload"] = message.payload
+            fields["identifiers"] = .object(Dictionary(message.identifiers.map { ($0.name, JSONValue.string($0.value)) }, uniquingKeysWith: { a, _ in a }))
+        }
+        return .object(fields)
+    }
+
+    static func delivery(_ delivery: DeliveryRecord, full: Bool) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "id": .string(delivery.id), "mapping": .string(delivery.mapping), "state": .string(delivery.state.rawValue),
+            "attempts": .int(Int64(delivery.attempts)), "next_attempt_at": time(delivery.state == .completed || delivery.state == .parked || delivery.state == .archived ? nil : delivery.nextAttemptAt),
+            "last_error": delivery.lastError.map(JSONValue.string) ?? .null,
+            "last_status": delivery.lastStatus.map { .int(Int64($0)) } ?? .null,
+            "created_at": time(delivery.createdAt), "updated_at": time(delivery.updatedAt), "completed_at": time(delivery.completedAt),
+        ]
+        if full {
+            fields["result"] = delivery.result ?? .null
+            fields["update_url"] = delivery.url.map(JSONValue.string) ?? .null
+            fields["attempt_log"] = .array(delivery.attemptLog.map(attempt))
+        }
+        return .object(fields)
+    }
+
+    static func attempt(_ attempt: AttemptRecord) -> JSONValue {
+        .object([
+            "number": .int(Int64(attempt.number)), "started_at": time(attempt.startedAt),
+            "duration_ms": .double((attempt.duration * 1000).rounded() ), "url": .string(attempt.url),
+            "status": attempt.status.map { .int(Int64($0)) } ?? .null,
+            "response": attempt.response.map(JSONValue.string) ?? .null, "error": attempt.error.map(JSONValue.string) ?? .null,
+        ])
+    }
+
+    static func notification(_ n: NotificationRecord) -> JSONValue {
+        .object([
+            "id": .int(n.id), "store_id": .string(n.storeID), "message_id": .string(n.messageID),
+            "delivery_id": n.deliveryID.map(JSONValue.string) ?? .null, "origin": .string(n.mapping), "level": .string(n.level),
+            "subject": .string(n.subject), "description": .string(n.description), "extra": n.extra,
+            "reference": n.reference.map(JSONValue.string) ?? .null, "occurrences": .int(Int64(n.occurrences)),
+            "logged_on": time(n.createdAt), "last_update": time(n.updatedAt),
+        ])
+    }
+
+    static func detail(_ detail: MessageDetail) -> JSONValue {
+        guard case .object(var fields) = message(detail.message, full: true) else { return .null }
+        fields["children"] = .array(detail.children.map { message($0, full: false) })
+        fields["notifications"] = .array(detail.notifications.map(notification))
+        let results = detail.message.deliveries.compactMap { d in d.result.map { (d.mapping, $0) } }
+        fields["result"] = results.isEmpty ? .null : .object(Dictionary(results, uniquingKeysWith: { a, _ in a }))
+        fields["last_error"] = detail.message.deliveries.compactMap(\.lastError).last.map(JSONValue.string) ?? .null
+        return .object(fields)
+    }
+
+    static func page<Item>(_ page: Page<Item>, key: String, render: (Item) -> JSONValue) -> JSONValue {
+        .object([
+            key: .array(page.items.map(render)), "count": .int(Int64(page.count)), "current_page": .int(Int64(page.page)),
+            "pages": .int(Int64(page.pages)), "per_page": .int(Int64(page.perPage)),
+        ])
+    }
+}
