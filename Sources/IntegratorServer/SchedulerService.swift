@@ -31,7 +31,10 @@ struct SchedulerService: Service {
                     try await hub.store.pruneIdempotencyKeys(before: now.addingTimeInterval(-24 * 3600))
                     lastPrune = now
                 }
+            } catch is CancellationError {
+                return
             } catch {
+                if Task.isCancelled { return }
                 hub.logger.error("firing schedulers failed: \(error)")
             }
             try? await Task.sleep(for: .seconds(hub.configuration.schedulerTick))

@@ -1,0 +1,188 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import IntegratorModel
+import IntegratorServer
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+/// The shared HTTP client of the tests.
+let testClient = HTTPClient(eventLoopGroupProvider: .singleton)
+
+/// What an HTTP call answered.
+struct Reply: Sendable {
+    var status: Int
+    var body: JSONValue
+    var headers: [String: String]
+}
+
+/// Sends one request over loopback.
+func call(_ method: NIOHTTP1.HTTPMethod, _ url: String, json: JSONValue? = nil, raw: [UInt8]? = nil, headers: [String: String] = [:]) async throws -> Reply {
+    var request = HTTPClientRequest(url: url)
+    request.method = method
+    request.headers.add(name: "Content-Type", value: "application/json")
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
+    if let raw { request.body = .bytes(ByteBuffer(bytes: raw)) } else if let json { request.body = .bytes(ByteBuffer(bytes: Array(json.encoded()))) }
+    let response = try await testClient.execute(request, timeout: .seconds(30))
+    var buffer = try await response.body.collect(upTo: 16 << 20)
+    let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+    var replyHeaders: [String: String] = [:]
+    for header in response.headers { replyHeaders[header.name.lowercased()] = header.value }
+    return Reply(status: Int(response.status.code), body: (try? JSONValue.parse(bytes)) ?? .string(String(decoding: bytes, as: UTF8.self)), headers: replyHeaders)
+}
+
+/// Waits for `condition`, checking every 20 ms, up to `seconds`.
+func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}
+
+/// A clock the tests move by hand, so retry and scheduler waits need no sleeping.
+final class TestClock: HubClock {
+    private let offset = Mutex<Double>(0)
+    func now() -> Date { Date().addingTimeInterval(offset.withLock { $0 }) }
+    func advance(_ seconds: Double) { offset.withLock { $0 += seconds } }
+}
+
+/// Runs a service group on a real loopback port for the length of `body`.
+func withServer<T>(
+    _ makeApplication: (@escaping @Sendable (any Channel) async -> Void) async throws -> any Service,
+    _ body: (Int) async throws -> T
+) async throws -> T {
+    let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+    let service = try await makeApplication { channel in
+        portContinuation.yield(channel.localAddress?.port ?? 0)
+    }
+    let group = ServiceGroup(services: [service], gracefulShutdownSignals: [], logger: Logger(label: "test"))
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        var iterator = portStream.makeAsyncIterator()
+        let port = await iterator.next() ?? 0
+        do {
+            let result = try await body(port)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            throw error
+        }
+    }
+}
+
+/// A running hub on a fresh SQLite file, with an admin token and one store.
+struct TestHub: Sendable {
+    static let adminToken = "test-admin-token-0123456789"
+    static let storeToken = "test-store-token-0123456789"
+    let port: Int
+    let hub: Hub
+    let clock: TestClock
+    var url: String { "http://127.0.0.1:\(port)" }
+    var admin: [String: String] { ["Authorization": "Bearer \(Self.adminToken)"] }
+    var pusher: [String: String] { ["X-Hub-Store": "acme", "X-Hub-Access-Token": Self.storeToken] }
+
+    /// Starts a hub with store `acme`, runs `body`, and stops the hub.
+    static func run<T>(configure: (inout HubConfiguration) -> Void = { _ in }, _ body: (TestHub) async throws -> T) async throws -> T {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var settings = HubConfiguration()
+        settings.port = 0
+        settings.database = "sqlite:" + directory.appendingPathComponent("hub.sqlite").path
+        settings.adminToken = adminToken
+        settings.pollInterval = 0.02
+        settings.schedulerTick = 0.02
+        configure(&settings)
+        let clock = TestClock()
+        let hubBox = Mutex<Hub?>(nil)
+        var logger = Logger(label: "hub")
+        logger.logLevel = .warning
+        return try await withServer({ onRunning in
+            let built = try await buildApplication(configuration: settings, clock: clock, logger: logger, onServerRunning: onRunning)
+            hubBox.withLock { $0 = built.hub }
+            return built.application
+        }) { port in
+            let hub = TestHub(port: port, hub: hubBox.withLock { $0! }, clock: clock)
+            let created = try await call(.POST, "\(hub.url)/api/stores", json: ["id": "acme", "name": "Acme", "token": .string(storeToken)], headers: hub.admin)
+            #expect(created.status == 201)
+            return try await body(hub)
+        }
+    }
+
+    func push(_ json: JSONValue, headers extra: [String: String] = [:]) async throws -> Reply {
+        try await call(.POST, "\(url)/events", json: json, headers: pusher.merging(extra) { _, new in new })
+    }
+
+    func addMapping(_ json: JSONValue) async throws {
+        let reply = try await call(.POST, "\(url)/api/stores/acme/mappings", json: json, headers: admin)
+        #expect(reply.status == 201, "\(reply.body)")
+    }
+
+    func message(_ id: String) async throws -> JSONValue {
+        try await call(.GET, "\(url)/api/stores/acme/messages/\(id)", headers: admin).body
+    }
+
+    func messages(_ query: String = "") async throws -> JSONValue {
+        try await call(.GET, "\(url)/api/stores/acme/messages?\(query)", headers: admin).body
+    }
+}
+
+/// An endpoint in the test: a real HTTP server that records what it receives and answers
+/// with whatever `respond` says.
+final class Receiver: Sendable {
+    struct Received: Sendable {
+        var path: String
+        var headers: [String: String]
+        var body: JSONValue
+    }
+
+    private let log = Mutex<[Received]>([])
+    private let responder: @Sendable (Received, Int) -> (Int, JSONValue)
+
+    /// `respond` gets each request and how many came before it on the same path.
+    init(_ respond: @escaping @Sendable (Received, Int) -> (Int, JSONValue) = { request, _ in (200, ["message_id": request.body["message_id"] ?? nil]) }) {
+        self.responder = respond
+    }
+
+    var received: [Received] { log.withLock { $0 } }
+
+    func received(path: String) -> [Received] { received.filter { $0.path == path } }
+
+    /// Runs the receiver on a loopback port for the length of `body`.
+    func run<T>(_ body: (String) async throws -> T) async throws -> T {
+        let router = Router()
+        router.post("**") { request, _ -> Response in
+            var request = request
+            let buffer = try await request.collectBody(upTo: 16 << 20)
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            let received = Received(path: request.uri.path, headers: headers, body: (try? JSONValue.parse(buffer.readableBytesView)) ?? .null)
+            let count = self.log.withLock { log in
+                let count = log.filter { $0.path == received.path }.count
+                log.append(received)
+                return count
+            }
+            let (status, reply) = self.responder(received, count)
+            return Response(
+                status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(reply.encoded()))))
+        }
+        var logger = Logger(label: "receiver")
+        logger.logLevel = .warning
+        return try await withServer({ onRunning in
+            Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning, logger: logger)
+        }) { port in
+            try await body("http://127.0.0.1:\(port)")
+        }
+    }
+}
