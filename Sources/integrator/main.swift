@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IntegratorServer
 import Logging
+import NIOCore
 
 /// The `integrator` command: the hub server and, later, the operator's client commands.
 @main
@@ -46,7 +47,11 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "integrator")
         let built: BuiltHub
         do {
-            built = try await buildApplication(configuration: settings, logger: logger)
+            let host = settings.host, database = settings.database
+            built = try await buildApplication(configuration: settings, logger: logger) { channel in
+                let port = channel.localAddress?.port ?? 0
+                FileHandle.standardOutput.write(Data("Integrator listening on http://\(host):\(port) (database \(database))\n".utf8))
+            }
         } catch {
             FileHandle.standardError.write(Data("integrator: \(error)\n".utf8))
             throw ExitCode(2)
@@ -55,7 +60,6 @@ struct Serve: AsyncParsableCommand {
             print("Admin token (shown once; pass --admin-token or INTEGRATOR_ADMIN_TOKEN to set your own): \(token)")
         }
         for change in built.configChanges { print("config: \(change)") }
-        print("Integrator listening on http://\(settings.host):\(settings.port) (database \(settings.database))")
         try await built.run()
     }
 }

@@ -12,7 +12,13 @@ import Synchronization
 import Testing
 
 /// The shared HTTP client of the tests.
-let testClient = HTTPClient(eventLoopGroupProvider: .singleton)
+let testClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration()
+    // A dead server should fail a call at once, not after retrying until the deadline.
+    configuration.connectionPool.retryConnectionEstablishment = false
+    configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+}()
 
 /// What an HTTP call answered.
 struct Reply: Sendable {
@@ -185,4 +191,12 @@ final class Receiver: Sendable {
             try await body("http://127.0.0.1:\(port)")
         }
     }
+}
+
+/// A value shared between concurrent test tasks.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    var value: Value { mutex.withLock { $0 } }
+    func update<T>(_ body: (inout Value) -> T) -> T { mutex.withLock { body(&$0) } }
 }
