@@ -21,6 +21,10 @@ final class GroupCommitter: Sendable {
 
     private let writer: any DatabaseWriter
     private let queue = Mutex(Queue())
+    private let counters = Mutex((transactions: 0, jobs: 0))
+
+    /// How many transactions committed how many jobs: the batching at work.
+    var statistics: (transactions: Int, jobs: Int) { counters.withLock { $0 } }
 
     init(writer: any DatabaseWriter) {
         self.writer = writer
@@ -69,6 +73,7 @@ final class GroupCommitter: Sendable {
                     }
                     return failures
                 }
+                counters.withLock { $0.transactions += 1; $0.jobs += jobs.count }
                 for (index, job) in jobs.enumerated() { job.ticket.finish(failures[index]) }
             } catch {
                 for job in jobs { job.ticket.finish(error) }

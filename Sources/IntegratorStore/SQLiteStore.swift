@@ -37,6 +37,12 @@ public final class SQLiteStore: HubStore {
         self.lock = lock
     }
 
+    /// How many group transactions have committed how many writes since the store opened.
+    public var groupCommitStatistics: (transactions: Int, writes: Int) {
+        let stats = committer.statistics
+        return (stats.transactions, stats.jobs)
+    }
+
     /// Returns every lease to the queue. Only one process uses a SQLite file (the lock file
     /// proves it), so leases left at start belong to a process that died.
     public func releaseAllLeases(now: Date) async throws -> Int {
