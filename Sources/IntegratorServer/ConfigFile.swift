@@ -103,42 +103,48 @@ extension Hub {
         }
         for (index, entry) in stores.enumerated() {
             let at = "stores.\(index)"
+            guard case .object(let fields) = entry else {
+                problems.append(Problem(path: at, problem: "must be a store: {id, name, token, parameters, mappings, schedulers}"))
+                continue
+            }
+            var plan = StorePlan(id: fields["id"]?.stringValue ?? "", name: "", token: nil)
             do {
-                var input = try StoreInput.decode(.object((entry.objectValue ?? [:]).filter { ["id", "name", "token"].contains($0.key) }))
-                if entry.objectValue == nil { throw APIError.invalid("", path: "", problem: "must be an object") }
-                input.name = entry["name"]?.stringValue ?? input.id
-                var plan = StorePlan(id: input.id, name: input.name, token: input.token)
-                switch entry["parameters"] {
-                case .object(let pairs)?:
-                    for (name, value) in pairs.sorted(by: { $0.key < $1.key }) {
-                        if let problem = ParameterRules.problem(name: name, value: value) {
-                            problems.append(Problem(path: "\(at).parameters.\(name)", problem: problem.problem))
-                        } else { plan.parameters.append(Parameter(name: name, value: value)) }
-                    }
-                case .array(let items)?:
-                    for (i, item) in items.enumerated() {
-                        let name = item["name"]?.stringValue ?? "", value = item["value"] ?? .null
-                        if let problem = ParameterRules.problem(name: name, value: value) {
-                            problems.append(Problem(path: "\(at).parameters.\(i).\(problem.path)", problem: problem.problem))
-                        } else { plan.parameters.append(Parameter(name: name, value: value)) }
-                    }
-                case nil, .null?: break
-                case let other?: problems.append(Problem(path: "\(at).parameters", problem: "must be a map of name: value, not \(other.typeName)"))
-                }
-                for (i, item) in (entry["mappings"]?.arrayValue ?? []).enumerated() {
-                    do { plan.mappings.append(try Mapping.decode(item)) } catch {
-                        problems.append(contentsOf: error.problems.map { Problem(path: "\(at).mappings.\(i).\($0.path)", problem: $0.problem) })
-                    }
-                }
-                for (i, item) in (entry["schedulers"]?.arrayValue ?? []).enumerated() {
-                    do { plan.schedulers.append(try SchedulerInput.decode(item, id: nil)) } catch let error as APIError {
-                        problems.append(contentsOf: error.problems.map { Problem(path: "\(at).schedulers.\(i).\($0.path)", problem: $0.problem) })
-                    }
-                }
-                plans.append(plan)
+                let input = try StoreInput.decode(.object(fields.filter { ["id", "name", "token"].contains($0.key) }))
+                plan = StorePlan(id: input.id, name: input.name, token: input.token)
             } catch let error as APIError {
                 problems.append(contentsOf: error.problems.map { Problem(path: "\(at).\($0.path)", problem: $0.problem) })
             }
+            switch fields["parameters"] {
+            case .object(let pairs)?:
+                for (name, value) in pairs.sorted(by: { $0.key < $1.key }) {
+                    if let problem = ParameterRules.problem(name: name, value: value) {
+                        problems.append(Problem(path: "\(at).parameters.\(name)", problem: problem.problem))
+                    } else { plan.parameters.append(Parameter(name: name, value: value)) }
+                }
+            case .array(let items)?:
+                for (i, item) in items.enumerated() {
+                    let name = item["name"]?.stringValue ?? "", value = item["value"] ?? .null
+                    if let problem = ParameterRules.problem(name: name, value: value) {
+                        problems.append(Problem(path: "\(at).parameters.\(i).\(problem.path)", problem: problem.problem))
+                    } else { plan.parameters.append(Parameter(name: name, value: value)) }
+                }
+            case nil, .null?: break
+            case let other?: problems.append(Problem(path: "\(at).parameters", problem: "must be a map of name: value, not \(other.typeName)"))
+            }
+            for (i, item) in (fields["mappings"]?.arrayValue ?? []).enumerated() {
+                do { plan.mappings.append(try Mapping.decode(item)) } catch {
+                    problems.append(contentsOf: error.problems.map { Problem(path: "\(at).mappings.\(i).\($0.path)", problem: $0.problem) })
+                }
+            }
+            for (i, item) in (fields["schedulers"]?.arrayValue ?? []).enumerated() {
+                do { plan.schedulers.append(try SchedulerInput.decode(item, id: nil)) } catch let error as APIError {
+                    problems.append(contentsOf: error.problems.map { Problem(path: "\(at).schedulers.\(i).\($0.path)", problem: $0.problem) })
+                }
+            }
+            for key in ["mappings", "schedulers"] where fields[key] != nil && fields[key] != .null && fields[key]?.arrayValue == nil {
+                problems.append(Problem(path: "\(at).\(key)", problem: "must be a list"))
+            }
+            plans.append(plan)
         }
         if !problems.isEmpty { throw ConfigError(message: "the config is not valid; nothing was applied", problems: problems) }
 
