@@ -12,6 +12,7 @@ public final class Hub: Sendable {
     let catalog: MappingCatalog
     let router: MessageRouter
     let doorbell: Doorbell
+    let rateLimiter: RateLimiter
     let logger: Logger
     /// SHA-256 of the admin token.
     let adminTokenHash: String
@@ -23,6 +24,7 @@ public final class Hub: Sendable {
         self.catalog = MappingCatalog()
         self.router = MessageRouter(catalog: catalog)
         self.doorbell = Doorbell()
+        self.rateLimiter = RateLimiter(rate: configuration.rateLimit)
         self.adminTokenHash = adminTokenHash
         self.logger = logger
     }

@@ -9,12 +9,15 @@ import Foundation
 /// | database | `--database` | `INTEGRATOR_DATABASE` | `sqlite:integrator.sqlite` |
 /// | admin token | `--admin-token` | `INTEGRATOR_ADMIN_TOKEN` | generated, stored, printed once |
 /// | config file | `--config` | `INTEGRATOR_CONFIG` | none |
+/// | rate limit | `--rate-limit` | `INTEGRATOR_RATE_LIMIT` | 0 (none): messages per second per store |
 public struct HubConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
     public var database: String = "sqlite:integrator.sqlite"
     public var adminToken: String?
     public var configFile: String?
+    /// Pushed messages per second each store may send (429 above it); 0 for no limit.
+    public var rateLimit: Double = 0
     /// The largest push body accepted, in bytes (413 above it).
     public var maxBodySize: Int = 1 << 20
     /// The deepest JSON nesting accepted (400 above it).

@@ -90,6 +90,12 @@ struct Ingest: Sendable {
         reply: ([(id: String, message: IncomingMessage)]) -> JSONValue
     ) async throws -> Response {
         let now = hub.clock.now()
+        if let wait = hub.rateLimiter.take(messages.count, storeID: storeID, now: now) {
+            let seconds = max(1, Int(wait.rounded(.up)))
+            throw APIError(
+                .tooManyRequests, "store '\(storeID)' is over its limit of \(hub.rateLimiter.rate) messages per second; retry after \(seconds) s",
+                headers: [.retryAfter: String(seconds)])
+        }
         if let key, let earlier = try await hub.store.idempotentReply(storeID: storeID, key: key, since: now.addingTimeInterval(-24 * 3600)) {
             return replayed(earlier)
         }

@@ -25,6 +25,8 @@ struct Serve: AsyncParsableCommand {
     var database: String?
     @Option(name: .customLong("admin-token"), help: "Token for the admin API (INTEGRATOR_ADMIN_TOKEN); generated and printed once when unset.")
     var adminToken: String?
+    @Option(name: .customLong("rate-limit"), help: "Messages per second each store may push; 0 for no limit (INTEGRATOR_RATE_LIMIT).")
+    var rateLimit: Double?
     @Option(help: "A YAML or JSON file of stores, parameters, mappings and schedulers to apply at start (INTEGRATOR_CONFIG).")
     var config: String?
 
@@ -36,6 +38,7 @@ struct Serve: AsyncParsableCommand {
         settings.database = database ?? environment["INTEGRATOR_DATABASE"] ?? settings.database
         settings.adminToken = adminToken ?? environment["INTEGRATOR_ADMIN_TOKEN"]
         settings.configFile = config ?? environment["INTEGRATOR_CONFIG"]
+        if let value = rateLimit ?? environment["INTEGRATOR_RATE_LIMIT"].flatMap(Double.init) { settings.rateLimit = value }
         if let value = environment["INTEGRATOR_POLL_INTERVAL"].flatMap(Double.init) { settings.pollInterval = value }
         if let value = environment["INTEGRATOR_SCHEDULER_TICK"].flatMap(Double.init) { settings.schedulerTick = value }
 

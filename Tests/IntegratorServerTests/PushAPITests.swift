@@ -118,6 +118,22 @@ import Testing
         }
     }
 
+    @Test func aStoreOverItsRateGets429WithRetryAfter() async throws {
+        try await TestHub.run(configure: { $0.rateLimit = 1 }) { hub in
+            let body: JSONValue = ["message": "order:new", "payload": ["order": ["number": "R1"]]]
+            var statuses: [Int] = []
+            for _ in 0..<2 { statuses.append(try await hub.push(body).status) }
+            #expect(statuses == [202, 429])
+            let refused = try await hub.push(body)
+            #expect(refused.status == 429)
+            #expect(Int(refused.headers["retry-after"] ?? "") ?? 0 >= 1)
+            #expect(refused.body["error"]?.stringValue?.contains("limit") == true)
+            hub.clock.advance(2)
+            #expect(try await hub.push(body).status == 202)
+            #expect(try await storedCount(hub) == 2)
+        }
+    }
+
     @Test func anIdempotencyKeyReturnsTheFirstReplyAndStoresNothingNew() async throws {
         try await TestHub.run { hub in
             let body: JSONValue = ["message": "order:new", "payload": ["order": ["number": "R1"]]]
