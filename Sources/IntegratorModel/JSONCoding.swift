@@ -22,27 +22,27 @@ extension JSONValue {
 
     /// Parses `bytes`, refusing documents nested deeper than `depthLimit` before the parser
     /// sees them.
-    public static func parse(_ bytes: some Collection<UInt8>, depthLimit: Int = defaultDepthLimit) throws(JSONReadError) -> JSONValue {
+    public static func parse(_ bytes: some Collection<UInt8>, depthLimit: Int = defaultDepthLimit) throws -> JSONValue {
         let data = Data(bytes)
-        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { throw .empty }
-        if JSONDepth.exceeds(data, limit: depthLimit) { throw .tooDeep(limit: depthLimit) }
+        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { throw JSONReadError.empty }
+        if JSONDepth.exceeds(data, limit: depthLimit) { throw JSONReadError.tooDeep(limit: depthLimit) }
         do {
             return try JSONDecoder().decode(JSONValue.self, from: data)
         } catch let error as DecodingError {
             switch error {
             case .dataCorrupted(let context):
                 let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-                throw .malformed(underlying ?? context.debugDescription)
+                throw JSONReadError.malformed(underlying ?? context.debugDescription)
             default:
-                throw .malformed(String(describing: error))
+                throw JSONReadError.malformed(String(describing: error))
             }
         } catch {
-            throw .malformed(String(describing: error))
+            throw JSONReadError.malformed(String(describing: error))
         }
     }
 
     /// Parses a string; a convenience for tests and configuration.
-    public static func parse(_ text: String, depthLimit: Int = defaultDepthLimit) throws(JSONReadError) -> JSONValue {
+    public static func parse(_ text: String, depthLimit: Int = defaultDepthLimit) throws -> JSONValue {
         try parse(Array(text.utf8), depthLimit: depthLimit)
     }
 

@@ -71,7 +71,7 @@ public struct Mapping: Sendable, Hashable {
 
     /// Reads a mapping from its JSON form, or throws a ValidationError naming every problem.
     /// `defaultName` fills in the name when the body leaves it out (a PUT to `.../mappings/{name}`).
-    public static func decode(_ json: JSONValue, defaultName: String? = nil) throws(ValidationError) -> Mapping {
+    public static func decode(_ json: JSONValue, defaultName: String? = nil) throws -> Mapping {
         var problems: [Problem] = []
         guard case .object(let fields) = json else {
             throw ValidationError("a mapping must be a JSON object", problems: [Problem(path: "", problem: "must be an object, not \(json.typeName)")])

@@ -161,7 +161,7 @@ struct AdminController: Sendable {
     }
 
     private func decodeMapping(_ json: JSONValue, name: String?) throws -> Mapping {
-        do { return try Mapping.decode(json, defaultName: name) } catch { throw APIError.invalid(error) }
+        do { return try Mapping.decode(json, defaultName: name) } catch let error as ValidationError { throw APIError.invalid(error) }
     }
 
     private func save(_ mapping: Mapping, storeID: String) async throws {

@@ -132,7 +132,7 @@ extension Hub {
             case let other?: problems.append(Problem(path: "\(at).parameters", problem: "must be a map of name: value, not \(other.typeName)"))
             }
             for (i, item) in (fields["mappings"]?.arrayValue ?? []).enumerated() {
-                do { plan.mappings.append(try Mapping.decode(item)) } catch {
+                do { plan.mappings.append(try Mapping.decode(item)) } catch let error as ValidationError {
                     problems.append(contentsOf: error.problems.map { Problem(path: "\(at).mappings.\(i).\($0.path)", problem: $0.problem) })
                 }
             }

@@ -31,7 +31,7 @@ struct Ingest: Sendable {
         do {
             return try JSONValue.parse(buffer.readableBytesView, depthLimit: hub.configuration.maxJSONDepth)
         } catch {
-            throw APIError(.badRequest, error.description)
+            throw APIError(.badRequest, (error as? JSONReadError)?.description ?? "the body is not valid JSON")
         }
     }
 

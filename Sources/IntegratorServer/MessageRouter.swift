@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import IntegratorModel
 import IntegratorStore
@@ -15,14 +16,17 @@ struct MessageRouter: Sendable {
     ) -> NewMessage {
         var deliveries: [NewDelivery] = []
         var identifiers: [IdentifierValue] = []
+        // The same message twice: the same name and payload, byte for byte in canonical form.
+        lazy var digest: String? = SHA256.hash(data: payload.encoded()).prefix(16).map { String(format: "%02x", $0) }.joined()
         for compiled in catalog.mappings(storeID: storeID) {
             let values = compiled.identifierValues(message: name, id: id, payload: payload)
             guard compiled.matches(message: name, id: id, payload: payload) else { continue }
             for value in values where !identifiers.contains(where: { $0.name == value.name && $0.value == value.value }) {
                 identifiers.append(IdentifierValue(name: value.name, value: value.value))
             }
-            let key = values.isEmpty || !dedup ? nil : values.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
-            deliveries.append(NewDelivery(id: MessageID.make(at: now), mapping: compiled.mapping.name, dedupKey: key, nextAttemptAt: now))
+            let ordering = values.isEmpty ? nil : values.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
+            let key = ordering.flatMap { dedup ? "\(name)|\($0)|\(digest ?? "")" : nil }
+            deliveries.append(NewDelivery(id: MessageID.make(at: now), mapping: compiled.mapping.name, dedupKey: key, orderingKey: ordering, nextAttemptAt: now))
         }
         let note = deliveries.isEmpty ? Self.whyNothingMatched(name: name, id: id, payload: payload, mappings: catalog.mappings(storeID: storeID)) : nil
         return NewMessage(

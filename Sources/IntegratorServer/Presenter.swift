@@ -58,6 +58,8 @@ enum Presenter {
             "last_error": delivery.lastError.map(JSONValue.string) ?? .null,
             "last_status": delivery.lastStatus.map { .int(Int64($0)) } ?? .null,
             "created_at": time(delivery.createdAt), "updated_at": time(delivery.updatedAt), "completed_at": time(delivery.completedAt),
+            "ordering_key": delivery.orderingKey.map(JSONValue.string) ?? .null,
+            "waiting_for": delivery.waitingFor.map(JSONValue.string) ?? .null,
         ]
         if full {
             fields["result"] = delivery.result ?? .null

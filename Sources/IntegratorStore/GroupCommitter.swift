@@ -2,46 +2,43 @@ import Foundation
 import GRDB
 import Synchronization
 
-/// Batches concurrent writes into one transaction, so that one fsync acknowledges many pushes.
+/// Batches concurrent writes into one transaction, so that one fsync acknowledges many writes.
 ///
-/// The first writer to arrive leads: it commits every job queued so far in one transaction,
-/// each job in its own savepoint so one failure does not undo the others. Writers that arrive
-/// meanwhile queue for the next batch; when the leader's batch is done it hands the lead to the
-/// oldest waiting writer, so no request drains the queue for others forever.
-final class GroupCommitter: Sendable {
-    private struct Job: Sendable {
-        let body: @Sendable (Database) throws -> Void
+/// The first writer to arrive leads: it commits every job queued so far in one transaction
+/// (through `commit`, which runs each job in its own savepoint so one failure does not undo the
+/// others, and returns each job's error). Writers that arrive meanwhile queue for the next
+/// batch; when the leader's batch is done it hands the lead to the oldest waiting writer, so no
+/// request drains the queue for others forever. The store decides what a job and a transaction
+/// are; this type only decides who commits what, when.
+public final class GroupCommitter<Job: Sendable>: Sendable {
+    private struct Entry: Sendable {
+        let job: Job
         let ticket: Ticket
     }
 
     private struct Queue {
-        var jobs: [Job] = []
+        var entries: [Entry] = []
         var leaderActive = false
     }
 
-    private let writer: any DatabaseWriter
+    private let commit: @Sendable ([Job]) async -> [(any Error)?]
     private let queue = Mutex(Queue())
     private let counters = Mutex((transactions: 0, jobs: 0))
 
-    /// How many transactions committed how many jobs: the batching at work.
-    var statistics: (transactions: Int, jobs: Int) { counters.withLock { $0 } }
-
-    init(writer: any DatabaseWriter) {
-        self.writer = writer
+    /// `commit` writes the jobs in one transaction and returns, per job, its error or nil;
+    /// when the transaction itself fails, every job gets that error.
+    public init(commit: @escaping @Sendable ([Job]) async -> [(any Error)?]) {
+        self.commit = commit
     }
 
-    /// Runs `work` in the next group transaction and returns once that transaction is durable.
-    func perform<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let slot = Slot<T>()
+    /// How many transactions committed how many jobs: the batching at work.
+    public var statistics: (transactions: Int, jobs: Int) { counters.withLock { $0 } }
+
+    /// Queues `job` and returns once the transaction holding it is durable.
+    public func submit(_ job: Job) async throws {
         let ticket = Ticket()
-        let job = Job(body: { db in
-            try db.inSavepoint {
-                slot.set(try work(db))
-                return .commit
-            }
-        }, ticket: ticket)
         let lead = queue.withLock { queue in
-            queue.jobs.append(job)
+            queue.entries.append(Entry(job: job, ticket: ticket))
             if queue.leaderActive { return false }
             queue.leaderActive = true
             return true
@@ -53,34 +50,24 @@ final class GroupCommitter: Sendable {
                 await drainOnce()
             case .done(let error):
                 if let error { throw error }
-                return slot.take()
+                return
             }
         }
     }
 
     private func drainOnce() async {
-        let jobs = queue.withLock { queue in
-            let jobs = queue.jobs
-            queue.jobs = []
-            return jobs
+        let entries = queue.withLock { queue in
+            let entries = queue.entries
+            queue.entries = []
+            return entries
         }
-        if !jobs.isEmpty {
-            do {
-                let failures = try await writer.write { db -> [Int: any Error] in
-                    var failures: [Int: any Error] = [:]
-                    for (index, job) in jobs.enumerated() {
-                        do { try job.body(db) } catch { failures[index] = error }
-                    }
-                    return failures
-                }
-                counters.withLock { $0.transactions += 1; $0.jobs += jobs.count }
-                for (index, job) in jobs.enumerated() { job.ticket.finish(failures[index]) }
-            } catch {
-                for job in jobs { job.ticket.finish(error) }
-            }
+        if !entries.isEmpty {
+            let errors = await commit(entries.map(\.job))
+            counters.withLock { $0.transactions += 1; $0.jobs += entries.count }
+            for (index, entry) in entries.enumerated() { entry.ticket.finish(index < errors.count ? errors[index] : nil) }
         }
         let next = queue.withLock { queue -> Ticket? in
-            guard let first = queue.jobs.first else {
+            guard let first = queue.entries.first else {
                 queue.leaderActive = false
                 return nil
             }
@@ -91,10 +78,11 @@ final class GroupCommitter: Sendable {
 }
 
 /// Holds a job's value between its savepoint and the commit that makes it durable.
-private final class Slot<T: Sendable>: Sendable {
+public final class ResultSlot<T: Sendable>: Sendable {
     private let value = Mutex<T?>(nil)
-    func set(_ newValue: T) { value.withLock { $0 = newValue } }
-    func take() -> T { value.withLock { $0! } }
+    public init() {}
+    public func set(_ newValue: T) { value.withLock { $0 = newValue } }
+    public func take() -> T { value.withLock { $0! } }
 }
 
 /// How a waiting writer learns its job is committed, or that it now leads.
@@ -146,5 +134,42 @@ private final class Ticket: Sendable {
             }
             if let ready { continuation.resume(returning: ready) }
         }
+    }
+}
+
+/// A write for the SQLite group committer.
+struct SQLiteJob: Sendable {
+    let body: @Sendable (Database) throws -> Void
+}
+
+extension GroupCommitter where Job == SQLiteJob {
+    /// A committer writing through GRDB: one transaction, one savepoint per job.
+    static func sqlite(_ writer: any DatabaseWriter) -> GroupCommitter<SQLiteJob> {
+        GroupCommitter { jobs in
+            do {
+                return try await writer.write { db -> [(any Error)?] in
+                    jobs.map { job in
+                        do {
+                            try db.inSavepoint {
+                                try job.body(db)
+                                return .commit
+                            }
+                            return nil
+                        } catch {
+                            return error
+                        }
+                    }
+                }
+            } catch {
+                return Array(repeating: error, count: jobs.count)
+            }
+        }
+    }
+
+    /// Runs `work` in the next group transaction and returns its value once durable.
+    func perform<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let slot = ResultSlot<T>()
+        try await submit(SQLiteJob { db in slot.set(try work(db)) })
+        return slot.take()
     }
 }

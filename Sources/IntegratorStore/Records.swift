@@ -40,15 +40,20 @@ public struct IdentifierValue: Sendable, Hashable {
 public struct NewDelivery: Sendable {
     public var id: String
     public var mapping: String
-    /// The identifier values that make this delivery a duplicate of an earlier one; nil when
-    /// the mapping has no identifiers (or the message was resent on purpose).
+    /// What makes this delivery a duplicate of an earlier one: the message's name, its
+    /// identifier values and a digest of its payload. Nil when the mapping has no identifiers
+    /// (or the message was resent on purpose).
     public var dedupKey: String?
+    /// The identifier values (`order_number=R1`): deliveries to one mapping that share them go
+    /// out one at a time, in the order received. Nil when the mapping has no identifiers.
+    public var orderingKey: String?
     public var nextAttemptAt: Date
 
-    public init(id: String, mapping: String, dedupKey: String?, nextAttemptAt: Date) {
+    public init(id: String, mapping: String, dedupKey: String?, orderingKey: String? = nil, nextAttemptAt: Date) {
         self.id = id
         self.mapping = mapping
         self.dedupKey = dedupKey
+        self.orderingKey = orderingKey
         self.nextAttemptAt = nextAttemptAt
     }
 }
@@ -323,8 +328,14 @@ public struct DeliveryRecord: Sendable {
     public var updatedAt: Date
     public var completedAt: Date?
     public var attemptLog: [AttemptRecord]
+    /// The identifier values this delivery is ordered by, if any.
+    public var orderingKey: String?
+    /// The earlier delivery with the same identifier values this one waits behind, if any.
+    public var waitingFor: String?
 
-    public init(id: String, messageID: String, mapping: String, state: DeliveryState, attempts: Int, nextAttemptAt: Date?, url: String?, lastError: String?, lastStatus: Int?, result: JSONValue?, createdAt: Date, updatedAt: Date, completedAt: Date?, attemptLog: [AttemptRecord] = []) {
+    public init(id: String, messageID: String, mapping: String, state: DeliveryState, attempts: Int, nextAttemptAt: Date?, url: String?, lastError: String?, lastStatus: Int?, result: JSONValue?, createdAt: Date, updatedAt: Date, completedAt: Date?, attemptLog: [AttemptRecord] = [], orderingKey: String? = nil, waitingFor: String? = nil) {
+        self.orderingKey = orderingKey
+        self.waitingFor = waitingFor
         self.id = id
         self.messageID = messageID
         self.mapping = mapping

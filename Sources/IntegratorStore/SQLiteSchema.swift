@@ -39,11 +39,13 @@ enum SQLiteSchema {
                     seq INTEGER PRIMARY KEY AUTOINCREMENT,
                     id TEXT NOT NULL UNIQUE, message_id TEXT NOT NULL, store_id TEXT NOT NULL, mapping TEXT NOT NULL,
                     state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL, lease_owner TEXT,
-                    url TEXT, dedup_key TEXT, last_error TEXT, last_status INTEGER, result TEXT,
+                    url TEXT, dedup_key TEXT, ordering_key TEXT, last_error TEXT, last_status INTEGER, result TEXT,
                     created_at REAL NOT NULL, updated_at REAL NOT NULL, completed_at REAL);
                 CREATE INDEX deliveries_due ON deliveries(next_attempt_at)
                     WHERE state IN ('pending', 'failing', 'scheduled', 'running');
                 CREATE INDEX deliveries_message ON deliveries(message_id);
+                CREATE INDEX deliveries_order ON deliveries(store_id, mapping, ordering_key, seq)
+                    WHERE ordering_key IS NOT NULL;
                 CREATE INDEX deliveries_store_state ON deliveries(store_id, state, created_at);
                 CREATE UNIQUE INDEX deliveries_dedup ON deliveries(store_id, mapping, dedup_key)
                     WHERE dedup_key IS NOT NULL AND state != 'archived';

@@ -68,10 +68,10 @@ extension SQLiteStore {
         for delivery in message.deliveries {
             try db.execute(
                 sql: """
-                    INSERT OR IGNORE INTO deliveries (id, message_id, store_id, mapping, state, attempts, next_attempt_at, dedup_key, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)
+                    INSERT OR IGNORE INTO deliveries (id, message_id, store_id, mapping, state, attempts, next_attempt_at, dedup_key, ordering_key, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)
                     """,
-                arguments: [delivery.id, message.id, message.storeID, delivery.mapping, delivery.nextAttemptAt.timeIntervalSince1970, delivery.dedupKey, created, created])
+                arguments: [delivery.id, message.id, message.storeID, delivery.mapping, delivery.nextAttemptAt.timeIntervalSince1970, delivery.dedupKey, delivery.orderingKey, created, created])
             if db.changesCount == 1 {
                 written += 1
             } else {
@@ -79,7 +79,7 @@ extension SQLiteStore {
                     db, sql: "SELECT id, message_id FROM deliveries WHERE store_id = ? AND mapping = ? AND dedup_key = ? AND state != 'archived'",
                     arguments: [message.storeID, delivery.mapping, delivery.dedupKey])
                 let earlierMessage: String = earlier?["message_id"] ?? "?"
-                notes.append("not delivered to mapping '\(delivery.mapping)': its identifier values (\(delivery.dedupKey ?? "")) were already delivered with message \(earlierMessage)")
+                notes.append(Self.duplicateNote(mapping: delivery.mapping, orderingKey: delivery.orderingKey, earlierMessage: earlierMessage))
             }
         }
         if written == 0 || !notes.isEmpty {
@@ -88,6 +88,20 @@ extension SQLiteStore {
             try db.execute(sql: "UPDATE messages SET state = ?, note = ? WHERE id = ?", arguments: [state, note, message.id])
         }
     }
+
+    /// Why a delivery was not written: the same message went to the mapping already.
+    static func duplicateNote(mapping: String, orderingKey: String?, earlierMessage: String) -> String {
+        "not delivered to mapping '\(mapping)': the same message with the same identifier values (\(orderingKey ?? "")) was already delivered with message \(earlierMessage)"
+    }
+
+    /// The SQL condition that holds a delivery back while an earlier one with the same
+    /// identifier values, to the same mapping, is unfinished (parked counts: it blocks only
+    /// its own identifier values).
+    static let notBlocked = """
+        (d.ordering_key IS NULL OR NOT EXISTS (
+            SELECT 1 FROM deliveries e WHERE e.store_id = d.store_id AND e.mapping = d.mapping AND e.ordering_key = d.ordering_key
+            AND e.seq < d.seq AND e.state IN ('pending', 'running', 'failing', 'scheduled', 'parked')))
+        """
 
     // MARK: Delivery
 
@@ -99,7 +113,7 @@ extension SQLiteStore {
                 sql: """
                     SELECT d.id, d.message_id, d.store_id, d.mapping, d.attempts, d.url, d.state, m.name, m.payload, m.depth
                     FROM deliveries d JOIN messages m ON m.id = d.message_id
-                    WHERE d.state IN ('pending', 'failing', 'scheduled', 'running') AND d.next_attempt_at <= ?
+                    WHERE d.state IN ('pending', 'failing', 'scheduled', 'running') AND d.next_attempt_at <= ? AND \(Self.notBlocked)
                     ORDER BY d.next_attempt_at, d.seq LIMIT ?
                     """,
                 arguments: [nowSeconds, limit])
@@ -360,7 +374,15 @@ extension SQLiteStore {
     static func deliveries(_ db: Database, messageIDs: [String], withAttempts: Bool) throws -> [String: [DeliveryRecord]] {
         guard !messageIDs.isEmpty else { return [:] }
         let marks = Array(repeating: "?", count: messageIDs.count).joined(separator: ",")
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE message_id IN (\(marks)) ORDER BY seq", arguments: StatementArguments(messageIDs))
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT d.*, (SELECT e.id FROM deliveries e WHERE d.ordering_key IS NOT NULL AND d.state IN ('pending', 'failing', 'scheduled')
+                    AND e.store_id = d.store_id AND e.mapping = d.mapping AND e.ordering_key = d.ordering_key AND e.seq < d.seq
+                    AND e.state IN ('pending', 'running', 'failing', 'scheduled', 'parked') ORDER BY e.seq LIMIT 1) AS waiting_for
+                FROM deliveries d WHERE d.message_id IN (\(marks)) ORDER BY d.seq
+                """,
+            arguments: StatementArguments(messageIDs))
         var attempts: [String: [AttemptRecord]] = [:]
         if withAttempts {
             let ids = rows.map { $0["id"] as String }
@@ -380,7 +402,8 @@ extension SQLiteStore {
                 id: id, messageID: row["message_id"], mapping: row["mapping"], state: DeliveryState(rawValue: row["state"]) ?? .pending,
                 attempts: row["attempts"], nextAttemptAt: date(row["next_attempt_at"]), url: row["url"], lastError: row["last_error"],
                 lastStatus: row["last_status"], result: json(row["result"]), createdAt: Date(timeIntervalSince1970: row["created_at"]),
-                updatedAt: Date(timeIntervalSince1970: row["updated_at"]), completedAt: date(row["completed_at"]), attemptLog: attempts[id] ?? [])
+                updatedAt: Date(timeIntervalSince1970: row["updated_at"]), completedAt: date(row["completed_at"]), attemptLog: attempts[id] ?? [],
+                orderingKey: row["ordering_key"], waitingFor: row["waiting_for"])
             result[row["message_id"], default: []].append(record)
         }
         return result

@@ -10,7 +10,7 @@ import IntegratorModel
 /// a second process with a clear error. Use PostgreSQL for several processes.
 public final class SQLiteStore: HubStore {
     let pool: DatabasePool
-    let committer: GroupCommitter
+    let committer: GroupCommitter<SQLiteJob>
     private let lock: FileLock?
 
     /// Opens (creating and migrating as needed) the database at `path`.
@@ -33,7 +33,7 @@ public final class SQLiteStore: HubStore {
 
     private init(pool: DatabasePool, lock: FileLock?) {
         self.pool = pool
-        self.committer = GroupCommitter(writer: pool)
+        self.committer = .sqlite(pool)
         self.lock = lock
     }
 
@@ -155,10 +155,22 @@ public final class SQLiteStore: HubStore {
                 (row["store_id"], row["definition"])
             }
         }
-        return try rows.map { storeID, definition in
-            guard let json = Self.json(definition) else { throw StoreError.invalid("the stored mapping of store '\(storeID)' is not JSON") }
-            return (storeID, try Mapping.decode(json))
+        return try Self.decodeMappings(rows)
+    }
+
+    /// Reads stored mapping definitions (kept apart from the async caller on purpose: simpler
+    /// code for the optimiser).
+    static func decodeMappings(_ rows: [(String, String)]) throws -> [(storeID: String, mapping: Mapping)] {
+        var mappings: [(storeID: String, mapping: Mapping)] = []
+        for (storeID, definition) in rows {
+            guard let json = json(definition) else { throw StoreError.invalid("the stored mapping of store '\(storeID)' is not JSON") }
+            do {
+                mappings.append((storeID, try Mapping.decode(json)))
+            } catch {
+                throw StoreError.invalid("the stored mapping of store '\(storeID)' is not valid: \(error)")
+            }
         }
+        return mappings
     }
 
     public func saveMapping(storeID: String, _ mapping: Mapping, at: Date) async throws {
