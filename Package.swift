@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "integrator", targets: ["integrator"]),
         .library(name: "IntegratorModel", targets: ["IntegratorModel"]),
         .library(name: "IntegratorStore", targets: ["IntegratorStore"]),
+        .library(name: "IntegratorPostgres", targets: ["IntegratorPostgres"]),
         .library(name: "IntegratorServer", targets: ["IntegratorServer"]),
     ],
     dependencies: [
@@ -29,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // PostgreSQL, the store for several hub processes.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // SHA-256 for stored tokens, HMAC for signed deliveries.
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
@@ -48,10 +51,21 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "IntegratorPostgres",
+            dependencies: [
+                "IntegratorModel",
+                "IntegratorStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "IntegratorServer",
             dependencies: [
                 "IntegratorModel",
                 "IntegratorStore",
+                "IntegratorPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
@@ -80,7 +94,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegratorStoreTests",
-            dependencies: ["IntegratorStore", "IntegratorModel"],
+            dependencies: ["IntegratorStore", "IntegratorModel", "IntegratorPostgres"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import IntegratorModel
+import IntegratorPostgres
 import IntegratorStore
 import Logging
 import NIOCore
@@ -75,14 +76,16 @@ public func buildApplication(
         onServerRunning: onServerRunning,
         logger: logger)
     // Shut down in reverse: workers and schedulers stop before the client they use.
-    application.addServices(HTTPClientService(client: client), DeliveryService(hub: hub, client: client), SchedulerService(hub: hub))
+    application.addServices(
+        StoreService(hub: hub), HTTPClientService(client: client), DeliveryService(hub: hub, client: client), SchedulerService(hub: hub))
     return BuiltHub(application: application, hub: hub, generatedAdminToken: generated, configChanges: changes)
 }
 
-/// Opens the store a `--database` value names: `sqlite:PATH` (or a bare path) for SQLite.
+/// Opens the store a `--database` value names: `sqlite:PATH` (or a bare path) for SQLite,
+/// `postgres://user:password@host:port/database` for PostgreSQL.
 func openStore(_ database: String, logger: Logger, now: Date) async throws -> any HubStore {
     if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-        throw StoreError.unavailable("PostgreSQL databases are not supported by this build; use --database sqlite:PATH")
+        return try await PostgresStore.open(url: database, logger: logger)
     }
     var path = database
     for prefix in ["sqlite://", "sqlite:"] where path.hasPrefix(prefix) {
@@ -92,9 +95,37 @@ func openStore(_ database: String, logger: Logger, now: Date) async throws -> an
     guard !path.isEmpty else { throw StoreError.invalid("--database names no file; use sqlite:PATH") }
     let store = try SQLiteStore.open(path: path)
     // One process owns the file, so any lease still held belongs to a process that died.
-    let released = try await store.releaseAllLeases(now: now)
+    let released = try await store.releaseOrphanedLeases(now: now)
     if released > 0 { logger.notice("returned \(released) delivery lease(s) left by a stopped process to the queue") }
     return store
+}
+
+/// Listens for what other processes announce (new work, changed mappings) and closes the
+/// store's connections last.
+struct StoreService: Service {
+    let hub: Hub
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await hub.store.listen { change in
+                        switch change {
+                        case .work: hub.wakeWorkers()
+                        case .mappings: Task { try? await hub.loadMappings() }
+                        }
+                    }
+                } catch {
+                    if Task.isCancelled { return }
+                    hub.logger.error("listening for other processes failed, listening again in 1 s: \(error)")
+                    try? await Task.sleep(for: .seconds(1))
+                    // Changes announced while nobody listened are not lost: read the mappings again.
+                    try? await hub.loadMappings()
+                }
+            }
+        }
+        (hub.store as? PostgresStore)?.close()
+    }
 }
 
 /// Keeps the HTTP client alive while the hub runs and shuts it down last.

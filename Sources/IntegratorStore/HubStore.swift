@@ -15,6 +15,14 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// Something another process changed, announced so this one can act at once.
+public enum StoreChange: Sendable, Equatable {
+    /// New deliveries are due: wake the workers.
+    case work
+    /// Mappings changed: reload the routing cache.
+    case mappings
+}
+
 /// Everything the hub keeps, behind one protocol, so that routing and delivery do not care
 /// whether it lives in SQLite (one process) or PostgreSQL (several).
 ///
@@ -87,4 +95,20 @@ public protocol HubStore: Sendable {
     /// Deliveries per state, plus `incoming` (all messages) and `skipped`.
     func queueCounts(storeID: String) async throws -> [String: Int]
     func notifications(storeID: String, level: String?, reference: String?, page: Int, perPage: Int) async throws -> Page<NotificationRecord>
+
+    // MARK: Processes
+    /// Calls `handler` for each change another process announces, until cancelled. A store
+    /// used by one process only has nothing to announce and just waits.
+    func listen(_ handler: @escaping @Sendable (StoreChange) -> Void) async throws
+    /// Returns every lease that belongs to no running process, at start. Only a store that
+    /// knows it has one process (SQLite) can do this; others let leases expire.
+    func releaseOrphanedLeases(now: Date) async throws -> Int
+}
+
+extension HubStore {
+    public func listen(_ handler: @escaping @Sendable (StoreChange) -> Void) async throws {
+        while true { try await Task.sleep(for: .seconds(3600)) }
+    }
+
+    public func releaseOrphanedLeases(now: Date) async throws -> Int { 0 }
 }

@@ -90,14 +90,14 @@ extension SQLiteStore {
     }
 
     /// Why a delivery was not written: the same message went to the mapping already.
-    static func duplicateNote(mapping: String, orderingKey: String?, earlierMessage: String) -> String {
+    public static func duplicateNote(mapping: String, orderingKey: String?, earlierMessage: String) -> String {
         "not delivered to mapping '\(mapping)': the same message with the same identifier values (\(orderingKey ?? "")) was already delivered with message \(earlierMessage)"
     }
 
     /// The SQL condition that holds a delivery back while an earlier one with the same
     /// identifier values, to the same mapping, is unfinished (parked counts: it blocks only
     /// its own identifier values).
-    static let notBlocked = """
+    public static let notBlocked = """
         (d.ordering_key IS NULL OR NOT EXISTS (
             SELECT 1 FROM deliveries e WHERE e.store_id = d.store_id AND e.mapping = d.mapping AND e.ordering_key = d.ordering_key
             AND e.seq < d.seq AND e.state IN ('pending', 'running', 'failing', 'scheduled', 'parked')))

@@ -45,7 +45,7 @@ public final class SQLiteStore: HubStore {
 
     /// Returns every lease to the queue. Only one process uses a SQLite file (the lock file
     /// proves it), so leases left at start belong to a process that died.
-    public func releaseAllLeases(now: Date) async throws -> Int {
+    public func releaseOrphanedLeases(now: Date) async throws -> Int {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE deliveries SET state = 'pending', lease_owner = NULL, next_attempt_at = ? WHERE state = 'running'",

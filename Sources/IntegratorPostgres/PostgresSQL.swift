@@ -1,0 +1,92 @@
+import Foundation
+import IntegratorModel
+import PostgresNIO
+
+/// A value bound to a statement. Statements are written with `?` placeholders, numbered
+/// `$1, $2, …` when sent, so the SQL reads like the SQLite store's.
+enum Bind: Sendable {
+    case text(String?)
+    case real(Double?)
+    case int(Int?)
+    case bool(Bool?)
+
+    static func time(_ date: Date?) -> Bind { .real(date?.timeIntervalSince1970) }
+}
+
+extension PostgresQuery {
+    /// Builds a query from SQL with `?` placeholders and its binds, in order.
+    static func sql(_ text: String, _ binds: [Bind] = []) -> PostgresQuery {
+        var numbered = ""
+        numbered.reserveCapacity(text.count + binds.count * 2)
+        var index = 0
+        for character in text {
+            if character == "?" {
+                index += 1
+                numbered += "$\(index)"
+            } else {
+                numbered.append(character)
+            }
+        }
+        precondition(index == binds.count, "the statement has \(index) placeholders but \(binds.count) binds: \(text)")
+        var bindings = PostgresBindings(capacity: binds.count)
+        for bind in binds {
+            switch bind {
+            case .text(let value): bindings.append(value)
+            case .real(let value): bindings.append(value)
+            case .int(let value): bindings.append(value)
+            case .bool(let value): bindings.append(value)
+            }
+        }
+        return PostgresQuery(unsafeSQL: numbered, binds: bindings)
+    }
+}
+
+/// Something that runs statements: the pool, or one connection inside a transaction.
+protocol SQLRunner: Sendable {
+    func rows(_ sql: String, _ binds: [Bind]) async throws -> [PostgresRandomAccessRow]
+    /// Runs a statement and returns how many rows it changed.
+    @discardableResult func run(_ sql: String, _ binds: [Bind]) async throws -> Int
+}
+
+/// Both runners send a query and collect its rows; only how they reach a connection differs.
+protocol QueryRunner: SQLRunner {
+    func send(_ query: PostgresQuery) async throws -> PostgresRowSequence
+}
+
+extension QueryRunner {
+    func rows(_ sql: String, _ binds: [Bind]) async throws -> [PostgresRandomAccessRow] {
+        try await send(.sql(sql, binds)).collect().map { $0.makeRandomAccess() }
+    }
+
+    /// Counts changed rows by asking INSERT, UPDATE and DELETE to return one row each.
+    @discardableResult func run(_ sql: String, _ binds: [Bind]) async throws -> Int {
+        let head = sql.drop { $0.isWhitespace }.prefix(6).uppercased()
+        let changes = ["INSERT", "UPDATE", "DELETE"].contains(head) && !sql.contains("RETURNING")
+        return try await rows(changes ? sql + " RETURNING 1" : sql, binds).count
+    }
+}
+
+extension PostgresConnection: QueryRunner {
+    func send(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        try await self.query(query, logger: PostgresStore.quiet)
+    }
+}
+
+extension PostgresClient: QueryRunner {
+    func send(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        try await self.query(query, logger: PostgresStore.quiet)
+    }
+}
+
+extension PostgresRandomAccessRow {
+    func text(_ column: String) throws -> String { try self[column].decode(String.self) }
+    func optionalText(_ column: String) throws -> String? { try self[column].decode(String?.self) }
+    func real(_ column: String) throws -> Double { try self[column].decode(Double.self) }
+    func optionalReal(_ column: String) throws -> Double? { try self[column].decode(Double?.self) }
+    func int(_ column: String) throws -> Int { try self[column].decode(Int.self) }
+    func optionalInt(_ column: String) throws -> Int? { try self[column].decode(Int?.self) }
+    func bool(_ column: String) throws -> Bool { try self[column].decode(Bool.self) }
+    func time(_ column: String) throws -> Date { Date(timeIntervalSince1970: try real(column)) }
+    func optionalTime(_ column: String) throws -> Date? { try optionalReal(column).map { Date(timeIntervalSince1970: $0) } }
+    func json(_ column: String) throws -> JSONValue? { try optionalText(column).flatMap { try? JSONValue.parse($0, depthLimit: 512) } }
+}

@@ -1,0 +1,361 @@
+import Foundation
+import IntegratorModel
+import IntegratorStore
+import PostgresNIO
+
+extension PostgresStore {
+    static var idempotencyWindow: TimeInterval { 24 * 3600 }
+
+    // MARK: Ingest
+
+    public func push(_ record: PushRecord) async throws -> PushOutcome {
+        try await perform { db in
+            if let key = record.idempotencyKey,
+               let row = try await db.rows(
+                   "SELECT status, reply FROM idempotency_keys WHERE store_id = ? AND key = ? AND created_at >= ?",
+                   [.text(record.storeID), .text(key), .time(record.now.addingTimeInterval(-Self.idempotencyWindow))]).first
+            {
+                return .replayed(status: try row.int("status"), reply: try row.json("reply") ?? .null)
+            }
+            for message in record.messages { try await Self.insert(db, message) }
+            if let key = record.idempotencyKey {
+                try await db.run(
+                    """
+                    INSERT INTO idempotency_keys (store_id, key, status, reply, created_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (store_id, key) DO UPDATE SET status = excluded.status, reply = excluded.reply, created_at = excluded.created_at
+                    """,
+                    [.text(record.storeID), .text(key), .int(record.replyStatus), .text(record.reply.jsonString), .time(record.now)])
+            }
+            return .stored
+        }
+    }
+
+    public func idempotentReply(storeID: String, key: String, since: Date) async throws -> (status: Int, reply: JSONValue)? {
+        guard let row = try await client.rows(
+            "SELECT status, reply FROM idempotency_keys WHERE store_id = ? AND key = ? AND created_at >= ?", [.text(storeID), .text(key), .time(since)]
+        ).first else { return nil }
+        return (try row.int("status"), try row.json("reply") ?? .null)
+    }
+
+    public func pruneIdempotencyKeys(before: Date) async throws {
+        try await client.run("DELETE FROM idempotency_keys WHERE created_at < ?", [.time(before)])
+    }
+
+    /// Writes a message, its identifiers and its deliveries, as the SQLite store does.
+    static func insert(_ db: PostgresConnection, _ message: NewMessage) async throws {
+        try await db.run(
+            """
+            INSERT INTO messages (id, store_id, name, payload, origin, parent_message_id, parent_delivery_id, depth, state, note, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'accepted', NULL, ?)
+            """,
+            [.text(message.id), .text(message.storeID), .text(message.name), .text(message.payload.jsonString), .text(message.origin),
+             .text(message.parentMessageID), .text(message.parentDeliveryID), .int(message.depth), .time(message.createdAt)])
+        for identifier in message.identifiers {
+            try await db.run(
+                "INSERT INTO message_identifiers (store_id, name, value, message_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [.text(message.storeID), .text(identifier.name), .text(identifier.value), .text(message.id)])
+        }
+        var notes: [String] = message.note.map { [$0] } ?? []
+        var written = 0
+        for delivery in message.deliveries {
+            let inserted = try await db.run(
+                """
+                INSERT INTO deliveries (id, message_id, store_id, mapping, state, attempts, next_attempt_at, dedup_key, ordering_key, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """,
+                [.text(delivery.id), .text(message.id), .text(message.storeID), .text(delivery.mapping), .time(delivery.nextAttemptAt),
+                 .text(delivery.dedupKey), .text(delivery.orderingKey), .time(message.createdAt), .time(message.createdAt)])
+            if inserted == 1 {
+                written += 1
+            } else {
+                let earlier = try await db.rows(
+                    "SELECT message_id FROM deliveries WHERE store_id = ? AND mapping = ? AND dedup_key = ? AND state <> 'archived'",
+                    [.text(message.storeID), .text(delivery.mapping), .text(delivery.dedupKey)]).first
+                notes.append(SQLiteStore.duplicateNote(mapping: delivery.mapping, orderingKey: delivery.orderingKey, earlierMessage: try earlier?.text("message_id") ?? "?"))
+            }
+        }
+        if written == 0 || !notes.isEmpty {
+            let note = notes.isEmpty ? "no mapping of the store takes '\(message.name)'" : notes.joined(separator: "; ")
+            try await db.run("UPDATE messages SET state = ?, note = ? WHERE id = ?", [.text(written == 0 ? "skipped" : "accepted"), .text(note), .text(message.id)])
+        }
+    }
+
+    // MARK: Delivery
+
+    public func claim(owner: String, now: Date, limit: Int, lease: @escaping @Sendable (String, String) -> Double) async throws -> [ClaimedDelivery] {
+        try await transaction { db in
+            let rows = try await db.rows(
+                """
+                SELECT d.id, d.message_id, d.store_id, d.mapping, d.attempts, d.url, d.state, m.name, m.payload, m.depth
+                FROM deliveries d JOIN messages m ON m.id = d.message_id
+                WHERE d.state IN ('pending', 'failing', 'scheduled', 'running') AND d.next_attempt_at <= ? AND \(SQLiteStore.notBlocked)
+                ORDER BY d.next_attempt_at, d.seq LIMIT ? FOR UPDATE OF d SKIP LOCKED
+                """,
+                [.time(now), .int(limit)])
+            var claimed: [ClaimedDelivery] = []
+            for row in rows {
+                let id = try row.text("id"), storeID = try row.text("store_id"), mapping = try row.text("mapping")
+                var attempts = try row.int("attempts")
+                if try row.text("state") == "running" {
+                    attempts += 1
+                    try await db.run(
+                        "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, ?, 0, '', NULL, NULL, ?)",
+                        [.text(id), .int(attempts), .time(now), .text("the lease expired before the attempt was reported (the worker or its process stopped); trying again")])
+                }
+                try await db.run(
+                    "UPDATE deliveries SET state = 'running', lease_owner = ?, next_attempt_at = ?, attempts = ?, updated_at = ? WHERE id = ?",
+                    [.text(owner), .real(now.timeIntervalSince1970 + lease(storeID, mapping)), .int(attempts), .time(now), .text(id)])
+                claimed.append(ClaimedDelivery(
+                    id: id, messageID: try row.text("message_id"), storeID: storeID, mapping: mapping, attempts: attempts, url: try row.optionalText("url"),
+                    messageName: try row.text("name"), payload: try row.json("payload") ?? .object([:]), depth: try row.int("depth")))
+            }
+            return claimed
+        }
+    }
+
+    public func record(_ report: AttemptReport) async throws {
+        try await perform { db in
+            let now = report.startedAt.addingTimeInterval(report.duration)
+            let current = try await db.rows("SELECT state, lease_owner, attempts FROM deliveries WHERE id = ? FOR UPDATE", [.text(report.deliveryID)]).first
+            let attempts = (try current?.int("attempts") ?? 0) + 1
+            try await db.run(
+                "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [.text(report.deliveryID), .int(attempts), .time(report.startedAt), .real(report.duration), .text(report.url), .int(report.status),
+                 .text(report.response), .text(report.error)])
+            let stillOwned = try current?.text("state") == "running" && current?.optionalText("lease_owner") == report.owner
+            if stillOwned {
+                let transition = report.transition
+                try await db.run(
+                    """
+                    UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL, url = ?, last_error = ?, last_status = ?,
+                        result = COALESCE(?, result), updated_at = ?, completed_at = CASE WHEN ? = 'completed' THEN ? ELSE completed_at END
+                    WHERE id = ?
+                    """,
+                    [.text(transition.state.rawValue), .int(attempts), .time(transition.nextAttemptAt), .text(transition.nextURL), .text(report.error),
+                     .int(report.status), .text(report.result.map(\.jsonString)), .time(now), .text(transition.state.rawValue), .time(now), .text(report.deliveryID)])
+            } else {
+                try await db.run("UPDATE deliveries SET attempts = ?, updated_at = ? WHERE id = ?", [.int(attempts), .time(now), .text(report.deliveryID)])
+            }
+            for child in report.children { try await Self.insert(db, child) }
+            for parameter in report.parameters { try await Self.upsertParameter(db, storeID: report.storeID, parameter, at: now) }
+            for notification in report.notifications {
+                let n = notification.notification
+                let inserted = try await db.run(
+                    """
+                    INSERT INTO notifications (store_id, message_id, delivery_id, mapping, level, subject, description, extra, reference, occurrences, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO NOTHING
+                    """,
+                    [.text(notification.storeID), .text(notification.messageID), .text(notification.deliveryID), .text(notification.mapping),
+                     .text(n.level.rawValue), .text(n.subject), .text(n.description), .text(JSONValue.object(n.extra).jsonString),
+                     .text(notification.reference), .time(now), .time(now)])
+                if inserted == 1 {
+                    if let message = notification.message { try await Self.insert(db, message) }
+                } else {
+                    try await db.run(
+                        "UPDATE notifications SET occurrences = occurrences + 1, updated_at = ? WHERE message_id = ? AND mapping = ? AND level = ? AND subject = ? AND description = ?",
+                        [.time(now), .text(notification.messageID), .text(notification.mapping), .text(n.level.rawValue), .text(n.subject), .text(n.description)])
+                }
+            }
+        }
+    }
+
+    public func nextDueTime() async throws -> Date? {
+        try await client.rows("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE state IN ('pending', 'failing', 'scheduled', 'running')", [])
+            .first?.optionalTime("due")
+    }
+
+    // MARK: Operators
+
+    public func messages(_ query: MessageQuery) async throws -> Page<MessageRecord> {
+        var clauses = ["m.store_id = ?"]
+        var binds: [Bind] = [.text(query.storeID)]
+        if let name = query.message {
+            clauses.append("m.name = ?")
+            binds.append(.text(MessageName.normalised(name)))
+        }
+        switch query.state {
+        case nil: break
+        case "skipped"?, "accepted"?:
+            clauses.append("m.state = ?")
+            binds.append(.text(query.state))
+        case let state?:
+            var sub = "SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.state = ?"
+            binds.append(.text(state))
+            if let mapping = query.mapping {
+                sub += " AND d.mapping = ?"
+                binds.append(.text(mapping))
+            }
+            clauses.append(state == "archived" ? "(m.state = 'archived' OR EXISTS (\(sub)))" : "EXISTS (\(sub))")
+        }
+        if let mapping = query.mapping, query.state == nil || query.state == "skipped" || query.state == "accepted" {
+            clauses.append("EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.mapping = ?)")
+            binds.append(.text(mapping))
+        }
+        if let identifier = query.identifier {
+            clauses.append("m.id IN (SELECT message_id FROM message_identifiers WHERE store_id = ? AND name = ? AND value = ?)")
+            binds += [.text(query.storeID), .text(identifier.name), .text(identifier.value)]
+        }
+        if let since = query.since {
+            clauses.append("m.created_at >= ?")
+            binds.append(.time(since))
+        }
+        if let until = query.until {
+            clauses.append("m.created_at < ?")
+            binds.append(.time(until))
+        }
+        let whereSQL = clauses.joined(separator: " AND ")
+        let count = try await client.rows("SELECT COUNT(*) AS n FROM messages m WHERE \(whereSQL)", binds).first?.int("n") ?? 0
+        let rows = try await client.rows(
+            "SELECT m.* FROM messages m WHERE \(whereSQL) ORDER BY m.seq DESC LIMIT ? OFFSET ?", binds + [.int(query.perPage), .int((query.page - 1) * query.perPage)])
+        var messages = try rows.map(Self.message)
+        let deliveries = try await Self.deliveries(client, messageIDs: messages.map(\.id), withAttempts: false)
+        for index in messages.indices { messages[index].deliveries = deliveries[messages[index].id] ?? [] }
+        return Page(items: messages, count: count, page: query.page, perPage: query.perPage)
+    }
+
+    public func message(storeID: String, id: String) async throws -> MessageDetail? {
+        var row = try await client.rows("SELECT * FROM messages WHERE store_id = ? AND id = ?", [.text(storeID), .text(id)]).first
+        if row == nil {
+            row = try await client.rows(
+                "SELECT m.* FROM messages m JOIN deliveries d ON d.message_id = m.id WHERE m.store_id = ? AND d.id = ?", [.text(storeID), .text(id)]).first
+        }
+        guard let row else { return nil }
+        var message = try Self.message(row)
+        message.deliveries = try await Self.deliveries(client, messageIDs: [message.id], withAttempts: true)[message.id] ?? []
+        message.identifiers = try await client.rows("SELECT name, value FROM message_identifiers WHERE message_id = ? ORDER BY name", [.text(message.id)])
+            .map { IdentifierValue(name: try $0.text("name"), value: try $0.text("value")) }
+        var children = try await client.rows("SELECT * FROM messages WHERE parent_message_id = ? ORDER BY seq", [.text(message.id)]).map(Self.message)
+        let childDeliveries = try await Self.deliveries(client, messageIDs: children.map(\.id), withAttempts: false)
+        for index in children.indices { children[index].deliveries = childDeliveries[children[index].id] ?? [] }
+        let notifications = try await client.rows("SELECT * FROM notifications WHERE message_id = ? ORDER BY id", [.text(message.id)]).map(Self.notification)
+        return MessageDetail(message: message, children: children, notifications: notifications)
+    }
+
+    public func attemptNow(storeID: String, id: String, now: Date) async throws -> Int {
+        try await client.run(
+            """
+            UPDATE deliveries SET state = CASE WHEN state = 'parked' THEN 'pending' ELSE state END, next_attempt_at = ?, updated_at = ?
+            WHERE store_id = ? AND (message_id = ? OR id = ?) AND state IN ('pending', 'failing', 'scheduled', 'parked')
+            """,
+            [.time(now), .time(now), .text(storeID), .text(id), .text(id)])
+    }
+
+    public func archive(storeID: String, id: String, now: Date) async throws -> Int {
+        try await transaction { db in try await Self.archive(db, storeID: storeID, id: id, now: now) }
+    }
+
+    static func archive(_ db: PostgresConnection, storeID: String, id: String, now: Date) async throws -> Int {
+        let count = try await db.run(
+            """
+            UPDATE deliveries SET state = 'archived', next_attempt_at = NULL, lease_owner = NULL, updated_at = ?
+            WHERE store_id = ? AND (message_id = ? OR id = ?) AND state NOT IN ('completed', 'archived')
+            """,
+            [.time(now), .text(storeID), .text(id), .text(id)])
+        try await db.run("UPDATE messages SET state = 'archived' WHERE store_id = ? AND id = ? AND state = 'accepted'", [.text(storeID), .text(id)])
+        return count
+    }
+
+    public func resend(storeID: String, originalID: String, copy: NewMessage, now: Date) async throws {
+        try await perform { db in
+            _ = try await Self.archive(db, storeID: storeID, id: originalID, now: now)
+            try await Self.insert(db, copy)
+        }
+    }
+
+    public func recover(storeID: String, since: Date, now: Date) async throws -> Int {
+        try await client.run(
+            """
+            UPDATE deliveries SET state = CASE WHEN state = 'parked' THEN 'pending' ELSE state END, next_attempt_at = ?, updated_at = ?
+            WHERE store_id = ? AND state IN ('parked', 'failing') AND created_at >= ?
+            """,
+            [.time(now), .time(now), .text(storeID), .time(since)])
+    }
+
+    public func queueCounts(storeID: String) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for state in DeliveryState.allCases { counts[state.rawValue] = 0 }
+        for row in try await client.rows("SELECT state, COUNT(*) AS n FROM deliveries WHERE store_id = ? GROUP BY state", [.text(storeID)]) {
+            counts[try row.text("state")] = try row.int("n")
+        }
+        counts["incoming"] = try await client.rows("SELECT COUNT(*) AS n FROM messages WHERE store_id = ?", [.text(storeID)]).first?.int("n") ?? 0
+        counts["skipped"] = try await client.rows("SELECT COUNT(*) AS n FROM messages WHERE store_id = ? AND state = 'skipped'", [.text(storeID)]).first?.int("n") ?? 0
+        return counts
+    }
+
+    public func notifications(storeID: String, level: String?, reference: String?, page: Int, perPage: Int) async throws -> Page<NotificationRecord> {
+        var clauses = ["n.store_id = ?"]
+        var binds: [Bind] = [.text(storeID)]
+        if let level {
+            clauses.append("n.level = ?")
+            binds.append(.text(level))
+        }
+        if let reference {
+            clauses.append("(n.reference = ? OR n.message_id IN (SELECT message_id FROM message_identifiers WHERE store_id = ? AND value = ?))")
+            binds += [.text(reference), .text(storeID), .text(reference)]
+        }
+        let whereSQL = clauses.joined(separator: " AND ")
+        let count = try await client.rows("SELECT COUNT(*) AS n FROM notifications n WHERE \(whereSQL)", binds).first?.int("n") ?? 0
+        let items = try await client.rows(
+            "SELECT n.* FROM notifications n WHERE \(whereSQL) ORDER BY n.updated_at DESC, n.id DESC LIMIT ? OFFSET ?",
+            binds + [.int(perPage), .int((page - 1) * perPage)]
+        ).map(Self.notification)
+        return Page(items: items, count: count, page: page, perPage: perPage)
+    }
+
+    // MARK: Row decoding
+
+    static func message(_ row: PostgresRandomAccessRow) throws -> MessageRecord {
+        MessageRecord(
+            id: try row.text("id"), storeID: try row.text("store_id"), name: try row.text("name"), payload: try row.json("payload") ?? .object([:]),
+            origin: try row.text("origin"), parentMessageID: try row.optionalText("parent_message_id"),
+            parentDeliveryID: try row.optionalText("parent_delivery_id"), depth: try row.int("depth"), state: try row.text("state"),
+            note: try row.optionalText("note"), createdAt: try row.time("created_at"))
+    }
+
+    static func notification(_ row: PostgresRandomAccessRow) throws -> NotificationRecord {
+        NotificationRecord(
+            id: Int64(try row.int("id")), storeID: try row.text("store_id"), messageID: try row.text("message_id"),
+            deliveryID: try row.optionalText("delivery_id"), mapping: try row.text("mapping"), level: try row.text("level"),
+            subject: try row.text("subject"), description: try row.text("description"), extra: try row.json("extra") ?? .object([:]),
+            reference: try row.optionalText("reference"), occurrences: try row.int("occurrences"), createdAt: try row.time("created_at"),
+            updatedAt: try row.time("updated_at"))
+    }
+
+    static func deliveries(_ db: some SQLRunner, messageIDs: [String], withAttempts: Bool) async throws -> [String: [DeliveryRecord]] {
+        guard !messageIDs.isEmpty else { return [:] }
+        let marks = Array(repeating: "?", count: messageIDs.count).joined(separator: ",")
+        let rows = try await db.rows(
+            """
+            SELECT d.*, (SELECT e.id FROM deliveries e WHERE d.ordering_key IS NOT NULL AND d.state IN ('pending', 'failing', 'scheduled')
+                AND e.store_id = d.store_id AND e.mapping = d.mapping AND e.ordering_key = d.ordering_key AND e.seq < d.seq
+                AND e.state IN ('pending', 'running', 'failing', 'scheduled', 'parked') ORDER BY e.seq LIMIT 1) AS waiting_for
+            FROM deliveries d WHERE d.message_id IN (\(marks)) ORDER BY d.seq
+            """,
+            messageIDs.map { .text($0) })
+        var attempts: [String: [AttemptRecord]] = [:]
+        if withAttempts {
+            let ids = try rows.map { try $0.text("id") }
+            if !ids.isEmpty {
+                let attemptMarks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+                for row in try await db.rows("SELECT * FROM attempts WHERE delivery_id IN (\(attemptMarks)) ORDER BY id", ids.map { .text($0) }) {
+                    attempts[try row.text("delivery_id"), default: []].append(AttemptRecord(
+                        number: try row.int("number"), startedAt: try row.time("started_at"), duration: try row.real("duration"), url: try row.text("url"),
+                        status: try row.optionalInt("status"), response: try row.optionalText("response"), error: try row.optionalText("error")))
+                }
+            }
+        }
+        var result: [String: [DeliveryRecord]] = [:]
+        for row in rows {
+            let id = try row.text("id")
+            let record = DeliveryRecord(
+                id: id, messageID: try row.text("message_id"), mapping: try row.text("mapping"),
+                state: DeliveryState(rawValue: try row.text("state")) ?? .pending, attempts: try row.int("attempts"),
+                nextAttemptAt: try row.optionalTime("next_attempt_at"), url: try row.optionalText("url"), lastError: try row.optionalText("last_error"),
+                lastStatus: try row.optionalInt("last_status"), result: try row.json("result"), createdAt: try row.time("created_at"),
+                updatedAt: try row.time("updated_at"), completedAt: try row.optionalTime("completed_at"), attemptLog: attempts[id] ?? [],
+                orderingKey: try row.optionalText("ordering_key"), waitingFor: try row.optionalText("waiting_for"))
+            result[try row.text("message_id"), default: []].append(record)
+        }
+        return result
+    }
+}

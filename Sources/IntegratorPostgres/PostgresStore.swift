@@ -1,0 +1,341 @@
+import Foundation
+import IntegratorModel
+import IntegratorStore
+import Logging
+import PostgresNIO
+
+/// The store for several hub processes on one PostgreSQL database: the same behaviour as the
+/// SQLite store, with deliveries claimed by `FOR UPDATE SKIP LOCKED` leases, pushes group
+/// committed (each `COMMIT` waits for the WAL flush), and `LISTEN/NOTIFY` so that a push to
+/// one process wakes the workers of all, and a mapping saved in one reloads in all.
+public final class PostgresStore: HubStore {
+    static let quiet = Logger(label: "integrator.postgres.quiet", factory: { _ in SwiftLogNoOpLogHandler() })
+    static let channel = "integrator"
+
+    let client: PostgresClient
+    let committer: GroupCommitter<PostgresJob>
+    private let runTask: Task<Void, Never>
+
+    /// Connects to `url` (`postgres://user:password@host:port/database?sslmode=disable`) and
+    /// brings the schema up to date.
+    public static func open(url: String, logger: Logger) async throws -> PostgresStore {
+        let configuration = try configuration(from: url)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let runTask = Task { await client.run() }
+        let store = PostgresStore(client: client, runTask: runTask)
+        do {
+            try await store.migrate()
+        } catch {
+            runTask.cancel()
+            throw StoreError.unavailable("cannot prepare the PostgreSQL database at \(redacted(url)): \(String(reflecting: error))")
+        }
+        return store
+    }
+
+    private init(client: PostgresClient, runTask: Task<Void, Never>) {
+        self.client = client
+        self.runTask = runTask
+        self.committer = GroupCommitter { jobs in
+            do {
+                return try await client.withConnection { connection in
+                    try await connection.run("BEGIN", [])
+                    var errors: [(any Error)?] = []
+                    for job in jobs {
+                        try await connection.run("SAVEPOINT job", [])
+                        do {
+                            try await job.body(connection)
+                            try await connection.run("RELEASE SAVEPOINT job", [])
+                            errors.append(nil)
+                        } catch {
+                            try await connection.run("ROLLBACK TO SAVEPOINT job", [])
+                            errors.append(error)
+                        }
+                    }
+                    try await connection.run("SELECT pg_notify(?, 'work')", [.text(PostgresStore.channel)])
+                    try await connection.run("COMMIT", [])
+                    return errors
+                }
+            } catch {
+                return Array(repeating: error, count: jobs.count)
+            }
+        }
+    }
+
+    /// Closes the connections.
+    public func close() {
+        runTask.cancel()
+    }
+
+    deinit { runTask.cancel() }
+
+    static func configuration(from url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty
+        else {
+            throw StoreError.invalid("'\(redacted(url))' is not a PostgreSQL URL; use postgres://user:password@host:port/database")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let sslMode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS = sslMode == "disable" ? .disable : (sslMode == "require" ? .require(.makeClientConfiguration()) : .prefer(.makeClientConfiguration()))
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: components.user?.removingPercentEncoding ?? "postgres",
+            password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls)
+        configuration.options.maximumConnections = 40
+        return configuration
+    }
+
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? url
+    }
+
+    func migrate() async throws {
+        try await client.withConnection { connection in
+            try await connection.run("SELECT pg_advisory_lock(727274)", [])
+            do {
+                try await connection.run("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)", [])
+                let applied = Set(try await connection.rows("SELECT version FROM schema_migrations", []).map { try $0.int("version") })
+                for migration in PostgresSchema.migrations where !applied.contains(migration.version) {
+                    try await connection.run("BEGIN", [])
+                    do {
+                        for statement in migration.statements { try await connection.run(statement, []) }
+                        try await connection.run("INSERT INTO schema_migrations (version) VALUES (?)", [.int(migration.version)])
+                        try await connection.run("COMMIT", [])
+                    } catch {
+                        try? await connection.run("ROLLBACK", [])
+                        throw error
+                    }
+                }
+                try await connection.run("SELECT pg_advisory_unlock(727274)", [])
+            } catch {
+                try? await connection.run("SELECT pg_advisory_unlock(727274)", [])
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` in one transaction on one connection.
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.run("BEGIN", [])
+            do {
+                let result = try await body(connection)
+                try await connection.run("COMMIT", [])
+                return result
+            } catch {
+                try? await connection.run("ROLLBACK", [])
+                throw error
+            }
+        }
+    }
+
+    /// Runs `work` in the next group transaction and returns its value once durable.
+    func perform<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let slot = ResultSlot<T>()
+        try await committer.submit(PostgresJob { connection in slot.set(try await work(connection)) })
+        return slot.take()
+    }
+
+    /// How many group transactions have committed how many writes.
+    public var groupCommitStatistics: (transactions: Int, writes: Int) {
+        let stats = committer.statistics
+        return (stats.transactions, stats.jobs)
+    }
+
+    // MARK: Processes
+
+    public func listen(_ handler: @escaping @Sendable (StoreChange) -> Void) async throws {
+        try await client.withConnection { connection in
+            try await connection.listen(on: Self.channel) { notifications in
+                for try await notification in notifications {
+                    handler(notification.payload == "mappings" ? .mappings : .work)
+                }
+            }
+        }
+    }
+
+    // MARK: Settings
+
+    public func setting(_ key: String) async throws -> String? {
+        try await client.rows("SELECT value FROM settings WHERE key = ?", [.text(key)]).first?.text("value")
+    }
+
+    public func setSetting(_ key: String, value: String) async throws {
+        try await client.run(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [.text(key), .text(value)])
+    }
+
+    // MARK: Stores
+
+    public func createStore(id: String, name: String, tokenHash: String, at: Date) async throws {
+        let inserted = try await client.run(
+            "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            [.text(id), .text(name), .text(tokenHash), .time(at)])
+        if inserted == 0 { throw StoreError.conflict("a store with id '\(id)' already exists") }
+    }
+
+    public func upsertStore(id: String, name: String, tokenHash: String?, at: Date) async throws -> Bool {
+        try await transaction { db in
+            guard let existing = try await db.rows("SELECT name, token_hash FROM stores WHERE id = ? FOR UPDATE", [.text(id)]).first else {
+                guard let tokenHash else { throw StoreError.invalid("store '\(id)' needs a token") }
+                try await db.run(
+                    "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)", [.text(id), .text(name), .text(tokenHash), .time(at)])
+                return true
+            }
+            let oldName = try existing.text("name"), oldHash = try existing.text("token_hash")
+            let newHash = tokenHash ?? oldHash
+            if oldName == name, oldHash == newHash { return false }
+            try await db.run("UPDATE stores SET name = ?, token_hash = ? WHERE id = ?", [.text(name), .text(newHash), .text(id)])
+            return true
+        }
+    }
+
+    public func stores() async throws -> [StoreInfo] {
+        try await client.rows("SELECT id, name, created_at FROM stores ORDER BY id", []).map {
+            StoreInfo(id: try $0.text("id"), name: try $0.text("name"), createdAt: try $0.time("created_at"))
+        }
+    }
+
+    public func store(id: String) async throws -> StoreInfo? {
+        try await client.rows("SELECT id, name, created_at FROM stores WHERE id = ?", [.text(id)]).first.map {
+            StoreInfo(id: try $0.text("id"), name: try $0.text("name"), createdAt: try $0.time("created_at"))
+        }
+    }
+
+    public func storeID(tokenHash: String) async throws -> String? {
+        try await client.rows("SELECT id FROM stores WHERE token_hash = ?", [.text(tokenHash)]).first?.text("id")
+    }
+
+    public func tokenHash(storeID: String) async throws -> String? {
+        try await client.rows("SELECT token_hash FROM stores WHERE id = ?", [.text(storeID)]).first?.text("token_hash")
+    }
+
+    // MARK: Parameters
+
+    public func parameters(storeID: String) async throws -> [Parameter] {
+        try await client.rows("SELECT name, value FROM parameters WHERE store_id = ? ORDER BY name", [.text(storeID)]).map {
+            Parameter(name: try $0.text("name"), value: try $0.json("value") ?? .null)
+        }
+    }
+
+    public func setParameter(storeID: String, _ parameter: Parameter, at: Date) async throws {
+        try await Self.upsertParameter(client, storeID: storeID, parameter, at: at)
+    }
+
+    static func upsertParameter(_ db: some SQLRunner, storeID: String, _ parameter: Parameter, at: Date) async throws {
+        try await db.run(
+            """
+            INSERT INTO parameters (store_id, name, value, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (store_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+            """,
+            [.text(storeID), .text(parameter.name), .text(parameter.value.jsonString), .time(at)])
+    }
+
+    public func deleteParameter(storeID: String, name: String) async throws -> Bool {
+        try await client.run("DELETE FROM parameters WHERE store_id = ? AND name = ?", [.text(storeID), .text(name)]) > 0
+    }
+
+    // MARK: Mappings
+
+    public func allMappings() async throws -> [(storeID: String, mapping: Mapping)] {
+        let rows = try await client.rows("SELECT store_id, definition FROM mappings ORDER BY store_id, name", []).map {
+            (try $0.text("store_id"), try $0.text("definition"))
+        }
+        return try Self.decodeMappings(rows)
+    }
+
+    static func decodeMappings(_ rows: [(String, String)]) throws -> [(storeID: String, mapping: Mapping)] {
+        var mappings: [(storeID: String, mapping: Mapping)] = []
+        for (storeID, definition) in rows {
+            do {
+                mappings.append((storeID, try Mapping.decode(try JSONValue.parse(definition, depthLimit: 512))))
+            } catch {
+                throw StoreError.invalid("the stored mapping of store '\(storeID)' is not valid: \(error)")
+            }
+        }
+        return mappings
+    }
+
+    public func saveMapping(storeID: String, _ mapping: Mapping, at: Date) async throws {
+        try await transaction { db in
+            try await db.run(
+                """
+                INSERT INTO mappings (store_id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (store_id, name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at
+                """,
+                [.text(storeID), .text(mapping.name), .text(mapping.json.jsonString), .time(at), .time(at)])
+            try await db.run("SELECT pg_notify(?, 'mappings')", [.text(Self.channel)])
+        }
+    }
+
+    public func deleteMapping(storeID: String, name: String) async throws -> Bool {
+        try await transaction { db in
+            let deleted = try await db.run("DELETE FROM mappings WHERE store_id = ? AND name = ?", [.text(storeID), .text(name)])
+            try await db.run("SELECT pg_notify(?, 'mappings')", [.text(Self.channel)])
+            return deleted > 0
+        }
+    }
+
+    // MARK: Schedulers
+
+    public func schedulers(storeID: String) async throws -> [Scheduler] {
+        try await client.rows("SELECT * FROM schedulers WHERE store_id = ? ORDER BY id", [.text(storeID)]).map(Self.scheduler)
+    }
+
+    static func scheduler(_ row: PostgresRandomAccessRow) throws -> Scheduler {
+        Scheduler(
+            id: try row.text("id"), message: try row.text("message"), payload: try row.json("payload") ?? .object([:]),
+            interval: try row.real("interval"), enabled: try row.bool("enabled"), nextRunAt: try row.optionalTime("next_run_at"),
+            lastRunAt: try row.optionalTime("last_run_at"))
+    }
+
+    public func saveScheduler(storeID: String, _ scheduler: Scheduler, at: Date) async throws {
+        try await transaction { db in
+            let existing = try await db.rows("SELECT interval, next_run_at FROM schedulers WHERE store_id = ? AND id = ? FOR UPDATE", [.text(storeID), .text(scheduler.id)]).first
+            var nextRun = scheduler.nextRunAt ?? at
+            if let existing, try existing.real("interval") == scheduler.interval, scheduler.nextRunAt == nil {
+                nextRun = try existing.time("next_run_at")
+            }
+            try await db.run(
+                """
+                INSERT INTO schedulers (store_id, id, message, payload, interval, enabled, next_run_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (store_id, id) DO UPDATE SET message = excluded.message, payload = excluded.payload,
+                    interval = excluded.interval, enabled = excluded.enabled, next_run_at = excluded.next_run_at
+                """,
+                [.text(storeID), .text(scheduler.id), .text(scheduler.message), .text(scheduler.payload.jsonString), .real(scheduler.interval),
+                 .bool(scheduler.enabled), .time(nextRun), .time(at)])
+        }
+    }
+
+    public func deleteScheduler(storeID: String, id: String) async throws -> Bool {
+        try await client.run("DELETE FROM schedulers WHERE store_id = ? AND id = ?", [.text(storeID), .text(id)]) > 0
+    }
+
+    public func fireDueSchedulers(now: Date, plan: @escaping @Sendable (String, Scheduler) -> NewMessage) async throws -> [NewMessage] {
+        try await perform { db in
+            // SKIP LOCKED: a scheduler another process is firing right now is that process's tick.
+            let due = try await db.rows(
+                "SELECT * FROM schedulers WHERE enabled AND next_run_at <= ? ORDER BY next_run_at FOR UPDATE SKIP LOCKED", [.time(now)])
+            var made: [NewMessage] = []
+            for row in due {
+                let storeID = try row.text("store_id")
+                let scheduler = try Self.scheduler(row)
+                let previous = try row.real("next_run_at")
+                let changed = try await db.run(
+                    "UPDATE schedulers SET next_run_at = ?, last_run_at = ? WHERE store_id = ? AND id = ? AND next_run_at = ?",
+                    [.real(now.timeIntervalSince1970 + scheduler.interval), .time(now), .text(storeID), .text(scheduler.id), .real(previous)])
+                guard changed == 1 else { continue }
+                let message = plan(storeID, scheduler)
+                try await Self.insert(db, message)
+                made.append(message)
+            }
+            return made
+        }
+    }
+}
+
+/// A write for the PostgreSQL group committer.
+struct PostgresJob: Sendable {
+    let body: @Sendable (PostgresConnection) async throws -> Void
+}
