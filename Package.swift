@@ -77,6 +77,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "IntegratorTestSupport",
+            dependencies: [
+                "IntegratorStore",
+                "IntegratorPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "integrator",
             dependencies: [
@@ -94,7 +104,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegratorStoreTests",
-            dependencies: ["IntegratorStore", "IntegratorModel", "IntegratorPostgres"],
+            dependencies: ["IntegratorStore", "IntegratorModel", "IntegratorPostgres", "IntegratorTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -103,6 +113,7 @@ let package = Package(
                 "IntegratorServer",
                 "integrator",
                 "IntegratorModel",
+                "IntegratorTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,13 +1,14 @@
 import Foundation
 import IntegratorModel
 import IntegratorServer
+import IntegratorTestSupport
 import NIOHTTP1
 import Testing
 
 /// The admin API: who may do what, and clear errors for bad input.
 @Suite(.serialized) struct AdminAPITests {
-    @Test func credentialsAreCheckedPerStore() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func credentialsAreCheckedPerStore(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             let other = try await call(.POST, "\(hub.url)/api/stores", json: ["id": "other", "name": "Other"], headers: hub.admin)
             #expect(other.status == 201)
             let otherToken = try #require(other.body["token"]?.stringValue)
@@ -31,8 +32,8 @@ import Testing
         }
     }
 
-    @Test func mappingsAreValidatedAndRequiredOnesProtected() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func mappingsAreValidatedAndRequiredOnesProtected(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             let bad = try await call(.POST, "\(hub.url)/api/stores/acme/mappings", json: [
                 "name": "m", "messages": ["order:new"], "url": "not a url",
                 "filters": [["path": "payload.order.number", "operator": "match", "value": "(["]],
@@ -57,8 +58,8 @@ import Testing
         }
     }
 
-    @Test func parametersAndSchedulersRoundTrip() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func parametersAndSchedulersRoundTrip(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             let put = try await call(.PUT, "\(hub.url)/api/stores/acme/parameters/spree.collections_poll.per_page", json: ["value": [["orders": 50]]], headers: hub.admin)
             #expect(put.status == 200)
             let got = try await call(.GET, "\(hub.url)/api/stores/acme/parameters/spree.collections_poll.per_page", headers: hub.admin)
@@ -73,8 +74,8 @@ import Testing
         }
     }
 
-    @Test func messageQueriesAreValidated() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func messageQueriesAreValidated(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             let reply = try await call(.GET, "\(hub.url)/api/stores/acme/messages?state=lost&page=0&since=yesterday&identifier=x", headers: hub.admin)
             #expect(reply.status == 422)
             #expect(Set(reply.body["errors"]?.arrayValue?.compactMap { $0["path"]?.stringValue } ?? []) == ["state", "page", "since", "identifier"])
@@ -84,10 +85,10 @@ import Testing
         }
     }
 
-    @Test func recoverRetriesEveryParkedDeliverySinceATime() async throws {
+    @Test(arguments: TestBackend.all) func recoverRetriesEveryParkedDeliverySinceATime(backend: TestBackend) async throws {
         let receiver = Receiver { request, count -> (Int, JSONValue) in count < 3 ? (500, [:]) : (200, ["message_id": request.body["message_id"]!]) }
         try await receiver.run { endpoint in
-            try await TestHub.run { hub in
+            try await TestHub.run(backend: backend) { hub in
                 try await hub.addMapping(["name": "m", "messages": ["order:new"], "url": .string("\(endpoint)/m"), "options": ["retries_allowed": false]])
                 for number in ["R1", "R2", "R3"] {
                     _ = try await hub.push(["message": "order:new", "payload": ["order": ["number": .string(number)]]])
@@ -100,8 +101,8 @@ import Testing
         }
     }
 
-    @Test func healthAnswers() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func healthAnswers(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             let reply = try await call(.GET, "\(hub.url)/health")
             #expect(reply.status == 200)
             #expect(reply.body["status"] == "ok")

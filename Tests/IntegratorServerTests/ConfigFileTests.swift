@@ -1,6 +1,7 @@
 import Foundation
 import IntegratorModel
 import IntegratorServer
+import IntegratorTestSupport
 import NIOHTTP1
 import Testing
 
@@ -28,8 +29,8 @@ import Testing
                 interval: 300
         """
 
-    @Test func applyingTwiceChangesNothingTheSecondTime() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func applyingTwiceChangesNothingTheSecondTime(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             let document = try ConfigFile.parse(yaml, source: "test.yaml")
             let first = try await hub.hub.apply(document)
             #expect(first.count == 5, "\(first)")
@@ -42,8 +43,8 @@ import Testing
         }
     }
 
-    @Test func aBadFileIsRefusedWholeNamingEachProblem() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func aBadFileIsRefusedWholeNamingEachProblem(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             let bad = """
                 stores:
                   - id: good

@@ -1,15 +1,16 @@
 import Foundation
 import IntegratorModel
 import IntegratorServer
+import IntegratorTestSupport
 import NIOHTTP1
 import Testing
 
 /// The hub on a real port, endpoints as real HTTP servers: what a shop sees.
 @Suite(.serialized) struct DeliveryEndToEndTests {
-    @Test func aPushReachesEveryMatchingMappingWithTheOriginalRequestForm() async throws {
+    @Test(arguments: TestBackend.all) func aPushReachesEveryMatchingMappingWithTheOriginalRequestForm(backend: TestBackend) async throws {
         let receiver = Receiver()
         try await receiver.run { endpoint in
-            try await TestHub.run { hub in
+            try await TestHub.run(backend: backend) { hub in
                 try await call(.PUT, "\(hub.url)/api/stores/acme/parameters/spree.api_url", json: ["value": "http://store/api/"], headers: hub.admin)
                 try await call(.PUT, "\(hub.url)/api/stores/acme/parameters/other.key", json: ["value": "no"], headers: hub.admin)
                 try await hub.addMapping(["name": "a", "messages": ["order:new"], "url": .string("\(endpoint)/a"), "token": "tok-a", "parameters": ["spree.*"]])
@@ -37,8 +38,8 @@ import Testing
         }
     }
 
-    @Test func aMessageNoMappingTakesIsArchivedAsSkippedWithTheReason() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func aMessageNoMappingTakesIsArchivedAsSkippedWithTheReason(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             try await hub.addMapping(["name": "amazon", "messages": ["order:new"], "url": "http://127.0.0.1:9/x",
                                       "filters": [["path": "payload.order.channel", "operator": "eq", "value": "amazon"]]])
             let reply = try await hub.push(["message": "order:new", "payload": ["order": ["number": "R2", "channel": "spree"]]])
@@ -50,10 +51,10 @@ import Testing
         }
     }
 
-    @Test func identifiersKeepAMessageFromReachingAMappingTwiceAndFindMessages() async throws {
+    @Test(arguments: TestBackend.all) func identifiersKeepAMessageFromReachingAMappingTwiceAndFindMessages(backend: TestBackend) async throws {
         let receiver = Receiver()
         try await receiver.run { endpoint in
-            try await TestHub.run { hub in
+            try await TestHub.run(backend: backend) { hub in
                 try await hub.addMapping(["name": "ship", "messages": ["shipment:ready"], "url": .string("\(endpoint)/ship"),
                                           "identifiers": ["shipment_number": "payload.shipment.number"]])
                 let first = try await hub.push(["message": "shipment:ready", "payload": ["shipment": ["number": "H1"]]])
@@ -71,10 +72,10 @@ import Testing
         }
     }
 
-    @Test func aFailedAttemptIsRetriedThenSucceeds() async throws {
+    @Test(arguments: TestBackend.all) func aFailedAttemptIsRetriedThenSucceeds(backend: TestBackend) async throws {
         let receiver = Receiver { request, count -> (Int, JSONValue) in count == 0 ? (500, ["error": "database down"]) : (200, ["message_id": request.body["message_id"]!]) }
         try await receiver.run { endpoint in
-            try await TestHub.run { hub in
+            try await TestHub.run(backend: backend) { hub in
                 try await hub.addMapping(["name": "flaky", "messages": ["order:new"], "url": .string("\(endpoint)/flaky"),
                                           "options": ["retry_schedule": [60]]])
                 let id = try #require(try await hub.push(["message": "order:new", "payload": ["order": ["number": "R3"]]]).body["message_id"]?.stringValue)
@@ -95,10 +96,10 @@ import Testing
         }
     }
 
-    @Test func retriesNotAllowedParksAndAttemptNowRetries() async throws {
+    @Test(arguments: TestBackend.all) func retriesNotAllowedParksAndAttemptNowRetries(backend: TestBackend) async throws {
         let receiver = Receiver { request, count -> (Int, JSONValue) in count == 0 ? (503, [:]) : (200, ["message_id": request.body["message_id"]!]) }
         try await receiver.run { endpoint in
-            try await TestHub.run { hub in
+            try await TestHub.run(backend: backend) { hub in
                 try await hub.addMapping(["name": "strict", "messages": ["order:new"], "url": .string("\(endpoint)/strict"),
                                           "options": ["retries_allowed": false]])
                 let id = try #require(try await hub.push(["message": "order:new", "payload": ["order": ["number": "R4"]]]).body["message_id"]?.stringValue)
@@ -113,7 +114,7 @@ import Testing
         }
     }
 
-    @Test func aReplysMessagesNotificationsAndParametersTakeEffect() async throws {
+    @Test(arguments: TestBackend.all) func aReplysMessagesNotificationsAndParametersTakeEffect(backend: TestBackend) async throws {
         let receiver = Receiver { request, _ -> (Int, JSONValue) in
             if request.path == "/poll" {
                 return (200, [
@@ -127,7 +128,7 @@ import Testing
             return (200, ["message_id": request.body["message_id"]!])
         }
         try await receiver.run { endpoint in
-            try await TestHub.run { hub in
+            try await TestHub.run(backend: backend) { hub in
                 try await hub.addMapping(["name": "poller", "messages": ["hub:poll"], "url": .string("\(endpoint)/poll")])
                 try await hub.addMapping(["name": "orders", "messages": ["order:new"], "url": .string("\(endpoint)/orders")])
                 try await hub.addMapping(["name": "alerts", "messages": ["notification:warn"], "url": .string("\(endpoint)/alerts")])
@@ -148,13 +149,13 @@ import Testing
         }
     }
 
-    @Test func aRepeatedNotificationRaisesOccurrencesAndNon200NotificationsAreKept() async throws {
+    @Test(arguments: TestBackend.all) func aRepeatedNotificationRaisesOccurrencesAndNon200NotificationsAreKept(backend: TestBackend) async throws {
         let receiver = Receiver { request, count -> (Int, JSONValue) in
             let body: JSONValue = ["message_id": request.body["message_id"]!, "notifications": [["level": "error", "subject": "store down", "description": "timeout"]]]
             return (count < 2 ? 500 : 200, body)
         }
         try await receiver.run { endpoint in
-            try await TestHub.run { hub in
+            try await TestHub.run(backend: backend) { hub in
                 try await hub.addMapping(["name": "down", "messages": ["order:new"], "url": .string("\(endpoint)/down"), "options": ["retry_schedule": [0, 0]]])
                 let id = try #require(try await hub.push(["message": "order:new", "payload": ["order": ["number": "R5"]]]).body["message_id"]?.stringValue)
                 #expect(try await eventually { try await hub.message(id)["state"] == "completed" })
@@ -169,12 +170,12 @@ import Testing
         }
     }
 
-    @Test func aLoopOfReplyMessagesIsRefused() async throws {
+    @Test(arguments: TestBackend.all) func aLoopOfReplyMessagesIsRefused(backend: TestBackend) async throws {
         let receiver = Receiver { request, _ -> (Int, JSONValue) in
             (200, ["message_id": request.body["message_id"]!, "messages": [["message": "ping", "payload": [:]]]])
         }
         try await receiver.run { endpoint in
-            try await TestHub.run(configure: { $0.maxMessageDepth = 3 }) { hub in
+            try await TestHub.run(backend: backend, configure: { $0.maxMessageDepth = 3 }) { hub in
                 try await hub.addMapping(["name": "echo", "messages": ["ping"], "url": .string("\(endpoint)/echo")])
                 _ = try await hub.push(["message": "ping", "payload": [:]])
                 #expect(try await eventually { try await hub.messages("message=ping")["count"] == 4 })
@@ -186,14 +187,14 @@ import Testing
         }
     }
 
-    @Test func delayAndUpdateURLCallBackLater() async throws {
+    @Test(arguments: TestBackend.all) func delayAndUpdateURLCallBackLater(backend: TestBackend) async throws {
         let receiver = Receiver { request, _ -> (Int, JSONValue) in
             request.path == "/start"
                 ? (200, ["message_id": request.body["message_id"]!, "delay": 120, "update_url": "/later"])
                 : (200, ["message_id": request.body["message_id"]!])
         }
         try await receiver.run { endpoint in
-            try await TestHub.run { hub in
+            try await TestHub.run(backend: backend) { hub in
                 try await hub.addMapping(["name": "async", "messages": ["order:new"], "url": .string("\(endpoint)/start")])
                 let id = try #require(try await hub.push(["message": "order:new", "payload": ["order": ["number": "R6"]]]).body["message_id"]?.stringValue)
                 #expect(try await eventually { try await hub.message(id)["state"] == "scheduled" })
@@ -205,10 +206,10 @@ import Testing
         }
     }
 
-    @Test func aSchedulerFiresItsMessageAndCatchesUpOnce() async throws {
+    @Test(arguments: TestBackend.all) func aSchedulerFiresItsMessageAndCatchesUpOnce(backend: TestBackend) async throws {
         let receiver = Receiver()
         try await receiver.run { endpoint in
-            try await TestHub.run { hub in
+            try await TestHub.run(backend: backend) { hub in
                 try await hub.addMapping(["name": "poller", "messages": ["hub:poll"], "url": .string("\(endpoint)/poll")])
                 let created = try await call(.POST, "\(hub.url)/api/stores/acme/schedulers", json: [
                     "id": "orders", "message": "hub:poll", "payload": ["target": "collections.orders"], "interval": 300,
@@ -225,10 +226,10 @@ import Testing
         }
     }
 
-    @Test func editAndResendDeliversTheNewPayload() async throws {
+    @Test(arguments: TestBackend.all) func editAndResendDeliversTheNewPayload(backend: TestBackend) async throws {
         let receiver = Receiver { request, count -> (Int, JSONValue) in count == 0 ? (500, [:]) : (200, ["message_id": request.body["message_id"]!]) }
         try await receiver.run { endpoint in
-            try await TestHub.run { hub in
+            try await TestHub.run(backend: backend) { hub in
                 try await hub.addMapping(["name": "m", "messages": ["order:new"], "url": .string("\(endpoint)/m"), "options": ["retries_allowed": false]])
                 let id = try #require(try await hub.push(["message": "order:new", "payload": ["order": ["number": "R7"]]]).body["message_id"]?.stringValue)
                 #expect(try await eventually { try await hub.message(id)["state"] == "parked" })

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import IntegratorModel
 import IntegratorServer
+import IntegratorTestSupport
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -98,13 +99,14 @@ struct TestHub: Sendable {
     var pusher: [String: String] { ["X-Hub-Store": "acme", "X-Hub-Access-Token": Self.storeToken] }
 
     /// Starts a hub with store `acme`, runs `body`, and stops the hub.
-    static func run<T>(configure: (inout HubConfiguration) -> Void = { _ in }, _ body: (TestHub) async throws -> T) async throws -> T {
+    static func run<T>(backend: TestBackend = .sqlite, configure: (inout HubConfiguration) -> Void = { _ in }, _ body: (TestHub) async throws -> T) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
+        let (database, removeDatabase) = try await backend.freshDatabase(in: directory)
         var settings = HubConfiguration()
         settings.port = 0
-        settings.database = "sqlite:" + directory.appendingPathComponent("hub.sqlite").path
+        settings.database = database
         settings.adminToken = adminToken
         settings.pollInterval = 0.02
         settings.schedulerTick = 0.02
@@ -113,15 +115,22 @@ struct TestHub: Sendable {
         let hubBox = Mutex<Hub?>(nil)
         var logger = Logger(label: "hub")
         logger.logLevel = .warning
-        return try await withServer({ onRunning in
-            let built = try await buildApplication(configuration: settings, clock: clock, logger: logger, onServerRunning: onRunning)
-            hubBox.withLock { $0 = built.hub }
-            return built.application
-        }) { port in
-            let hub = TestHub(port: port, hub: hubBox.withLock { $0! }, clock: clock)
-            let created = try await call(.POST, "\(hub.url)/api/stores", json: ["id": "acme", "name": "Acme", "token": .string(storeToken)], headers: hub.admin)
-            #expect(created.status == 201)
-            return try await body(hub)
+        do {
+            let result = try await withServer({ onRunning in
+                let built = try await buildApplication(configuration: settings, clock: clock, logger: logger, onServerRunning: onRunning)
+                hubBox.withLock { $0 = built.hub }
+                return built.application
+            }) { port in
+                let hub = TestHub(port: port, hub: hubBox.withLock { $0! }, clock: clock)
+                let created = try await call(.POST, "\(hub.url)/api/stores", json: ["id": "acme", "name": "Acme", "token": .string(storeToken)], headers: hub.admin)
+                #expect(created.status == 201)
+                return try await body(hub)
+            }
+            await removeDatabase()
+            return result
+        } catch {
+            await removeDatabase()
+            throw error
         }
     }
 

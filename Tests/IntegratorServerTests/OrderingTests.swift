@@ -1,20 +1,21 @@
 import Foundation
 import IntegratorModel
 import IntegratorServer
+import IntegratorTestSupport
 import NIOHTTP1
 import Testing
 
 /// Deliveries to one mapping that share identifier values go out one at a time, in the order
 /// received; other values go out in parallel.
 @Suite(.serialized) struct OrderingTests {
-    @Test func interleavedOrdersArriveInOrderPerOrderNumber() async throws {
+    @Test(arguments: TestBackend.all) func interleavedOrdersArriveInOrderPerOrderNumber(backend: TestBackend) async throws {
         let receiver = Receiver { request, _ -> (Int, JSONValue) in
             // Answer slowly and unevenly, so that parallel deliveries would overtake each other.
             usleep(UInt32.random(in: 0...4000))
             return (200, ["message_id": request.body["message_id"]!])
         }
         try await receiver.run { endpoint in
-            try await TestHub.run { hub in
+            try await TestHub.run(backend: backend) { hub in
                 try await hub.addMapping([
                     "name": "erp", "messages": ["order:new", "order:updated"], "url": .string("\(endpoint)/erp"),
                     "identifiers": ["order_number": "payload.order.number"],
@@ -37,14 +38,14 @@ import Testing
         }
     }
 
-    @Test func aParkedHeadBlocksOnlyItsOwnIdentifierAndSaysSo() async throws {
+    @Test(arguments: TestBackend.all) func aParkedHeadBlocksOnlyItsOwnIdentifierAndSaysSo(backend: TestBackend) async throws {
         let receiver = Receiver { request, _ -> (Int, JSONValue) in
             let order = request.body["payload"]?["order"]
             if order?["number"] == "R1", order?["version"] == 0 { return (500, ["error": "R1 refused"]) }
             return (200, ["message_id": request.body["message_id"]!])
         }
         try await receiver.run { endpoint in
-            try await TestHub.run { hub in
+            try await TestHub.run(backend: backend) { hub in
                 try await hub.addMapping([
                     "name": "erp", "messages": ["order:new", "order:updated"], "url": .string("\(endpoint)/erp"),
                     "identifiers": ["order_number": "payload.order.number"], "options": ["retries_allowed": false],
@@ -66,10 +67,10 @@ import Testing
         }
     }
 
-    @Test func aChangedPayloadWithTheSameIdentifiersIsNotADuplicate() async throws {
+    @Test(arguments: TestBackend.all) func aChangedPayloadWithTheSameIdentifiersIsNotADuplicate(backend: TestBackend) async throws {
         let receiver = Receiver()
         try await receiver.run { endpoint in
-            try await TestHub.run { hub in
+            try await TestHub.run(backend: backend) { hub in
                 try await hub.addMapping([
                     "name": "erp", "messages": ["order:updated"], "url": .string("\(endpoint)/erp"),
                     "identifiers": ["order_number": "payload.order.number"],

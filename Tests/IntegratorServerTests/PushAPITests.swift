@@ -1,6 +1,7 @@
 import Foundation
 import IntegratorModel
 import IntegratorServer
+import IntegratorTestSupport
 import NIOHTTP1
 import Testing
 
@@ -10,8 +11,8 @@ import Testing
         try await hub.messages()["count"]?.numberValue.map(Int.init) ?? -1
     }
 
-    @Test func anArrayIsAcceptedOneReplyPerMessage() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func anArrayIsAcceptedOneReplyPerMessage(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             let reply = try await hub.push([
                 ["message": "order:new", "payload": ["order": ["number": "R1"]]],
                 ["event": "order:cancelled", "payload": ["order": ["number": "R1"]]],
@@ -24,8 +25,8 @@ import Testing
         }
     }
 
-    @Test func theV5StoreRouteAnswers201WithTheEcho() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func theV5StoreRouteAnswers201WithTheEcho(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             let reply = try await call(
                 .POST, "\(hub.url)/api/stores/acme/messages", json: ["message": "user:new", "payload": ["user": ["email": "a@b.co"]], "origin": "store"],
                 headers: ["X-Augury-Token": TestHub.storeToken])
@@ -38,8 +39,8 @@ import Testing
         }
     }
 
-    @Test func unknownStoreAndWrongTokenGetTheSame401() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func unknownStoreAndWrongTokenGetTheSame401(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             let body: JSONValue = ["message": "order:new", "payload": ["order": ["number": "R1"]]]
             let wrongToken = try await call(.POST, "\(hub.url)/events", json: body, headers: ["X-Hub-Store": "acme", "X-Hub-Access-Token": "nope"])
             let unknownStore = try await call(.POST, "\(hub.url)/events", json: body, headers: ["X-Hub-Store": "ghost", "X-Hub-Access-Token": TestHub.storeToken])
@@ -53,8 +54,8 @@ import Testing
         }
     }
 
-    @Test func aBodyThatIsNotJSONGets400() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func aBodyThatIsNotJSONGets400(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             for raw in ["{not json", "", "[1,", "\"unterminated"] {
                 let reply = try await call(.POST, "\(hub.url)/events", raw: Array(raw.utf8), headers: hub.pusher)
                 #expect(reply.status == 400, "\(raw)")
@@ -64,8 +65,8 @@ import Testing
         }
     }
 
-    @Test func aDocumentNestedTooDeepGets400() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func aDocumentNestedTooDeepGets400(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             let deep = #"{"message":"x:y","payload":{"a":"# + String(repeating: "[", count: 200) + String(repeating: "]", count: 200) + "}}"
             let reply = try await call(.POST, "\(hub.url)/events", raw: Array(deep.utf8), headers: hub.pusher)
             #expect(reply.status == 400)
@@ -74,8 +75,8 @@ import Testing
         }
     }
 
-    @Test func aBodyOverTheLimitGets413() async throws {
-        try await TestHub.run(configure: { $0.maxBodySize = 10_000 }) { hub in
+    @Test(arguments: TestBackend.all) func aBodyOverTheLimitGets413(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend, configure: { $0.maxBodySize = 10_000 }) { hub in
             let big: JSONValue = ["message": "order:new", "payload": ["order": ["number": "R1", "note": .string(String(repeating: "x", count: 20_000))]]]
             let reply = try await hub.push(big)
             #expect(reply.status == 413)
@@ -84,8 +85,8 @@ import Testing
         }
     }
 
-    @Test func invalidDocumentsGet422NamingEveryProblemAndStoreNothing() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func invalidDocumentsGet422NamingEveryProblemAndStoreNothing(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             let cases: [(JSONValue, [String])] = [
                 (["payload": ["order": ["number": "R1"]]], ["message"]),
                 (["message": 5, "payload": [:]], ["message"]),
@@ -118,8 +119,8 @@ import Testing
         }
     }
 
-    @Test func aStoreOverItsRateGets429WithRetryAfter() async throws {
-        try await TestHub.run(configure: { $0.rateLimit = 1 }) { hub in
+    @Test(arguments: TestBackend.all) func aStoreOverItsRateGets429WithRetryAfter(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend, configure: { $0.rateLimit = 1 }) { hub in
             let body: JSONValue = ["message": "order:new", "payload": ["order": ["number": "R1"]]]
             var statuses: [Int] = []
             for _ in 0..<2 { statuses.append(try await hub.push(body).status) }
@@ -134,8 +135,8 @@ import Testing
         }
     }
 
-    @Test func anIdempotencyKeyReturnsTheFirstReplyAndStoresNothingNew() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func anIdempotencyKeyReturnsTheFirstReplyAndStoresNothingNew(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             let body: JSONValue = ["message": "order:new", "payload": ["order": ["number": "R1"]]]
             let first = try await hub.push(body, headers: ["Idempotency-Key": "k-1"])
             let second = try await hub.push(body, headers: ["Idempotency-Key": "k-1"])

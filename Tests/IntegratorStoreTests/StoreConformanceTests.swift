@@ -1,17 +1,20 @@
 import Foundation
 import IntegratorModel
+import IntegratorPostgres
 import IntegratorStore
+import IntegratorTestSupport
 import Testing
 
-/// A fresh SQLite store in a temporary folder, removed afterwards.
-func withStore<T>(_ body: (SQLiteStore, URL) async throws -> T) async throws -> T {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-store-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let path = directory.appendingPathComponent("hub.sqlite").path
-    let store = try SQLiteStore.open(path: path)
-    try await store.createStore(id: "acme", name: "Acme", tokenHash: "h", at: Date())
-    return try await body(store, directory)
+/// A fresh store of `backend` with one store, `acme`.
+func withStore<T>(_ backend: TestBackend, _ body: (any HubStore, URL) async throws -> T) async throws -> T {
+    try await withFreshStore(backend) { store, directory in
+        try await store.createStore(id: "acme", name: "Acme", tokenHash: "h", at: Date())
+        return try await body(store, directory)
+    }
+}
+
+func groupCommitStatistics(_ store: any HubStore) -> (transactions: Int, writes: Int) {
+    (store as? SQLiteStore)?.groupCommitStatistics ?? (store as? PostgresStore)?.groupCommitStatistics ?? (0, 0)
 }
 
 func message(_ id: String = MessageID.make(), name: String = "order:new", mapping: String? = "m", dedup: String? = nil, at now: Date = Date()) -> NewMessage {
@@ -20,10 +23,11 @@ func message(_ id: String = MessageID.make(), name: String = "order:new", mappin
         deliveries: mapping.map { [NewDelivery(id: MessageID.make(), mapping: $0, dedupKey: dedup, nextAttemptAt: now)] } ?? [])
 }
 
-@Suite struct SQLiteStoreTests {
-    @Test func concurrentPushesShareCommits() async throws {
-        try await withStore { store, _ in
-            let before = store.groupCommitStatistics
+/// One conformance suite for every store: SQLite always, PostgreSQL when a server is given.
+@Suite struct StoreConformanceTests {
+    @Test(arguments: TestBackend.all) func concurrentPushesShareCommits(backend: TestBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let before = groupCommitStatistics(store)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<400 {
                     group.addTask {
@@ -33,15 +37,15 @@ func message(_ id: String = MessageID.make(), name: String = "order:new", mappin
                 }
                 try await group.waitForAll()
             }
-            let after = store.groupCommitStatistics
+            let after = groupCommitStatistics(store)
             #expect(after.writes - before.writes == 400)
             #expect(after.transactions - before.transactions < 400, "every push took its own transaction: no group commit")
             #expect(try await store.queueCounts(storeID: "acme")["pending"] == 400)
         }
     }
 
-    @Test func aFailingWriteDoesNotUndoItsBatch() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: TestBackend.all) func aFailingWriteDoesNotUndoItsBatch(backend: TestBackend) async throws {
+        try await withStore(backend) { store, _ in
             let duplicateID = MessageID.make()
             _ = try await store.push(PushRecord(storeID: "acme", idempotencyKey: nil, messages: [message(duplicateID)], replyStatus: 202, reply: [:], now: Date()))
             let results = await withTaskGroup(of: Bool.self) { group in
@@ -58,8 +62,8 @@ func message(_ id: String = MessageID.make(), name: String = "order:new", mappin
         }
     }
 
-    @Test func anIdempotencyKeyReplaysItsReplyForADay() async throws {
-        try await withStore { store, directory in
+    @Test(arguments: TestBackend.all) func anIdempotencyKeyReplaysItsReplyForADay(backend: TestBackend) async throws {
+        try await withStore(backend) { store, directory in
             let now = Date()
             let first = try await store.push(PushRecord(storeID: "acme", idempotencyKey: "k", messages: [message()], replyStatus: 202, reply: ["message_id": "a"], now: now))
             #expect(first == .stored)
@@ -71,14 +75,9 @@ func message(_ id: String = MessageID.make(), name: String = "order:new", mappin
         }
     }
 
-    @Test func aSecondProcessCannotOpenTheSameFile() async throws {
-        try await withStore { _, directory in
-            #expect(throws: StoreError.self) { try SQLiteStore.open(path: directory.appendingPathComponent("hub.sqlite").path) }
-        }
-    }
 
-    @Test func aDuplicateByIdentifiersIsSkippedUntilTheFirstIsArchived() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: TestBackend.all) func aDuplicateByIdentifiersIsSkippedUntilTheFirstIsArchived(backend: TestBackend) async throws {
+        try await withStore(backend) { store, _ in
             let now = Date()
             let first = message(dedup: "n=1"), second = message(dedup: "n=1")
             for m in [first, second] {
@@ -94,8 +93,8 @@ func message(_ id: String = MessageID.make(), name: String = "order:new", mappin
         }
     }
 
-    @Test func anExpiredLeaseIsTakenAgainAndLogged() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: TestBackend.all) func anExpiredLeaseIsTakenAgainAndLogged(backend: TestBackend) async throws {
+        try await withStore(backend) { store, _ in
             let now = Date()
             _ = try await store.push(PushRecord(storeID: "acme", idempotencyKey: nil, messages: [message(at: now)], replyStatus: 202, reply: [:], now: now))
             let first = try await store.claim(owner: "a", now: now, limit: 10) { _, _ in 10 }
@@ -114,8 +113,8 @@ func message(_ id: String = MessageID.make(), name: String = "order:new", mappin
         }
     }
 
-    @Test func schedulersFireOncePerTickEvenWhenAskedTwice() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: TestBackend.all) func schedulersFireOncePerTickEvenWhenAskedTwice(backend: TestBackend) async throws {
+        try await withStore(backend) { store, _ in
             let now = Date()
             try await store.saveScheduler(storeID: "acme", Scheduler(id: "s", message: "hub:poll", payload: [:], interval: 60), at: now)
             let plan: @Sendable (String, Scheduler) -> NewMessage = { _, s in message(name: s.message, mapping: nil) }
@@ -125,6 +124,14 @@ func message(_ id: String = MessageID.make(), name: String = "order:new", mappin
             #expect(fired == 1)
             #expect(try await store.fireDueSchedulers(now: now.addingTimeInterval(30), plan: plan).isEmpty)
             #expect(try await store.fireDueSchedulers(now: now.addingTimeInterval(6000), plan: plan).count == 1)
+        }
+    }
+}
+
+@Suite struct SQLiteOnlyTests {
+    @Test func aSecondProcessCannotOpenTheSameFile() async throws {
+        try await withStore(.sqlite) { _, directory in
+            #expect(throws: StoreError.self) { try SQLiteStore.open(path: directory.appendingPathComponent("hub.sqlite").path) }
         }
     }
 }
