@@ -41,6 +41,8 @@ struct Serve: AsyncParsableCommand {
         if let value = rateLimit ?? environment["INTEGRATOR_RATE_LIMIT"].flatMap(Double.init) { settings.rateLimit = value }
         if let value = environment["INTEGRATOR_POLL_INTERVAL"].flatMap(Double.init) { settings.pollInterval = value }
         if let value = environment["INTEGRATOR_SCHEDULER_TICK"].flatMap(Double.init) { settings.schedulerTick = value }
+        if let value = environment["INTEGRATOR_LEASE_MARGIN"].flatMap(Double.init) { settings.leaseMargin = value }
+        if let value = environment["INTEGRATOR_DELIVERY_CONCURRENCY"].flatMap(Int.init), value > 0 { settings.deliveryConcurrency = value }
 
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
