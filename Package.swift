@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "IntegratorStore", targets: ["IntegratorStore"]),
         .library(name: "IntegratorPostgres", targets: ["IntegratorPostgres"]),
         .library(name: "IntegratorServer", targets: ["IntegratorServer"]),
+        .library(name: "EndpointKit", targets: ["EndpointKit"]),
     ],
     dependencies: [
         // HTTP server for the push and admin APIs.
@@ -87,6 +88,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "EndpointKit",
+            dependencies: [
+                "IntegratorModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "integrator",
             dependencies: [
@@ -100,6 +111,11 @@ let package = Package(
         .testTarget(
             name: "IntegratorModelTests",
             dependencies: ["IntegratorModel"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EndpointKitTests",
+            dependencies: ["EndpointKit", "IntegratorModel", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,102 @@
+import Foundation
+import IntegratorModel
+
+/// A request from the hub, read as endpoint_base read it: the message, its id, the payload,
+/// and `payload.parameters` turned from a `[{name, value}]` list into a dictionary.
+public struct EndpointRequest: Sendable {
+    public var message: String
+    public var messageID: String
+    /// The payload without its `parameters`.
+    public var payload: JSONValue
+    /// Every parameter the hub sent, by its full name (`spree.api_url`).
+    public var parameters: [String: JSONValue]
+    /// The integration prefix (`spree`), so `parameter("api_url")` finds `spree.api_url`.
+    public var prefix: String?
+    /// The store the hub sent the message for, when it said.
+    public var storeID: String?
+
+    public init(message: String, messageID: String, payload: JSONValue, parameters: [String: JSONValue], prefix: String? = nil, storeID: String? = nil) {
+        self.message = message
+        self.messageID = messageID
+        self.payload = payload
+        self.parameters = parameters
+        self.prefix = prefix
+        self.storeID = storeID
+    }
+
+    /// Reads a request body. Parameters may come as a `[{name, value}]` list (the v5 hub) or
+    /// as an object (v6).
+    public static func decode(_ body: JSONValue, prefix: String? = nil) throws -> EndpointRequest {
+        guard case .object(let fields) = body else {
+            throw EndpointError.badRequest("the body must be a JSON object with message, message_id and payload")
+        }
+        var payload = fields["payload"]?.objectValue ?? [:]
+        var parameters: [String: JSONValue] = [:]
+        switch payload.removeValue(forKey: "parameters") ?? fields["parameters"] {
+        case .array(let items)?:
+            for item in items {
+                if let name = item["name"]?.stringValue { parameters[name] = item["value"] ?? .null }
+            }
+        case .object(let pairs)?:
+            parameters = pairs
+        default:
+            break
+        }
+        let storeID = fields["store_id"]?.stringValue ?? parameters["store_id"]?.stringValue
+        return EndpointRequest(
+            message: fields["message"]?.stringValue ?? "", messageID: fields["message_id"]?.stringValue ?? fields["request_id"]?.stringValue ?? "",
+            payload: .object(payload), parameters: parameters, prefix: prefix, storeID: storeID)
+    }
+
+    /// A parameter by name, with or without the integration prefix: `parameter("api_url")`
+    /// and `parameter("spree.api_url")` both find `spree.api_url`.
+    public func parameter(_ name: String) -> JSONValue? {
+        if let value = parameters[name] { return value }
+        if let prefix, let value = parameters["\(prefix).\(name)"] { return value }
+        if let prefix, name.hasPrefix("\(prefix)."), let value = parameters[String(name.dropFirst(prefix.count + 1))] { return value }
+        return nil
+    }
+
+    /// A parameter as text (numbers and booleans as they print); nil when absent or empty.
+    public func string(_ name: String) -> String? {
+        guard let value = parameter(name), value != .null else { return nil }
+        let text = value.comparableText
+        return text.isEmpty ? nil : text
+    }
+
+    /// A required text parameter, or a `missingParameter` error naming it.
+    public func require(_ name: String) throws -> String {
+        guard let value = string(name) else {
+            throw EndpointError.missingParameter(prefix.map { name.hasPrefix("\($0).") ? name : "\($0).\(name)" } ?? name)
+        }
+        return value
+    }
+
+    /// A boolean parameter: true, "true", "1" or "yes".
+    public func flag(_ name: String, default value: Bool = false) -> Bool {
+        switch parameter(name) {
+        case .bool(let b)?: return b
+        case .string(let s)?: return ["true", "1", "yes"].contains(s.lowercased())
+        case .int(let i)?: return i != 0
+        default: return value
+        }
+    }
+}
+
+/// What went wrong in an endpoint, as the reply says it.
+public enum EndpointError: Error, Sendable, CustomStringConvertible {
+    /// The body cannot be used (406 when it is not JSON; 400 otherwise).
+    case badRequest(String)
+    /// A parameter the service needs was not sent.
+    case missingParameter(String)
+    /// Anything else; the endpoint answers 500 so the hub retries.
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .badRequest(let why): return why
+        case .missingParameter(let name): return "the parameter \(name) is required; set it on the store"
+        case .failed(let why): return why
+        }
+    }
+}
