@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "IntegratorPostgres", targets: ["IntegratorPostgres"]),
         .library(name: "IntegratorServer", targets: ["IntegratorServer"]),
         .library(name: "EndpointKit", targets: ["EndpointKit"]),
+        .library(name: "SpreeStore", targets: ["SpreeStore"]),
+        .executable(name: "spree-store", targets: ["spree-store"]),
     ],
     dependencies: [
         // HTTP server for the push and admin APIs.
@@ -96,6 +98,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SpreeStore",
+            dependencies: [
+                "IntegratorModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "spree-store",
+            dependencies: [
+                "SpreeStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/spree-store",
             swiftSettings: strict
         ),
         .executableTarget(
