@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "EndpointKit", targets: ["EndpointKit"]),
         .library(name: "SpreeStore", targets: ["SpreeStore"]),
         .executable(name: "spree-store", targets: ["spree-store"]),
+        .library(name: "SpreeEndpoint", targets: ["SpreeEndpoint"]),
+        .executable(name: "spree-endpoint", targets: ["spree-endpoint"]),
     ],
     dependencies: [
         // HTTP server for the push and admin APIs.
@@ -120,6 +122,31 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Sources/spree-store",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SpreeEndpoint",
+            dependencies: [
+                "EndpointKit",
+                "IntegratorModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "spree-endpoint",
+            dependencies: [
+                "SpreeEndpoint",
+                "EndpointKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/spree-endpoint",
             swiftSettings: strict
         ),
         .executableTarget(

@@ -55,6 +55,13 @@ public struct Endpoint: Sendable {
             let request = try EndpointRequest.decode(json, prefix: prefix)
             let response = try await handler(request)
             return (response.status, response.json)
+        } catch EndpointError.badRequest(let why) {
+            // A payload the service cannot use will not improve by retrying: answer 200 with an
+            // error notification, as the original guides asked of validation problems.
+            var response = EndpointResponse(messageID: messageID)
+            response.add(value: .string(why), for: "error")
+            response.addNotification(.error, subject: "\(path): bad request", description: why)
+            return (200, response.json)
         } catch {
             let description = (error as? EndpointError)?.description ?? String(describing: error)
             var response = EndpointResponse(messageID: messageID, status: 500)

@@ -85,7 +85,7 @@ public struct EndpointRequest: Sendable {
 
 /// What went wrong in an endpoint, as the reply says it.
 public enum EndpointError: Error, Sendable, CustomStringConvertible {
-    /// The body cannot be used (406 when it is not JSON; 400 otherwise).
+    /// The payload cannot be used: answered 200 with an error notification, not retried.
     case badRequest(String)
     /// A parameter the service needs was not sent.
     case missingParameter(String)
