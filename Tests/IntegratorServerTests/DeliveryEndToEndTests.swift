@@ -217,6 +217,8 @@ import Testing
                 #expect(created.status == 201)
                 #expect(try await eventually { receiver.received.count == 1 })
                 #expect(receiver.received.first?.body["payload"]?["target"] == "collections.orders")
+                // Let the first delivery finish: moving the clock would expire its lease.
+                #expect(try await eventually { try await hub.messages("state=completed")["count"] == 1 })
                 // Ten intervals of downtime fire once, not ten times.
                 hub.clock.advance(3000)
                 #expect(try await eventually { receiver.received.count == 2 })

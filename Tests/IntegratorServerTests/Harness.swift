@@ -1,90 +1,18 @@
-import AsyncHTTPClient
 import Foundation
-import HTTPTypes
-import Hummingbird
 import IntegratorModel
 import IntegratorServer
 import IntegratorTestSupport
 import Logging
 import NIOCore
 import NIOHTTP1
-import ServiceLifecycle
 import Synchronization
 import Testing
-
-/// The shared HTTP client of the tests.
-let testClient: HTTPClient = {
-    var configuration = HTTPClient.Configuration()
-    // A dead server should fail a call at once, not after retrying until the deadline.
-    configuration.connectionPool.retryConnectionEstablishment = false
-    configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
-    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-}()
-
-/// What an HTTP call answered.
-struct Reply: Sendable {
-    var status: Int
-    var body: JSONValue
-    var headers: [String: String]
-}
-
-/// Sends one request over loopback.
-func call(_ method: NIOHTTP1.HTTPMethod, _ url: String, json: JSONValue? = nil, raw: [UInt8]? = nil, headers: [String: String] = [:]) async throws -> Reply {
-    var request = HTTPClientRequest(url: url)
-    request.method = method
-    request.headers.add(name: "Content-Type", value: "application/json")
-    for (name, value) in headers { request.headers.add(name: name, value: value) }
-    if let raw { request.body = .bytes(ByteBuffer(bytes: raw)) } else if let json { request.body = .bytes(ByteBuffer(bytes: Array(json.encoded()))) }
-    let response = try await testClient.execute(request, timeout: .seconds(30))
-    var buffer = try await response.body.collect(upTo: 16 << 20)
-    let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-    var replyHeaders: [String: String] = [:]
-    for header in response.headers { replyHeaders[header.name.lowercased()] = header.value }
-    return Reply(status: Int(response.status.code), body: (try? JSONValue.parse(bytes)) ?? .string(String(decoding: bytes, as: UTF8.self)), headers: replyHeaders)
-}
-
-/// Waits for `condition`, checking every 20 ms, up to `seconds`.
-func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
-}
 
 /// A clock the tests move by hand, so retry and scheduler waits need no sleeping.
 final class TestClock: HubClock {
     private let offset = Mutex<Double>(0)
     func now() -> Date { Date().addingTimeInterval(offset.withLock { $0 }) }
     func advance(_ seconds: Double) { offset.withLock { $0 += seconds } }
-}
-
-/// Runs a service group on a real loopback port for the length of `body`.
-func withServer<T>(
-    _ makeApplication: (@escaping @Sendable (any Channel) async -> Void) async throws -> any Service,
-    _ body: (Int) async throws -> T
-) async throws -> T {
-    let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-    let service = try await makeApplication { channel in
-        portContinuation.yield(channel.localAddress?.port ?? 0)
-    }
-    let group = ServiceGroup(services: [service], gracefulShutdownSignals: [], logger: Logger(label: "test"))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        var iterator = portStream.makeAsyncIterator()
-        let port = await iterator.next() ?? 0
-        do {
-            let result = try await body(port)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
-        }
-    }
 }
 
 /// A running hub on a fresh SQLite file, with an admin token and one store.
@@ -152,60 +80,3 @@ struct TestHub: Sendable {
     }
 }
 
-/// An endpoint in the test: a real HTTP server that records what it receives and answers
-/// with whatever `respond` says.
-final class Receiver: Sendable {
-    struct Received: Sendable {
-        var path: String
-        var headers: [String: String]
-        var body: JSONValue
-    }
-
-    private let log = Mutex<[Received]>([])
-    private let responder: @Sendable (Received, Int) -> (Int, JSONValue)
-
-    /// `respond` gets each request and how many came before it on the same path.
-    init(_ respond: @escaping @Sendable (Received, Int) -> (Int, JSONValue) = { request, _ in (200, ["message_id": request.body["message_id"] ?? nil]) }) {
-        self.responder = respond
-    }
-
-    var received: [Received] { log.withLock { $0 } }
-
-    func received(path: String) -> [Received] { received.filter { $0.path == path } }
-
-    /// Runs the receiver on a loopback port for the length of `body`.
-    func run<T>(_ body: (String) async throws -> T) async throws -> T {
-        let router = Router()
-        router.post("**") { request, _ -> Response in
-            var request = request
-            let buffer = try await request.collectBody(upTo: 16 << 20)
-            var headers: [String: String] = [:]
-            for field in request.headers { headers[field.name.canonicalName] = field.value }
-            let received = Received(path: request.uri.path, headers: headers, body: (try? JSONValue.parse(buffer.readableBytesView)) ?? .null)
-            let count = self.log.withLock { log in
-                let count = log.filter { $0.path == received.path }.count
-                log.append(received)
-                return count
-            }
-            let (status, reply) = self.responder(received, count)
-            return Response(
-                status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(reply.encoded()))))
-        }
-        var logger = Logger(label: "receiver")
-        logger.logLevel = .warning
-        return try await withServer({ onRunning in
-            Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning, logger: logger)
-        }) { port in
-            try await body("http://127.0.0.1:\(port)")
-        }
-    }
-}
-
-/// A value shared between concurrent test tasks.
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
-    var value: Value { mutex.withLock { $0 } }
-    func update<T>(_ body: (inout Value) -> T) -> T { mutex.withLock { body(&$0) } }
-}

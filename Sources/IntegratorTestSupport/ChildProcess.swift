@@ -1,39 +1,39 @@
 import Foundation
-import Testing
 
 /// An `integrator` binary run as a child process, as an operator would run it.
-final class ChildProcess: @unchecked Sendable {
-    let process = Process()
+public final class ChildProcess: @unchecked Sendable {
+    public let process = Process()
     let logURL: URL
 
     /// The built `integrator` executable beside the test bundle.
-    static var binary: URL {
-        get throws {
+    /// The built executable `name` beside the test bundle.
+    public static func binary(_ name: String = "integrator") throws -> URL {
+        do {
             var candidates: [URL] = []
             if let argument = CommandLine.arguments.first {
                 var directory = URL(fileURLWithPath: argument).deletingLastPathComponent()
-                candidates.append(directory.appendingPathComponent("integrator"))
+                candidates.append(directory.appendingPathComponent(name))
                 // Inside an .xctest bundle the binary sits a few levels up.
                 for _ in 0..<4 {
                     directory = directory.deletingLastPathComponent()
-                    candidates.append(directory.appendingPathComponent("integrator"))
+                    candidates.append(directory.appendingPathComponent(name))
                 }
             }
             let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            candidates.append(root.appendingPathComponent(".build/debug/integrator"))
+            candidates.append(root.appendingPathComponent(".build/debug/\(name)"))
             guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-                throw ChildError("the integrator binary was not found; run `swift build` first (looked in \(candidates.map(\.path)))")
+                throw ChildError("the \(name) binary was not found; run `swift build` first (looked in \(candidates.map(\.path)))")
             }
             return found
         }
     }
 
-    init(arguments: [String], logURL: URL, environment: [String: String] = [:]) throws {
+    public init(_ name: String = "integrator", arguments: [String], logURL: URL, environment: [String: String] = [:]) throws {
         self.logURL = logURL
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         try log.seekToEnd()
-        process.executableURL = try Self.binary
+        process.executableURL = try Self.binary(name)
         process.arguments = arguments
         process.standardOutput = log
         process.standardError = log
@@ -44,27 +44,28 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Waits for the server's "listening on" line and returns its port.
-    func port(within seconds: Double = 30) async throws -> Int {
+    /// Waits for the "listening on http://host:port" line and returns the port.
+    public func port(within seconds: Double = 30) async throws -> Int {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
             let text = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
-            for line in text.split(separator: "\n").reversed() where line.contains("Integrator listening on http://") {
+            for line in text.split(separator: "\n").reversed() where line.contains("listening on http://") {
                 if let portText = line.split(separator: ":").dropFirst(2).first?.prefix(while: \.isNumber), let port = Int(portText), port > 0 {
                     return port
                 }
             }
-            if !process.isRunning { throw ChildError("integrator exited early:\n\(text)") }
+            if !process.isRunning { throw ChildError("\(process.executableURL?.lastPathComponent ?? "the program") exited early:\n\(text)") }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw ChildError("integrator did not start listening within \(seconds) s")
+        throw ChildError("\(process.executableURL?.lastPathComponent ?? "the program") did not start listening within \(seconds) s")
     }
 
-    func kill9() {
+    public func kill9() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
-    func terminate() {
+    public func terminate() {
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
@@ -74,7 +75,7 @@ final class ChildProcess: @unchecked Sendable {
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 }
 
-struct ChildError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct ChildError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
