@@ -176,6 +176,20 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "SpreeStoreTests",
+            dependencies: ["SpreeStore", "IntegratorModel", "IntegratorTestSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SpreeEndpointTests",
+            dependencies: [
+                "SpreeEndpoint", "SpreeStore", "EndpointKit", "IntegratorModel", "IntegratorTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "IntegratorStoreTests",
             dependencies: ["IntegratorStore", "IntegratorModel", "IntegratorPostgres", "IntegratorTestSupport"],
             swiftSettings: strict
