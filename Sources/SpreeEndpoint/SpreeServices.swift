@@ -153,25 +153,19 @@ public struct SpreeServices: Sendable {
             let shipped = try await store.put("\(base)/ship", trackingBody)
             response.add(value: shipped, for: "shipment")
 
-            // Serial numbers: match each item to the shipment's units by external_ref or sku.
-            let units = order["line_items"]?.arrayValue ?? []
-            var skuByVariant: [Int: String] = [:]
-            for item in units {
-                if let variant = item["variant"], let id = variant["id"]?.numberValue, let sku = variant["sku"]?.stringValue { skuByVariant[Int(id)] = sku }
-            }
-            var unitIDsBySKU: [String: [Int]] = [:]
-            for unit in current["inventory_units"]?.arrayValue ?? [] {
-                if let variantID = unit["variant_id"]?.numberValue, let id = unit["id"]?.numberValue, let sku = skuByVariant[Int(variantID)] {
-                    unitIDsBySKU[sku, default: []].append(Int(id))
-                }
-            }
+            // Serial numbers: the connector's variant lookup lists each variant's inventory units;
+            // take the ones in this shipment, matched by external_ref (or sku).
+            let shipmentID = current["id"]?.numberValue.map { Int($0) }
             var recorded = 0
             for item in items {
                 let ref = (item["external_ref"] ?? item["part_number"] ?? item["sku"])?.comparableText ?? ""
                 var serials = item["serial_numbers"]?.arrayValue?.map(\.comparableText) ?? []
                 if let one = item["serial_number"]?.comparableText { serials.append(one) }
                 if serials.isEmpty { continue }
-                var available = unitIDsBySKU[ref] ?? []
+                let variants = try await store.get("variants", query: ["q[sku_eq]": ref])
+                var available = (variants["variants"]?[0]?["inventory_units"]?.arrayValue ?? [])
+                    .filter { $0["shipment_id"]?.numberValue.map { Int($0) } == shipmentID }
+                    .compactMap { $0["id"]?.numberValue.map { Int($0) } }
                 for serial in serials {
                     guard !available.isEmpty else {
                         response.addNotification(.warn, subject: "serial number not recorded", description: "shipment \(number) has no inventory unit left for \(ref) to take serial number \(serial)")
@@ -180,7 +174,6 @@ public struct SpreeServices: Sendable {
                     _ = try await store.put("inventory_units/\(available.removeFirst())", ["inventory_unit": ["serial_number": .string(serial)]])
                     recorded += 1
                 }
-                unitIDsBySKU[ref] = available
             }
             response.addNotification(
                 .info, subject: "shipment:confirm",

@@ -195,7 +195,13 @@ public struct SpreeAPI: Sendable {
             var variants: [JSONValue] = []
             for variant in await db.allVariants() {
                 let stock = version == .v2_0 ? try await stockItems(variant.id) : []
-                variants.append(r.variant(variant, product: await db.product(id: variant.productID), stockItems: stock, locations: locations))
+                var json = r.variant(variant, product: await db.product(id: variant.productID), stockItems: stock, locations: locations)
+                // The hub connector adds the variant's inventory units, serial numbers included.
+                if case .object(var fields) = json {
+                    fields["inventory_units"] = .array(await db.inventoryUnits(variantID: variant.id).map { r.inventoryUnit($0.unit, shipment: $0.shipment, order: $0.order) })
+                    json = .object(fields)
+                }
+                variants.append(json)
             }
             return (200, page("variants", Ransack.apply(params["q"], to: variants), params, integerPage: true, totalCount: true))
         case (.get, 2, "variants") where version == .v2_0:

@@ -234,6 +234,15 @@ extension SpreeDatabase {
     public func allReturnAuthorizations() -> [ReturnAuthorization] { returnAuthorizations.values.sorted { $0.id < $1.id } }
     public func allStockTransfers() -> [StockTransfer] { stockTransfers.values.sorted { $0.id < $1.id } }
     public func variant(id: Int) -> Variant? { variants[id] }
+
+    /// Every inventory unit of a variant, with its shipment and order.
+    public func inventoryUnits(variantID: Int) -> [(unit: InventoryUnit, shipment: Shipment, order: Order)] {
+        orders.values.sorted { $0.id < $1.id }.flatMap { order in
+            order.shipments.flatMap { shipment in
+                shipment.inventoryUnits.filter { $0.variantID == variantID }.map { ($0, shipment, order) }
+            }
+        }
+    }
     public func product(id: Int) -> Product? { products[id] }
     public func stockLocation(id: Int?) -> StockLocation? { id.flatMap { stockLocations[$0] } }
     public func product(of variant: Variant?) -> Product? { variant.flatMap { products[$0.productID] } }
