@@ -199,6 +199,8 @@ let package = Package(
             dependencies: [
                 "IntegratorServer",
                 "integrator",
+                "spree-store",
+                "spree-endpoint",
                 "IntegratorModel",
                 "IntegratorTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
