@@ -119,6 +119,23 @@ let stockTable: [StockRow] = [
         }
     }
 
+    /// The seed's own samples: `stock:change` and `stock:actual` of 5 for APC-00001 with none on hand.
+    @Test(arguments: SpreeVersion.allCases)
+    func theSeedsStockSamplesAnswerAsDocumented(version: SpreeVersion) async throws {
+        for (path, message) in [("/stock/change", "stock:change"), ("/stock/actual", "stock:actual")] {
+            try await Shop.run(version) { shop in
+                let reply = try await shop.send(path, message, payload: ["sku": "APC-00001", "quantity": 5])
+                let force = message == "stock:actual"
+                #expect(reply.body == [
+                    "message_id": "523fcd00b439573338018fab",
+                    "notifications": [["level": "info", "subject": .string(message),
+                                       "description": .string("received 5 for sku APC-00001, changed stock from 0 to 5 (force = \(force))")]],
+                    "sku": "APC-00001", "quantity": 5, "from": 0, "to": 5,
+                ])
+            }
+        }
+    }
+
     @Test func stockLocationIDPicksTheLocation() async throws {
         try await Shop.run(.v2_0) { shop in
             let reply = try await shop.send("/stock/change", "stock:change", payload: ["sku": "ABC-123", "quantity": 4], extra: ["spree.stock_location_id": 2])

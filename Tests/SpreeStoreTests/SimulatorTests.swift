@@ -207,3 +207,15 @@ let admin = ["X-Spree-Token": "admin-key"]
         #expect(throws: SpreeError.self) { try SpreeDatabase(path: path, version: .v1_3) }
     }
 }
+
+@Suite struct SimulatorCommandTests {
+    @Test func anUnknownVersionIsRefusedByName() async throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("spree-store-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let child = try ChildProcess("spree-store", arguments: ["serve", "--port", "0", "--version", "3.0", "--api-key", "k", "--database", ":memory:"], logURL: log)
+        child.process.waitUntilExit()
+        #expect(child.process.terminationStatus != 0)
+        let output = try String(contentsOf: log, encoding: .utf8)
+        #expect(output.contains("unknown Spree version '3.0'; use 1.3 or 2.0"), "\(output)")
+    }
+}
