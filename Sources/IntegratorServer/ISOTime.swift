@@ -1,26 +1,8 @@
 import Foundation
+import IntegratorModel
 
-/// Timestamps as the API writes them: UTC, with milliseconds (`2026-11-24T10:15:00.123Z`).
+/// Timestamps as the API writes them; see `Timestamp`.
 enum ISOTime {
-    static func format(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        var seconds = time_t(millis / 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(millis % 1000))
-    }
-
-    /// Reads an ISO 8601 time (with or without fractions or zone) or seconds since 1970.
-    static func parse(_ text: String) -> Date? {
-        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withFullDate]
-        return formatter.date(from: text)
-    }
+    static func format(_ date: Date) -> String { Timestamp.format(date) }
+    static func parse(_ text: String) -> Date? { Timestamp.parse(text) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import IntegratorModel
 
 /// Money as Spree kept it: a BigDecimal, written to JSON as a string in Rails' plain format
 /// (`"19.99"`, `"10.0"`, `"0.0"`, never `"10.00"`).
@@ -55,25 +56,8 @@ public struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConver
     }
 }
 
-/// Timestamps as Spree's API wrote them: ISO 8601, UTC, with milliseconds.
+/// Timestamps as Spree's API wrote them: ISO 8601, UTC, with milliseconds (see `Timestamp`).
 public enum SpreeTime {
-    public static func format(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        var seconds = time_t(millis / 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(millis % 1000))
-    }
-
-    /// Reads the times clients send: ISO 8601 with or without fractions, or a date.
-    public static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime], [.withFullDate]] {
-            formatter.formatOptions = options
-            if let date = formatter.date(from: text) { return date }
-        }
-        return Double(text).map { Date(timeIntervalSince1970: $0) }
-    }
+    public static func format(_ date: Date) -> String { Timestamp.format(date) }
+    public static func parse(_ text: String) -> Date? { Timestamp.parse(text) }
 }
