@@ -43,6 +43,7 @@ let package = Package(
     targets: [
         .target(
             name: "IntegratorModel",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .target(
