@@ -37,6 +37,36 @@ public struct EndpointReply: Sendable {
 
     public init() {}
 
+    /// Reads a Wombat v6 reply: objects keyed by plural type (`{"orders": [{id, ...}]}`) come back
+    /// as `<type>:persist` messages for change detection, `summary` is the result, and
+    /// `parameters` (an object) are saved.
+    public static func readV6(_ body: [UInt8]) -> EndpointReply {
+        var reply = EndpointReply()
+        if body.isEmpty { return reply }
+        guard let json = try? JSONValue.parse(body), case .object(let fields) = json else {
+            reply.result = .string(String(decoding: body.prefix(4096), as: UTF8.self))
+            return reply
+        }
+        var result: [String: JSONValue] = [:]
+        for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
+            switch key {
+            case "request_id": continue
+            case "summary": result["summary"] = value
+            case "parameters":
+                for (name, parameter) in (value.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) { reply.parameters.append((name, parameter)) }
+            default:
+                if case .array(let items) = value, !items.isEmpty, items.allSatisfy({ $0.objectValue != nil }) {
+                    let type = ObjectTypes.singular(key)
+                    for item in items { reply.messages.append(("\(type):persist", .object([type: item, "v6": true]))) }
+                } else {
+                    result[key] = value
+                }
+            }
+        }
+        reply.result = result.isEmpty ? .null : .object(result)
+        return reply
+    }
+
     /// Reads a reply body. A body that is not a JSON object yields an empty reply whose result
     /// is the text, so a 200 with any body still completes the delivery.
     public static func read(_ body: [UInt8]) -> EndpointReply {

@@ -24,6 +24,25 @@ public struct Mapping: Sendable, Hashable {
     public var timeout: Double
     /// Keys of `options` we do not interpret, kept so that a round trip loses nothing.
     public var extraOptions: [String: JSONValue]
+    /// The wire form of deliveries: the original hub's (v5) or Wombat's (v6).
+    public var wireProtocol: WireProtocol = .v5
+    /// Standard Webhooks secrets (`whsec_…`): deliveries carry `webhook-signature`.
+    public var signingSecret: String?
+    /// The secret being rotated out; deliveries are signed with both while it is set.
+    public var previousSigningSecret: String?
+    /// The integration this mapping was made for, if any.
+    public var integration: String?
+
+    /// How deliveries are shaped on the wire.
+    public enum WireProtocol: String, Sendable, Hashable {
+        /// `{message, message_id, payload{..., parameters: [{name, value}]}}` with `X-Augury-Token`; only 200 succeeds.
+        case v5
+        /// `{request_id, parameters: {...}, <type>: {...}}` with `X-Hub-Token`; 200–204 succeed.
+        case v6
+    }
+
+    /// The secrets deliveries are signed with, newest first.
+    public var signingSecrets: [String] { [signingSecret, previousSigningSecret].compactMap { $0 } }
 
     public static let defaultTimeout: Double = 180
     public static let maximumTimeout: Double = 3600
@@ -66,6 +85,10 @@ public struct Mapping: Sendable, Hashable {
             "enabled": .bool(enabled),
             "required": .bool(required),
             "timeout": .double(timeout),
+            "protocol": .string(wireProtocol.rawValue),
+            "signing_secret": signingSecret.map(JSONValue.string) ?? .null,
+            "previous_signing_secret": previousSigningSecret.map(JSONValue.string) ?? .null,
+            "integration": integration.map(JSONValue.string) ?? .null,
         ])
     }
 
@@ -76,7 +99,10 @@ public struct Mapping: Sendable, Hashable {
         guard case .object(let fields) = json else {
             throw ValidationError("a mapping must be a JSON object", problems: [Problem(path: "", problem: "must be an object, not \(json.typeName)")])
         }
-        let known: Set<String> = ["name", "messages", "url", "token", "filters", "identifiers", "parameters", "options", "enabled", "required", "timeout", "id", "store_id", "created_at", "updated_at"]
+        let known: Set<String> = [
+            "name", "messages", "url", "token", "filters", "identifiers", "parameters", "options", "enabled", "required", "timeout", "id", "store_id",
+            "created_at", "updated_at", "protocol", "signing_secret", "previous_signing_secret", "integration",
+        ]
         for key in fields.keys.sorted() where !known.contains(key) {
             problems.append(Problem(path: key, problem: "is not a field of a mapping"))
         }
@@ -220,13 +246,43 @@ public struct Mapping: Sendable, Hashable {
             }
         }
 
+        var wireProtocol = WireProtocol.v5
+        switch fields["protocol"] {
+        case nil, .null?: break
+        case .string(let text)?:
+            if let parsed = WireProtocol(rawValue: text) { wireProtocol = parsed } else {
+                problems.append(Problem(path: "protocol", problem: "must be v5 or v6, not '\(text)'"))
+            }
+        case let other?: problems.append(Problem(path: "protocol", problem: "must be v5 or v6, not \(other.typeName)"))
+        }
+        var secrets: [String: String] = [:]
+        for key in ["signing_secret", "previous_signing_secret"] {
+            switch fields[key] {
+            case nil, .null?: break
+            case .string(let text)?:
+                if WebhookSignature.key(text) == nil || !text.hasPrefix("whsec_") {
+                    problems.append(Problem(path: key, problem: "must be whsec_ followed by base64, as Standard Webhooks defines it"))
+                } else {
+                    secrets[key] = text
+                }
+            case let other?: problems.append(Problem(path: key, problem: "must be a string, not \(other.typeName)"))
+            }
+        }
+        if secrets["previous_signing_secret"] != nil, secrets["signing_secret"] == nil {
+            problems.append(Problem(path: "previous_signing_secret", problem: "needs a signing_secret beside it"))
+        }
         if !problems.isEmpty {
             throw ValidationError("the mapping is not valid", problems: problems)
         }
-        return Mapping(
+        var mapping = Mapping(
             name: name, messages: messages, url: url, token: token, filters: filters, identifiers: identifiers,
             parameters: parameters, retriesAllowed: retriesAllowed, retrySchedule: retrySchedule, enabled: enabled,
             required: required, timeout: timeout, extraOptions: extraOptions)
+        mapping.wireProtocol = wireProtocol
+        mapping.signingSecret = secrets["signing_secret"]
+        mapping.previousSigningSecret = secrets["previous_signing_secret"]
+        mapping.integration = fields["integration"]?.stringValue
+        return mapping
     }
 
     /// Whether a store parameter is one this mapping sends.

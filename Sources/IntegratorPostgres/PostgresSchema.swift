@@ -64,6 +64,14 @@ enum PostgresSchema {
                 created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (store_id, key))
             """,
             "CREATE INDEX idempotency_created ON idempotency_keys(created_at)",
+            """
+            CREATE TABLE object_copies (store_id TEXT NOT NULL, type TEXT NOT NULL, identity TEXT NOT NULL, body TEXT NOT NULL,
+                updated_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (store_id, type, identity))
+            """,
+            """
+            CREATE TABLE integrations (store_id TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (store_id, id))
+            """,
         ]),
     ]
 }

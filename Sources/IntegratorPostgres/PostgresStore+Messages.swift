@@ -55,7 +55,22 @@ extension PostgresStore {
                 "INSERT INTO message_identifiers (store_id, name, value, message_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [.text(message.storeID), .text(identifier.name), .text(identifier.value), .text(message.id)])
         }
-        var notes: [String] = message.note.map { [$0] } ?? []
+        var notes: [String] = []
+        if let copy = message.objectCopy {
+            let previous = try await db.rows(
+                "SELECT body FROM object_copies WHERE store_id = ? AND type = ? AND identity = ? FOR UPDATE",
+                [.text(message.storeID), .text(copy.type), .text(copy.identity)]).first?.json("body")
+            try await db.run(
+                """
+                INSERT INTO object_copies (store_id, type, identity, body, updated_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (store_id, type, identity) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
+                """,
+                [.text(message.storeID), .text(copy.type), .text(copy.identity), .text(copy.object.jsonString), .time(message.createdAt)])
+            let derived = copy.derive(previous)
+            for child in derived { try await insert(db, child) }
+            notes.append(SQLiteStore.changeNote(copy, derived: derived))
+        }
+        if let note = message.note { notes.append(note) }
         var written = 0
         for delivery in message.deliveries {
             let inserted = try await db.run(
@@ -75,7 +90,8 @@ extension PostgresStore {
             }
         }
         if written == 0 || !notes.isEmpty {
-            let note = notes.isEmpty ? "no mapping of the store takes '\(message.name)'" : notes.joined(separator: "; ")
+            if written == 0, message.deliveries.isEmpty, message.note == nil { notes.append("no mapping of the store takes '\(message.name)'") }
+            let note = notes.joined(separator: "; ")
             try await db.run("UPDATE messages SET state = ?, note = ? WHERE id = ?", [.text(written == 0 ? "skipped" : "accepted"), .text(note), .text(message.id)])
         }
     }

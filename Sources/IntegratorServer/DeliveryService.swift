@@ -83,14 +83,21 @@ struct DeliveryService: Service {
         var retryAfter: Double?
         do {
             let parameters = try await hub.store.parameters(storeID: delivery.storeID).filter { mapping.sends(parameter: $0.name) }
-            let body = Self.requestBody(delivery, parameters: parameters)
+            let body = mapping.wireProtocol == .v6 ? Self.v6RequestBody(delivery, parameters: parameters) : Self.requestBody(delivery, parameters: parameters)
             var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "Accept", value: "application/json")
-            request.headers.add(name: "X-Augury-Token", value: mapping.token)
+            request.headers.add(name: mapping.wireProtocol == .v6 ? "X-Hub-Token" : "X-Augury-Token", value: mapping.token)
             request.headers.add(name: "X-Integrator-Delivery", value: delivery.id)
             request.headers.add(name: "User-Agent", value: "Integrator")
+            if !mapping.signingSecrets.isEmpty {
+                // Standard Webhooks: the delivery id is stable across retries, so receivers can dedupe.
+                let timestamp = Int64(Date().timeIntervalSince1970)
+                request.headers.add(name: "webhook-id", value: delivery.id)
+                request.headers.add(name: "webhook-timestamp", value: String(timestamp))
+                request.headers.add(name: "webhook-signature", value: try WebhookSignature.sign(id: delivery.id, timestamp: timestamp, body: body, secrets: mapping.signingSecrets))
+            }
             request.body = .bytes(ByteBuffer(bytes: body))
             let response = try await client.execute(request, timeout: .milliseconds(Int64(mapping.timeout * 1000)))
             status = Int(response.status.code)
@@ -103,10 +110,12 @@ struct DeliveryService: Service {
             failure = Self.describe(error, url: url, timeout: mapping.timeout)
         }
         let duration = Double((ContinuousClock.now - clockStart).components.attoseconds) / 1e18 + Double((ContinuousClock.now - clockStart).components.seconds)
-        let reply = EndpointReply.read(responseBytes)
+        let reply = mapping.wireProtocol == .v6 ? EndpointReply.readV6(responseBytes) : EndpointReply.read(responseBytes)
         let now = hub.clock.now()
         let outcome: AttemptOutcome
-        if status == 200 {
+        // The original hub took only 200; Wombat and cangaroo took 200 to 204.
+        let succeeded = mapping.wireProtocol == .v6 ? (200...204).contains(status ?? 0) : status == 200
+        if succeeded {
             if let delay = reply.delay {
                 outcome = .later(delay: delay, updateURL: Self.resolve(reply.updateURL, against: url))
             } else {
@@ -132,7 +141,7 @@ struct DeliveryService: Service {
         }
         let childDepth = delivery.depth + 1
         var notifications = reply.notifications
-        if status == 200 {
+        if succeeded {
             report.result = reply.result == .null ? nil : reply.result
             report.parameters = reply.parameters.map { Parameter(name: $0.name, value: $0.value) }
             if childDepth > hub.configuration.maxMessageDepth, !reply.messages.isEmpty {
@@ -198,6 +207,16 @@ struct DeliveryService: Service {
         return JSONValue.object([
             "message": .string(delivery.messageName), "message_id": .string(delivery.messageID), "payload": .object(payload),
         ]).encoded()
+    }
+
+    /// The v6 request: `{request_id, parameters: {name: value}, <type>: {...}}`, the payload's
+    /// objects at the top level as Wombat sent them.
+    static func v6RequestBody(_ delivery: ClaimedDelivery, parameters: [Parameter]) -> Data {
+        var fields = delivery.payload.objectValue ?? [:]
+        fields["v6"] = nil
+        fields["request_id"] = .string(delivery.id)
+        fields["parameters"] = .object(Dictionary(parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }))
+        return JSONValue.object(fields).encoded()
     }
 
     /// A relative `update_url` inherits the original base URL.

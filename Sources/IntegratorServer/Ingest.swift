@@ -51,12 +51,7 @@ struct Ingest: Sendable {
             }
             name = MessageName.normalised(text)
         case nil, .null?:
-            let looksLikeObjects = !fields.isEmpty && fields.values.allSatisfy { $0.arrayValue != nil }
-            problems.append(Problem(
-                path: at("message"),
-                problem: looksLikeObjects
-                    ? "is required; the Wombat v6 object form ({\"orders\": [...]}) is not accepted on this hub yet, send {message, payload}"
-                    : "is required: the message name, such as order:new"))
+            problems.append(Problem(path: at("message"), problem: "is required: the message name, such as order:new"))
         case let other?:
             problems.append(Problem(path: at("message"), problem: "must be a string, not \(other.typeName)"))
         }

@@ -29,9 +29,29 @@ struct MessageRouter: Sendable {
             deliveries.append(NewDelivery(id: MessageID.make(at: now), mapping: compiled.mapping.name, dedupKey: key, orderingKey: ordering, nextAttemptAt: now))
         }
         let note = deliveries.isEmpty ? Self.whyNothingMatched(name: name, id: id, payload: payload, mappings: catalog.mappings(storeID: storeID)) : nil
-        return NewMessage(
+        var message = NewMessage(
             id: id, storeID: storeID, name: name, payload: payload, origin: origin, parentMessageID: parentMessageID,
             parentDeliveryID: parentDeliveryID, depth: depth, createdAt: now, identifiers: identifiers, deliveries: deliveries, note: note)
+        message.objectCopy = objectCopy(storeID: storeID, name: name, id: id, payload: payload, depth: depth, now: now)
+        return message
+    }
+
+    /// A `<type>:persist` message carries an object under `payload.<type>`: change detection
+    /// compares it with the last copy and emits `<type>:new`, `<type>:updated` and friends as
+    /// children. Objects pushed in Wombat's v6 form (`payload.v6: true`) are known by `id`.
+    func objectCopy(storeID: String, name: String, id: String, payload: JSONValue, depth: Int, now: Date) -> ObjectCopy? {
+        guard name.hasSuffix(":persist") else { return nil }
+        let type = String(name.dropLast(":persist".count))
+        let v6 = payload["v6"] == .bool(true)
+        guard let object = payload[type], object.objectValue != nil,
+              let identity = ChangeDetector.identity(type: type, object: object, v6: v6)
+        else { return nil }
+        let router = self
+        return ObjectCopy(type: type, identity: identity, object: object) { previous in
+            ChangeDetector.changes(type: type, previous: previous, current: object).map { change in
+                router.route(storeID: storeID, name: change.name, payload: change.payload, origin: "change", parentMessageID: id, depth: depth + 1, now: now)
+            }
+        }
     }
 
     /// The reason shown on a skipped message.

@@ -58,6 +58,24 @@ public struct NewDelivery: Sendable {
     }
 }
 
+/// The latest copy of a store object a `*:persist` message carries, and how to turn the change
+/// since the previous copy into messages. The store reads the previous copy and writes the new
+/// one in the same transaction as the message.
+public struct ObjectCopy: Sendable {
+    public var type: String
+    public var identity: String
+    public var object: JSONValue
+    /// The messages to write for the change from the previous copy (nil when unseen).
+    public var derive: @Sendable (JSONValue?) -> [NewMessage]
+
+    public init(type: String, identity: String, object: JSONValue, derive: @escaping @Sendable (JSONValue?) -> [NewMessage]) {
+        self.type = type
+        self.identity = identity
+        self.object = object
+        self.derive = derive
+    }
+}
+
 /// A routed message ready to be written, with one delivery per matching mapping.
 public struct NewMessage: Sendable {
     public var id: String
@@ -75,6 +93,8 @@ public struct NewMessage: Sendable {
     public var deliveries: [NewDelivery]
     /// Why nothing took the message, when no mapping matched.
     public var note: String?
+    /// For a `*:persist` message: the object copy change detection compares.
+    public var objectCopy: ObjectCopy?
 
     public init(
         id: String, storeID: String, name: String, payload: JSONValue, origin: String, parentMessageID: String? = nil,

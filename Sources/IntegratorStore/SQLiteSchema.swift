@@ -63,6 +63,11 @@ enum SQLiteSchema {
                     store_id TEXT NOT NULL, key TEXT NOT NULL, status INTEGER NOT NULL, reply TEXT NOT NULL,
                     created_at REAL NOT NULL, PRIMARY KEY (store_id, key)) WITHOUT ROWID;
                 CREATE INDEX idempotency_created ON idempotency_keys(created_at);
+                CREATE TABLE object_copies (
+                    store_id TEXT NOT NULL, type TEXT NOT NULL, identity TEXT NOT NULL, body TEXT NOT NULL, updated_at REAL NOT NULL,
+                    PRIMARY KEY (store_id, type, identity)) WITHOUT ROWID;
+                CREATE TABLE integrations (
+                    store_id TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, created_at REAL NOT NULL, PRIMARY KEY (store_id, id)) WITHOUT ROWID;
                 """)
         }
         return migrator

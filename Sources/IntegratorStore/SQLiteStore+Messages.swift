@@ -63,7 +63,21 @@ extension SQLiteStore {
                 sql: "INSERT OR IGNORE INTO message_identifiers (store_id, name, value, message_id) VALUES (?, ?, ?, ?)",
                 arguments: [message.storeID, identifier.name, identifier.value, message.id])
         }
-        var notes: [String] = message.note.map { [$0] } ?? []
+        var notes: [String] = []
+        if let copy = message.objectCopy {
+            let previous = try String.fetchOne(
+                db, sql: "SELECT body FROM object_copies WHERE store_id = ? AND type = ? AND identity = ?", arguments: [message.storeID, copy.type, copy.identity])
+            try db.execute(
+                sql: """
+                    INSERT INTO object_copies (store_id, type, identity, body, updated_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(store_id, type, identity) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
+                    """,
+                arguments: [message.storeID, copy.type, copy.identity, copy.object.jsonString, created])
+            let derived = copy.derive(previous.flatMap { json($0) })
+            for child in derived { try insert(db, child) }
+            notes.append(Self.changeNote(copy, derived: derived))
+        }
+        if let note = message.note { notes.append(note) }
         var written = 0
         for delivery in message.deliveries {
             try db.execute(
@@ -84,9 +98,17 @@ extension SQLiteStore {
         }
         if written == 0 || !notes.isEmpty {
             let state = written == 0 ? "skipped" : "accepted"
-            let note = notes.isEmpty ? "no mapping of the store takes '\(message.name)'" : notes.joined(separator: "; ")
+            if written == 0, message.deliveries.isEmpty, message.note == nil { notes.append("no mapping of the store takes '\(message.name)'") }
+            let note = notes.joined(separator: "; ")
             try db.execute(sql: "UPDATE messages SET state = ?, note = ? WHERE id = ?", arguments: [state, note, message.id])
         }
+    }
+
+    /// What change detection made of a copy.
+    public static func changeNote(_ copy: ObjectCopy, derived: [NewMessage]) -> String {
+        derived.isEmpty
+            ? "\(copy.type) \(copy.identity) has not changed since its last copy: nothing to emit"
+            : "\(copy.type) \(copy.identity) changed: emitted " + derived.map(\.name).joined(separator: ", ")
     }
 
     /// Why a delivery was not written: the same message went to the mapping already.
