@@ -84,6 +84,8 @@ public final class Receiver: Sendable {
         public var path: String
         public var headers: [String: String]
         public var body: JSONValue
+        /// The body as it came, byte for byte (signatures are over these bytes).
+        public var rawBody: [UInt8]
     }
 
     private let log = Mutex<[Received]>([])
@@ -106,7 +108,8 @@ public final class Receiver: Sendable {
             let buffer = try await request.collectBody(upTo: 16 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
-            let received = Received(path: request.uri.path, headers: headers, body: (try? JSONValue.parse(buffer.readableBytesView)) ?? .null)
+            let received = Received(
+                path: request.uri.path, headers: headers, body: (try? JSONValue.parse(buffer.readableBytesView)) ?? .null, rawBody: Array(buffer.readableBytesView))
             let count = self.log.withLock { log in
                 let count = log.filter { $0.path == received.path }.count
                 log.append(received)
