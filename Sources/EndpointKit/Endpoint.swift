@@ -21,6 +21,9 @@ public struct Endpoint: Sendable {
     /// The integration prefix of parameter names (`spree`).
     public var prefix: String?
     public var manifest: EndpointManifest
+    /// Standard Webhooks secrets (`whsec_…`): when set, a request must carry a valid
+    /// `webhook-signature` no more than five minutes old, or it gets 401.
+    public var signingSecrets: [String] = []
     private var services: [String: ServiceHandler] = [:]
 
     public init(key: String?, prefix: String? = nil, manifest: EndpointManifest) {
@@ -37,9 +40,16 @@ public struct Endpoint: Sendable {
     public var paths: [String] { services.keys.sorted() }
 
     /// Answers one POST: the whole behaviour, without HTTP, so it can be tested directly.
-    public func respond(path: String, token: String?, body: [UInt8]) async -> (status: Int, body: JSONValue) {
+    public func respond(path: String, token: String?, body: [UInt8], signature: WebhookHeaders = WebhookHeaders(), now: Date = Date()) async -> (status: Int, body: JSONValue) {
         if let key, !key.isEmpty, token != key {
             return (401, ["text": "unauthorized"])
+        }
+        if !signingSecrets.isEmpty {
+            do {
+                try WebhookSignature.verify(id: signature.id, timestamp: signature.timestamp, signature: signature.signature, body: body, secrets: signingSecrets, now: now)
+            } catch {
+                return (401, ["text": "unauthorized", "error": .string(String(describing: error))])
+            }
         }
         guard let handler = services[path] else {
             return (404, ["error": .string("no service at \(path); this endpoint serves \(paths.joined(separator: ", "))")])
@@ -82,7 +92,10 @@ public struct Endpoint: Sendable {
             var request = request
             let buffer = try await request.collectBody(upTo: 16 << 20)
             let token = request.headers[HTTPField.Name("X-Augury-Token")!] ?? request.headers[HTTPField.Name("X_AUGURY_TOKEN")!]
-            let (status, body) = await endpoint.respond(path: request.uri.path, token: token, body: Array(buffer.readableBytesView))
+            let signature = WebhookHeaders(
+                id: request.headers[HTTPField.Name("webhook-id")!], timestamp: request.headers[HTTPField.Name("webhook-timestamp")!],
+                signature: request.headers[HTTPField.Name("webhook-signature")!])
+            let (status, body) = await endpoint.respond(path: request.uri.path, token: token, body: Array(buffer.readableBytesView), signature: signature)
             return Self.response(status, body)
         }
         return router
@@ -97,6 +110,19 @@ public struct Endpoint: Sendable {
         Response(
             status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json;charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(body.encoded()))))
+    }
+}
+
+/// The Standard Webhooks headers of a request.
+public struct WebhookHeaders: Sendable {
+    public var id: String?
+    public var timestamp: String?
+    public var signature: String?
+
+    public init(id: String? = nil, timestamp: String? = nil, signature: String? = nil) {
+        self.id = id
+        self.timestamp = timestamp
+        self.signature = signature
     }
 }
 

@@ -93,6 +93,21 @@ import Testing
         #expect(reply.body["error"]?.stringValue?.contains("sample.api_url") == true)
     }
 
+    @Test func aSignedEndpointChecksStandardWebhooksSignatures() async throws {
+        var endpoint = Self.endpoint
+        endpoint.signingSecrets = ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]
+        let body = Array(EndpointTesting.request("order:new").encoded())
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        let signature = try WebhookSignature.sign(id: "d1", timestamp: 1_700_000_000, body: body, secrets: endpoint.signingSecrets)
+        let signed = await endpoint.respond(path: "/echo", token: "123", body: body, signature: WebhookHeaders(id: "d1", timestamp: "1700000000", signature: signature), now: now)
+        #expect(signed.status == 200)
+        let unsigned = await endpoint.respond(path: "/echo", token: "123", body: body, now: now)
+        #expect(unsigned.status == 401)
+        let stale = await endpoint.respond(path: "/echo", token: "123", body: body, signature: WebhookHeaders(id: "d1", timestamp: "1700000000", signature: signature), now: now.addingTimeInterval(600))
+        #expect(stale.status == 401)
+        #expect(stale.body["error"]?.stringValue?.contains("5 minutes") == true)
+    }
+
     @Test func anUnknownPathIs404() async {
         let reply = await EndpointTesting.send(Self.endpoint, path: "/nowhere", EndpointTesting.request("x"))
         #expect(reply.status == 404)
