@@ -277,6 +277,18 @@ public final class PostgresStore: HubStore {
         }
     }
 
+    // MARK: Integrations
+
+    public func saveIntegration(storeID: String, id: String, record: JSONValue, at: Date) async throws {
+        try await client.run(
+            "INSERT INTO integrations (store_id, id, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (store_id, id) DO UPDATE SET body = excluded.body",
+            [.text(storeID), .text(id), .text(record.jsonString), .time(at)])
+    }
+
+    public func integrations(storeID: String) async throws -> [JSONValue] {
+        try await client.rows("SELECT body FROM integrations WHERE store_id = ? ORDER BY id", [.text(storeID)]).compactMap { try $0.json("body") }
+    }
+
     // MARK: Schedulers
 
     public func schedulers(storeID: String) async throws -> [Scheduler] {

@@ -69,6 +69,7 @@ public func buildApplication(
     clientConfiguration.connectionPool.retryConnectionEstablishment = false
     clientConfiguration.timeout.connect = .seconds(10)
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+    IntegrationController(hub: hub, auth: auth, client: client).addRoutes(to: router)
 
     var application = Application(
         router: router,

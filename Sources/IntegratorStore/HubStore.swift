@@ -55,6 +55,12 @@ public protocol HubStore: Sendable {
     func saveMapping(storeID: String, _ mapping: Mapping, at: Date) async throws
     func deleteMapping(storeID: String, name: String) async throws -> Bool
 
+    // MARK: Integrations
+    /// Creates or replaces an integration record (the manifest and what was made from it).
+    func saveIntegration(storeID: String, id: String, record: JSONValue, at: Date) async throws
+    /// A store's integrations, by id.
+    func integrations(storeID: String) async throws -> [JSONValue]
+
     // MARK: Schedulers
     func schedulers(storeID: String) async throws -> [Scheduler]
     /// Creates or updates a scheduler; an unchanged interval keeps its next run.

@@ -191,6 +191,22 @@ public final class SQLiteStore: HubStore {
         }
     }
 
+    // MARK: Integrations
+
+    public func saveIntegration(storeID: String, id: String, record: JSONValue, at: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO integrations (store_id, id, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(store_id, id) DO UPDATE SET body = excluded.body",
+                arguments: [storeID, id, record.jsonString, at.timeIntervalSince1970])
+        }
+    }
+
+    public func integrations(storeID: String) async throws -> [JSONValue] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT body FROM integrations WHERE store_id = ? ORDER BY id", arguments: [storeID]).compactMap { Self.json($0) }
+        }
+    }
+
     // MARK: Schedulers
 
     public func schedulers(storeID: String) async throws -> [Scheduler] {
