@@ -20,6 +20,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one and prints it).") var port = 4000
     @Option(help: "The key the hub must send as X-Augury-Token (ENDPOINT_KEY).") var token: String?
+    @Option(name: .customLong("signing-secret"), help: "A Standard Webhooks secret (whsec_...): requests must be signed with it (ENDPOINT_SIGNING_SECRET).")
+    var signingSecret: String?
 
     func run() async throws {
         let key = token ?? ProcessInfo.processInfo.environment["ENDPOINT_KEY"]
@@ -30,7 +32,10 @@ struct Serve: AsyncParsableCommand {
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(10)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let endpoint = SpreeEndpoint.make(key: key, http: http)
+        var endpoint = SpreeEndpoint.make(key: key, http: http)
+        if let secret = signingSecret ?? ProcessInfo.processInfo.environment["ENDPOINT_SIGNING_SECRET"], !secret.isEmpty {
+            endpoint.signingSecrets = [secret]
+        }
         var logger = Logger(label: "spree-endpoint")
         logger.logLevel = .warning
         let host = self.host

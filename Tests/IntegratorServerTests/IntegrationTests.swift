@@ -50,6 +50,17 @@ import Testing
                     #expect(try await eventually { await database.allOrders().contains { $0.email == "nine@example.com" } })
                     #expect(try await eventually { try await hub.message(imported.body["message_id"]!.stringValue!)["state"] == "completed" })
 
+                    // The poller's objects go through change detection: a second poll of the same page yields nothing new.
+                    let completeOrders = await database.allOrders().filter { $0.completedAt != nil }.count
+                    _ = try await hub.push(["message": "hub:poll", "payload": ["target": "collections.orders"]])
+                    #expect(try await eventually { try await hub.messages("message=order:new")["count"]?.numberValue == Double(completeOrders) })
+                    let firstPersists = try await hub.messages("message=order:persist")["count"]?.numberValue ?? 0
+                    _ = try await hub.push(["message": "hub:poll", "payload": ["target": "collections.orders"]])
+                    #expect(try await eventually { (try await hub.messages("message=order:persist")["count"]?.numberValue ?? 0) > firstPersists })
+                    try await Task.sleep(for: .milliseconds(300))
+                    #expect(try await hub.messages("message=order:new")["count"]?.numberValue == Double(completeOrders))
+                    #expect(try await hub.messages("message=order:updated")["count"] == 0)
+
                     // Disabling the integration keeps its required poller on; the poller cannot be deleted.
                     let disabled = try await call(.PUT, "\(integrations)/spree/disable_mappings", headers: hub.admin).body
                     #expect(disabled["required_kept_enabled"] == ["spree.collections_poll"])
