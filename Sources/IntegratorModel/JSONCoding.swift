@@ -23,22 +23,10 @@ extension JSONValue {
     /// Parses `bytes`, refusing documents nested deeper than `depthLimit` before the parser
     /// sees them.
     public static func parse(_ bytes: some Collection<UInt8>, depthLimit: Int = defaultDepthLimit) throws -> JSONValue {
-        let data = Data(bytes)
-        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { throw JSONReadError.empty }
-        if JSONDepth.exceeds(data, limit: depthLimit) { throw JSONReadError.tooDeep(limit: depthLimit) }
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let error as DecodingError {
-            switch error {
-            case .dataCorrupted(let context):
-                let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-                throw JSONReadError.malformed(underlying ?? context.debugDescription)
-            default:
-                throw JSONReadError.malformed(String(describing: error))
-            }
-        } catch {
-            throw JSONReadError.malformed(String(describing: error))
+        if let result = try bytes.withContiguousStorageIfAvailable({ try JSONParser.parse($0, depthLimit: depthLimit) }) {
+            return result
         }
+        return try Array(bytes).withUnsafeBufferPointer { try JSONParser.parse($0, depthLimit: depthLimit) }
     }
 
     /// Parses a string; a convenience for tests and configuration.
@@ -56,30 +44,6 @@ extension JSONValue {
 
     /// `encoded()` as a string.
     public var jsonString: String { String(decoding: encoded(), as: UTF8.self) }
-}
-
-/// Finds nesting depth with one pass over the bytes, skipping strings.
-enum JSONDepth {
-    static func exceeds(_ data: Data, limit: Int) -> Bool {
-        var depth = 0
-        var inString = false
-        var escaped = false
-        for byte in data {
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                depth += 1
-                if depth > limit { return true }
-            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
-            default: break
-            }
-        }
-        return false
-    }
 }
 
 /// Writes JSON by hand: sorted keys for stable bytes, no escaped slashes, and numbers in

@@ -1,0 +1,44 @@
+import Foundation
+import IntegratorModel
+import Testing
+
+/// The hand-written parser against the JSON grammar: what it must accept, and what it must refuse.
+@Suite struct JSONParserTests {
+    @Test(arguments: [
+        (#"{"a":1,"b":[true,false,null],"c":{"d":"e"}}"#, ["a": 1, "b": [true, false, nil], "c": ["d": "e"]] as JSONValue),
+        (#"  [ 1 , -2 , 3.5 , -0.25e2 , 1E3 , 0 ]  "#, [1, -2, 3.5, -25.0, 1000.0, 0]),
+        (#""\"\\\/\b\f\n\r\t""#, "\"\\/\u{08}\u{0C}\n\r\t"),
+        (#""caf\u00e9 \u20ac \ud83d\ude00""#, "café € 😀"),
+        (#""naïve 日本""#, "naïve 日本"),
+        (#"9223372036854775807"#, .int(Int64.max)),
+        (#"92233720368547758070"#, .double(92233720368547758070)),
+        (#"{}"#, [:]),
+        (#"[]"#, []),
+    ] as [(String, JSONValue)])
+    func acceptsValidDocuments(text: String, expected: JSONValue) throws {
+        #expect(try JSONValue.parse(text) == expected)
+    }
+
+    @Test(arguments: [
+        "", "   ", "{", "[1,", "[1,]", "{\"a\":}", "{\"a\" 1}", "{a:1}", "[01]", "[1.]", "[.5]", "[1e]", "[-]", "tru", "nul", "[1] x",
+        "\"unterminated", "\"bad \\x escape\"", "\"\\u12\"", "\"\\ud83d\"", "\"\\ude00\"", "\"line\nbreak\"", "{\"a\":1,}", "'single'",
+    ])
+    func refusesInvalidDocuments(text: String) {
+        #expect(throws: JSONReadError.self) { try JSONValue.parse(text) }
+    }
+
+    @Test func refusesNestingPastTheLimitWithoutRecursingFurther() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONReadError.tooDeep(limit: 64)) { try JSONValue.parse(deep) }
+        let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        #expect(throws: Never.self) { try JSONValue.parse(ok) }
+    }
+
+    @Test func agreesWithFoundationOnARealisticOrder() throws {
+        let text = #"{"message":"order:new","payload":{"order":{"number":"R123","totals":{"item":12.99,"order":29.99},"line_items":[{"sku":"ABC-123","quantity":1,"price":19.99,"options":{"size":"XL"}}],"shipping_address":{"firstname":"Chris","address2":"","zipcode":"20175"},"note":null,"gift":false}}}"#
+        let ours = try JSONValue.parse(text)
+        let theirs = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        #expect(ours == theirs)
+        #expect(try JSONValue.parse(ours.jsonString) == ours)
+    }
+}
