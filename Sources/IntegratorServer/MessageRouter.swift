@@ -17,7 +17,7 @@ struct MessageRouter: Sendable {
         var deliveries: [NewDelivery] = []
         var identifiers: [IdentifierValue] = []
         // The same message twice: the same name and payload, byte for byte in canonical form.
-        lazy var digest: String? = SHA256.hash(data: payload.encoded()).prefix(16).map { String(format: "%02x", $0) }.joined()
+        lazy var digest: String? = Tokens.hex(SHA256.hash(data: payload.encoded()).prefix(16))
         for compiled in catalog.mappings(storeID: storeID) {
             let values = compiled.identifierValues(message: name, id: id, payload: payload)
             guard compiled.matches(message: name, id: id, payload: payload) else { continue }
