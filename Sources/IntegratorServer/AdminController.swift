@@ -345,14 +345,11 @@ struct AdminController: Sendable {
     // MARK: Helpers
 
     private func scope(_ request: Request, _ context: BasicRequestContext) async throws -> String {
-        let storeID = try pathParameter(context, "store_id")
-        try await auth.requireStore(request, storeID)
-        return storeID
+        try await auth.scope(request, context)
     }
 
     private func pathParameter(_ context: BasicRequestContext, _ name: String) throws -> String {
-        guard let raw = context.parameters.get(name) else { throw APIError.notFound("missing \(name) in the path") }
-        return raw.removingPercentEncoding ?? raw
+        try Authenticator.pathParameter(context, name)
     }
 
     private func parseTime(_ text: String?, name: String, problems: inout [Problem]) -> Date? {

@@ -127,7 +127,7 @@ struct IntegrationController: Sendable {
     }
 
     private func find(storeID: String, _ context: BasicRequestContext) async throws -> JSONValue {
-        let id = context.parameters.get("id") ?? ""
+        let id = try Authenticator.pathParameter(context, "id")
         guard let integration = try await hub.store.integrations(storeID: storeID).first(where: { $0["id"]?.stringValue == id }) else {
             throw APIError.notFound("store '\(storeID)' has no integration '\(id)'")
         }
@@ -142,8 +142,6 @@ struct IntegrationController: Sendable {
     }
 
     private func scope(_ request: Request, _ context: BasicRequestContext) async throws -> String {
-        let storeID = context.parameters.get("store_id") ?? ""
-        try await auth.requireStore(request, storeID)
-        return storeID
+        try await auth.scope(request, context)
     }
 }
