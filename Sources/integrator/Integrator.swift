@@ -10,7 +10,7 @@ struct Integrator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "integrator",
         abstract: "A self-hosted integration hub for commerce.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Push.self, Messages.self, Apply.self, Stores.self, Parameters.self],
         defaultSubcommand: nil)
 }
 

@@ -1,0 +1,274 @@
+import ArgumentParser
+import Foundation
+import IntegratorModel
+import IntegratorServer
+import NIOHTTP1
+
+/// Where a client command finds the hub.
+struct HubOptions: ParsableArguments {
+    @Option(help: "The hub's URL (INTEGRATOR_URL, default http://127.0.0.1:8080).") var url: String?
+    @Option(name: .customLong("admin-token"), help: "The admin token (INTEGRATOR_ADMIN_TOKEN).") var adminToken: String?
+    @Flag(help: "Print the API's JSON instead of a table.") var json = false
+
+    func withClient(_ body: (HubClient) async throws -> Void) async throws {
+        let client = try HubClient(url: url, token: adminToken)
+        do {
+            try await body(client)
+        } catch let failure as HubClient.Failure {
+            await client.shutdown()
+            FileHandle.standardError.write(Data("integrator: \(failure.description)\n".utf8))
+            throw ExitCode(1)
+        }
+        await client.shutdown()
+    }
+}
+
+func readInput(_ path: String?) throws -> String {
+    if path == nil || path == "-" {
+        return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+    }
+    guard let data = FileManager.default.contents(atPath: path!) else { throw ValidationError("cannot read \(path!)") }
+    return String(decoding: data, as: UTF8.self)
+}
+
+struct Push: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Push a message (or an array of them) from a file or stdin.")
+    @OptionGroup var hub: HubOptions
+    @Option(help: "The store to push to.") var store: String
+    @Argument(help: "A JSON file of {message, payload}; - or nothing reads stdin.") var file: String?
+
+    func run() async throws {
+        let text = try readInput(file)
+        let document: JSONValue
+        do { document = try JSONValue.parse(text) } catch { throw ValidationError("the input is not JSON: \(error)") }
+        let messages = document.arrayValue ?? [document]
+        try await hub.withClient { client in
+            var replies: [JSONValue] = []
+            for message in messages {
+                let reply = try await client.expect(.POST, "/api/stores/\(HubClient.escape(store))/messages", message)
+                replies.append(reply)
+                if !hub.json { print("\(reply["message_id"]?.stringValue ?? "?")  \(reply["message"]?.stringValue ?? "")") }
+            }
+            if hub.json { print(JSONValue.array(replies).jsonString) }
+        }
+    }
+}
+
+struct Messages: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List, show, retry and archive messages.", subcommands: [List.self, Show.self, Retry.self, Archive.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a store's messages, newest first.")
+        @OptionGroup var hub: HubOptions
+        @Option var store: String
+        @Option(help: "A message name, such as order:new.") var message: String?
+        @Option(help: "pending, running, failing, scheduled, parked, completed, archived, accepted or skipped.") var state: String?
+        @Option(help: "A mapping name.") var mapping: String?
+        @Option(help: "name:value, such as order_number:R123.") var identifier: String?
+        @Option var page = 1
+        @Option(name: .customLong("per-page")) var perPage = 25
+
+        func run() async throws {
+            var query = ["page=\(page)", "per_page=\(perPage)"]
+            for (key, value) in [("message", message), ("state", state), ("mapping", mapping), ("identifier", identifier)] {
+                if let value { query.append("\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? value)") }
+            }
+            try await hub.withClient { client in
+                let page = try await client.expect(.GET, "/api/stores/\(HubClient.escape(store))/messages?" + query.joined(separator: "&"))
+                if hub.json { return print(page.jsonString) }
+                let rows = (page["messages"]?.arrayValue ?? []).map { message -> [String] in
+                    let deliveries = (message["deliveries"]?.arrayValue ?? []).map { "\($0["mapping"]?.stringValue ?? ""):\($0["state"]?.stringValue ?? "")" }
+                    return [message["message_id"]?.stringValue ?? "", message["message"]?.stringValue ?? "", message["state"]?.stringValue ?? "",
+                            message["created_at"]?.stringValue ?? "", deliveries.joined(separator: " ")]
+                }
+                print(Table.render(["ID", "MESSAGE", "STATE", "CREATED", "DELIVERIES"], rows))
+                print("page \(page["current_page"]?.comparableText ?? "1") of \(page["pages"]?.comparableText ?? "0"), \(page["count"]?.comparableText ?? "0") message(s)")
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a message with its deliveries, attempts and notifications.")
+        @OptionGroup var hub: HubOptions
+        @Option var store: String
+        @Argument var id: String
+
+        func run() async throws {
+            try await hub.withClient { client in
+                let message = try await client.expect(.GET, "/api/stores/\(HubClient.escape(store))/messages/\(HubClient.escape(id))")
+                if hub.json { return print(message.jsonString) }
+                print("\(message["message_id"]?.stringValue ?? "")  \(message["message"]?.stringValue ?? "")  \(message["state"]?.stringValue ?? "")")
+                if let note = message["note"]?.stringValue { print("note: \(note)") }
+                var rows: [[String]] = []
+                for delivery in message["deliveries"]?.arrayValue ?? [] {
+                    for attempt in delivery["attempt_log"]?.arrayValue ?? [] {
+                        rows.append([delivery["mapping"]?.stringValue ?? "", attempt["number"]?.comparableText ?? "", attempt["status"]?.comparableText ?? "-",
+                                     attempt["error"]?.stringValue ?? "", attempt["started_at"]?.stringValue ?? ""])
+                    }
+                    if delivery["attempt_log"]?.arrayValue?.isEmpty ?? true {
+                        rows.append([delivery["mapping"]?.stringValue ?? "", "-", delivery["state"]?.stringValue ?? "", "", ""])
+                    }
+                }
+                print(Table.render(["MAPPING", "ATTEMPT", "STATUS", "ERROR", "AT"], rows))
+                for notification in message["notifications"]?.arrayValue ?? [] {
+                    print("\(notification["level"]?.stringValue ?? ""): \(notification["subject"]?.stringValue ?? "") (×\(notification["occurrences"]?.comparableText ?? "1"))")
+                }
+                print("payload: \(message["payload"]?.jsonString ?? "{}")")
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Attempt a message's unfinished deliveries now.")
+        @OptionGroup var hub: HubOptions
+        @Option var store: String
+        @Argument var id: String
+
+        func run() async throws {
+            try await hub.withClient { client in
+                let reply = try await client.expect(.PUT, "/api/stores/\(HubClient.escape(store))/messages/\(HubClient.escape(id))", ["attempt_now": true])
+                print(hub.json ? reply.jsonString : "\(reply["attempt_now"]?.comparableText ?? "0") delivery(ies) of \(id) due now")
+            }
+        }
+    }
+
+    struct Archive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Archive a message's unfinished deliveries.")
+        @OptionGroup var hub: HubOptions
+        @Option var store: String
+        @Argument var id: String
+
+        func run() async throws {
+            try await hub.withClient { client in
+                let reply = try await client.expect(.PUT, "/api/stores/\(HubClient.escape(store))/messages/\(HubClient.escape(id))", ["archive": true])
+                print(hub.json ? reply.jsonString : "\(reply["archived"]?.comparableText ?? "0") delivery(ies) of \(id) archived")
+            }
+        }
+    }
+}
+
+struct Stores: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List stores, or create one with --create ID.")
+    @OptionGroup var hub: HubOptions
+    @Option(help: "Create a store with this id; its token is printed once.") var create: String?
+    @Option(help: "The new store's name.") var name: String?
+
+    func run() async throws {
+        try await hub.withClient { client in
+            if let create {
+                let store = try await client.expect(.POST, "/api/stores", ["id": .string(create), "name": .string(name ?? create)])
+                print(hub.json ? store.jsonString : "created store \(create); its token (shown once): \(store["token"]?.stringValue ?? "")")
+                return
+            }
+            let stores = try await client.expect(.GET, "/api/stores")
+            if hub.json { return print(stores.jsonString) }
+            print(Table.render(["ID", "NAME", "CREATED"], (stores["stores"]?.arrayValue ?? []).map {
+                [$0["id"]?.stringValue ?? "", $0["name"]?.stringValue ?? "", $0["created_at"]?.stringValue ?? ""]
+            }))
+        }
+    }
+}
+
+struct Parameters: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List a store's parameters, or set or delete one.")
+    @OptionGroup var hub: HubOptions
+    @Option var store: String
+    @Option(help: "NAME=VALUE to set: text, or JSON when it starts with { [ or \" (or is true, false, null).") var set: String?
+    @Option(help: "A parameter to delete.") var delete: String?
+
+    func run() async throws {
+        try await hub.withClient { client in
+            let base = "/api/stores/\(HubClient.escape(store))/parameters"
+            if let set {
+                let parts = set.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw ValidationError("--set takes NAME=VALUE") }
+                // Text stays text ("2.0" is a version, not a number); JSON structures and literals are read as JSON.
+                let raw = parts[1]
+                let looksLikeJSON = raw.hasPrefix("{") || raw.hasPrefix("[") || raw.hasPrefix("\"") || ["true", "false", "null"].contains(raw)
+                let value = looksLikeJSON ? ((try? JSONValue.parse(raw)) ?? .string(raw)) : .string(raw)
+                let saved = try await client.expect(.PUT, "\(base)/\(HubClient.escape(parts[0]))", ["value": value])
+                print(hub.json ? saved.jsonString : "\(parts[0]) = \(value.jsonString)")
+                return
+            }
+            if let delete {
+                _ = try await client.expect(.DELETE, "\(base)/\(HubClient.escape(delete))")
+                print("deleted \(delete)")
+                return
+            }
+            let list = try await client.expect(.GET, base)
+            if hub.json { return print(list.jsonString) }
+            print(Table.render(["NAME", "VALUE"], (list["parameters"]?.arrayValue ?? []).map { [$0["name"]?.stringValue ?? "", $0["value"]?.jsonString ?? ""] }))
+        }
+    }
+}
+
+struct Apply: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply a YAML or JSON file of stores, parameters, mappings and schedulers; prints what changed. Applying it again changes nothing.")
+    @OptionGroup var hub: HubOptions
+    @Option(name: .customShort("f"), help: "The file (- for stdin).") var file: String
+
+    func run() async throws {
+        let document: JSONValue
+        do { document = try ConfigFile.parse(try readInput(file), source: file) } catch let error as ConfigError { throw ValidationError(error.description) }
+        try await hub.withClient { client in
+            var changes: [String] = []
+            let stores = document["stores"]?.arrayValue ?? []
+            let total = stores.reduce(0) { $0 + 1 + ($1["parameters"]?.objectValue?.count ?? 0) + ($1["mappings"]?.arrayValue?.count ?? 0) + ($1["schedulers"]?.arrayValue?.count ?? 0) }
+            var done = 0
+            func progress(_ line: String) {
+                done += 1
+                if !hub.json { FileHandle.standardError.write(Data("[\(done)/\(total)] \(line)\n".utf8)) }
+            }
+            for store in stores {
+                guard let id = store["id"]?.stringValue else { throw HubClient.Failure(description: "a store in \(file) has no id") }
+                let base = "/api/stores/\(HubClient.escape(id))"
+                if try await client.send(.GET, base).status == 404 {
+                    var body: [String: JSONValue] = ["id": .string(id), "name": store["name"] ?? .string(id)]
+                    if let token = store["token"] { body["token"] = token }
+                    let created = try await client.expect(.POST, "/api/stores", .object(body))
+                    changes.append("store \(id): created" + (store["token"] == nil ? " with token \(created["token"]?.stringValue ?? "")" : ""))
+                }
+                progress("store \(id)")
+                for (name, value) in (store["parameters"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    let path = "\(base)/parameters/\(HubClient.escape(name))"
+                    let current = try await client.send(.GET, path)
+                    if current.status != 200 || current.body["value"] != value {
+                        _ = try await client.expect(.PUT, path, ["value": value])
+                        changes.append("store \(id): parameter \(name) set")
+                    }
+                    progress("parameter \(name)")
+                }
+                for mapping in store["mappings"]?.arrayValue ?? [] {
+                    let name = mapping["name"]?.stringValue ?? ""
+                    let path = "\(base)/mappings/\(HubClient.escape(name))"
+                    let current = try await client.send(.GET, path)
+                    let wanted = try Mapping.decode(mapping)
+                    if current.status == 200, let existing = try? Mapping.decode(current.body), existing == wanted {
+                        progress("mapping \(name): unchanged")
+                        continue
+                    }
+                    _ = try await client.expect(.PUT, path, mapping)
+                    changes.append("store \(id): mapping \(name) \(current.status == 200 ? "updated" : "created")")
+                    progress("mapping \(name)")
+                }
+                for scheduler in store["schedulers"]?.arrayValue ?? [] {
+                    let schedulerID = scheduler["id"]?.stringValue ?? ""
+                    let path = "\(base)/schedulers/\(HubClient.escape(schedulerID))"
+                    let current = try await client.send(.GET, path)
+                    let same = current.status == 200 && ["message", "payload", "interval", "enabled"].allSatisfy { key in
+                        let wanted = scheduler[key] ?? (key == "enabled" ? .bool(true) : key == "payload" ? .object([:]) : .null)
+                        return current.body[key] == wanted || (current.body[key]?.numberValue != nil && current.body[key]?.numberValue == wanted.numberValue)
+                    }
+                    if !same {
+                        _ = try await client.expect(.PUT, path, scheduler)
+                        changes.append("store \(id): scheduler \(schedulerID) \(current.status == 200 ? "updated" : "created")")
+                    }
+                    progress("scheduler \(schedulerID)")
+                }
+            }
+            if hub.json { return print(JSONValue.object(["changes": .array(changes.map { .string($0) })]).jsonString) }
+            print(changes.isEmpty ? "nothing to change" : changes.joined(separator: "\n"))
+        }
+    }
+}
