@@ -125,10 +125,7 @@ struct Messages: AsyncParsableCommand {
         @Argument var id: String
 
         func run() async throws {
-            try await hub.withClient { client in
-                let reply = try await client.expect(.PUT, "/api/stores/\(HubClient.escape(store))/messages/\(HubClient.escape(id))", ["attempt_now": true])
-                print(hub.json ? reply.jsonString : "\(reply["attempt_now"]?.comparableText ?? "0") delivery(ies) of \(id) due now")
-            }
+            try await update(hub: hub, store: store, id: id, change: "attempt_now", done: "due now")
         }
     }
 
@@ -139,10 +136,16 @@ struct Messages: AsyncParsableCommand {
         @Argument var id: String
 
         func run() async throws {
-            try await hub.withClient { client in
-                let reply = try await client.expect(.PUT, "/api/stores/\(HubClient.escape(store))/messages/\(HubClient.escape(id))", ["archive": true])
-                print(hub.json ? reply.jsonString : "\(reply["archived"]?.comparableText ?? "0") delivery(ies) of \(id) archived")
-            }
+            try await update(hub: hub, store: store, id: id, change: "archive", done: "archived")
+        }
+    }
+
+    /// `PUT …/messages/{id}` with `{<change>: true}`, reporting how many deliveries it touched.
+    static func update(hub: HubOptions, store: String, id: String, change: String, done: String) async throws {
+        try await hub.withClient { client in
+            let reply = try await client.expect(.PUT, "/api/stores/\(HubClient.escape(store))/messages/\(HubClient.escape(id))", .object([change: true]))
+            let count = reply[change == "archive" ? "archived" : change]?.comparableText ?? "0"
+            print(hub.json ? reply.jsonString : "\(count) delivery(ies) of \(id) \(done)")
         }
     }
 }
