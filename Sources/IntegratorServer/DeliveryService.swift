@@ -109,7 +109,8 @@ struct DeliveryService: Service {
         } catch {
             failure = Self.describe(error, url: url, timeout: mapping.timeout)
         }
-        let duration = Double((ContinuousClock.now - clockStart).components.attoseconds) / 1e18 + Double((ContinuousClock.now - clockStart).components.seconds)
+        let elapsed = (ContinuousClock.now - clockStart).components
+        let duration = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         let reply = mapping.wireProtocol == .v6 ? EndpointReply.readV6(responseBytes) : EndpointReply.read(responseBytes)
         let now = hub.clock.now()
         let outcome: AttemptOutcome

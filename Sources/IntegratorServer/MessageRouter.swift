@@ -18,9 +18,9 @@ struct MessageRouter: Sendable {
         var identifiers: [IdentifierValue] = []
         // The same message twice: the same name and payload, byte for byte in canonical form.
         lazy var digest: String? = Tokens.hex(SHA256.hash(data: payload.encoded()).prefix(16))
-        for compiled in catalog.mappings(storeID: storeID) {
+        let mappings = catalog.mappings(storeID: storeID)
+        for compiled in mappings where compiled.matches(message: name, id: id, payload: payload) {
             let values = compiled.identifierValues(message: name, id: id, payload: payload)
-            guard compiled.matches(message: name, id: id, payload: payload) else { continue }
             for value in values where !identifiers.contains(where: { $0.name == value.name && $0.value == value.value }) {
                 identifiers.append(IdentifierValue(name: value.name, value: value.value))
             }
@@ -28,7 +28,7 @@ struct MessageRouter: Sendable {
             let key = ordering.flatMap { dedup ? "\(name)|\($0)|\(digest ?? "")" : nil }
             deliveries.append(NewDelivery(id: MessageID.make(at: now), mapping: compiled.mapping.name, dedupKey: key, orderingKey: ordering, nextAttemptAt: now))
         }
-        let note = deliveries.isEmpty ? Self.whyNothingMatched(name: name, id: id, payload: payload, mappings: catalog.mappings(storeID: storeID)) : nil
+        let note = deliveries.isEmpty ? Self.whyNothingMatched(name: name, id: id, payload: payload, mappings: mappings) : nil
         var message = NewMessage(
             id: id, storeID: storeID, name: name, payload: payload, origin: origin, parentMessageID: parentMessageID,
             parentDeliveryID: parentDeliveryID, depth: depth, createdAt: now, identifiers: identifiers, deliveries: deliveries, note: note)
