@@ -44,11 +44,49 @@ extension JSONValue {
 
     /// `encoded()` as a string.
     public var jsonString: String { String(decoding: encoded(), as: UTF8.self) }
+
+    /// Indented JSON with sorted keys, for people: the console's payload views and editors.
+    public var prettyJSONString: String {
+        var out = [UInt8]()
+        JSONWriter.writePretty(self, indent: 0, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 /// Writes JSON by hand: sorted keys for stable bytes, no escaped slashes, and numbers in
 /// their shortest form. Foundation's encoder does the same far slower on this hot path.
 enum JSONWriter {
+    static func writePretty(_ value: JSONValue, indent: Int, into out: inout [UInt8]) {
+        let pad = { (level: Int, out: inout [UInt8]) in
+            out.append(UInt8(ascii: "\n"))
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * 2))
+        }
+        switch value {
+        case .array(let items) where !items.isEmpty:
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                pad(indent + 1, &out)
+                writePretty(item, indent: indent + 1, into: &out)
+            }
+            pad(indent, &out)
+            out.append(UInt8(ascii: "]"))
+        case .object(let fields) where !fields.isEmpty:
+            out.append(UInt8(ascii: "{"))
+            for (index, key) in fields.keys.sorted().enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                pad(indent + 1, &out)
+                writeString(key, into: &out)
+                out.append(contentsOf: ": ".utf8)
+                writePretty(fields[key]!, indent: indent + 1, into: &out)
+            }
+            pad(indent, &out)
+            out.append(UInt8(ascii: "}"))
+        default:
+            write(value, into: &out)
+        }
+    }
+
     static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)

@@ -298,6 +298,27 @@ extension PostgresStore {
         return counts
     }
 
+    public func activity(storeID: String, since: Date, slot: Double, slots: Int) async throws -> [ActivitySlot] {
+        let start = since.timeIntervalSince1970
+        let end = start + slot * Double(slots)
+        func counts(_ sql: String) async throws -> [Int: Int] {
+            var result: [Int: Int] = [:]
+            for row in try await client.rows(sql, [.real(start), .real(slot), .text(storeID), .real(start), .real(end)]) {
+                result[try row.int("b")] = try row.int("n")
+            }
+            return result
+        }
+        let received = try await counts("""
+            SELECT FLOOR((created_at - ?) / ?)::BIGINT AS b, COUNT(*) AS n FROM messages
+            WHERE store_id = ? AND created_at >= ? AND created_at < ? GROUP BY b
+            """)
+        let failed = try await counts("""
+            SELECT FLOOR((a.started_at - ?) / ?)::BIGINT AS b, COUNT(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+            WHERE d.store_id = ? AND a.started_at >= ? AND a.started_at < ? AND a.error IS NOT NULL GROUP BY b
+            """)
+        return ActivitySlot.fill(since: since, slot: slot, slots: slots, received: received, failed: failed)
+    }
+
     public func notifications(storeID: String, level: String?, reference: String?, page: Int, perPage: Int) async throws -> Page<NotificationRecord> {
         var clauses = ["n.store_id = ?"]
         var binds: [Bind] = [.text(storeID)]

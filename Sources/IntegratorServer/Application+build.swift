@@ -58,8 +58,20 @@ public func buildApplication(
         _ = try await hub.store.setting("admin_token_hash")
         return .json(["status": "ok"])
     }
+    router.get("/metrics") { _, _ -> Response in
+        var totals: [String: Int] = [:]
+        for store in try await hub.store.stores() {
+            for (state, count) in try await hub.store.queueCounts(storeID: store.id) { totals[state, default: 0] += count }
+        }
+        hub.metrics.setQueueDepth(totals)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: hub.metrics.exposition())))
+    }
     PushController(hub: hub, auth: auth).addRoutes(to: router)
     AdminController(hub: hub, auth: auth).addRoutes(to: router)
+    try ConsoleController(hub: hub).addRoutes(to: router)
+    router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/console"]) }
 
     var clientConfiguration = HTTPClient.Configuration()
     clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.deliveryConcurrency)

@@ -177,6 +177,8 @@ struct DeliveryService: Service {
                 reference: reference, message: message)
         }
         await record(report)
+        hub.metrics.attempt(storeID: delivery.storeID, mapping: mapping.name, seconds: duration, failed: !succeeded)
+        hub.metrics.messagesIngested(report.children.count + report.notifications.filter { $0.message != nil }.count)
         hub.logger.info("attempt", metadata: [
             "message_id": .string(delivery.messageID), "delivery": .string(delivery.id), "mapping": .string(mapping.name),
             "status": .string(status.map(String.init) ?? "-"), "state": .string(transition.state.rawValue),

@@ -14,6 +14,8 @@ public final class Hub: Sendable {
     let doorbell: Doorbell
     let rateLimiter: RateLimiter
     let logger: Logger
+    /// Counters, gauges and histograms for `/metrics`.
+    public let metrics = HubMetrics()
     /// SHA-256 of the admin token.
     let adminTokenHash: String
 

@@ -107,6 +107,7 @@ struct Ingest: Sendable {
                     "deliveries": .stringConvertible(message.deliveries.count),
                 ])
             }
+            hub.metrics.messagesIngested(routed.count)
             hub.wakeWorkers()
             return Response.json(body, status: status)
         case .replayed(let status, let reply):

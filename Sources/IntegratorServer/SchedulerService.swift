@@ -26,7 +26,10 @@ struct SchedulerService: Service {
                 for message in made {
                     hub.logger.info("scheduler fired", metadata: ["message_id": .string(message.id), "store": .string(message.storeID), "message": .string(message.name)])
                 }
-                if !made.isEmpty { hub.wakeWorkers() }
+                if !made.isEmpty {
+                    hub.metrics.messagesIngested(made.count)
+                    hub.wakeWorkers()
+                }
                 if now.timeIntervalSince(lastPrune) > 3600 {
                     try await hub.store.pruneIdempotencyKeys(before: now.addingTimeInterval(-24 * 3600))
                     lastPrune = now

@@ -100,6 +100,9 @@ public protocol HubStore: Sendable {
     func recover(storeID: String, since: Date, now: Date) async throws -> Int
     /// Deliveries per state, plus `incoming` (all messages) and `skipped`.
     func queueCounts(storeID: String) async throws -> [String: Int]
+    /// Messages received and attempts failed per time slot of `slot` seconds from `since`,
+    /// for the console's last-hour chart.
+    func activity(storeID: String, since: Date, slot: Double, slots: Int) async throws -> [ActivitySlot]
     func notifications(storeID: String, level: String?, reference: String?, page: Int, perPage: Int) async throws -> Page<NotificationRecord>
 
     // MARK: Processes

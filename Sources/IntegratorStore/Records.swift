@@ -282,6 +282,26 @@ public struct MessageQuery: Sendable {
     }
 }
 
+/// Counts for one time slot of the activity chart.
+public struct ActivitySlot: Sendable, Equatable {
+    public var start: Date
+    public var received: Int
+    public var failed: Int
+
+    public init(start: Date, received: Int, failed: Int) {
+        self.start = start
+        self.received = received
+        self.failed = failed
+    }
+
+    /// Spreads per-slot counts (slot index to count) over `slots` slots from `since`.
+    public static func fill(since: Date, slot: Double, slots: Int, received: [Int: Int], failed: [Int: Int]) -> [ActivitySlot] {
+        (0..<slots).map { index in
+            ActivitySlot(start: since.addingTimeInterval(Double(index) * slot), received: received[index] ?? 0, failed: failed[index] ?? 0)
+        }
+    }
+}
+
 /// One page of a listing, with the pagination envelope's numbers.
 public struct Page<Item: Sendable>: Sendable {
     public var items: [Item]

@@ -354,6 +354,27 @@ extension SQLiteStore {
         }
     }
 
+    public func activity(storeID: String, since: Date, slot: Double, slots: Int) async throws -> [ActivitySlot] {
+        try await pool.read { db in
+            let start = since.timeIntervalSince1970
+            let end = start + slot * Double(slots)
+            func counts(_ sql: String) throws -> [Int: Int] {
+                var result: [Int: Int] = [:]
+                for row in try Row.fetchAll(db, sql: sql, arguments: [start, slot, storeID, start, end]) { result[row["b"]] = row["n"] }
+                return result
+            }
+            let received = try counts("""
+                SELECT CAST((created_at - ?) / ? AS INTEGER) AS b, COUNT(*) AS n FROM messages
+                WHERE store_id = ? AND created_at >= ? AND created_at < ? GROUP BY b
+                """)
+            let failed = try counts("""
+                SELECT CAST((a.started_at - ?) / ? AS INTEGER) AS b, COUNT(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+                WHERE d.store_id = ? AND a.started_at >= ? AND a.started_at < ? AND a.error IS NOT NULL GROUP BY b
+                """)
+            return ActivitySlot.fill(since: since, slot: slot, slots: slots, received: received, failed: failed)
+        }
+    }
+
     public func notifications(storeID: String, level: String?, reference: String?, page: Int, perPage: Int) async throws -> Page<NotificationRecord> {
         try await pool.read { db in
             var clauses = ["n.store_id = ?"]

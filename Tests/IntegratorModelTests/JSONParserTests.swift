@@ -42,3 +42,12 @@ import Testing
         #expect(try JSONValue.parse(ours.jsonString) == ours)
     }
 }
+
+@Suite struct PrettyJSONTests {
+    @Test func prettyJSONIndentsAndReadsBackTheSameValue() throws {
+        let value = try JSONValue.parse(#"{"b":[1,{"c":"x"}],"a":{},"d":[]}"#)
+        let pretty = value.prettyJSONString
+        #expect(pretty == "{\n  \"a\": {},\n  \"b\": [\n    1,\n    {\n      \"c\": \"x\"\n    }\n  ],\n  \"d\": []\n}")
+        #expect(try JSONValue.parse(pretty) == value)
+    }
+}

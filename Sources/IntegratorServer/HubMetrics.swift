@@ -1,0 +1,73 @@
+import CoreMetrics
+import Foundation
+import IntegratorStore
+import Prometheus
+import Synchronization
+
+/// The hub's metrics, made through swift-metrics with a Prometheus factory of the hub's own,
+/// so several hubs in one process (tests, `integrator demo`) keep separate figures and nothing
+/// depends on a process-wide bootstrap.
+public final class HubMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let ingested: CoreMetrics.Counter
+    private let succeeded: CoreMetrics.Counter
+    private let latency: CoreMetrics.Timer
+    private let failuresByMapping = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let queueDepth = Mutex<[String: CoreMetrics.Gauge]>([:])
+
+    /// Failures are counted per store and mapping; past this many series the rest share
+    /// `mapping="other"`, so a misbehaving configuration cannot blow up the scrape.
+    static let mappingSeriesLimit = 500
+
+    init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
+        ]
+        self.factory = factory
+        ingested = Counter(label: "integrator_messages_ingested_total", factory: factory)
+        succeeded = Counter(label: "integrator_deliveries_succeeded_total", factory: factory)
+        latency = Timer(label: "integrator_delivery_latency_seconds", factory: factory)
+    }
+
+    /// Messages accepted and stored, pushed or made by replies and schedulers.
+    func messagesIngested(_ count: Int) {
+        ingested.increment(by: count)
+    }
+
+    /// One delivery attempt: how long the endpoint took, and whether it failed.
+    func attempt(storeID: String, mapping: String, seconds: Double, failed: Bool) {
+        latency.recordNanoseconds(Int64(seconds * 1e9))
+        if failed { failureCounter(storeID: storeID, mapping: mapping).increment() } else { succeeded.increment() }
+    }
+
+    private func failureCounter(storeID: String, mapping: String) -> CoreMetrics.Counter {
+        failuresByMapping.withLock { counters in
+            let key = "\(storeID)\u{0}\(mapping)"
+            if let counter = counters[key] { return counter }
+            let overflow = counters.count >= Self.mappingSeriesLimit
+            let labels = overflow ? [("store", "other"), ("mapping", "other")] : [("store", storeID), ("mapping", mapping)]
+            let counter = Counter(label: "integrator_delivery_failures_total", dimensions: labels, factory: factory)
+            if !overflow { counters[key] = counter }
+            return counter
+        }
+    }
+
+    /// Sets the queue-depth gauges from the store's counts, summed over stores.
+    func setQueueDepth(_ counts: [String: Int]) {
+        queueDepth.withLock { gauges in
+            for (state, count) in counts {
+                let gauge = gauges[state] ?? Gauge(label: "integrator_queue_depth", dimensions: [("state", state)], factory: factory)
+                gauges[state] = gauge
+                gauge.record(count)
+            }
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    func exposition() -> String {
+        registry.emitToString()
+    }
+}
