@@ -47,7 +47,7 @@ enum ConsoleTemplates {
         input, select, textarea { font:inherit; padding:6px 8px; border:1px solid #d0d5dd; border-radius:6px; background:#fff; }
         textarea { width:100%; font-family:ui-monospace, "DejaVu Sans Mono", monospace; font-size:13px; }
         button, .button { font:inherit; background:var(--accent); color:#fff; border:0; border-radius:6px; padding:7px 14px; cursor:pointer; text-decoration:none; display:inline-block; }
-        button.secondary { background:#fff; color:var(--ink); border:1px solid #d0d5dd; } button.danger { background:var(--bad); }
+        .secondary, a.button.secondary { background:#fff; color:var(--ink); border:1px solid #d0d5dd; } button.danger { background:var(--bad); }
         pre { background:#fff; border:1px solid var(--line); border-radius:8px; padding:12px; overflow:auto; max-height:420px; font-size:12.5px; margin:0; }
         .notice { background:#dcfae6; border:1px solid #abefc6; padding:10px 14px; border-radius:8px; margin-bottom:16px; }
         .problems { background:#fef3f2; border:1px solid #fecdca; color:#7a271a; padding:10px 14px; border-radius:8px; margin-bottom:16px; }
