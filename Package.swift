@@ -169,6 +169,13 @@ let package = Package(
             dependencies: [
                 "IntegratorServer",
                 "IntegratorModel",
+                // `integrator demo` runs the Spree endpoint and store simulator in-process.
+                "SpreeStore",
+                "SpreeEndpoint",
+                "EndpointKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

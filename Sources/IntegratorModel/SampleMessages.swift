@@ -64,7 +64,7 @@ public enum SampleMessages {
             "line_items": .array([.object(["name": "Spree Ringer T-Shirt", "sku": "SPR-00013", "quantity": 2, "price": 19.99, "variant_id": 8])]),
             "adjustments": .array([.object(["name": "Tax", "value": 3.2]), .object(["name": "Shipping", "value": 5.0])]),
             "shipping_address": address, "billing_address": address,
-            "payments": .array([.object(["number": "P123", "amount": 48.18, "payment_method": "Credit Card", "state": "completed"])]),
+            "payments": .array([.object(["number": "P123", "amount": 48.18, "payment_method": "Credit Card", "status": "completed"])]),
             "shipments": .array([.object([
                 "number": .string("H\(number.dropFirst())"), "cost": 5.0, "status": "ready", "shipping_method": "UPS Ground (USD)",
                 "items": .array([.object(["name": "Spree Ringer T-Shirt", "sku": "SPR-00013", "quantity": 2, "price": 19.99, "variant_id": 8])]),

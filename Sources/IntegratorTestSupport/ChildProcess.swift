@@ -45,11 +45,11 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Waits for the server's "listening on" line and returns its port.
     /// Waits for the "listening on http://host:port" line and returns the port.
-    public func port(within seconds: Double = 30) async throws -> Int {
+    public func port(within seconds: Double = 30, marker: String = "listening on http://") async throws -> Int {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
             let text = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
-            for line in text.split(separator: "\n").reversed() where line.contains("listening on http://") {
+            for line in text.split(separator: "\n").reversed() where line.contains(marker) {
                 if let portText = line.split(separator: ":").dropFirst(2).first?.prefix(while: \.isNumber), let port = Int(portText), port > 0 {
                     return port
                 }

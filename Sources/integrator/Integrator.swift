@@ -4,13 +4,13 @@ import IntegratorServer
 import Logging
 import NIOCore
 
-/// The `integrator` command: the hub server and, later, the operator's client commands.
+/// The `integrator` command: the hub server, the operator's client commands and the demo.
 @main
 struct Integrator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "integrator",
         abstract: "A self-hosted integration hub for commerce.",
-        subcommands: [Serve.self, Push.self, Messages.self, Apply.self, Stores.self, Parameters.self],
+        subcommands: [Serve.self, Push.self, Messages.self, Apply.self, Stores.self, Parameters.self, Demo.self],
         defaultSubcommand: nil)
 }
 
