@@ -143,6 +143,7 @@ struct AdminOperations: Sendable {
     func attemptNow(storeID: String, id: String) async throws -> Int {
         _ = try await message(storeID: storeID, id: id)
         let count = try await hub.store.attemptNow(storeID: storeID, id: id, now: hub.clock.now())
+        hub.logger.info("attempt now", metadata: ["message_id": .string(id), "store": .string(storeID), "deliveries": .stringConvertible(count)])
         hub.wakeWorkers()
         return count
     }
@@ -150,7 +151,9 @@ struct AdminOperations: Sendable {
     /// Archives the message's open deliveries; returns how many.
     func archive(storeID: String, id: String) async throws -> Int {
         _ = try await message(storeID: storeID, id: id)
-        return try await hub.store.archive(storeID: storeID, id: id, now: hub.clock.now())
+        let count = try await hub.store.archive(storeID: storeID, id: id, now: hub.clock.now())
+        hub.logger.info("archived", metadata: ["message_id": .string(id), "store": .string(storeID), "deliveries": .stringConvertible(count)])
+        return count
     }
 
     /// Edit and resend: a checked copy with the new payload, routed afresh, child of the original.
@@ -165,6 +168,7 @@ struct AdminOperations: Sendable {
         let copy = hub.router.route(
             storeID: storeID, name: checked.name, payload: checked.payload, origin: "resend", parentMessageID: original.message.id, now: now, dedup: false)
         try await hub.store.resend(storeID: storeID, originalID: original.message.id, copy: copy, now: now)
+        hub.logger.info("resent", metadata: ["message_id": .string(copy.id), "original_id": .string(original.message.id), "store": .string(storeID)])
         hub.wakeWorkers()
         return try await message(storeID: storeID, id: copy.id)
     }
