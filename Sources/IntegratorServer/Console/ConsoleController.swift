@@ -297,26 +297,13 @@ struct ConsoleController: Sendable {
     }
 
     private func submitMapping(_ request: Request, _ context: BasicRequestContext, name: String?) async throws -> Response {
-        let store = try await storeInfo(context)
-        let text = try await form(request)["document"] ?? ""
-        do {
-            let saved = try await operations.saveMapping(storeID: store.id, try parseDocument(text, field: "document"), name: name, creating: name == nil)
-            let link = "/console/stores/\(ConsoleView.segment(store.id))/mappings/\(ConsoleView.segment(saved.mapping.name))"
-            return redirect(link + ConsoleView.query([("notice", "mapping '\(saved.mapping.name)' saved")]))
-        } catch let error as APIError where error.status == .unprocessableContent || error.status == .badRequest {
-            return mappingEditor(storeID: store.id, name: name, document: text, extra: ConsoleView.problems(error), status: error.status)
+        try await submit(.mapping, request, context, name: name) { storeID, document in
+            try await operations.saveMapping(storeID: storeID, document, name: name, creating: name == nil).mapping.name
         }
     }
 
     private func mappingEditor(storeID: String, name: String?, document: String, extra: [String: Any], status: HTTPResponse.Status, notice: String? = nil) -> Response {
-        let base = "/console/stores/\(ConsoleView.segment(storeID))"
-        var values: [String: Any] = [
-            "heading": name.map { "Mapping \($0)" } ?? "New mapping", "document": document, "help": Self.mappingHelp,
-            "action": name.map { "\(base)/mappings/\(ConsoleView.segment($0))" } ?? "\(base)/new-mapping",
-        ]
-        if let name { values["deleteAction"] = "\(base)/mappings/\(ConsoleView.segment(name))/delete" }
-        values.merge(extra) { _, new in new }
-        return page("editor", title: values["heading"] as? String ?? "Mapping", store: storeID, nav: "mappings", values, notice: notice, status: status)
+        editorPage(.mapping, storeID: storeID, name: name, document: document, extra: extra, status: status, notice: notice)
     }
 
     @Sendable func deleteMapping(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -369,25 +356,57 @@ struct ConsoleController: Sendable {
     }
 
     private func submitScheduler(_ request: Request, _ context: BasicRequestContext, id: String?) async throws -> Response {
-        let store = try await storeInfo(context)
-        let text = try await form(request)["document"] ?? ""
-        do {
-            let saved = try await operations.saveScheduler(storeID: store.id, try parseDocument(text, field: "document"), id: id, creating: id == nil)
-            return redirect("/console/stores/\(ConsoleView.segment(store.id))/schedulers" + ConsoleView.query([("notice", "scheduler '\(saved.id)' saved")]))
-        } catch let error as APIError where error.status == .unprocessableContent || error.status == .badRequest {
-            return schedulerEditor(storeID: store.id, id: id, document: text, extra: ConsoleView.problems(error), status: error.status)
+        try await submit(.scheduler, request, context, name: id) { storeID, document in
+            try await operations.saveScheduler(storeID: storeID, document, id: id, creating: id == nil).id
         }
     }
 
     private func schedulerEditor(storeID: String, id: String?, document: String, extra: [String: Any], status: HTTPResponse.Status, notice: String? = nil) -> Response {
+        editorPage(.scheduler, storeID: storeID, name: id, document: document, extra: extra, status: status, notice: notice)
+    }
+
+    // MARK: JSON editors
+
+    /// What differs between the mapping and the scheduler editors.
+    struct EditorKind: Sendable {
+        var noun: String
+        var collection: String
+        var help: String
+
+        static let mapping = EditorKind(noun: "mapping", collection: "mappings", help: mappingHelp)
+        static let scheduler = EditorKind(noun: "scheduler", collection: "schedulers", help: schedulerHelp)
+        var title: String { noun.prefix(1).uppercased() + noun.dropFirst() }
+    }
+
+    /// Saves the posted document with `save` (which returns the saved name) and shows the saved
+    /// item, or shows the editor again with the document as typed and every problem.
+    private func submit(
+        _ kind: EditorKind, _ request: Request, _ context: BasicRequestContext, name: String?,
+        save: (String, JSONValue) async throws -> String
+    ) async throws -> Response {
+        let store = try await storeInfo(context)
+        let text = try await form(request)["document"] ?? ""
+        do {
+            let saved = try await save(store.id, try parseDocument(text, field: "document"))
+            let link = "/console/stores/\(ConsoleView.segment(store.id))/\(kind.collection)/\(ConsoleView.segment(saved))"
+            return redirect(link + ConsoleView.query([("notice", "\(kind.noun) '\(saved)' saved")]))
+        } catch let error as APIError where error.status == .unprocessableContent || error.status == .badRequest {
+            return editorPage(kind, storeID: store.id, name: name, document: text, extra: ConsoleView.problems(error), status: error.status)
+        }
+    }
+
+    private func editorPage(
+        _ kind: EditorKind, storeID: String, name: String?, document: String, extra: [String: Any], status: HTTPResponse.Status, notice: String? = nil
+    ) -> Response {
         let base = "/console/stores/\(ConsoleView.segment(storeID))"
+        let heading = name.map { "\(kind.title) \($0)" } ?? "New \(kind.noun)"
         var values: [String: Any] = [
-            "heading": id.map { "Scheduler \($0)" } ?? "New scheduler", "document": document, "help": Self.schedulerHelp,
-            "action": id.map { "\(base)/schedulers/\(ConsoleView.segment($0))" } ?? "\(base)/new-scheduler",
+            "heading": heading, "document": document, "help": kind.help,
+            "action": name.map { "\(base)/\(kind.collection)/\(ConsoleView.segment($0))" } ?? "\(base)/new-\(kind.noun)",
         ]
-        if let id { values["deleteAction"] = "\(base)/schedulers/\(ConsoleView.segment(id))/delete" }
+        if let name { values["deleteAction"] = "\(base)/\(kind.collection)/\(ConsoleView.segment(name))/delete" }
         values.merge(extra) { _, new in new }
-        return page("editor", title: values["heading"] as? String ?? "Scheduler", store: storeID, nav: "schedulers", values, notice: notice, status: status)
+        return page("editor", title: heading, store: storeID, nav: kind.collection, values, notice: notice, status: status)
     }
 
     @Sendable func deleteScheduler(_ request: Request, context: BasicRequestContext) async throws -> Response {
