@@ -184,6 +184,26 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "integrator-bench",
+            dependencies: [
+                "IntegratorModel",
+                "IntegratorTestSupport",
+                "SpreeStore",
+                "SpreeEndpoint",
+                "EndpointKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/integrator-bench",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "IntegratorModelTests",
             dependencies: ["IntegratorModel"],

@@ -64,6 +64,7 @@ public func buildApplication(
             for (state, count) in try await hub.store.queueCounts(storeID: store.id) { totals[state, default: 0] += count }
         }
         hub.metrics.setQueueDepth(totals)
+        hub.metrics.setGroupCommits(hub.store.groupCommitStatistics)
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: hub.metrics.exposition())))

@@ -15,6 +15,9 @@ public final class HubMetrics: Sendable {
     private let latency: CoreMetrics.Timer
     private let failuresByMapping = Mutex<[String: CoreMetrics.Counter]>([:])
     private let queueDepth = Mutex<[String: CoreMetrics.Gauge]>([:])
+    private let commits: CoreMetrics.Counter
+    private let writes: CoreMetrics.Counter
+    private let committed = Mutex<(transactions: Int, writes: Int)>((0, 0))
 
     /// Failures are counted per store and mapping; past this many series the rest share
     /// `mapping="other"`, so a misbehaving configuration cannot blow up the scrape.
@@ -30,6 +33,19 @@ public final class HubMetrics: Sendable {
         ingested = Counter(label: "integrator_messages_ingested_total", factory: factory)
         succeeded = Counter(label: "integrator_deliveries_succeeded_total", factory: factory)
         latency = Timer(label: "integrator_delivery_latency_seconds", factory: factory)
+        commits = Counter(label: "integrator_store_commits_total", factory: factory)
+        writes = Counter(label: "integrator_store_writes_total", factory: factory)
+    }
+
+    /// Brings the group-commit counters up to the store's figures: transactions (one fsync
+    /// each on SQLite) and the writes they carried.
+    func setGroupCommits(_ statistics: (transactions: Int, writes: Int)) {
+        let delta = committed.withLock { last -> (Int, Int) in
+            defer { last = statistics }
+            return (max(0, statistics.transactions - last.transactions), max(0, statistics.writes - last.writes))
+        }
+        commits.increment(by: delta.0)
+        writes.increment(by: delta.1)
     }
 
     /// Messages accepted and stored, pushed or made by replies and schedulers.

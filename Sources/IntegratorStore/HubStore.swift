@@ -105,6 +105,9 @@ public protocol HubStore: Sendable {
     func activity(storeID: String, since: Date, slot: Double, slots: Int) async throws -> [ActivitySlot]
     func notifications(storeID: String, level: String?, reference: String?, page: Int, perPage: Int) async throws -> Page<NotificationRecord>
 
+    /// How many group transactions have committed how many writes since the store opened.
+    var groupCommitStatistics: (transactions: Int, writes: Int) { get }
+
     // MARK: Processes
     /// Calls `handler` for each change another process announces, until cancelled. A store
     /// used by one process only has nothing to announce and just waits.

@@ -1,0 +1,82 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import IntegratorModel
+import IntegratorTestSupport
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+
+/// `integrator-bench`: measures the hub against this machine's own limits in one run and prints
+/// one table, each figure beside a baseline measured in the same run. Build in release first:
+/// `swift build -c release && .build/release/integrator-bench`.
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "integrator-bench", abstract: "Benchmarks: ingest, delivery and end-to-end latency against this machine's limits.",
+        subcommands: [RunAll.self, BaselineServer.self], defaultSubcommand: RunAll.self)
+}
+
+struct RunAll: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run every benchmark and print the table.")
+
+    @Option(help: "Seconds of each wrk load.") var seconds = 10
+    @Option(name: .customLong("latency-seconds"), help: "Seconds of the fixed-rate latency run.") var latencySeconds = 30
+    @Option(help: "Pushes per second of the latency run.") var rate = 1000
+    @Option(help: "Deliveries in the drained backlog.") var backlog = 100_000
+    @Option(help: "Messages stored before the growth run.") var grow = 1_000_000
+    @Option(help: "Orders in the store the Spree poller pages through.") var orders = 10_000
+    @Flag(help: "A short run to check the harness: small counts, short loads.") var quick = false
+    @Option(help: "Folder for the databases (on the filesystem to measure).") var directory = ".build/bench-data"
+
+    mutating func run() async throws {
+        if quick { (seconds, latencySeconds, backlog, grow, orders) = (3, 5, 10_000, 50_000, 1_000) }
+        let folder = URL(fileURLWithPath: directory, isDirectory: true)
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let settings = BenchSettings(
+            folder: folder, seconds: seconds, latencySeconds: latencySeconds, rate: rate, backlog: backlog, grow: grow, orders: orders)
+        let table = try await Benchmarks(settings: settings, logger: logger).runAll()
+        print(table)
+    }
+}
+
+/// The same HTTP stack as the hub (Hummingbird, same defaults) answering 202 to a push
+/// without reading it into anything or storing it: the ceiling ingest is compared with.
+struct BaselineServer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "baseline-server", abstract: "Answer 202 to POST /events without storing anything.")
+    @Option var port = 0
+
+    func run() async throws {
+        let router = Router()
+        router.post("/events") { request, _ -> Response in
+            var request = request
+            _ = try await request.collectBody(upTo: 1 << 20)
+            return Response(
+                status: .accepted, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"message_id":"000000000000000000000000","result":"accepted"}"#)))
+        }
+        var logger = Logger(label: "baseline")
+        logger.logLevel = .warning
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "Integrator"),
+            onServerRunning: { channel in
+                FileHandle.standardOutput.write(Data("baseline listening on http://127.0.0.1:\(channel.localAddress?.port ?? 0)\n".utf8))
+            }, logger: logger)
+        try await app.runService()
+    }
+}
+
+struct BenchSettings: Sendable {
+    var folder: URL
+    var seconds: Int
+    var latencySeconds: Int
+    var rate: Int
+    var backlog: Int
+    var grow: Int
+    var orders: Int
+}

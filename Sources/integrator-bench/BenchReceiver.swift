@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import IntegratorModel
+import Logging
+import NIOCore
+import Synchronization
+
+/// The loopback endpoint of the benchmarks: answers 200 at once (or holds every request until
+/// released, to build a backlog), counts what arrives, and for latency runs reads the push's
+/// send time from the payload and records the arrival delay.
+final class BenchReceiver: Sendable {
+    private let state = Mutex(State())
+    private struct State {
+        var count = 0
+        var held: [CheckedContinuation<Void, Never>] = []
+        var holding = false
+        var latencies: [Double] = []
+        var recordLatency = false
+    }
+
+    var count: Int { state.withLock { $0.count } }
+
+    /// Holds every request until `release()`.
+    func hold() { state.withLock { $0.holding = true } }
+
+    func release() {
+        let waiting = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.holding = false
+            defer { state.held = [] }
+            return state.held
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+
+    func startLatencies() { state.withLock { $0.recordLatency = true; $0.latencies = [] } }
+    func latencies() -> [Double] { state.withLock { $0.latencies } }
+    func reset() { state.withLock { $0.count = 0 } }
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post("**") { request, _ -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: 16 << 20)
+            let arrived = Monotonic.nanoseconds()
+            let (holding, recordLatency) = self.state.withLock { ($0.holding, $0.recordLatency) }
+            if recordLatency, let json = try? JSONValue.parse(body.readableBytesView),
+               let sent = json["payload"]?["order"]?["sent_ns"]?.numberValue {
+                let delay = Double(arrived - UInt64(sent)) / 1e6
+                self.state.withLock { $0.latencies.append(delay) }
+            }
+            if holding {
+                await withCheckedContinuation { continuation in
+                    let stillHolding = self.state.withLock { state -> Bool in
+                        if state.holding { state.held.append(continuation) }
+                        return state.holding
+                    }
+                    if !stillHolding { continuation.resume() }
+                }
+            }
+            self.state.withLock { $0.count += 1 }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
+        }
+        return router
+    }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds: one clock for every process on the machine.
+enum Monotonic {
+    static func nanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+}

@@ -1,0 +1,187 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import IntegratorModel
+import IntegratorTestSupport
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+
+/// Runs the benchmarks in order and collects the table's rows.
+struct Benchmarks {
+    let settings: BenchSettings
+    let logger: Logger
+    static let adminToken = "bench-admin-token-0123456789"
+    static let storeToken = "bench-store-token-0123456789"
+    var pushHeaders: [String: String] { ["Content-Type": "application/json", "X-Hub-Store": "bench", "X-Hub-Access-Token": Self.storeToken] }
+    var admin: [String: String] { ["Authorization": "Bearer \(Self.adminToken)"] }
+
+    /// A 1 KB order push, the body of every load.
+    static let pushBody: String = {
+        var order = SampleMessages.payload("order:new", number: "R100000001")!.objectValue!["order"]!.objectValue!
+        order["note"] = .string(String(repeating: "x", count: 0))
+        var body = JSONValue.object(["message": "order:new", "payload": .object(["order": .object(order)])]).jsonString
+        let pad = max(0, 1024 - body.utf8.count - 12)
+        order["note"] = .string(String(repeating: "x", count: pad))
+        body = JSONValue.object(["message": "order:new", "payload": .object(["order": .object(order)])]).jsonString
+        return body
+    }()
+
+    func runAll() async throws -> String {
+        var table = BenchTable()
+        let wrk = Wrk(directory: settings.folder)
+        let receiver = BenchReceiver()
+        try await withServer({ onRunning in
+            var logger = logger
+            logger.logLevel = .error
+            return Application(router: receiver.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning, logger: logger)
+        }) { receiverPort in
+            let endpoint = "http://127.0.0.1:\(receiverPort)/orders"
+            log("body: \(Self.pushBody.utf8.count) bytes; wrk: 2 threads, 64 connections, \(settings.seconds) s per load")
+
+            // 1. Baseline HTTP.
+            let baseline = try ChildProcess("integrator-bench", arguments: ["baseline-server"], logURL: settings.folder.appendingPathComponent("baseline.log"))
+            let baselinePort = try await baseline.port()
+            let base = try wrk.run(url: "http://127.0.0.1:\(baselinePort)/events", body: Self.pushBody, headers: pushHeaders, seconds: settings.seconds)
+            baseline.terminate()
+            table.add("1. Baseline HTTP: 202 to a 1 KB POST, nothing stored", value: "\(Int(base.requestsPerSecond)) req/s", detail: "p50 \(ms(base.p50)), p99 \(ms(base.p99))", ratio: 1, target: "")
+            log("baseline: \(Int(base.requestsPerSecond)) req/s")
+
+            // 3. The disk (measured before the hub runs, on the same filesystem).
+            let fsyncs = try Disk.fsyncRate(in: settings.folder, seconds: min(5, Double(settings.seconds)))
+            log("fsync: \(Int(fsyncs))/s")
+
+            // 2. Durable ingest, with the receiver holding deliveries so the backlog builds for 5.
+            receiver.hold()
+            let hub = try await startHub(name: "ingest", mappingURL: endpoint)
+            let ingest = try wrk.run(url: "\(hub.url)/events", body: Self.pushBody, headers: pushHeaders, seconds: settings.seconds)
+            let commits = try await commitCount(hub.url)
+            table.add("2. Durable ingest: SQLite FULL, one matching mapping", value: "\(Int(ingest.requestsPerSecond)) pushes/s",
+                      detail: "p50 \(ms(ingest.p50)), p99 \(ms(ingest.p99)); \(ingest.non2xx) non-2xx", ratio: ingest.requestsPerSecond / base.requestsPerSecond, target: "≥ 0.80")
+            let perCommit = commits > 0 ? Double(ingest.requests) / Double(commits) : .nan
+            table.add("3. Disk: fsync'd 4 KB writes", value: "\(Int(fsyncs)) fsync/s",
+                      detail: String(format: "ingest used %.1f pushes per commit (%d commits)", perCommit, commits), ratio: ingest.requestsPerSecond / fsyncs, target: "pushes/s ÷ fsync/s")
+            log("ingest: \(Int(ingest.requestsPerSecond)) pushes/s, \(commits) commits")
+
+            // 5. Delivery throughput: top the backlog up, release it, time the drain.
+            var stored = try await pendingCount(hub.url)
+            while stored < settings.backlog {
+                let needed = Double(settings.backlog - stored) / max(1000, ingest.requestsPerSecond)
+                _ = try wrk.run(url: "\(hub.url)/events", body: Self.pushBody, headers: pushHeaders, seconds: max(1, Int(needed.rounded(.up)) + 1))
+                stored = try await pendingCount(hub.url)
+            }
+            receiver.reset()
+            let drainStart = ContinuousClock.now
+            receiver.release()
+            while receiver.count < stored { try await Task.sleep(for: .milliseconds(5)) }
+            let drainSeconds = seconds(since: drainStart)
+            let drainRate = Double(stored) / drainSeconds
+            hub.process.terminate()
+            let plainRate = try await PlainClient.postRate(url: endpoint, body: deliveryBody(), requests: min(stored, 50_000), concurrency: 64)
+            table.add("5. Delivery: drain a backlog to a loopback receiver", value: "\(Int(drainRate)) deliveries/s",
+                      detail: "\(stored) deliveries in \(String(format: "%.1f", drainSeconds)) s; plain client \(Int(plainRate)) req/s", ratio: drainRate / plainRate, target: "≥ 0.50")
+            log("drain: \(Int(drainRate))/s vs plain \(Int(plainRate))/s")
+
+            // 4. End-to-end latency at a fixed rate.
+            let latencyHub = try await startHub(name: "latency", mappingURL: endpoint)
+            let latencies = try await FixedRate.run(
+                url: "\(latencyHub.url)/events", headers: pushHeaders, rate: settings.rate, seconds: settings.latencySeconds, receiver: receiver)
+            latencyHub.process.terminate()
+            let sorted = latencies.sorted()
+            table.add("4. End to end: push sent → delivery received, \(settings.rate)/s for \(settings.latencySeconds) s", value: "p99 \(ms(percentile(sorted, 0.99)))",
+                      detail: "p50 \(ms(percentile(sorted, 0.5))), p99.9 \(ms(percentile(sorted, 0.999))), max \(ms(sorted.last ?? .nan)); \(sorted.count) delivered",
+                      ratio: percentile(sorted, 0.99) / 5, target: "p99 ≤ 5 ms")
+            log("latency p99: \(ms(percentile(sorted, 0.99)))")
+
+            // 6. Growth: the same ingest with a million messages stored.
+            receiver.hold()
+            let grown = try await startHub(name: "growth", mappingURL: endpoint, prefill: settings.grow)
+            let grownIngest = try wrk.run(url: "\(grown.url)/events", body: Self.pushBody, headers: pushHeaders, seconds: settings.seconds)
+            let memory = Memory.of(pid: grown.process.process.processIdentifier)
+            grown.process.terminate()
+            receiver.release()
+            table.add("6. Growth: ingest with \(settings.grow) messages stored", value: "\(Int(grownIngest.requestsPerSecond)) pushes/s",
+                      detail: "p99 \(ms(grownIngest.p99)); resident \(memory.rss) MB (peak \(memory.peak) MB, target ≤ 200)",
+                      ratio: grownIngest.requestsPerSecond / ingest.requestsPerSecond, target: "≥ 0.80 of row 2")
+            log("growth: \(Int(grownIngest.requestsPerSecond)) pushes/s, \(memory.rss) MB")
+        }
+
+        // 7. Routing.
+        let routing = RoutingBench.evaluationsPerSecond(seconds: 2)
+        table.add("7. Routing: 20 mappings × 3 filters over a 5 KB order, one core", value: "\(Int(routing.rate / 1000)) k evals/s",
+                  detail: "\(routing.evaluations) evaluations", ratio: routing.rate / 1_000_000, target: "≥ 1,000 k")
+
+        // 8. The Spree poller.
+        let poller = try await PollerBench.run(orders: settings.orders, logger: logger)
+        table.add("8. Spree poller: page \(settings.orders) orders out of the simulator", value: String(format: "%.2f s", poller.pollerSeconds),
+                  detail: String(format: "%d polls; plain client %.2f s for the same pages", poller.polls, poller.plainSeconds),
+                  ratio: poller.plainSeconds / poller.pollerSeconds, target: "plain ÷ poller")
+        return table.render(machine: Machine.describe(settings.folder))
+    }
+
+    // MARK: Hubs
+
+    struct RunningHub {
+        let process: ChildProcess
+        let url: String
+    }
+
+    /// `integrator serve` (release, beside this binary) on a fresh SQLite file, with store
+    /// `bench` and one mapping of order:new to `mappingURL`; `prefill` messages stored first.
+    func startHub(name: String, mappingURL: String, prefill: Int = 0) async throws -> RunningHub {
+        let database = settings.folder.appendingPathComponent("\(name).sqlite").path
+        let arguments = ["serve", "--port", "0", "--database", "sqlite:" + database, "--admin-token", Self.adminToken]
+        let environment = ["LOG_LEVEL": "warning"]
+        var process = try ChildProcess(arguments: arguments, logURL: settings.folder.appendingPathComponent("\(name).log"), environment: environment)
+        var url = "http://127.0.0.1:\(try await process.port())"
+        _ = try await call(.POST, "\(url)/api/stores", json: ["id": "bench", "name": "Bench", "token": .string(Self.storeToken)], headers: admin)
+        let mapping: JSONValue = ["name": "erp", "messages": ["order:new"], "url": .string(mappingURL), "timeout": 900]
+        let saved = try await call(.POST, "\(url)/api/stores/bench/mappings", json: mapping, headers: admin)
+        guard saved.status == 201 else { throw BenchError("the mapping was refused: \(saved.body)") }
+        if prefill > 0 {
+            process.terminate()
+            log("storing \(prefill) messages…")
+            try Prefill.messages(prefill, database: database, body: Self.pushBody)
+            process = try ChildProcess(arguments: arguments, logURL: settings.folder.appendingPathComponent("\(name).log"), environment: environment)
+            url = "http://127.0.0.1:\(try await process.port())"
+        }
+        return RunningHub(process: process, url: url)
+    }
+
+    func pendingCount(_ url: String) async throws -> Int {
+        let queues = try await call(.GET, "\(url)/api/stores/bench/queues", headers: admin).body
+        return ["pending", "running", "failing", "scheduled"].reduce(0) { $0 + Int(queues[$1]?.numberValue ?? 0) }
+    }
+
+    /// The store's commits so far, from `/metrics`.
+    func commitCount(_ url: String) async throws -> Int {
+        let text = try await call(.GET, "\(url)/metrics").body.stringValue ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix("integrator_store_commits_total ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) } ?? 0
+    }
+
+    /// The body the hub sends for one push: what the plain client sends too.
+    func deliveryBody() -> [UInt8] {
+        let push = try! JSONValue.parse(Self.pushBody)
+        var payload = push["payload"]!.objectValue!
+        payload["parameters"] = []
+        return Array(JSONValue.object(["message": "order:new", "message_id": "6b053c91600c1acc1185ceff", "payload": .object(payload)]).encoded())
+    }
+}
+
+func log(_ text: String) {
+    FileHandle.standardError.write(Data("bench: \(text)\n".utf8))
+}
+
+func ms(_ value: Double) -> String { value.isNaN ? "–" : String(format: "%.2f ms", value) }
+
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = (ContinuousClock.now - start).components
+    return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+}

@@ -1,0 +1,169 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import IntegratorModel
+import NIOCore
+import NIOHTTP1
+
+/// The disk's own limit: 4 KB appended and fsync'd, as fast as it goes.
+enum Disk {
+    static func fsyncRate(in folder: URL, seconds: Double) throws -> Double {
+        let path = folder.appendingPathComponent("fsync.probe").path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw BenchError("cannot open \(path)") }
+        defer { close(fd); unlink(path) }
+        let block = [UInt8](repeating: 0x5A, count: 4096)
+        var count = 0
+        let start = ContinuousClock.now
+        while integrator_bench_seconds(since: start) < seconds {
+            _ = block.withUnsafeBytes { write(fd, $0.baseAddress, 4096) }
+            fsync(fd)
+            count += 1
+        }
+        return Double(count) / integrator_bench_seconds(since: start)
+    }
+}
+
+func integrator_bench_seconds(since start: ContinuousClock.Instant) -> Double { seconds(since: start) }
+
+/// A plain AsyncHTTPClient POSTing as fast as it can: the ceiling for delivery throughput.
+enum PlainClient {
+    static func postRate(url: String, body: [UInt8], requests: Int, concurrency: Int) async throws -> Double {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = concurrency
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        defer { _ = client.shutdown() }
+        let counter = Counter(requests)
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    while counter.take() {
+                        var request = HTTPClientRequest(url: url)
+                        request.method = .POST
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.body = .bytes(ByteBuffer(bytes: body))
+                        let response = try await client.execute(request, timeout: .seconds(30))
+                        _ = try await response.body.collect(upTo: 1 << 20)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Double(requests) / seconds(since: start)
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var left: Int
+        init(_ count: Int) { left = count }
+        func take() -> Bool { lock.withLock { left -= 1; return left >= 0 } }
+    }
+}
+
+/// Pushes at a fixed rate (open loop: a send is not held back by a slow answer) with the send
+/// time in the payload; the receiver records each arrival's delay.
+enum FixedRate {
+    static func run(url: String, headers: [String: String], rate: Int, seconds duration: Int, receiver: BenchReceiver) async throws -> [Double] {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        defer { _ = client.shutdown() }
+        let template = try JSONValue.parse(Benchmarks.pushBody)
+        let total = rate * duration
+        receiver.reset()
+        receiver.startLatencies()
+        let interval = 1_000_000_000 / UInt64(rate)
+        let start = Monotonic.nanoseconds()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<total {
+                let due = start + UInt64(index) * interval
+                let now = Monotonic.nanoseconds()
+                if due > now { try await Task.sleep(nanoseconds: due - now) }
+                group.addTask {
+                    var document = template.objectValue!
+                    var payload = document["payload"]!.objectValue!
+                    var order = payload["order"]!.objectValue!
+                    order["number"] = .string("L\(index)")
+                    order["sent_ns"] = .int(Int64(Monotonic.nanoseconds()))
+                    payload["order"] = .object(order)
+                    document["payload"] = .object(payload)
+                    var request = HTTPClientRequest(url: url)
+                    request.method = .POST
+                    for (name, value) in headers { request.headers.add(name: name, value: value) }
+                    request.body = .bytes(ByteBuffer(bytes: Array(JSONValue.object(document).encoded())))
+                    let response = try await client.execute(request, timeout: .seconds(30))
+                    _ = try await response.body.collect(upTo: 1 << 20)
+                }
+                if index % 1000 == 999 { while let _ = try await group.next() {} }
+            }
+            try await group.waitForAll()
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while receiver.latencies().count < total, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        return receiver.latencies()
+    }
+}
+
+/// A million messages written straight into the hub's SQLite file, each with a completed
+/// delivery, in the shape the hub writes them.
+enum Prefill {
+    static func messages(_ count: Int, database: String, body: String) throws {
+        let queue = try DatabaseQueue(path: database)
+        let payload = try JSONValue.parse(body)["payload"]!.jsonString
+        let now = Date().timeIntervalSince1970 - 86400
+        try queue.write { db in
+            try db.execute(sql: """
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                INSERT INTO messages (id, store_id, name, payload, origin, depth, state, created_at)
+                SELECT printf('%024x', i), 'bench', 'order:new', ?, 'push', 0, 'accepted', ? + i * 0.001 FROM n
+                """, arguments: [count, payload, now])
+            try db.execute(sql: """
+                INSERT INTO deliveries (id, message_id, store_id, mapping, state, attempts, last_status, created_at, updated_at, completed_at)
+                SELECT 'd' || substr(id, 2), id, store_id, 'erp', 'completed', 1, 200, created_at, created_at, created_at FROM messages WHERE store_id = 'bench'
+                """)
+        }
+    }
+}
+
+/// Resident memory of a process, from /proc.
+enum Memory {
+    static func of(pid: Int32) -> (rss: Int, peak: Int) {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        func kilobytes(_ key: String) -> Int {
+            status.split(separator: "\n").first { $0.hasPrefix(key) }.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
+        }
+        return (kilobytes("VmRSS:") / 1024, kilobytes("VmHWM:") / 1024)
+    }
+}
+
+/// Filter evaluations on one core: 20 mappings of 3 filters each over a 5 KB order.
+enum RoutingBench {
+    static func evaluationsPerSecond(seconds duration: Double) -> (rate: Double, evaluations: Int) {
+        var order = SampleMessages.payload("order:new")!["order"]!.objectValue!
+        let item = order["line_items"]!.arrayValue![0]
+        order["line_items"] = .array((0..<24).map { index in
+            var line = item.objectValue!
+            line["sku"] = .string("SKU-\(index)")
+            return .object(line)
+        })
+        let payload = JSONValue.object(["order": .object(order)])
+        let filters: [CompiledFilter] = (0..<20).flatMap { mapping -> [CompiledFilter] in
+            [
+                CompiledFilter(Filter(path: JSONPath("payload.order.currency")!, op: .eq, value: mapping % 2 == 0 ? "USD" : "EUR")),
+                CompiledFilter(Filter(path: JSONPath("payload.order.totals.order")!, op: .gt, value: .int(Int64(mapping * 5)))),
+                CompiledFilter(Filter(path: JSONPath("payload.order.line_items.*.sku")!, op: .begin, value: "SKU-", matchRule: .any)),
+            ]
+        }
+        var evaluations = 0, passed = 0
+        let start = ContinuousClock.now
+        while seconds(since: start) < duration {
+            for _ in 0..<100 {
+                for filter in filters where filter.passes(message: "order:new", id: "6b053c91600c1acc1185ceff", payload: payload) { passed += 1 }
+                evaluations += filters.count
+            }
+        }
+        precondition(passed > 0)
+        return (Double(evaluations) / seconds(since: start), evaluations)
+    }
+}
