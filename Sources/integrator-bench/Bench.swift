@@ -30,6 +30,7 @@ struct RunAll: AsyncParsableCommand {
     @Option(help: "Orders in the store the Spree poller pages through.") var orders = 10_000
     @Flag(help: "A short run to check the harness: small counts, short loads.") var quick = false
     @Option(help: "Folder for the databases (on the filesystem to measure).") var directory = ".build/bench-data"
+    @Option(help: "Run only these rows (1–8; 1, 2, 3 and 5 run together), comma-separated.") var only: String?
 
     mutating func run() async throws {
         if quick { (seconds, latencySeconds, backlog, grow, orders) = (3, 5, 10_000, 50_000, 1_000) }
@@ -39,7 +40,8 @@ struct RunAll: AsyncParsableCommand {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let settings = BenchSettings(
-            folder: folder, seconds: seconds, latencySeconds: latencySeconds, rate: rate, backlog: backlog, grow: grow, orders: orders)
+            folder: folder, seconds: seconds, latencySeconds: latencySeconds, rate: rate, backlog: backlog, grow: grow, orders: orders,
+            only: Set((only ?? "").split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }))
         let table = try await Benchmarks(settings: settings, logger: logger).runAll()
         print(table)
     }
@@ -79,4 +81,7 @@ struct BenchSettings: Sendable {
     var backlog: Int
     var grow: Int
     var orders: Int
+    var only: Set<Int> = []
+
+    func runs(_ row: Int) -> Bool { only.isEmpty || only.contains(row) || ([1, 2, 3, 5].contains(row) && !only.isDisjoint(with: [1, 2, 3, 5])) }
 }

@@ -55,7 +55,7 @@ struct Push: AsyncParsableCommand {
 }
 
 struct Messages: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List, show, retry and archive messages.", subcommands: [List.self, Show.self, Retry.self, Archive.self])
+    static let configuration = CommandConfiguration(abstract: "List, show, retry and archive messages.", subcommands: [List.self, Show.self, Retry.self, Archive.self, Recover.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a store's messages, newest first.")
@@ -137,6 +137,35 @@ struct Messages: AsyncParsableCommand {
 
         func run() async throws {
             try await update(hub: hub, store: store, id: id, change: "archive", done: "archived")
+        }
+    }
+
+    struct Recover: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Attempt again every parked or failing delivery since a time, and follow the queue until it has drained.")
+        @OptionGroup var hub: HubOptions
+        @Option var store: String
+        @Option(help: "A time such as 2026-11-24T00:00:00Z: deliveries created since then are attempted again.") var since: String
+        @Option(help: "Stop following after this many seconds (0: do not follow).") var follow: Double = 300
+
+        func run() async throws {
+            try await hub.withClient { client in
+                let path = "/api/stores/\(HubClient.escape(store))"
+                let reply = try await client.expect(.POST, path + "/recover", ["since": .string(since)])
+                let count = Int(reply["recovered"]?.numberValue ?? 0)
+                print(hub.json ? reply.jsonString : "\(count) delivery(ies) since \(since) will be attempted again")
+                guard count > 0, follow > 0 else { return }
+                // Progress on stderr: what is still queued, until nothing is or the time is up.
+                let deadline = Date().addingTimeInterval(follow)
+                while Date() < deadline {
+                    let queues = try await client.expect(.GET, path + "/queues")
+                    let open = ["pending", "running"].reduce(0) { $0 + Int(queues[$1]?.numberValue ?? 0) }
+                    let line = "queued \(open), failing \(queues["failing"]?.comparableText ?? "0"), parked \(queues["parked"]?.comparableText ?? "0"), completed \(queues["completed"]?.comparableText ?? "0")"
+                    FileHandle.standardError.write(Data("[\(max(0, count - open))/\(count)] \(line)\n".utf8))
+                    if open == 0 { return }
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
         }
     }
 

@@ -72,6 +72,11 @@ import Testing
         let retried = try Self.run(["messages", "retry", "--store", "acme", id], url: url)
         #expect(retried.out.contains("1 delivery(ies) of \(id) due now"))
         #expect(try await eventually { try Self.run(["messages", "show", "--store", "acme", id, "--json"], url: url).out.contains(#""state":"parked""#) })
+        let recovered = try Self.run(["messages", "recover", "--store", "acme", "--since", "2026-01-01T00:00:00Z", "--follow", "20"], url: url)
+        #expect(recovered.status == 0, "\(recovered.err)")
+        #expect(recovered.out.contains("1 delivery(ies) since 2026-01-01T00:00:00Z will be attempted again"))
+        #expect(recovered.err.contains("[1/1] queued 0"), "progress: \(recovered.err)")
+        #expect(try await eventually { try Self.run(["messages", "show", "--store", "acme", id, "--json"], url: url).out.contains(#""state":"parked""#) })
         let archived = try Self.run(["messages", "archive", "--store", "acme", id], url: url)
         #expect(archived.out.contains("1 delivery(ies) of \(id) archived"))
 
