@@ -18,12 +18,13 @@ public final class SQLiteStore: HubStore {
         let lock = try FileLock(path: path + ".lock")
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB turns WAL on for the writer and sets `synchronous = NORMAL` after any
+            // `prepareDatabase` has run, which syncs only at checkpoints: an acknowledged push
+            // could be lost with the machine's power. FULL syncs the WAL at every commit.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try SQLiteSchema.migrator.migrate(pool)
         } catch {
             throw StoreError.unavailable("cannot open the SQLite database at \(path): \(error)")
@@ -35,6 +36,11 @@ public final class SQLiteStore: HubStore {
         self.pool = pool
         self.committer = .sqlite(pool)
         self.lock = lock
+    }
+
+    /// The writer connection's `PRAGMA synchronous`: 2 (FULL) when every commit is fsync'd.
+    public func writerSynchronousLevel() async throws -> Int {
+        try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// How many group transactions have committed how many writes since the store opened.

@@ -129,6 +129,16 @@ func message(_ id: String = MessageID.make(), name: String = "order:new", mappin
 }
 
 @Suite struct SQLiteOnlyTests {
+    /// GRDB sets `synchronous = NORMAL` on a pool's writer when it turns WAL on; the store
+    /// must put FULL back, or commits are synced only at checkpoints.
+    @Test func theWriterSyncsEveryCommit() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-sync-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore.open(path: directory.appendingPathComponent("hub.sqlite").path)
+        #expect(try await store.writerSynchronousLevel() == 2)
+    }
+
     @Test func aSecondProcessCannotOpenTheSameFile() async throws {
         try await withStore(.sqlite) { _, directory in
             #expect(throws: StoreError.self) { try SQLiteStore.open(path: directory.appendingPathComponent("hub.sqlite").path) }
