@@ -18,7 +18,7 @@ extension SQLiteStore {
             }
             for message in record.messages { try Self.insert(db, message) }
             if let key = record.idempotencyKey {
-                try db.execute(
+                try db.cachedExecute(
                     sql: """
                         INSERT INTO idempotency_keys (store_id, key, status, reply, created_at) VALUES (?, ?, ?, ?, ?)
                         ON CONFLICT(store_id, key) DO UPDATE SET status = excluded.status, reply = excluded.reply, created_at = excluded.created_at
@@ -43,7 +43,7 @@ extension SQLiteStore {
 
     public func pruneIdempotencyKeys(before: Date) async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM idempotency_keys WHERE created_at < ?", arguments: [before.timeIntervalSince1970])
+            try db.cachedExecute(sql: "DELETE FROM idempotency_keys WHERE created_at < ?", arguments: [before.timeIntervalSince1970])
         }
     }
 
@@ -52,14 +52,14 @@ extension SQLiteStore {
     /// archived as skipped when nothing is left to deliver.
     static func insert(_ db: Database, _ message: NewMessage) throws {
         let created = message.createdAt.timeIntervalSince1970
-        try db.execute(
+        try db.cachedExecute(
             sql: """
                 INSERT INTO messages (id, store_id, name, payload, origin, parent_message_id, parent_delivery_id, depth, state, note, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'accepted', NULL, ?)
                 """,
             arguments: [message.id, message.storeID, message.name, message.payload.jsonString, message.origin, message.parentMessageID, message.parentDeliveryID, message.depth, created])
         for identifier in message.identifiers {
-            try db.execute(
+            try db.cachedExecute(
                 sql: "INSERT OR IGNORE INTO message_identifiers (store_id, name, value, message_id) VALUES (?, ?, ?, ?)",
                 arguments: [message.storeID, identifier.name, identifier.value, message.id])
         }
@@ -67,7 +67,7 @@ extension SQLiteStore {
         if let copy = message.objectCopy {
             let previous = try String.fetchOne(
                 db, sql: "SELECT body FROM object_copies WHERE store_id = ? AND type = ? AND identity = ?", arguments: [message.storeID, copy.type, copy.identity])
-            try db.execute(
+            try db.cachedExecute(
                 sql: """
                     INSERT INTO object_copies (store_id, type, identity, body, updated_at) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(store_id, type, identity) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
@@ -80,7 +80,7 @@ extension SQLiteStore {
         if let note = message.note { notes.append(note) }
         var written = 0
         for delivery in message.deliveries {
-            try db.execute(
+            try db.cachedExecute(
                 sql: """
                     INSERT OR IGNORE INTO deliveries (id, message_id, store_id, mapping, state, attempts, next_attempt_at, dedup_key, ordering_key, created_at, updated_at)
                     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)
@@ -100,7 +100,7 @@ extension SQLiteStore {
             let state = written == 0 ? "skipped" : "accepted"
             if written == 0, message.deliveries.isEmpty, message.note == nil { notes.append("no mapping of the store takes '\(message.name)'") }
             let note = notes.joined(separator: "; ")
-            try db.execute(sql: "UPDATE messages SET state = ?, note = ? WHERE id = ?", arguments: [state, note, message.id])
+            try db.cachedExecute(sql: "UPDATE messages SET state = ?, note = ? WHERE id = ?", arguments: [state, note, message.id])
         }
     }
 
@@ -131,13 +131,12 @@ extension SQLiteStore {
         try await pool.write { db in
             let nowSeconds = now.timeIntervalSince1970
             let rows = try Row.fetchAll(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT d.id, d.message_id, d.store_id, d.mapping, d.attempts, d.url, d.state, m.name, m.payload, m.depth
                     FROM deliveries d JOIN messages m ON m.id = d.message_id
                     WHERE d.state IN ('pending', 'failing', 'scheduled', 'running') AND d.next_attempt_at <= ? AND \(Self.notBlocked)
                     ORDER BY d.next_attempt_at, d.seq LIMIT ?
-                    """,
+                    """),
                 arguments: [nowSeconds, limit])
             var claimed: [ClaimedDelivery] = []
             for row in rows {
@@ -146,12 +145,12 @@ extension SQLiteStore {
                 if (row["state"] as String) == "running" {
                     // The worker that held this lease never reported: keep that in the log.
                     attempts += 1
-                    try db.execute(
+                    try db.cachedExecute(
                         sql: "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, ?, 0, '', NULL, NULL, ?)",
                         arguments: [id, attempts, nowSeconds, "the lease expired before the attempt was reported (the worker or its process stopped); trying again"])
                 }
                 let expiry = nowSeconds + lease(storeID, mapping)
-                try db.execute(
+                try db.cachedExecute(
                     sql: "UPDATE deliveries SET state = 'running', lease_owner = ?, next_attempt_at = ?, attempts = ?, updated_at = ? WHERE id = ?",
                     arguments: [owner, expiry, attempts, nowSeconds, id])
                 claimed.append(ClaimedDelivery(
@@ -165,15 +164,15 @@ extension SQLiteStore {
     public func record(_ report: AttemptReport) async throws {
         try await committer.perform { db in
             let now = (report.startedAt.addingTimeInterval(report.duration)).timeIntervalSince1970
-            let current = try Row.fetchOne(db, sql: "SELECT state, lease_owner, attempts FROM deliveries WHERE id = ?", arguments: [report.deliveryID])
+            let current = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, lease_owner, attempts FROM deliveries WHERE id = ?"), arguments: [report.deliveryID])
             let attempts: Int = (current?["attempts"] ?? 0) + 1
-            try db.execute(
+            try db.cachedExecute(
                 sql: "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [report.deliveryID, attempts, report.startedAt.timeIntervalSince1970, report.duration, report.url, report.status, report.response, report.error])
             let stillOwned = (current?["state"] as String?) == "running" && (current?["lease_owner"] as String?) == report.owner
             if stillOwned {
                 let transition = report.transition
-                try db.execute(
+                try db.cachedExecute(
                     sql: """
                         UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL, url = ?,
                             last_error = ?, last_status = ?, result = COALESCE(?, result), updated_at = ?,
@@ -186,7 +185,7 @@ extension SQLiteStore {
                         transition.state.rawValue, now, report.deliveryID,
                     ])
             } else {
-                try db.execute(sql: "UPDATE deliveries SET attempts = ?, updated_at = ? WHERE id = ?", arguments: [attempts, now, report.deliveryID])
+                try db.cachedExecute(sql: "UPDATE deliveries SET attempts = ?, updated_at = ? WHERE id = ?", arguments: [attempts, now, report.deliveryID])
             }
             for child in report.children { try Self.insert(db, child) }
             for parameter in report.parameters {
@@ -200,7 +199,7 @@ extension SQLiteStore {
 
     static func insert(_ db: Database, _ new: NewNotification, at now: Double) throws {
         let n = new.notification
-        try db.execute(
+        try db.cachedExecute(
             sql: """
                 INSERT OR IGNORE INTO notifications (store_id, message_id, delivery_id, mapping, level, subject, description, extra, reference, occurrences, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
@@ -209,7 +208,7 @@ extension SQLiteStore {
         if db.changesCount == 1 {
             if let message = new.message { try insert(db, message) }
         } else {
-            try db.execute(
+            try db.cachedExecute(
                 sql: "UPDATE notifications SET occurrences = occurrences + 1, updated_at = ? WHERE message_id = ? AND mapping = ? AND level = ? AND subject = ? AND description = ?",
                 arguments: [now, new.messageID, new.mapping, n.level.rawValue, n.subject, n.description])
         }
@@ -296,7 +295,7 @@ extension SQLiteStore {
 
     public func attemptNow(storeID: String, id: String, now: Date) async throws -> Int {
         try await pool.write { db in
-            try db.execute(
+            try db.cachedExecute(
                 sql: """
                     UPDATE deliveries SET state = CASE WHEN state = 'parked' THEN 'pending' ELSE state END, next_attempt_at = ?, updated_at = ?
                     WHERE store_id = ? AND (message_id = ? OR id = ?) AND state IN ('pending', 'failing', 'scheduled', 'parked')
@@ -311,14 +310,14 @@ extension SQLiteStore {
     }
 
     static func archive(_ db: Database, storeID: String, id: String, now: Date) throws -> Int {
-        try db.execute(
+        try db.cachedExecute(
             sql: """
                 UPDATE deliveries SET state = 'archived', next_attempt_at = NULL, lease_owner = NULL, updated_at = ?
                 WHERE store_id = ? AND (message_id = ? OR id = ?) AND state NOT IN ('completed', 'archived')
                 """,
             arguments: [now.timeIntervalSince1970, storeID, id, id])
         let count = db.changesCount
-        try db.execute(sql: "UPDATE messages SET state = 'archived' WHERE store_id = ? AND id = ? AND state = 'accepted'", arguments: [storeID, id])
+        try db.cachedExecute(sql: "UPDATE messages SET state = 'archived' WHERE store_id = ? AND id = ? AND state = 'accepted'", arguments: [storeID, id])
         return count
     }
 
@@ -331,7 +330,7 @@ extension SQLiteStore {
 
     public func recover(storeID: String, since: Date, now: Date) async throws -> Int {
         try await pool.write { db in
-            try db.execute(
+            try db.cachedExecute(
                 sql: """
                     UPDATE deliveries SET state = CASE WHEN state = 'parked' THEN 'pending' ELSE state END, next_attempt_at = ?, updated_at = ?
                     WHERE store_id = ? AND state IN ('parked', 'failing') AND created_at >= ?
