@@ -22,6 +22,7 @@ struct AdminOperations: Sendable {
         } catch let error as StoreError {
             throw APIError.from(error)
         }
+        hub.storeChanged(input.id)
         hub.logger.info("store created", metadata: ["store": .string(input.id)])
         return (input.id, input.name, token)
     }
@@ -32,6 +33,7 @@ struct AdminOperations: Sendable {
         if let why = ParameterRules.problem(name: name, value: value) { throw APIError.invalid("the parameter is not valid", path: why.path, problem: why.problem) }
         let parameter = Parameter(name: name, value: value)
         try await hub.store.setParameter(storeID: storeID, parameter, at: hub.clock.now())
+        hub.parameterSets.invalidate(storeID)
         return parameter
     }
 
@@ -39,6 +41,7 @@ struct AdminOperations: Sendable {
         guard try await hub.store.deleteParameter(storeID: storeID, name: name) else {
             throw APIError.notFound("store '\(storeID)' has no parameter '\(name)'")
         }
+        hub.parameterSets.invalidate(storeID)
     }
 
     // MARK: Mappings

@@ -24,7 +24,7 @@ struct Authenticator: Sendable {
         else {
             throw APIError.unauthorized("unknown credentials: send X-Hub-Store and X-Hub-Access-Token")
         }
-        guard let stored = try await hub.store.tokenHash(storeID: storeID), Tokens.equal(stored, Tokens.hash(token)) else {
+        guard let stored = try await hub.tokenHash(storeID: storeID), Tokens.equal(stored, Tokens.hash(token)) else {
             throw APIError.unauthorized()
         }
         return storeID

@@ -90,6 +90,7 @@ extension Hub {
     /// schedulers. Everything is checked first, so a bad file changes nothing. Returns what
     /// changed, one line each; tokens generated for new stores without one are in the lines.
     public func apply(_ document: JSONValue) async throws -> [String] {
+        defer { storeChanged(nil) }
         let now = clock.now()
         var problems: [Problem] = []
         struct StorePlan {

@@ -82,7 +82,7 @@ struct DeliveryService: Service {
         var failure: String?
         var retryAfter: Double?
         do {
-            let parameters = try await hub.store.parameters(storeID: delivery.storeID).filter { mapping.sends(parameter: $0.name) }
+            let parameters = try await hub.parameters(storeID: delivery.storeID).filter { mapping.sends(parameter: $0.name) }
             let body = mapping.wireProtocol == .v6 ? Self.v6RequestBody(delivery, parameters: parameters) : Self.requestBody(delivery, parameters: parameters)
             var request = HTTPClientRequest(url: url)
             request.method = .POST
@@ -191,6 +191,7 @@ struct DeliveryService: Service {
         while true {
             do {
                 try await hub.store.record(report)
+                if !report.parameters.isEmpty { hub.parameterSets.invalidate(report.storeID) }
                 if !report.children.isEmpty || !report.notifications.isEmpty { hub.wakeWorkers() }
                 return
             } catch {

@@ -14,6 +14,10 @@ public final class Hub: Sendable {
     let doorbell: Doorbell
     let rateLimiter: RateLimiter
     let logger: Logger
+    /// Store id → token hash, read on every push.
+    let tokenHashes = ReadCache<String>(lifetime: .seconds(2))
+    /// Store id → parameters, read on every delivery.
+    let parameterSets = ReadCache<[Parameter]>(lifetime: .seconds(1))
     /// Counters, gauges and histograms for `/metrics`.
     public let metrics = HubMetrics()
     /// SHA-256 of the admin token.
@@ -34,6 +38,27 @@ public final class Hub: Sendable {
     /// Fills the routing cache from the store.
     func loadMappings() async throws {
         catalog.load(try await store.allMappings())
+    }
+
+    /// A store's token hash, through the short-lived cache.
+    func tokenHash(storeID: String) async throws -> String? {
+        try await tokenHashes.value(storeID) { try await store.tokenHash(storeID: storeID) }
+    }
+
+    /// A store's parameters, through the short-lived cache.
+    func parameters(storeID: String) async throws -> [Parameter] {
+        try await parameterSets.value(storeID) { try await store.parameters(storeID: storeID) } ?? []
+    }
+
+    /// Drops what the caches hold about a store after this process changed it.
+    func storeChanged(_ storeID: String?) {
+        if let storeID {
+            tokenHashes.invalidate(storeID)
+            parameterSets.invalidate(storeID)
+        } else {
+            tokenHashes.invalidateAll()
+            parameterSets.invalidateAll()
+        }
     }
 
     /// Wakes the delivery workers: new work was written.

@@ -56,6 +56,7 @@ struct IntegrationController: Sendable {
         var blanks: [String] = []
         for name in Set(manifest.services.flatMap(\.parameters)).sorted() where !existing.contains(name) {
             try await hub.store.setParameter(storeID: storeID, Parameter(name: name, value: ""), at: now)
+            hub.parameterSets.invalidate(storeID)
             blanks.append(name)
         }
         for mapping in mappings {

@@ -6,7 +6,9 @@ extension SQLiteStore {
     // MARK: Ingest
 
     public func push(_ record: PushRecord) async throws -> PushOutcome {
-        try await committer.perform { db in
+        // Encoded here, not on the commit thread, which every write waits for.
+        let payloads = record.messages.map(\.payload.jsonString)
+        return try await committer.perform { db in
             if let key = record.idempotencyKey {
                 let since = record.now.addingTimeInterval(-Self.idempotencyWindow).timeIntervalSince1970
                 if let row = try Row.fetchOne(
@@ -16,7 +18,7 @@ extension SQLiteStore {
                     return .replayed(status: row["status"], reply: Self.json(row["reply"]) ?? .null)
                 }
             }
-            for message in record.messages { try Self.insert(db, message) }
+            for (message, payload) in zip(record.messages, payloads) { try Self.insert(db, message, payloadText: payload) }
             if let key = record.idempotencyKey {
                 try db.cachedExecute(
                     sql: """
@@ -50,14 +52,14 @@ extension SQLiteStore {
     /// Writes a message, its identifiers and its deliveries. A delivery whose identifier values
     /// were already delivered to its mapping is not written; the message notes why, and is
     /// archived as skipped when nothing is left to deliver.
-    static func insert(_ db: Database, _ message: NewMessage) throws {
+    static func insert(_ db: Database, _ message: NewMessage, payloadText: String? = nil) throws {
         let created = message.createdAt.timeIntervalSince1970
         try db.cachedExecute(
             sql: """
                 INSERT INTO messages (id, store_id, name, payload, origin, parent_message_id, parent_delivery_id, depth, state, note, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'accepted', NULL, ?)
                 """,
-            arguments: [message.id, message.storeID, message.name, message.payload.jsonString, message.origin, message.parentMessageID, message.parentDeliveryID, message.depth, created])
+            arguments: [message.id, message.storeID, message.name, payloadText ?? message.payload.jsonString, message.origin, message.parentMessageID, message.parentDeliveryID, message.depth, created])
         for identifier in message.identifiers {
             try db.cachedExecute(
                 sql: "INSERT OR IGNORE INTO message_identifiers (store_id, name, value, message_id) VALUES (?, ?, ?, ?)",

@@ -10,7 +10,7 @@ import IntegratorModel
 /// a second process with a clear error. Use PostgreSQL for several processes.
 public final class SQLiteStore: HubStore {
     let pool: DatabasePool
-    let committer: GroupCommitter<SQLiteJob>
+    let committer: SQLiteCommitter
     private let lock: FileLock?
 
     /// Opens (creating and migrating as needed) the database at `path`.
@@ -34,7 +34,7 @@ public final class SQLiteStore: HubStore {
 
     private init(pool: DatabasePool, lock: FileLock?) {
         self.pool = pool
-        self.committer = .sqlite(pool)
+        self.committer = SQLiteCommitter(pool)
         self.lock = lock
     }
 
