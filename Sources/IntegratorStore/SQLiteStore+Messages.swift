@@ -130,7 +130,9 @@ extension SQLiteStore {
     // MARK: Delivery
 
     public func claim(owner: String, now: Date, limit: Int, lease: @escaping @Sendable (String, String) -> Double) async throws -> [ClaimedDelivery] {
-        try await pool.write { db in
+        // Through the group committer, so a claim shares its fsync with the pushes and reports
+        // committed beside it; payloads are parsed after, off the commit thread.
+        let rows = try await committer.perform { db -> [(ClaimedDelivery, String)] in
             let nowSeconds = now.timeIntervalSince1970
             let rows = try Row.fetchAll(
                 db.cachedStatement(sql: """
@@ -140,7 +142,7 @@ extension SQLiteStore {
                     ORDER BY d.next_attempt_at, d.seq LIMIT ?
                     """),
                 arguments: [nowSeconds, limit])
-            var claimed: [ClaimedDelivery] = []
+            var claimed: [(ClaimedDelivery, String)] = []
             for row in rows {
                 let id: String = row["id"], storeID: String = row["store_id"], mapping: String = row["mapping"]
                 var attempts: Int = row["attempts"]
@@ -155,10 +157,15 @@ extension SQLiteStore {
                 try db.cachedExecute(
                     sql: "UPDATE deliveries SET state = 'running', lease_owner = ?, next_attempt_at = ?, attempts = ?, updated_at = ? WHERE id = ?",
                     arguments: [owner, expiry, attempts, nowSeconds, id])
-                claimed.append(ClaimedDelivery(
+                claimed.append((ClaimedDelivery(
                     id: id, messageID: row["message_id"], storeID: storeID, mapping: mapping, attempts: attempts, url: row["url"],
-                    messageName: row["name"], payload: Self.json(row["payload"]) ?? .object([:]), depth: row["depth"]))
+                    messageName: row["name"], payload: .null, depth: row["depth"]), row["payload"]))
             }
+            return claimed
+        }
+        return rows.map { claimed, payload in
+            var claimed = claimed
+            claimed.payload = Self.json(payload) ?? .object([:])
             return claimed
         }
     }

@@ -89,6 +89,8 @@ struct Benchmarks {
             if settings.runs(4) {
             // 4. End-to-end latency at a fixed rate.
             let latencyHub = try await startHub(name: "latency", mappingURL: endpoint)
+            // One second at the same rate first, not counted: connections open, caches fill.
+            _ = try await FixedRate.run(url: "\(latencyHub.url)/events", headers: pushHeaders, rate: settings.rate, seconds: 1, receiver: receiver)
             let latencies = try await FixedRate.run(
                 url: "\(latencyHub.url)/events", headers: pushHeaders, rate: settings.rate, seconds: settings.latencySeconds, receiver: receiver)
             latencyHub.process.terminate()
