@@ -125,12 +125,20 @@ public struct CompiledFilter: Sendable {
 
     /// Whether the message passes. A path that reaches nothing fails every operator but `empty`.
     public func passes(message name: String, id: String, payload: JSONValue) -> Bool {
-        let values = filter.path.values(message: name, id: id, payload: payload)
-        if values.isEmpty { return filter.op == .empty }
-        switch filter.matchRule {
-        case .all: return values.allSatisfy(test)
-        case .any: return values.contains(where: test)
+        if !filter.path.expands {
+            guard let value = filter.path.value(message: name, id: id, payload: payload) else { return filter.op == .empty }
+            return test(value)
         }
+        // Walk the values without collecting them: `any` stops at the first pass, `all` at
+        // the first failure.
+        var reached = false, answer = filter.matchRule == .all
+        filter.path.visit(message: name, id: id, payload: payload) { value in
+            reached = true
+            if test(value) == answer { return true }
+            answer = !answer
+            return false
+        }
+        return reached ? answer : filter.op == .empty
     }
 
     func test(_ value: JSONValue) -> Bool {

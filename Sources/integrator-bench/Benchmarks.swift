@@ -121,7 +121,7 @@ struct Benchmarks {
         if settings.runs(7) {
         let routing = RoutingBench.evaluationsPerSecond(seconds: 2)
         table.add("7. Routing: 20 mappings × 3 filters over a 5 KB order, one core", value: "\(Int(routing.rate / 1000)) k evals/s",
-                  detail: "\(routing.evaluations) evaluations", ratio: routing.rate / 1_000_000, target: "≥ 1,000 k")
+                  detail: "\(routing.evaluations) evaluations; the order is \(routing.bytes) bytes", ratio: routing.rate / 1_000_000, target: "≥ 1,000 k")
         }
 
         // 8. The Spree poller.

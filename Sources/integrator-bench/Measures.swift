@@ -139,10 +139,10 @@ enum Memory {
 
 /// Filter evaluations on one core: 20 mappings of 3 filters each over a 5 KB order.
 enum RoutingBench {
-    static func evaluationsPerSecond(seconds duration: Double) -> (rate: Double, evaluations: Int) {
+    static func evaluationsPerSecond(seconds duration: Double) -> (rate: Double, evaluations: Int, bytes: Int) {
         var order = SampleMessages.payload("order:new")!["order"]!.objectValue!
         let item = order["line_items"]!.arrayValue![0]
-        order["line_items"] = .array((0..<24).map { index in
+        order["line_items"] = .array((0..<48).map { index in
             var line = item.objectValue!
             line["sku"] = .string("SKU-\(index)")
             return .object(line)
@@ -164,6 +164,6 @@ enum RoutingBench {
             }
         }
         precondition(passed > 0)
-        return (Double(evaluations) / seconds(since: start), evaluations)
+        return (Double(evaluations) / seconds(since: start), evaluations, payload.jsonString.utf8.count)
     }
 }
