@@ -12,6 +12,7 @@ public final class SQLiteStore: HubStore {
     let pool: DatabasePool
     let committer: SQLiteCommitter
     private let lock: FileLock?
+    private let checkpointer: SQLiteCheckpointer
 
     /// Opens (creating and migrating as needed) the database at `path`.
     public static func open(path: String) throws -> SQLiteStore {
@@ -19,23 +20,29 @@ public final class SQLiteStore: HubStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let pool: DatabasePool
+        let checkpointer: SQLiteCheckpointer
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             // GRDB turns WAL on for the writer and sets `synchronous = NORMAL` after any
             // `prepareDatabase` has run, which syncs only at checkpoints: an acknowledged push
             // could be lost with the machine's power. FULL syncs the WAL at every commit.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            }
             try SQLiteSchema.migrator.migrate(pool)
+            checkpointer = try SQLiteCheckpointer(path: path)
         } catch {
             throw StoreError.unavailable("cannot open the SQLite database at \(path): \(error)")
         }
-        return SQLiteStore(pool: pool, lock: lock)
+        return SQLiteStore(pool: pool, lock: lock, checkpointer: checkpointer)
     }
 
-    private init(pool: DatabasePool, lock: FileLock?) {
+    private init(pool: DatabasePool, lock: FileLock?, checkpointer: SQLiteCheckpointer) {
         self.pool = pool
         self.committer = SQLiteCommitter(pool)
         self.lock = lock
+        self.checkpointer = checkpointer
     }
 
     /// The writer connection's `PRAGMA synchronous`: 2 (FULL) when every commit is fsync'd.

@@ -85,11 +85,7 @@ extension SpreeServices {
 
     static func date(_ text: String?) -> Date? {
         guard let text else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
+        return Timestamp.parse(text)
     }
 
     static func later(_ stamp: String, than cursor: String?) -> Bool {

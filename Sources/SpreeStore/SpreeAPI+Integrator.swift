@@ -41,12 +41,19 @@ extension SpreeAPI {
         var records: [(Date, Int, JSONValue)] = []
         switch name {
         case "orders", "carts":
+            // Only the requested page is rendered: a store with many orders answers each page
+            // in time proportional to the page, not to the whole collection.
+            var matching: [Order] = []
             for order in await db.allOrders() where order.updatedAt >= since {
                 let complete = order.completedAt != nil
-                if (name == "orders") == complete, name == "orders" || order.state != "complete" {
-                    records.append((order.updatedAt, order.id, await r.connectorOrder(order)))
-                }
+                if (name == "orders") == complete, name == "orders" || order.state != "complete" { matching.append(order) }
             }
+            matching.sort { ($0.updatedAt, $0.id) < ($1.updatedAt, $1.id) }
+            let (pageNumber, perPage, _, _) = params.paging
+            let first = min(matching.count, max(0, (pageNumber - 1) * perPage))
+            var rendered = [JSONValue](repeating: .null, count: matching.count)
+            for index in first..<min(matching.count, first + perPage) { rendered[index] = await r.connectorOrder(matching[index]) }
+            return page(name, rendered, params)
         case "products":
             for product in await db.allProducts() where product.updatedAt >= since {
                 records.append((product.updatedAt, product.id, r.connectorProduct(product, variants: await db.allVariants().filter { $0.productID == product.id })))

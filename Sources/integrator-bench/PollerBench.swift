@@ -9,6 +9,7 @@ import NIOCore
 import NIOHTTP1
 import SpreeEndpoint
 import SpreeStore
+import Synchronization
 
 /// The Spree endpoint's collections poller paging every order out of the simulator, against a
 /// plain client reading the same pages.
@@ -20,13 +21,16 @@ enum PollerBench {
     }
 
     static func run(orders: Int, logger: Logger) async throws -> Result {
-        let database = try SpreeDatabase(path: ":memory:", version: .v2_0)
+        // A shop's orders come in at different moments: each reading of the simulator's clock
+        // moves it on by 10 ms, starting two hours ago.
+        let clock = SteppingClock(start: Date().addingTimeInterval(-7200), step: 0.01)
+        let database = try SpreeDatabase(path: ":memory:", version: .v2_0, now: { clock.next() })
         await database.ensureAdmin(apiKey: "bench-spree-key")
         await database.loadSample()
         let existing = await database.orderCount
         for index in existing..<orders {
             _ = try await database.importOrder([
-                "email": .string("buyer\(index)@example.com"), "channel": "bench", "completed_at": .string(ISO8601DateFormatter().string(from: Date())),
+                "email": .string("buyer\(index)@example.com"), "channel": "bench", "completed_at": .string(ISO8601DateFormatter().string(from: clock.next())),
                 "line_items_attributes": [["sku": "RUB-00001", "quantity": 1, "price": 12.5]],
                 "ship_address": ["firstname": "A", "lastname": "B", "address1": "1 Road", "city": "Town", "zipcode": "12345", "phone": "555", "country": ["iso": "US"], "state": ["name": "Maryland"]],
             ], admin: true, userID: nil)
@@ -78,6 +82,24 @@ enum PollerBench {
             guard seen.count == total else { throw BenchError("the poller saw \(seen.count) of \(total) orders in \(polls) polls") }
 
             return Result(pollerSeconds: pollerSeconds, plainSeconds: plainSeconds, polls: polls)
+        }
+    }
+}
+
+/// A clock that moves on by `step` seconds at every reading.
+final class SteppingClock: Sendable {
+    private let current: Mutex<Date>
+    private let step: Double
+
+    init(start: Date, step: Double) {
+        current = Mutex(start)
+        self.step = step
+    }
+
+    func next() -> Date {
+        current.withLock { date in
+            date = date.addingTimeInterval(step)
+            return date
         }
     }
 }

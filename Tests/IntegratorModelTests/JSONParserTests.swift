@@ -51,3 +51,26 @@ import Testing
         #expect(try JSONValue.parse(pretty) == value)
     }
 }
+
+@Suite struct TimestampTests {
+    @Test(arguments: [
+        "2026-11-24T10:15:00.123Z", "2026-11-24T10:15:00Z", "2026-11-24T12:15:00.5+02:00", "2026-11-24T05:15:00-05:00", "2024-02-29T23:59:59.999Z",
+    ])
+    func theHandReaderAgreesWithFoundation(text: String) throws {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = text.contains(".") ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
+        let expected = try #require(formatter.date(from: text))
+        let read = try #require(Timestamp.parse(text))
+        #expect(abs(read.timeIntervalSince(expected)) < 0.0005)
+    }
+
+    @Test(arguments: ["2026-13-01T00:00:00Z", "24/11/2026", "not a time"])
+    func badTimesAreRefused(text: String) {
+        #expect(Timestamp.parse(text) == nil)
+    }
+
+    @Test func bareDatesAndEpochSecondsStillRead() {
+        #expect(Timestamp.parse("2026-11-24") != nil)
+        #expect(Timestamp.parse("1795548494")?.timeIntervalSince1970 == 1795548494)
+    }
+}
