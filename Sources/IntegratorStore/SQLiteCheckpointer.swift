@@ -9,7 +9,7 @@ import GRDB
 final class SQLiteCheckpointer: Sendable {
     private let core: Core
 
-    init(path: String, interval: Double = 0.25) throws {
+    init(path: String, interval: Double = 0.05) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(1)
         let connection = try DatabaseQueue(path: path, configuration: configuration)
