@@ -25,11 +25,13 @@ final class SQLiteCommitter: Sendable {
     /// How many transactions committed how many jobs: the batching at work.
     var statistics: (transactions: Int, jobs: Int) { core.statistics }
 
-    /// Runs `work` in the next group transaction and returns its value once it is durable.
-    func perform<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// Runs `work` in the next group transaction and returns its value once it is durable, or,
+    /// with `early`, as soon as it ran: a delivery's lease need not wait for the fsync, since
+    /// losing it in a crash only means the delivery is made again (at least once, as always).
+    func perform<T: Sendable>(early: Bool = false, _ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let slot = ResultSlot<T>()
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            core.enqueue(SQLiteJob { db in slot.set(try work(db)) }, continuation)
+            core.enqueue(SQLiteJob(body: { db in slot.set(try work(db)) }, early: early), continuation)
         }
         return slot.take()
     }
@@ -78,34 +80,49 @@ final class SQLiteCommitter: Sendable {
                 queue = []
                 condition.unlock()
 
-                let errors = commit(batch.map(\.job))
+                var resumed = [Bool](repeating: false, count: batch.count)
+                let errors = commit(batch) { index in
+                    resumed[index] = true
+                    batch[index].waiter.resume()
+                }
                 condition.lock()
                 counts.transactions += 1
                 counts.jobs += batch.count
                 condition.unlock()
-                for (index, entry) in batch.enumerated() {
+                for (index, entry) in batch.enumerated() where !resumed[index] {
                     if let error = errors[index] { entry.waiter.resume(throwing: error) } else { entry.waiter.resume() }
                 }
             }
         }
 
-        func commit(_ jobs: [SQLiteJob]) -> [(any Error)?] {
-            if jobs.count > 1 {
+        /// Writes the batch in one transaction. An `early` job's writer is let go (through
+        /// `release`) as soon as its statements ran in the first pass; if that pass fails, the
+        /// batch runs again with savepoints, without the jobs already let go.
+        func commit(_ batch: [(job: SQLiteJob, waiter: CheckedContinuation<Void, any Error>)], release: (Int) -> Void) -> [(any Error)?] {
+            var released = Set<Int>()
+            if batch.count > 1 || batch.first?.job.early == true {
                 do {
                     try pool.write { db in
-                        for job in jobs { try job.body(db) }
+                        for (index, entry) in batch.enumerated() {
+                            try entry.job.body(db)
+                            if entry.job.early, !released.contains(index) {
+                                released.insert(index)
+                                release(index)
+                            }
+                        }
                     }
-                    return Array(repeating: nil, count: jobs.count)
+                    return Array(repeating: nil, count: batch.count)
                 } catch {
                     // Find the failing job with savepoints below.
                 }
             }
             do {
                 return try pool.write { db -> [(any Error)?] in
-                    jobs.map { job in
+                    batch.enumerated().map { index, entry in
+                        if released.contains(index) { return nil }
                         do {
                             try db.inSavepoint {
-                                try job.body(db)
+                                try entry.job.body(db)
                                 return .commit
                             }
                             return nil
@@ -115,7 +132,7 @@ final class SQLiteCommitter: Sendable {
                     }
                 }
             } catch {
-                return Array(repeating: error, count: jobs.count)
+                return Array(repeating: error, count: batch.count)
             }
         }
     }

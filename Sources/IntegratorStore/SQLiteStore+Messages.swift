@@ -132,7 +132,7 @@ extension SQLiteStore {
     public func claim(owner: String, now: Date, limit: Int, lease: @escaping @Sendable (String, String) -> Double) async throws -> [ClaimedDelivery] {
         // Through the group committer, so a claim shares its fsync with the pushes and reports
         // committed beside it; payloads are parsed after, off the commit thread.
-        let rows = try await committer.perform { db -> [(ClaimedDelivery, String)] in
+        let rows = try await committer.perform(early: true) { db -> [(ClaimedDelivery, String)] in
             let nowSeconds = now.timeIntervalSince1970
             let rows = try Row.fetchAll(
                 db.cachedStatement(sql: """

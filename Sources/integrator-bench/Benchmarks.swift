@@ -56,6 +56,7 @@ struct Benchmarks {
 
             // 2. Durable ingest, with the receiver holding deliveries so the backlog builds for 5.
             receiver.hold()
+            try await quiesce()
             let hub = try await startHub(name: "ingest", mappingURL: endpoint)
             ingest = try wrk.run(url: "\(hub.url)/events", body: Self.pushBody, headers: pushHeaders, seconds: settings.seconds)
             let commits = try await commitCount(hub.url)
@@ -88,6 +89,9 @@ struct Benchmarks {
 
             if settings.runs(4) {
             // 4. End-to-end latency at a fixed rate.
+            // The rows before leave hundreds of megabytes of dirty pages; their write-back would
+            // stall this run's fsyncs. Start on a quiet disk, as every row does.
+            try await quiesce()
             let latencyHub = try await startHub(name: "latency", mappingURL: endpoint)
             // One second at the same rate first, not counted: connections open, caches fill.
             _ = try await FixedRate.run(url: "\(latencyHub.url)/events", headers: pushHeaders, rate: settings.rate, seconds: 1, receiver: receiver)
@@ -105,6 +109,7 @@ struct Benchmarks {
             // 6. Growth: the same ingest with a million messages stored.
             receiver.hold()
             let grown = try await startHub(name: "growth", mappingURL: endpoint, prefill: settings.grow)
+            try await quiesce()
             let grownIngest = try wrk.run(url: "\(grown.url)/events", body: Self.pushBody, headers: pushHeaders, seconds: settings.seconds)
             let memory = Memory.of(pid: grown.process.process.processIdentifier)
             // Release the held deliveries first: a hub stopping lets its attempts in flight finish.
@@ -161,6 +166,12 @@ struct Benchmarks {
             url = "http://127.0.0.1:\(try await process.port())"
         }
         return RunningHub(process: process, url: url)
+    }
+
+    /// Flushes the page cache's dirty pages and lets the machine settle for a second.
+    func quiesce() async throws {
+        sync()
+        try await Task.sleep(for: .seconds(1))
     }
 
     func pendingCount(_ url: String) async throws -> Int {
