@@ -20,18 +20,22 @@ struct Ingest: Sendable {
 
     /// Reads the request body within the size and depth limits, or throws 413/400.
     func readJSON(_ request: Request) async throws -> JSONValue {
-        let limit = hub.configuration.maxBodySize
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: limit)
-        } catch {
-            throw APIError(.contentTooLarge, "the body is larger than the limit of \(limit) bytes")
-        }
+        let buffer = try await readBody(request)
         do {
             return try JSONValue.parse(buffer.readableBytesView, depthLimit: hub.configuration.maxJSONDepth)
         } catch {
             throw APIError(.badRequest, (error as? JSONReadError)?.description ?? "the body is not valid JSON")
+        }
+    }
+
+    /// The whole body within the size limit, or 413.
+    func readBody(_ request: Request) async throws -> ByteBuffer {
+        let limit = hub.configuration.maxBodySize
+        var request = request
+        do {
+            return try await request.collectBody(upTo: limit)
+        } catch {
+            throw APIError(.contentTooLarge, "the body is larger than the limit of \(limit) bytes")
         }
     }
 

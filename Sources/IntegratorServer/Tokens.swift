@@ -2,13 +2,13 @@ import Crypto
 import Foundation
 
 /// Tokens are stored only as SHA-256 digests, so a copy of the database gives no credentials.
-enum Tokens {
+public enum Tokens {
     static func hash(_ token: String) -> String {
         hex(SHA256.hash(data: Data(token.utf8)))
     }
 
     /// A new random token: 32 bytes as 64 hex digits (the original asked for 32+ characters).
-    static func generate() -> String {
+    public static func generate() -> String {
         var generator = SystemRandomNumberGenerator()
         return hex((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Synchronization
 
 /// Batches concurrent writes into one transaction, so that one fsync acknowledges many writes.
@@ -135,12 +134,4 @@ private final class Ticket: Sendable {
             if let ready { continuation.resume(returning: ready) }
         }
     }
-}
-
-/// A write for the SQLite group committer.
-struct SQLiteJob: Sendable {
-    let body: @Sendable (Database) throws -> Void
-    /// Whether the writer may go on as soon as the job's statements ran, before the commit is
-    /// durable: for writes whose loss in a crash is harmless (a delivery's lease).
-    var early = false
 }

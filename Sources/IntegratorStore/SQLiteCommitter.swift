@@ -137,3 +137,11 @@ final class SQLiteCommitter: Sendable {
         }
     }
 }
+
+/// A write for the SQLite group committer.
+struct SQLiteJob: Sendable {
+    let body: @Sendable (Database) throws -> Void
+    /// Whether the writer may go on as soon as the job's statements ran, before the commit is
+    /// durable: for writes whose loss in a crash is harmless (a delivery's lease).
+    var early = false
+}

@@ -29,7 +29,7 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let folder = URL(fileURLWithPath: data ?? FileManager.default.temporaryDirectory.appendingPathComponent("integrator-demo-\(UUID().uuidString.prefix(8))").path)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let secrets = DemoSecrets(admin: adminToken ?? DemoSecrets.random())
+        let secrets = DemoSecrets(admin: adminToken ?? Tokens.generate())
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "warning") ?? .warning
@@ -91,14 +91,9 @@ struct Demo: AsyncParsableCommand {
 /// the shop's API key.
 struct DemoSecrets: Sendable {
     var admin: String
-    var store = random()
-    var endpoint = random()
-    var spree = random()
-
-    static func random() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-    }
+    var store = Tokens.generate()
+    var endpoint = Tokens.generate()
+    var spree = Tokens.generate()
 }
 
 /// The ports the three servers got, as each starts.

@@ -76,16 +76,26 @@ struct DemoMarketplace: Service {
     }
 
     /// The store, its Spree parameters, three mappings and the poll scheduler, through the
-    /// admin API; safe to run again on the same data folder.
+    /// admin API with the CLI's client; safe to run again on the same data folder.
     func wire(hub: String, shopAPI: String, endpoint: String) async throws {
-        let store = Self.storeID
-        let existing = try await admin(.GET, hub + "/api/stores/\(store)")
-        if existing.status == 404 {
-            _ = try await admin(.POST, hub + "/api/stores", ["id": .string(store), "name": "Demo Shop", "token": .string(secrets.store)], expect: 201)
+        let client = try HubClient(url: hub, token: secrets.admin)
+        do {
+            try await wire(client, shopAPI: shopAPI, endpoint: endpoint)
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
+    }
+
+    private func wire(_ client: HubClient, shopAPI: String, endpoint: String) async throws {
+        let store = "/api/stores/\(Self.storeID)"
+        if try await client.send(.GET, store).status == 404 {
+            _ = try await client.expect(.POST, "/api/stores", ["id": .string(Self.storeID), "name": "Demo Shop", "token": .string(secrets.store)])
         }
         let parameters: [(String, JSONValue)] = [("spree.api_url", .string(shopAPI)), ("spree.api_key", .string(secrets.spree)), ("spree.api_version", "2.0")]
         for (name, value) in parameters {
-            _ = try await admin(.PUT, hub + "/api/stores/\(store)/parameters/\(name)", ["value": value], expect: 200)
+            _ = try await client.expect(.PUT, "\(store)/parameters/\(name)", ["value": value])
         }
         let mappings: [JSONValue] = [
             ["name": "spree.order_import", "messages": ["order:import"], "url": .string(endpoint + "/orders/import"), "token": .string(secrets.endpoint),
@@ -96,11 +106,10 @@ struct DemoMarketplace: Service {
              "parameters": ["spree.*"], "identifiers": ["order_number": "payload.order.number"]],
         ]
         for mapping in mappings {
-            let name = mapping["name"]!.stringValue!
-            _ = try await admin(.PUT, hub + "/api/stores/\(store)/mappings/\(name)", mapping, expectAny: [200, 201])
+            _ = try await client.expect(.PUT, "\(store)/mappings/\(mapping["name"]!.stringValue!)", mapping)
         }
         let scheduler: JSONValue = ["id": "poll-orders", "message": "hub:poll", "payload": ["target": "collections.orders"], "interval": .double(pollEvery)]
-        _ = try await admin(.PUT, hub + "/api/stores/\(store)/schedulers/poll-orders", scheduler, expect: 200)
+        _ = try await client.expect(.PUT, "\(store)/schedulers/poll-orders", scheduler)
     }
 
     func pushOrder(hub: String, sequence: Int) async throws {
@@ -132,26 +141,6 @@ struct DemoMarketplace: Service {
         let response = try await http.execute(request, timeout: .seconds(30))
         _ = try await response.body.collect(upTo: 1 << 20)
         guard response.status.code == 202 else { throw DemoFailure("the hub answered \(response.status.code) to the marketplace's order \(number)") }
-    }
-
-    @discardableResult
-    private func admin(_ method: HTTPMethod, _ url: String, _ body: JSONValue? = nil, expect: Int? = nil, expectAny: [Int] = []) async throws -> (status: Int, body: JSONValue) {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(secrets.admin)")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: Array(body.encoded())))
-        }
-        let response = try await http.execute(request, timeout: .seconds(30))
-        var buffer = try await response.body.collect(upTo: 1 << 20)
-        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        let status = Int(response.status.code)
-        let allowed = expectAny + (expect.map { [$0] } ?? [])
-        if !allowed.isEmpty, !allowed.contains(status) {
-            throw DemoFailure("wiring the demo: \(method) \(url) answered \(status): \(String(decoding: bytes, as: UTF8.self))")
-        }
-        return (status, (try? JSONValue.parse(bytes)) ?? .null)
     }
 }
 

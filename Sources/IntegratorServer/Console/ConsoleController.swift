@@ -501,14 +501,7 @@ struct ConsoleController: Sendable {
     }
 
     private func form(_ request: Request) async throws -> [String: String] {
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: hub.configuration.maxBodySize)
-        } catch {
-            throw APIError(.contentTooLarge, "the form is larger than the limit of \(hub.configuration.maxBodySize) bytes")
-        }
-        return ConsoleView.form(String(buffer: buffer))
+        ConsoleView.form(String(buffer: try await Ingest(hub: hub).readBody(request)))
     }
 
     /// A JSON text from an editor, or a 400 naming the field and what is wrong with it.
