@@ -35,6 +35,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Already in the graph through Hummingbird: the HTTP request and response parts the
+        // connection guard sees.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         // PostgreSQL, the store for several hub processes.
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // SHA-256 for stored tokens, HMAC for signed deliveries.
@@ -85,6 +88,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Mustache", package: "swift-mustache"),

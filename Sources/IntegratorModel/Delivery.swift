@@ -52,12 +52,12 @@ public struct DeliveryTransition: Sendable, Equatable {
         case .success:
             return DeliveryTransition(state: .completed)
         case .later(let delay, let url):
-            return DeliveryTransition(state: .scheduled, nextAttemptAt: now.addingTimeInterval(max(0, delay)), nextURL: url)
+            return DeliveryTransition(state: .scheduled, nextAttemptAt: Timestamp.adding(max(0, delay), to: now), nextURL: url)
         case .failure(let retryAfter):
             guard retriesAllowed, let wait = policy.delay(afterAttempt: attempt, random: random, retryAfter: retryAfter) else {
                 return DeliveryTransition(state: .parked)
             }
-            return DeliveryTransition(state: .failing, nextAttemptAt: now.addingTimeInterval(wait))
+            return DeliveryTransition(state: .failing, nextAttemptAt: Timestamp.adding(wait, to: now))
         }
     }
 }

@@ -34,8 +34,30 @@ public struct EndpointReply: Sendable {
     public var result: JSONValue = .null
     /// Entries of the reply that could not be used, for the operator to see.
     public var problems: [Problem] = []
+    /// Why the reply as a whole cannot be used (a `delay` out of range, an `update_url` that is
+    /// not http or https, a number that cannot be kept exactly): the attempt then fails naming
+    /// it, and nothing of the reply is applied.
+    public var refusal: String?
+
+    /// The longest `delay` an endpoint may ask for: 30 days.
+    public static let maximumDelay: Double = 30 * 24 * 3600
 
     public init() {}
+
+    /// A body that claims to be JSON (starts with `{` or `[`) but cannot be kept exactly is
+    /// refused; any other body that is not JSON is kept as text, as the original hub did.
+    static func parse(_ body: [UInt8]) -> (json: JSONValue?, refusal: String?) {
+        do {
+            return (try JSONValue.parse(body), nil)
+        } catch let error as JSONReadError {
+            switch error {
+            case .inexactNumber, .invalidUTF8: return (nil, "the reply cannot be used: \(error)")
+            default: return (nil, nil)
+            }
+        } catch {
+            return (nil, nil)
+        }
+    }
 
     /// Reads a Wombat v6 reply: objects keyed by plural type (`{"orders": [{id, ...}]}`) come back
     /// as `<type>:persist` messages for change detection, `summary` is the result, and
@@ -43,7 +65,9 @@ public struct EndpointReply: Sendable {
     public static func readV6(_ body: [UInt8]) -> EndpointReply {
         var reply = EndpointReply()
         if body.isEmpty { return reply }
-        guard let json = try? JSONValue.parse(body), case .object(let fields) = json else {
+        let (parsed, refusal) = parse(body)
+        reply.refusal = refusal
+        guard let json = parsed, case .object(let fields) = json else {
             reply.result = .string(String(decoding: body.prefix(4096), as: UTF8.self))
             return reply
         }
@@ -72,7 +96,9 @@ public struct EndpointReply: Sendable {
     public static func read(_ body: [UInt8]) -> EndpointReply {
         var reply = EndpointReply()
         if body.isEmpty { return reply }
-        guard let json = try? JSONValue.parse(body), case .object(let fields) = json else {
+        let (parsed, refusal) = parse(body)
+        reply.refusal = refusal
+        guard let json = parsed, case .object(let fields) = json else {
             reply.result = .string(String(decoding: body.prefix(4096), as: UTF8.self))
             return reply
         }
@@ -139,11 +165,24 @@ public struct EndpointReply: Sendable {
             }
         }
 
-        let delay = rest["delay"].flatMap { $0.numberValue ?? Double($0.stringValue ?? "") }
-        if let delay {
+        if let value = rest["delay"], value != .null {
             rest["delay"] = nil
-            reply.delay = max(0, delay)
-            reply.updateURL = rest.removeValue(forKey: "update_url")?.stringValue
+            let delay = value.numberValue ?? Double(value.stringValue?.prefix(64) ?? "")
+            if let delay, delay.isFinite, delay >= 0, delay <= maximumDelay {
+                reply.delay = delay
+            } else {
+                reply.refusal = "the reply's delay must be a number of seconds from 0 to \(Int(maximumDelay)), not \(value.jsonString.prefix(64))"
+            }
+            switch rest.removeValue(forKey: "update_url") {
+            case nil, .null?: break
+            case .string(let url)?:
+                if !url.isEmpty, let why = DeliveryURL.problem(url, relative: true) {
+                    reply.refusal = "the reply's update_url \(why)"
+                } else {
+                    reply.updateURL = url
+                }
+            case let other?: reply.refusal = "the reply's update_url must be a string, not \(other.typeName)"
+            }
         }
         reply.result = rest.isEmpty ? .null : .object(rest)
         return reply

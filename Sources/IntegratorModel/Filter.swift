@@ -123,25 +123,31 @@ public struct CompiledFilter: Sendable {
         }
     }
 
+    /// How long one filter's `match` may run on one message, over every value its path reaches:
+    /// a pattern that backtracks without bound (`^(a+)+$` on `aaaa…b`) is cut off there and
+    /// counts as no match, so no pattern can hold a push or another store's routing.
+    public static let matchBudget: Duration = .milliseconds(10)
+
     /// Whether the message passes. A path that reaches nothing fails every operator but `empty`.
     public func passes(message name: String, id: String, payload: JSONValue) -> Bool {
+        let deadline = ContinuousClock.now + Self.matchBudget
         if !filter.path.expands {
             guard let value = filter.path.value(message: name, id: id, payload: payload) else { return filter.op == .empty }
-            return test(value)
+            return test(value, deadline: deadline)
         }
         // Walk the values without collecting them: `any` stops at the first pass, `all` at
         // the first failure.
         var reached = false, answer = filter.matchRule == .all
         filter.path.visit(message: name, id: id, payload: payload) { value in
             reached = true
-            if test(value) == answer { return true }
+            if test(value, deadline: deadline) == answer { return true }
             answer = !answer
             return false
         }
         return reached ? answer : filter.op == .empty
     }
 
-    func test(_ value: JSONValue) -> Bool {
+    func test(_ value: JSONValue, deadline: ContinuousClock.Instant = .now + CompiledFilter.matchBudget) -> Bool {
         switch filter.op {
         case .eq: return equals(value)
         case .neq: return !equals(value)
@@ -160,8 +166,7 @@ public struct CompiledFilter: Sendable {
         case .empty: return !Self.isPresent(value)
         case .match:
             guard let regex else { return false }
-            let subject = value.comparableText
-            return regex.value.firstMatch(in: subject, range: NSRange(subject.startIndex..., in: subject)) != nil
+            return regex.matches(value.comparableText, before: deadline)
         }
     }
 
@@ -189,4 +194,20 @@ public struct CompiledFilter: Sendable {
 /// NSRegularExpression is immutable once built and documented as safe to share between threads.
 struct RegexBox: @unchecked Sendable {
     let value: NSRegularExpression
+
+    /// Whether `subject` holds a match found before `deadline`. ICU reports progress while it
+    /// works (`.reportProgress`), which is where a match past its deadline is stopped.
+    func matches(_ subject: String, before deadline: ContinuousClock.Instant) -> Bool {
+        if ContinuousClock.now >= deadline { return false }
+        var found = false
+        value.enumerateMatches(in: subject, options: [.reportProgress], range: NSRange(subject.startIndex..., in: subject)) { result, _, stop in
+            if result != nil {
+                found = true
+                stop.pointee = true
+            } else if ContinuousClock.now >= deadline {
+                stop.pointee = true
+            }
+        }
+        return found
+    }
 }

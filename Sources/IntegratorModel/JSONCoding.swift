@@ -5,13 +5,30 @@ public enum JSONReadError: Error, Sendable, Equatable, CustomStringConvertible {
     case empty
     case tooDeep(limit: Int)
     case malformed(String)
+    /// A string holds bytes that are not UTF-8; `at` is the offset of the first such byte.
+    case invalidUTF8(at: Int)
+    /// A number the hub cannot keep exactly (past Int64, more digits than a Double holds, or
+    /// out of range), at a path into the document (`payload.order.total`).
+    case inexactNumber(path: [String], text: String)
 
     public var description: String {
         switch self {
         case .empty: return "the body is empty; send a JSON document"
         case .tooDeep(let limit): return "the JSON document nests deeper than \(limit) levels"
         case .malformed(let why): return "the body is not valid JSON: \(why)"
+        case .invalidUTF8(let offset): return "the body is not valid UTF-8: a string holds a byte that breaks UTF-8 at byte \(offset)"
+        case .inexactNumber(let path, _): return "\(path.joined(separator: ".")): \(Self.inexactProblem)"
         }
+    }
+
+    /// What is wrong with an inexact number, for the `problem` of a 422.
+    public static let inexactProblem =
+        "is a number the hub cannot keep exactly; send whole numbers within ±9223372036854775807 and decimals of at most 15 significant digits, or send it as a string"
+
+    /// The dotted path of an inexact number, for the `path` of a 422.
+    public var path: String? {
+        if case .inexactNumber(let path, _) = self { return path.joined(separator: ".") }
+        return nil
     }
 }
 

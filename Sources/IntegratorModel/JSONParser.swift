@@ -78,7 +78,11 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
             index += 1
             skipWhitespace()
-            fields[key] = try value(depth: depth)
+            do {
+                fields[key] = try value(depth: depth)
+            } catch JSONReadError.inexactNumber(let path, let text) {
+                throw JSONReadError.inexactNumber(path: [key] + path, text: text)
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of the document in an object") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -103,7 +107,11 @@ struct JSONParser {
         }
         while true {
             skipWhitespace()
-            items.append(try value(depth: depth))
+            do {
+                items.append(try value(depth: depth))
+            } catch JSONReadError.inexactNumber(let path, let text) {
+                throw JSONReadError.inexactNumber(path: [String(items.count)] + path, text: text)
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of the document in an array") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -124,7 +132,9 @@ struct JSONParser {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) else {
+                    throw JSONReadError.invalidUTF8(at: Self.firstInvalidUTF8(bytes, from: start))
+                }
                 index += 1
                 return text
             }
@@ -137,8 +147,11 @@ struct JSONParser {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
+                guard let text = String(validating: scratch, as: UTF8.self) else {
+                    throw JSONReadError.invalidUTF8(at: Self.firstInvalidUTF8(bytes, from: start))
+                }
                 index += 1
-                return String(decoding: scratch, as: UTF8.self)
+                return text
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < bytes.count else { throw error("unexpected end of the document in an escape") }
@@ -227,7 +240,81 @@ struct JSONParser {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if integral, let value = Int64(text) { return .int(value) }
-        guard let value = Double(text) else { throw error("an invalid number") }
+        // Kept only when the hub writes back the very number it was sent: a whole number past
+        // Int64, a decimal with more digits than a Double holds, or one past its range is
+        // refused rather than stored rounded or as null.
+        guard let value = ExactNumber.double(text) else { throw JSONReadError.inexactNumber(path: [], text: text) }
         return .double(value)
+    }
+
+    /// The offset of the first byte that breaks UTF-8 in the string starting at `start`.
+    static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\"") { end += 1 }
+        var offset = start
+        var decoder = UTF8()
+        var iterator = UnsafeBufferPointer(rebasing: bytes[start..<end]).makeIterator()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput, .error: return offset
+            }
+        }
+    }
+}
+
+/// Numbers the hub can keep exactly: the decimal value of the text sent equals the value of
+/// the text the hub writes back (`String(Double)`, the shortest form that reads back the same).
+enum ExactNumber {
+    /// The Double for `text`, or nil when it is not finite or its written form would differ.
+    static func double(_ text: String) -> Double? {
+        guard let value = Double(text), value.isFinite else { return nil }
+        guard let sent = Decimal(text), let kept = Decimal(String(value)) else { return nil }
+        return sent == kept ? value : nil
+    }
+
+    /// A decimal number as sign, significant digits (no leading or trailing zeros) and the
+    /// power of ten of the last digit; zero has no digits.
+    struct Decimal: Equatable {
+        var negative: Bool
+        var digits: [UInt8]
+        var exponent: Int
+
+        init?(_ text: String) {
+            var bytes = Array(text.utf8)[...]
+            negative = bytes.first == UInt8(ascii: "-")
+            if negative || bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+            var all: [UInt8] = []
+            var fractionDigits = 0
+            var seenPoint = false
+            while let byte = bytes.first, byte != UInt8(ascii: "e"), byte != UInt8(ascii: "E") {
+                bytes = bytes.dropFirst()
+                if byte == UInt8(ascii: ".") { seenPoint = true; continue }
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                all.append(byte - UInt8(ascii: "0"))
+                if seenPoint { fractionDigits += 1 }
+            }
+            var power = 0
+            if !bytes.isEmpty {
+                bytes = bytes.dropFirst()
+                let minus = bytes.first == UInt8(ascii: "-")
+                if minus || bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+                for byte in bytes {
+                    guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                    // Bounded: past a million the number is out of any Double's range anyway.
+                    power = min(power * 10 + Int(byte - UInt8(ascii: "0")), 1_000_000)
+                }
+                if minus { power = -power }
+            }
+            guard let first = all.firstIndex(where: { $0 != 0 }) else {
+                negative = false
+                digits = []
+                exponent = 0
+                return
+            }
+            let last = all.lastIndex(where: { $0 != 0 })!
+            digits = Array(all[first...last])
+            exponent = power - fractionDigits + (all.count - 1 - last)
+        }
     }
 }

@@ -32,6 +32,17 @@ public struct Mapping: Sendable, Hashable {
     public var previousSigningSecret: String?
     /// The integration this mapping was made for, if any.
     public var integration: String?
+    /// `options.max_in_flight`: attempts of this mapping under way at once in one hub process;
+    /// nil for the default, `defaultMaxInFlight`.
+    public var maxInFlight: Int?
+
+    /// Attempts one mapping may have under way at once unless `options.max_in_flight` says
+    /// otherwise: well below the 64 delivery slots, so one slow endpoint holds a quarter at most.
+    public static let defaultMaxInFlight = 16
+    public static let maximumMaxInFlight = 1024
+
+    /// The cap in force on this mapping's attempts in flight.
+    public var inFlightCap: Int { maxInFlight ?? Self.defaultMaxInFlight }
 
     /// How deliveries are shaped on the wire.
     public enum WireProtocol: String, Sendable, Hashable {
@@ -73,6 +84,7 @@ public struct Mapping: Sendable, Hashable {
         var options = extraOptions
         options["retries_allowed"] = .bool(retriesAllowed)
         if let retrySchedule { options["retry_schedule"] = .array(retrySchedule.map { .double($0) }) }
+        if let maxInFlight { options["max_in_flight"] = .int(Int64(maxInFlight)) }
         return .object([
             "name": .string(name),
             "messages": .array(messages.map { .string($0) }),
@@ -141,11 +153,7 @@ public struct Mapping: Sendable, Hashable {
         switch fields["url"] {
         case .string(let s)?:
             url = s
-            if let components = URLComponents(string: s), let scheme = components.scheme?.lowercased(),
-               scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty {
-            } else {
-                problems.append(Problem(path: "url", problem: "must be an absolute http or https URL, not '\(s)'"))
-            }
+            if let why = DeliveryURL.problem(s) { problems.append(Problem(path: "url", problem: why)) }
         case nil, .null?: problems.append(Problem(path: "url", problem: "is required"))
         case let other?: problems.append(Problem(path: "url", problem: "must be a string, not \(other.typeName)"))
         }
@@ -203,6 +211,7 @@ public struct Mapping: Sendable, Hashable {
         var retriesAllowed = true
         var retrySchedule: [Double]?
         var extraOptions: [String: JSONValue] = [:]
+        var maxInFlight: Int?
         switch fields["options"] {
         case .object(let options)?:
             for (key, value) in options {
@@ -212,10 +221,19 @@ public struct Mapping: Sendable, Hashable {
                         problems.append(Problem(path: "options.retries_allowed", problem: "must be true or false, not \(value.typeName)"))
                     }
                 case "retry_schedule":
-                    if case .array(let steps) = value, steps.allSatisfy({ ($0.numberValue ?? -1) >= 0 }), steps.count <= 100 {
+                    let range = 0...RetryPolicy.maximumWait
+                    if case .array(let steps) = value, steps.count <= 100 {
+                        for (index, step) in steps.enumerated() where !(step.numberValue.map(range.contains) ?? false) {
+                            problems.append(Problem(
+                                path: "options.retry_schedule.\(index)", problem: "must be a number of seconds from 0 to \(Int(RetryPolicy.maximumWait))"))
+                        }
                         retrySchedule = steps.compactMap(\.numberValue)
                     } else if value != .null {
                         problems.append(Problem(path: "options.retry_schedule", problem: "must be a list of at most 100 non-negative numbers of seconds"))
+                    }
+                case "max_in_flight":
+                    if case .int(let n) = value, (1...Int64(maximumMaxInFlight)).contains(n) { maxInFlight = Int(n) } else if value != .null {
+                        problems.append(Problem(path: "options.max_in_flight", problem: "must be a whole number from 1 to \(maximumMaxInFlight)"))
                     }
                 default:
                     extraOptions[key] = value
@@ -282,6 +300,7 @@ public struct Mapping: Sendable, Hashable {
         mapping.signingSecret = secrets["signing_secret"]
         mapping.previousSigningSecret = secrets["previous_signing_secret"]
         mapping.integration = fields["integration"]?.stringValue
+        mapping.maxInFlight = maxInFlight
         return mapping
     }
 
@@ -323,5 +342,21 @@ public struct CompiledMapping: Sendable {
             if values.isEmpty { return nil }
             return (key, values.map(\.comparableText).joined(separator: ","))
         }
+    }
+}
+
+/// Where the hub may send a delivery: an absolute http or https URL with a host. Mapping URLs
+/// and the `update_url` of a reply follow the same rule, so no reply can point the hub at a
+/// Unix socket (`http+unix://`) or any other scheme the HTTP client would follow.
+public enum DeliveryURL {
+    /// What is wrong with `text` as a delivery URL, or nil. With `relative`, a path (resolved
+    /// against the mapping's URL) is allowed too.
+    public static func problem(_ text: String, relative: Bool = false) -> String? {
+        guard text.utf8.count <= 2048 else { return "must be at most 2048 bytes" }
+        guard let components = URLComponents(string: text) else { return "must be an absolute http or https URL, not '\(text)'" }
+        if relative, components.scheme == nil, components.host == nil { return nil }
+        guard let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+        else { return "must be an absolute http or https URL, not '\(text)'" }
+        return nil
     }
 }

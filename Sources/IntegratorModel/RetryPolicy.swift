@@ -9,6 +9,8 @@ public struct RetryPolicy: Sendable, Hashable {
     public static let defaultSchedule: [Double] = [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 43200, 86400]
     /// The longest `Retry-After` the hub honours; a longer one is cut to this.
     public static let maximumRetryAfter: Double = 3600
+    /// The longest wait a mapping's `options.retry_schedule` may give: 30 days.
+    public static let maximumWait: Double = 30 * 24 * 3600
 
     /// Seconds before retry 1, 2, …
     public var schedule: [Double]
@@ -24,9 +26,10 @@ public struct RetryPolicy: Sendable, Hashable {
     /// `random` is a number in 0..<1; `retryAfter` is what the endpoint asked for, if anything.
     public func delay(afterAttempt attempt: Int, random: Double, retryAfter: Double? = nil) -> Double? {
         guard attempt >= 1, attempt <= schedule.count else { return nil }
-        let base = schedule[attempt - 1]
+        // Bounded whatever the schedule holds, so no stored schedule can put a time past 9999.
+        let base = min(max(schedule[attempt - 1].isFinite ? schedule[attempt - 1] : 0, 0), Self.maximumWait)
         let jittered = base * (1 + jitter * (2 * random - 1))
-        if let retryAfter, retryAfter > 0 {
+        if let retryAfter, retryAfter.isFinite, retryAfter > 0 {
             return max(jittered, min(retryAfter, Self.maximumRetryAfter))
         }
         return max(0, jittered)

@@ -2,9 +2,32 @@ import Foundation
 
 /// Times as the hub and Spree's API write them: ISO 8601 in UTC with milliseconds
 /// (`2026-11-24T10:15:00.123Z`), and read back in the forms clients send.
+///
+/// Every time the hub accepts lies in `range`, years 1970 to 9999: a time from outside (a query,
+/// a reply's `delay`, a stored row) outside it is refused where it enters, and `format` clamps
+/// what it is given into it, so no stored value can make a later read trap.
 public enum Timestamp {
+    /// 1970-01-01T00:00:00.000Z ... 9999-12-31T23:59:59.999Z.
+    public static let range: ClosedRange<Double> = 0...253_402_300_799.999
+    /// The earliest and latest times the hub keeps.
+    public static let earliest = Date(timeIntervalSince1970: range.lowerBound)
+    public static let latest = Date(timeIntervalSince1970: range.upperBound)
+
+    /// `date` moved into `range` (NaN becomes the earliest time).
+    public static func clamped(_ date: Date) -> Date {
+        let seconds = date.timeIntervalSince1970
+        guard seconds.isFinite else { return seconds == .infinity ? latest : earliest }
+        return Date(timeIntervalSince1970: min(max(seconds, range.lowerBound), range.upperBound))
+    }
+
+    /// `date` plus `seconds`, kept in `range` whatever `seconds` is.
+    public static func adding(_ seconds: Double, to date: Date) -> Date {
+        guard seconds.isFinite else { return seconds == .infinity ? latest : clamped(date) }
+        return clamped(Date(timeIntervalSince1970: clamped(date).timeIntervalSince1970 + min(max(seconds, -range.upperBound), range.upperBound)))
+    }
+
     public static func format(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let millis = Int64((clamped(date).timeIntervalSince1970 * 1000).rounded(.down))
         var seconds = time_t(millis / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -14,9 +37,16 @@ public enum Timestamp {
     }
 
     /// Reads ISO 8601 with or without fractions, a bare date, or seconds since 1970.
+    /// A time outside `range` (and NaN or infinity) is nil, as is anything longer than a time.
     public static func parse(_ text: String) -> Date? {
+        guard let date = unbounded(text), range.contains(date.timeIntervalSince1970) else { return nil }
+        return date
+    }
+
+    private static func unbounded(_ text: String) -> Date? {
+        guard text.utf8.count <= 64 else { return nil }
         if let date = internetTime(text) { return date }
-        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+        if let seconds = Double(text) { return seconds.isFinite ? Date(timeIntervalSince1970: seconds) : nil }
         let formatter = ISO8601DateFormatter()
         for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime], [.withFullDate]] {
             formatter.formatOptions = options

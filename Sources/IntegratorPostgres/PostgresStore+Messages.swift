@@ -98,16 +98,21 @@ extension PostgresStore {
 
     // MARK: Delivery
 
-    public func claim(owner: String, now: Date, limit: Int, lease: @escaping @Sendable (String, String) -> Double) async throws -> [ClaimedDelivery] {
+    public func claim(
+        owner: String, now: Date, limit: Int, limits: ClaimLimits, lease: @escaping @Sendable (String, String) -> Double
+    ) async throws -> [ClaimedDelivery] {
         try await transaction { db in
-            let rows = try await db.rows(
+            let exclusion = limits.exclusionSQL
+            let candidates = try await db.rows(
                 """
                 SELECT d.id, d.message_id, d.store_id, d.mapping, d.attempts, d.url, d.state, m.name, m.payload, m.depth
                 FROM deliveries d JOIN messages m ON m.id = d.message_id
-                WHERE d.state IN ('pending', 'failing', 'scheduled', 'running') AND d.next_attempt_at <= ? AND \(SQLiteStore.notBlocked)
+                WHERE d.state IN ('pending', 'failing', 'scheduled', 'running') AND d.next_attempt_at <= ? AND \(SQLiteStore.notBlocked)\(exclusion.sql)
                 ORDER BY d.next_attempt_at, d.seq LIMIT ? FOR UPDATE OF d SKIP LOCKED
                 """,
-                [.time(now), .int(limit)])
+                [.time(now)] + exclusion.arguments.map { .text($0) } + [.int(ClaimLimits.candidates(for: limit))])
+            let keys = try candidates.map { MappingKey(storeID: try $0.text("store_id"), mapping: try $0.text("mapping")) }
+            let rows = FairClaim.select(keys, limit: limit, room: limits.room).map { candidates[$0] }
             var claimed: [ClaimedDelivery] = []
             for row in rows {
                 let id = try row.text("id"), storeID = try row.text("store_id"), mapping = try row.text("mapping")

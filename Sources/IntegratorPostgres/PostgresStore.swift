@@ -246,15 +246,12 @@ public final class PostgresStore: HubStore {
     }
 
     static func decodeMappings(_ rows: [(String, String)]) throws -> [(storeID: String, mapping: Mapping)] {
-        var mappings: [(storeID: String, mapping: Mapping)] = []
-        for (storeID, definition) in rows {
-            do {
-                mappings.append((storeID, try Mapping.decode(try JSONValue.parse(definition, depthLimit: 512))))
-            } catch {
-                throw StoreError.invalid("the stored mapping of store '\(storeID)' is not valid: \(error)")
-            }
+        // As on SQLite: a definition stored under older rules is left out of routing rather
+        // than stopping the hub from starting.
+        rows.compactMap { storeID, definition in
+            guard let json = try? JSONValue.parse(definition, depthLimit: 512), let mapping = try? Mapping.decode(json) else { return nil }
+            return (storeID, mapping)
         }
-        return mappings
     }
 
     public func saveMapping(storeID: String, _ mapping: Mapping, at: Date) async throws {

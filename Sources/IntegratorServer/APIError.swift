@@ -12,17 +12,26 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var problems: [Problem]
     public var headers: HTTPFields
 
+    /// The most problems one error lists; past it a last entry says how many more there were,
+    /// so a large bad body cannot make a larger answer.
+    public static let maximumProblems = 100
+
     public init(_ status: HTTPResponse.Status, _ message: String, problems: [Problem] = [], headers: HTTPFields = [:]) {
         self.status = status
         self.message = message
         self.problems = problems
         self.headers = headers
+        if problems.count > Self.maximumProblems {
+            let more = problems.count - Self.maximumProblems
+            self.problems = Array(problems.prefix(Self.maximumProblems))
+            self.problems.append(Problem(path: "", problem: "and \(more) more problem(s), not listed (at most \(Self.maximumProblems) are)"))
+        }
     }
 
     public var body: JSONValue {
         var fields: [String: JSONValue] = ["error": .string(message)]
         if !problems.isEmpty {
-            fields["errors"] = .array(problems.map { .object(["path": .string($0.path), "problem": .string($0.problem)]) })
+            fields["errors"] = .array(problems.map { .object(["path": .string($0.path), "problem": .string(String($0.problem.prefix(1000)))]) })
         }
         return .object(fields)
     }

@@ -170,13 +170,14 @@ struct AdminController: Sendable {
     /// The Augury v5 push: `{message, payload}` answered 201 with the message echoed and its id.
     @Sendable func pushMessage(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
+        let depth = try ingest.depth(request)
         let json = try await ingest.readJSON(request)
         var problems: [Problem] = []
         guard let message = ingest.check(json, prefix: "", origin: "store", problems: &problems) else {
             throw APIError(.unprocessableContent, "the message is not valid", problems: problems)
         }
         let key = try ingest.idempotencyKey(request, single: json)
-        return try await ingest.write(storeID: storeID, messages: [message], key: key, status: .created) { accepted in
+        return try await ingest.write(storeID: storeID, messages: [message], key: key, status: .created, depth: depth) { accepted in
             var echo = message.document
             echo["message"] = .string(message.name)
             echo["payload"] = message.payload

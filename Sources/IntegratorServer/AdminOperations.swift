@@ -17,6 +17,9 @@ struct AdminOperations: Sendable {
     func createStore(_ body: JSONValue) async throws -> (id: String, name: String, token: String) {
         let input = try StoreInput.decode(body)
         let token = input.token ?? Tokens.generate()
+        if let why = try await hub.tokenProblem(hash: Tokens.hash(token), storeID: input.id) {
+            throw APIError.invalid("the store is not valid", path: "token", problem: why)
+        }
         do {
             try await hub.store.createStore(id: input.id, name: input.name, tokenHash: Tokens.hash(token), at: hub.clock.now())
         } catch let error as StoreError {
@@ -198,14 +201,21 @@ struct AdminOperations: Sendable {
     static func parseTime(_ text: String?, name: String, problems: inout [Problem]) -> Date? {
         guard let text else { return nil }
         if let date = ISOTime.parse(text) { return date }
-        problems.append(Problem(path: name, problem: "is not a time: '\(text)'; use ISO 8601 such as 2026-11-24T10:00:00Z"))
+        problems.append(Problem(
+            path: name, problem: "is not a time from 1970 to 9999: '\(text.prefix(64))'; use ISO 8601 such as 2026-11-24T10:00:00Z, or seconds since 1970"))
         return nil
     }
+
+    /// The highest page a listing serves: far past any real listing (100 million rows at
+    /// `per_page` 100), low enough that `(page - 1) * per_page` cannot overflow anywhere.
+    static let maximumPage = 1_000_000
 
     static func paging(_ get: (String) -> String?, problems: inout [Problem]) -> (Int, Int) {
         var page = 1, perPage = 25
         if let text = get("page"), !text.isEmpty {
-            if let value = Int(text), value >= 1 { page = value } else { problems.append(Problem(path: "page", problem: "must be a whole number from 1")) }
+            if let value = Int(text.prefix(20)), (1...maximumPage).contains(value) { page = value } else {
+                problems.append(Problem(path: "page", problem: "must be a whole number from 1 to \(maximumPage)"))
+            }
         }
         if let text = get("per_page"), !text.isEmpty {
             if let value = Int(text), (1...100).contains(value) { perPage = value } else { problems.append(Problem(path: "per_page", problem: "must be a whole number from 1 to 100")) }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import IntegratorModel
 import IntegratorPostgres
 import IntegratorStore
@@ -84,8 +85,14 @@ public func buildApplication(
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     IntegrationController(hub: hub, auth: auth, client: client).addRoutes(to: router)
 
+    let registry = hub.connections
+    let headerTimeout = TimeAmount.milliseconds(Int64(configuration.headerTimeout * 1000))
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [ConnectionGuardHandler(registry: registry, headerTimeout: headerTimeout, logger: logger)],
+        idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)))
     var application = Application(
         router: router,
+        server: .http1(configuration: http1),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Integrator"),
         onServerRunning: onServerRunning,
         logger: logger)

@@ -145,6 +145,13 @@ extension Hub {
             for key in ["mappings", "schedulers"] where fields[key] != nil && fields[key] != .null && fields[key]?.arrayValue == nil {
                 problems.append(Problem(path: "\(at).\(key)", problem: "must be a list"))
             }
+            if let token = plan.token {
+                let hash = Tokens.hash(token)
+                if let why = try await tokenProblem(hash: hash, storeID: plan.id) { problems.append(Problem(path: "\(at).token", problem: why)) }
+                if plans.contains(where: { $0.token.map(Tokens.hash) == hash }) {
+                    problems.append(Problem(path: "\(at).token", problem: "is another store's token in this file; every store needs its own"))
+                }
+            }
             plans.append(plan)
         }
         if !problems.isEmpty { throw ConfigError(message: "the config is not valid; nothing was applied", problems: problems) }

@@ -26,6 +26,7 @@ struct DeliveryService: Service {
 
     func run() async throws {
         let inFlight = SharedCounter()
+        let perMapping = InFlightTable()
         let stopping = SharedFlag()
         let limit = hub.configuration.deliveryConcurrency
         await withGracefulShutdownHandler {
@@ -35,15 +36,19 @@ struct DeliveryService: Service {
                     var claimed: [ClaimedDelivery] = []
                     if free > 0 {
                         do {
-                            claimed = try await hub.store.claim(owner: owner, now: hub.clock.now(), limit: free, lease: lease)
+                            claimed = try await hub.store.claim(
+                                owner: owner, now: hub.clock.now(), limit: free, limits: perMapping.limits(cap: inFlightCap), lease: lease)
                         } catch {
                             hub.logger.error("claiming deliveries failed: \(error)")
                         }
                     }
                     for delivery in claimed {
+                        let key = MappingKey(storeID: delivery.storeID, mapping: delivery.mapping)
                         inFlight.add(1)
+                        perMapping.add(key, 1)
                         group.addTask {
                             await deliver(delivery)
+                            perMapping.add(key, -1)
                             inFlight.add(-1)
                             hub.doorbell.ring()
                         }
@@ -57,6 +62,12 @@ struct DeliveryService: Service {
             stopping.set()
             hub.doorbell.ring()
         }
+    }
+
+    /// Each mapping's `options.max_in_flight`, from the routing catalog.
+    private var inFlightCap: @Sendable (MappingKey) -> Int {
+        let catalog = hub.catalog
+        return { key in catalog.mapping(storeID: key.storeID, name: key.mapping)?.mapping.inFlightCap ?? Mapping.defaultMaxInFlight }
     }
 
     private var lease: @Sendable (String, String) -> Double {
@@ -76,46 +87,35 @@ struct DeliveryService: Service {
             return
         }
         let mapping = compiled.mapping
-        let url = delivery.url ?? mapping.url
-        var status: Int?
-        var responseBytes: [UInt8] = []
-        var failure: String?
-        var retryAfter: Double?
+        let base = delivery.url ?? mapping.url
+        // A stored update_url from before this rule, or one that no longer passes it, is not followed.
+        let url = DeliveryURL.problem(base) == nil ? base : mapping.url
+        var call = AttemptCall()
         do {
             let parameters = try await hub.parameters(storeID: delivery.storeID).filter { mapping.sends(parameter: $0.name) }
-            let body = mapping.wireProtocol == .v6 ? Self.v6RequestBody(delivery, parameters: parameters) : Self.requestBody(delivery, parameters: parameters)
-            var request = HTTPClientRequest(url: url)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.headers.add(name: "Accept", value: "application/json")
-            request.headers.add(name: mapping.wireProtocol == .v6 ? "X-Hub-Token" : "X-Augury-Token", value: mapping.token)
-            request.headers.add(name: "X-Integrator-Delivery", value: delivery.id)
-            request.headers.add(name: "User-Agent", value: "Integrator")
-            if !mapping.signingSecrets.isEmpty {
-                // Standard Webhooks: the delivery id is stable across retries, so receivers can dedupe.
-                let timestamp = Int64(Date().timeIntervalSince1970)
-                request.headers.add(name: "webhook-id", value: delivery.id)
-                request.headers.add(name: "webhook-timestamp", value: String(timestamp))
-                request.headers.add(name: "webhook-signature", value: try WebhookSignature.sign(id: delivery.id, timestamp: timestamp, body: body, secrets: mapping.signingSecrets))
-            }
-            request.body = .bytes(ByteBuffer(bytes: body))
-            let response = try await client.execute(request, timeout: .milliseconds(Int64(mapping.timeout * 1000)))
-            status = Int(response.status.code)
-            var collected = try await response.body.collect(upTo: 4 << 20)
-            responseBytes = collected.readBytes(length: collected.readableBytes) ?? []
-            if status == 429 || status == 503, let header = response.headers.first(name: "Retry-After"), let seconds = Double(header) {
-                retryAfter = seconds
-            }
+            let request = try Self.request(delivery, mapping: mapping, url: url, parameters: parameters, now: hub.clock.now())
+            call = await Self.send(request, client: client, timeout: mapping.timeout, cap: Self.responseLimit)
         } catch {
-            failure = Self.describe(error, url: url, timeout: mapping.timeout)
+            call.failure = "the request could not be made: \(error)"
         }
+        if let failure = call.failure { call.failure = Self.describe(failure, url: url, timeout: mapping.timeout) }
         let elapsed = (ContinuousClock.now - clockStart).components
         let duration = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-        let reply = mapping.wireProtocol == .v6 ? EndpointReply.readV6(responseBytes) : EndpointReply.read(responseBytes)
+        // A reply is applied only when it arrived whole: a body cut short, over the cap, or past
+        // the timeout makes the attempt a failure, with nothing of its reply taken.
+        var reply = call.failure != nil ? EndpointReply() : (mapping.wireProtocol == .v6 ? EndpointReply.readV6(call.body) : EndpointReply.read(call.body))
+        let status = call.status
+        let responseBytes = call.body
+        var failure = call.failure
         let now = hub.clock.now()
         let outcome: AttemptOutcome
         // The original hub took only 200; Wombat and cangaroo took 200 to 204.
-        let succeeded = mapping.wireProtocol == .v6 ? (200...204).contains(status ?? 0) : status == 200
+        var succeeded = failure == nil && (mapping.wireProtocol == .v6 ? (200...204).contains(status ?? 0) : status == 200)
+        if succeeded, let refusal = reply.refusal {
+            succeeded = false
+            failure = "the endpoint answered \(status ?? 0), but \(refusal)"
+            reply = EndpointReply()
+        }
         if succeeded {
             if let delay = reply.delay {
                 outcome = .later(delay: delay, updateURL: Self.resolve(reply.updateURL, against: url))
@@ -123,10 +123,10 @@ struct DeliveryService: Service {
                 outcome = .success
             }
         } else {
-            outcome = .failure(retryAfter: retryAfter)
+            outcome = .failure(retryAfter: call.retryAfter)
             if failure == nil, let status {
                 let detail = reply.result["error"]?.comparableText ?? reply.result["summary"]?.comparableText
-                failure = "the endpoint answered \(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)" + (detail.map { ": \($0)" } ?? "")
+                failure = "the endpoint answered \(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)" + (detail.map { ": \($0.prefix(500))" } ?? "")
             }
         }
         let policy = RetryPolicy(schedule: mapping.retrySchedule ?? RetryPolicy.defaultSchedule)
@@ -203,6 +203,93 @@ struct DeliveryService: Service {
         }
     }
 
+    /// The largest response body read; past it the attempt fails (its reply is not applied).
+    static let responseLimit = 4 << 20
+
+    /// The hop header: how many deliveries deep the message this request carries is. The hub
+    /// reads it on every push, so a mapping whose URL is the hub's own push API counts toward
+    /// the same depth limit as reply chains and ends.
+    static let hopsHeader = "X-Integrator-Hops"
+
+    /// The HTTP request of one attempt, signed with the hub's clock.
+    static func request(_ delivery: ClaimedDelivery, mapping: Mapping, url: String, parameters: [Parameter], now: Date) throws -> HTTPClientRequest {
+        let body = mapping.wireProtocol == .v6 ? v6RequestBody(delivery, parameters: parameters) : requestBody(delivery, parameters: parameters)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: mapping.wireProtocol == .v6 ? "X-Hub-Token" : "X-Augury-Token", value: mapping.token)
+        request.headers.add(name: "X-Integrator-Delivery", value: delivery.id)
+        request.headers.add(name: hopsHeader, value: String(delivery.depth + 1))
+        request.headers.add(name: "User-Agent", value: "Integrator")
+        if !mapping.signingSecrets.isEmpty {
+            // Standard Webhooks: the delivery id is stable across retries, so receivers can dedupe.
+            let timestamp = Int64(Timestamp.clamped(now).timeIntervalSince1970)
+            request.headers.add(name: "webhook-id", value: delivery.id)
+            request.headers.add(name: "webhook-timestamp", value: String(timestamp))
+            request.headers.add(name: "webhook-signature", value: try WebhookSignature.sign(id: delivery.id, timestamp: timestamp, body: body, secrets: mapping.signingSecrets))
+        }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return request
+    }
+
+    /// What one HTTP exchange gave: a status, the whole body, a `Retry-After`, or why it failed.
+    struct AttemptCall: Sendable {
+        var status: Int?
+        var body: [UInt8] = []
+        var retryAfter: Double?
+        var failure: String?
+    }
+
+    /// Sends `request` and reads the whole answer, all within `timeout` seconds: connecting,
+    /// the head and the body. A stalled or trickling body ends at the timeout like a silent
+    /// server; a body cut short or over `cap` is a failure too.
+    static func send(_ request: HTTPClientRequest, client: HTTPClient, timeout: Double, cap: Int) async -> AttemptCall {
+        let seconds = min(max(timeout.isFinite ? timeout : Mapping.defaultTimeout, 0.001), Mapping.maximumTimeout)
+        let deadline = NIODeadline.now() + .milliseconds(Int64(seconds * 1000))
+        var call = AttemptCall()
+        do {
+            call = try await withThrowingTaskGroup(of: AttemptCall?.self) { group in
+                group.addTask {
+                    let response = try await client.execute(request, deadline: deadline)
+                    var call = AttemptCall(status: Int(response.status.code))
+                    if let header = response.headers.first(name: "Retry-After"), let value = Double(header.prefix(32)), value.isFinite, value >= 0 {
+                        call.retryAfter = value
+                    }
+                    do {
+                        var collected = try await response.body.collect(upTo: cap)
+                        call.body = collected.readBytes(length: collected.readableBytes) ?? []
+                    } catch is NIOTooManyBytesError {
+                        call.failure = "the response body was larger than the limit of \(cap) bytes; the reply was not applied"
+                    } catch {
+                        call.failure = "the response body was cut short (\(error)); the reply was not applied"
+                    }
+                    return call
+                }
+                group.addTask {
+                    try await Task.sleep(until: .now + .milliseconds(Int64(seconds * 1000)), clock: .continuous)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                // The first to finish decides: the exchange, or the timer (nil).
+                guard case let finished?? = try await group.next() else { return AttemptCall(failure: AttemptTimeout.text) }
+                return finished
+            }
+        } catch {
+            call.failure = "\(error)"
+            if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+                call.failure = AttemptTimeout.text
+            }
+        }
+        if !(200...299).contains(call.status ?? 0), call.status != 429, call.status != 503 { call.retryAfter = nil }
+        return call
+    }
+
+    /// The marker of an attempt that ran out of time.
+    enum AttemptTimeout {
+        static let text = "timeout"
+    }
+
     /// The request the original hub sent: the message, its id, and the payload with the
     /// store parameters the mapping names as a `[{name, value}]` list.
     static func requestBody(_ delivery: ClaimedDelivery, parameters: [Parameter]) -> Data {
@@ -223,11 +310,17 @@ struct DeliveryService: Service {
         return JSONValue.object(fields).encoded()
     }
 
-    /// A relative `update_url` inherits the original base URL.
+    /// A relative `update_url` inherits the original base URL; whatever it resolves to must
+    /// pass the same rule as a mapping URL, or the base is kept.
     static func resolve(_ updateURL: String?, against base: String) -> String {
         guard let updateURL, !updateURL.isEmpty else { return base }
-        if let absolute = URL(string: updateURL), absolute.scheme != nil { return updateURL }
-        return URL(string: updateURL, relativeTo: URL(string: base))?.absoluteString ?? base
+        let resolved: String
+        if let absolute = URL(string: updateURL), absolute.scheme != nil {
+            resolved = updateURL
+        } else {
+            resolved = URL(string: updateURL, relativeTo: URL(string: base))?.absoluteString ?? base
+        }
+        return DeliveryURL.problem(resolved) == nil ? resolved : base
     }
 
     /// What to search a message's notifications by: its order, shipment, product or user.
@@ -239,16 +332,14 @@ struct DeliveryService: Service {
         return candidates.compactMap { $0 }.first { $0 != .null }.map(\.comparableText)
     }
 
-    static func describe(_ error: any Error, url: String, timeout: Double) -> String {
-        if let error = error as? HTTPClientError {
-            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-                return "no answer from \(url) within the mapping's timeout of \(timeout) s"
-            }
-            return "the request to \(url) failed: \(error)"
+    /// The attempt's error in words a person can act on.
+    static func describe(_ failure: String, url: String, timeout: Double) -> String {
+        if failure == AttemptTimeout.text {
+            return "no complete answer from \(url) within the mapping's timeout of \(timeout) s (connecting, the head and the whole body count)"
         }
-        let text = String(describing: error)
-        if text.contains("refused") || text.contains("connect") { return "could not connect to \(url): \(text)" }
-        return "the request to \(url) failed: \(text)"
+        if failure.hasPrefix("the response body") || failure.hasPrefix("the request could not") { return failure }
+        if failure.contains("refused") || failure.contains("connect") { return "could not connect to \(url): \(failure)" }
+        return "the request to \(url) failed: \(failure)"
     }
 }
 
@@ -264,4 +355,23 @@ final class SharedFlag: Sendable {
     private let flag = Mutex(false)
     var isSet: Bool { flag.withLock { $0 } }
     func set() { flag.withLock { $0 = true } }
+}
+
+/// Attempts under way per mapping in this process, for `options.max_in_flight`.
+final class InFlightTable: Sendable {
+    private let counts = Mutex<[MappingKey: Int]>([:])
+
+    func add(_ key: MappingKey, _ delta: Int) {
+        counts.withLock { counts in
+            let value = counts[key, default: 0] + delta
+            counts[key] = value > 0 ? value : nil
+        }
+    }
+
+    /// The limits of the next claim: mappings at their cap left out, the others' room.
+    func limits(cap: @escaping @Sendable (MappingKey) -> Int) -> ClaimLimits {
+        let snapshot = counts.withLock { $0 }
+        let full = snapshot.filter { $0.value >= cap($0.key) }.map(\.key)
+        return ClaimLimits(full: full) { key in cap(key) - snapshot[key, default: 0] }
+    }
 }

@@ -22,6 +22,8 @@ public final class Hub: Sendable {
     public let metrics = HubMetrics()
     /// SHA-256 of the admin token.
     let adminTokenHash: String
+    /// The server's open connections, within `configuration.maxConnections`.
+    let connections: ConnectionRegistry
 
     init(store: any HubStore, configuration: HubConfiguration, clock: any HubClock, adminTokenHash: String, logger: Logger) {
         self.store = store
@@ -33,6 +35,10 @@ public final class Hub: Sendable {
         self.rateLimiter = RateLimiter(rate: configuration.rateLimit)
         self.adminTokenHash = adminTokenHash
         self.logger = logger
+        ConnectionRegistry.raiseOpenFileLimit()
+        let automatic = ConnectionRegistry.automaticCapacity()
+        self.connections = ConnectionRegistry(
+            capacity: configuration.maxConnections > 0 ? min(configuration.maxConnections, automatic) : automatic)
     }
 
     /// Fills the routing cache from the store.
@@ -40,9 +46,21 @@ public final class Hub: Sendable {
         catalog.load(try await store.allMappings())
     }
 
+    /// Why a store token with this hash cannot be given to `storeID`: it is the admin token,
+    /// or another store's. Each token names one principal, so no token is ever ambiguous.
+    func tokenProblem(hash: String, storeID: String) async throws -> String? {
+        if Tokens.equal(hash, adminTokenHash) { return "is the admin token; a store needs a token of its own" }
+        if let owner = try await store.storeID(tokenHash: hash), owner != storeID { return "is already another store's token; every store needs its own" }
+        return nil
+    }
+
     /// A store's token hash, through the short-lived cache.
     func tokenHash(storeID: String) async throws -> String? {
-        try await tokenHashes.value(storeID) { try await store.tokenHash(storeID: storeID) }
+        // Unknown stores are cached too (as ""), so an unknown store id costs the same work as a
+        // known one: a caller cannot tell them apart by time. A store created by another process
+        // is seen within the cache's lifetime; one created here at once.
+        let hash = try await tokenHashes.value(storeID) { try await store.tokenHash(storeID: storeID) ?? "" }
+        return hash?.isEmpty == false ? hash : nil
     }
 
     /// A store's parameters, through the short-lived cache.

@@ -10,6 +10,9 @@ import Foundation
 /// | admin token | `--admin-token` | `INTEGRATOR_ADMIN_TOKEN` | generated, stored, printed once |
 /// | config file | `--config` | `INTEGRATOR_CONFIG` | none |
 /// | rate limit | `--rate-limit` | `INTEGRATOR_RATE_LIMIT` | 0 (none): messages per second per store |
+/// | idle timeout | `--idle-timeout` | `INTEGRATOR_IDLE_TIMEOUT` | 60 s |
+/// | header timeout | `--header-timeout` | `INTEGRATOR_HEADER_TIMEOUT` | 10 s |
+/// | connection cap | `--max-connections` | `INTEGRATOR_MAX_CONNECTIONS` | 0: the open-file limit less 256 |
 public struct HubConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
@@ -34,6 +37,13 @@ public struct HubConfiguration: Sendable {
     public var responseCap: Int = 64 * 1024
     /// Extra seconds a lease lasts beyond the mapping's timeout.
     public var leaseMargin: Double = 30
+    /// Seconds a connection with no request under way stays open.
+    public var idleTimeout: Double = 60
+    /// Seconds a request head may take to arrive whole, from its first byte.
+    public var headerTimeout: Double = 10
+    /// Connections open at once; 0 for the open-file limit less 256. At the cap the connection
+    /// idle the longest is closed to make room for a new one.
+    public var maxConnections: Int = 0
 
     public init() {}
 }

@@ -4,6 +4,7 @@ import Hummingbird
 import IntegratorModel
 import IntegratorStore
 import Logging
+import NIOCore
 
 /// One message a client pushed, checked and normalised.
 struct IncomingMessage: Sendable {
@@ -21,21 +22,36 @@ struct Ingest: Sendable {
     /// Reads the request body within the size and depth limits, or throws 413/400.
     func readJSON(_ request: Request) async throws -> JSONValue {
         let buffer = try await readBody(request)
+        return try Self.parse(buffer.readableBytesView, depthLimit: hub.configuration.maxJSONDepth)
+    }
+
+    /// Parses a body: 400 for what is not JSON (or not UTF-8), 422 naming the path of a number
+    /// the hub cannot keep exactly.
+    static func parse(_ bytes: some Collection<UInt8>, depthLimit: Int) throws -> JSONValue {
         do {
-            return try JSONValue.parse(buffer.readableBytesView, depthLimit: hub.configuration.maxJSONDepth)
+            return try JSONValue.parse(bytes, depthLimit: depthLimit)
+        } catch let error as JSONReadError {
+            if let path = error.path {
+                throw APIError.invalid("a number in the body cannot be kept exactly", path: path, problem: JSONReadError.inexactProblem)
+            }
+            throw APIError(.badRequest, error.description)
         } catch {
-            throw APIError(.badRequest, (error as? JSONReadError)?.description ?? "the body is not valid JSON")
+            throw APIError(.badRequest, "the body is not valid JSON")
         }
     }
 
-    /// The whole body within the size limit, or 413.
+    /// The whole body within the size limit: 413 over it, 400 when it cannot be read whole.
     func readBody(_ request: Request) async throws -> ByteBuffer {
         let limit = hub.configuration.maxBodySize
         var request = request
         do {
             return try await request.collectBody(upTo: limit)
-        } catch {
+        } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError(.contentTooLarge, "the body is larger than the limit of \(limit) bytes")
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "the body is larger than the limit of \(limit) bytes")
+        } catch {
+            throw APIError(.badRequest, "the body could not be read whole: \(error)")
         }
     }
 
@@ -72,6 +88,26 @@ struct Ingest: Sendable {
         return IncomingMessage(name: name, payload: payload, document: fields, origin: messageOrigin)
     }
 
+    /// How many deliveries deep a push is: the hop header the hub sets on every delivery, so a
+    /// mapping pointed at the hub's own push API is a chain like any reply chain. Past the depth
+    /// limit the push is refused with 508 Loop Detected, naming the header.
+    func depth(_ request: Request) throws -> Int {
+        guard let text = request.headers[Self.hopsHeader] else { return 0 }
+        guard text.utf8.count <= 6, let hops = Int(text.trimmingCharacters(in: .whitespaces)), hops >= 0 else {
+            throw APIError.invalid("the hop count is not valid", path: DeliveryService.hopsHeader, problem: "must be a whole number from 0")
+        }
+        let limit = hub.configuration.maxMessageDepth
+        if hops > limit {
+            throw APIError(
+                HTTPResponse.Status(code: 508, reasonPhrase: "Loop Detected"),
+                "this push came through \(hops) deliveries, past the limit of \(limit): a mapping is probably delivering to this hub's own push API in a loop",
+                problems: [Problem(path: DeliveryService.hopsHeader, problem: "is \(hops); at most \(limit) is accepted")])
+        }
+        return hops
+    }
+
+    static let hopsHeader = HTTPField.Name(DeliveryService.hopsHeader)!
+
     /// The idempotency key of a request: the header, or `payload.idempotency_key` of a single message.
     func idempotencyKey(_ request: Request, single: JSONValue?) throws -> String? {
         let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? single?["payload"]?["idempotency_key"]?.stringValue
@@ -85,7 +121,7 @@ struct Ingest: Sendable {
     /// Routes and writes the messages durably; the reply is made by `reply` from the new ids
     /// and stored with them, so a repeat of the key gets exactly the same answer.
     func write(
-        storeID: String, messages: [IncomingMessage], key: String?, status: HTTPResponse.Status,
+        storeID: String, messages: [IncomingMessage], key: String?, status: HTTPResponse.Status, depth: Int = 0,
         reply: ([(id: String, message: IncomingMessage)]) -> JSONValue
     ) async throws -> Response {
         let now = hub.clock.now()
@@ -99,7 +135,7 @@ struct Ingest: Sendable {
             return replayed(earlier)
         }
         let routed = messages.map { message in
-            hub.router.route(storeID: storeID, name: message.name, payload: message.payload, origin: message.origin, now: now)
+            hub.router.route(storeID: storeID, name: message.name, payload: message.payload, origin: message.origin, depth: depth, now: now)
         }
         let body = reply(zip(routed, messages).map { ($0.id, $1) })
         let record = PushRecord(storeID: storeID, idempotencyKey: key, messages: routed, replyStatus: Int(status.code), reply: body, now: now)

@@ -36,8 +36,12 @@ enum Identifiers {
     static func problem(_ id: String) -> String? {
         if id.isEmpty { return "is required" }
         if id.count > 64 { return "must be at most 64 characters" }
-        let ok = id.unicodeScalars.allSatisfy { $0.value < 128 && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
-        return ok ? nil : "may hold only letters, digits and - _ . (it appears in URLs): '\(id)'"
+        let isAlphanumeric = { (scalar: Unicode.Scalar) in scalar.value < 128 && CharacterSet.alphanumerics.contains(scalar) }
+        let ok = id.unicodeScalars.allSatisfy { isAlphanumeric($0) || "-_.".unicodeScalars.contains($0) }
+        guard ok else { return "may hold only letters, digits and - _ . (it appears in URLs): '\(id.prefix(64))'" }
+        // `.` and `..` would name other paths once in a URL.
+        guard let first = id.unicodeScalars.first, isAlphanumeric(first) else { return "must start with a letter or a digit: '\(id)'" }
+        return nil
     }
 }
 

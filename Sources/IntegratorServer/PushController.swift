@@ -17,9 +17,10 @@ struct PushController: Sendable {
 
     @Sendable func events(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let storeID = try await auth.pushingStore(request)
+        let depth = try ingest.depth(request)
         let json = try await ingest.readJSON(request)
         if let objects = V6Push.objects(json) {
-            return try await v6(objects, storeID: storeID, request: request)
+            return try await v6(objects, storeID: storeID, request: request, depth: depth)
         }
         var problems: [Problem] = []
         var messages: [IncomingMessage] = []
@@ -40,7 +41,7 @@ struct PushController: Sendable {
             throw APIError(.unprocessableContent, problems.count == 1 ? "the message is not valid" : "\(problems.count) problems in the pushed document", problems: problems)
         }
         let key = try ingest.idempotencyKey(request, single: isBatch ? nil : json)
-        return try await ingest.write(storeID: storeID, messages: messages, key: key, status: .accepted) { accepted in
+        return try await ingest.write(storeID: storeID, messages: messages, key: key, status: .accepted, depth: depth) { accepted in
             let replies: [JSONValue] = accepted.map { id, _ in
                 .object(["message_id": .string(id), "event_id": .string(id), "result": "accepted"])
             }
@@ -51,7 +52,7 @@ struct PushController: Sendable {
     /// The Wombat v6 / cangaroo form: objects keyed by plural type, each with an `id`. Every
     /// object goes through change detection as a `<type>:persist` message; the reply counts
     /// the objects per type.
-    func v6(_ objects: [(type: String, items: [JSONValue])], storeID: String, request: Request) async throws -> Response {
+    func v6(_ objects: [(type: String, items: [JSONValue])], storeID: String, request: Request, depth: Int) async throws -> Response {
         var problems: [Problem] = []
         var messages: [IncomingMessage] = []
         var counts: [String: JSONValue] = [:]
@@ -78,7 +79,7 @@ struct PushController: Sendable {
             throw APIError(.unprocessableContent, "\(problems.count) problem(s) in the pushed objects", problems: problems)
         }
         let key = try ingest.idempotencyKey(request, single: nil)
-        return try await ingest.write(storeID: storeID, messages: messages, key: key, status: .accepted) { _ in .object(counts) }
+        return try await ingest.write(storeID: storeID, messages: messages, key: key, status: .accepted, depth: depth) { _ in .object(counts) }
     }
 }
 

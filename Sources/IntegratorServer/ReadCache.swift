@@ -9,6 +9,8 @@ import Synchronization
 final class ReadCache<Value: Sendable>: Sendable {
     private let entries = Mutex<[String: (value: Value, expires: ContinuousClock.Instant)]>([:])
     let lifetime: Duration
+    /// The most entries kept.
+    static var capacity: Int { 10_000 }
 
     init(lifetime: Duration) {
         self.lifetime = lifetime
@@ -21,7 +23,14 @@ final class ReadCache<Value: Sendable>: Sendable {
             entries.withLock { _ = $0.removeValue(forKey: key) }
             return nil
         }
-        entries.withLock { $0[key] = (loaded, now + lifetime) }
+        entries.withLock { entries in
+            // Bounded: keys come from requests (store ids), so a caller inventing ids cannot grow it.
+            if entries.count >= Self.capacity {
+                entries = entries.filter { $0.value.expires > now }
+                if entries.count >= Self.capacity { entries.removeAll() }
+            }
+            entries[key] = (loaded, now + lifetime)
+        }
         return loaded
     }
 

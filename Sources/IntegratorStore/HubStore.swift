@@ -80,7 +80,11 @@ public protocol HubStore: Sendable {
 
     // MARK: Delivery
     /// Leases up to `limit` due deliveries to `owner`; `lease` gives each mapping's lease length.
-    func claim(owner: String, now: Date, limit: Int, lease: @escaping @Sendable (String, String) -> Double) async throws -> [ClaimedDelivery]
+    /// Mappings in `limits.full` are left out, and the rest are taken fairly (`FairClaim`),
+    /// never more of one mapping than `limits.room` gives.
+    func claim(
+        owner: String, now: Date, limit: Int, limits: ClaimLimits, lease: @escaping @Sendable (String, String) -> Double
+    ) async throws -> [ClaimedDelivery]
     /// Writes one attempt and all it caused, in one transaction.
     func record(_ report: AttemptReport) async throws
     /// The earliest time a delivery becomes due, to know how long workers may sleep.
@@ -123,4 +127,39 @@ extension HubStore {
     }
 
     public func releaseOrphanedLeases(now: Date) async throws -> Int { 0 }
+}
+
+/// How many more attempts each mapping may start in this claim (`options.max_in_flight`
+/// minus what the process already has under way).
+public struct ClaimLimits: Sendable {
+    /// Mappings with no room left: left out of the query, so they cannot crowd out others.
+    public var full: [MappingKey]
+    /// The room of any other mapping.
+    public var room: @Sendable (MappingKey) -> Int
+
+    public init(full: [MappingKey] = [], room: @escaping @Sendable (MappingKey) -> Int = { _ in Int.max }) {
+        self.full = full
+        self.room = room
+    }
+
+    /// No caps: every due delivery may be taken.
+    public static let unlimited = ClaimLimits()
+
+    /// How many candidates to read for a claim of `limit`: enough that round-robin can spread
+    /// the slots over stores and mappings, bounded so a claim stays one small query.
+    public static func candidates(for limit: Int) -> Int { min(max(limit, 1) * 4, 1024) }
+
+    /// The SQL condition leaving out `full` mappings, and its arguments (store, mapping, …).
+    public var exclusionSQL: (sql: String, arguments: [String]) {
+        guard !full.isEmpty else { return ("", []) }
+        let pairs = Array(repeating: "(?, ?)", count: full.count).joined(separator: ", ")
+        return (" AND (d.store_id, d.mapping) NOT IN (VALUES \(pairs))", full.flatMap { [$0.storeID, $0.mapping] })
+    }
+}
+
+extension HubStore {
+    /// A claim with no caps, as the conformance tests make it.
+    public func claim(owner: String, now: Date, limit: Int, lease: @escaping @Sendable (String, String) -> Double) async throws -> [ClaimedDelivery] {
+        try await claim(owner: owner, now: now, limit: limit, limits: .unlimited, lease: lease)
+    }
 }

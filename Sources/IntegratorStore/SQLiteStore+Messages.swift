@@ -129,19 +129,27 @@ extension SQLiteStore {
 
     // MARK: Delivery
 
-    public func claim(owner: String, now: Date, limit: Int, lease: @escaping @Sendable (String, String) -> Double) async throws -> [ClaimedDelivery] {
+    public func claim(
+        owner: String, now: Date, limit: Int, limits: ClaimLimits, lease: @escaping @Sendable (String, String) -> Double
+    ) async throws -> [ClaimedDelivery] {
         // Through the group committer, so a claim shares its fsync with the pushes and reports
         // committed beside it; payloads are parsed after, off the commit thread.
         let rows = try await committer.perform(early: true) { db -> [(ClaimedDelivery, String)] in
             let nowSeconds = now.timeIntervalSince1970
-            let rows = try Row.fetchAll(
-                db.cachedStatement(sql: """
-                    SELECT d.id, d.message_id, d.store_id, d.mapping, d.attempts, d.url, d.state, m.name, m.payload, m.depth
-                    FROM deliveries d JOIN messages m ON m.id = d.message_id
-                    WHERE d.state IN ('pending', 'failing', 'scheduled', 'running') AND d.next_attempt_at <= ? AND \(Self.notBlocked)
-                    ORDER BY d.next_attempt_at, d.seq LIMIT ?
-                    """),
-                arguments: [nowSeconds, limit])
+            let exclusion = limits.exclusionSQL
+            let sql = """
+                SELECT d.id, d.message_id, d.store_id, d.mapping, d.attempts, d.url, d.state, m.name, m.payload, m.depth
+                FROM deliveries d JOIN messages m ON m.id = d.message_id
+                WHERE d.state IN ('pending', 'failing', 'scheduled', 'running') AND d.next_attempt_at <= ? AND \(Self.notBlocked)\(exclusion.sql)
+                ORDER BY d.next_attempt_at, d.seq LIMIT ?
+                """
+            var arguments: StatementArguments = [nowSeconds]
+            _ = arguments.append(contentsOf: StatementArguments(exclusion.arguments))
+            _ = arguments.append(contentsOf: [ClaimLimits.candidates(for: limit)])
+            let candidates = try Row.fetchAll(exclusion.arguments.isEmpty ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql), arguments: arguments)
+            let picked = FairClaim.select(
+                candidates.map { MappingKey(storeID: $0["store_id"], mapping: $0["mapping"]) }, limit: limit, room: limits.room)
+            let rows = picked.map { candidates[$0] }
             var claimed: [(ClaimedDelivery, String)] = []
             for row in rows {
                 let id: String = row["id"], storeID: String = row["store_id"], mapping: String = row["mapping"]

@@ -20,13 +20,19 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (INTEGRATOR_HOST).")
     var host: String?
     @Option(help: "Port to listen on (INTEGRATOR_PORT).")
-    var port: Int?
+    var port: String?
     @Option(help: "sqlite:PATH (INTEGRATOR_DATABASE, default sqlite:integrator.sqlite).")
     var database: String?
     @Option(name: .customLong("admin-token"), help: "Token for the admin API (INTEGRATOR_ADMIN_TOKEN); generated and printed once when unset.")
     var adminToken: String?
     @Option(name: .customLong("rate-limit"), help: "Messages per second each store may push; 0 for no limit (INTEGRATOR_RATE_LIMIT).")
-    var rateLimit: Double?
+    var rateLimit: String?
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection with no request under way stays open (INTEGRATOR_IDLE_TIMEOUT, 60).")
+    var idleTimeout: String?
+    @Option(name: .customLong("header-timeout"), help: "Seconds a request head may take from its first byte (INTEGRATOR_HEADER_TIMEOUT, 10).")
+    var headerTimeout: String?
+    @Option(name: .customLong("max-connections"), help: "Connections open at once; 0 for the open-file limit less 256 (INTEGRATOR_MAX_CONNECTIONS).")
+    var maxConnections: String?
     @Option(help: "A YAML or JSON file of stores, parameters, mappings and schedulers to apply at start (INTEGRATOR_CONFIG).")
     var config: String?
 
@@ -34,15 +40,16 @@ struct Serve: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         var settings = HubConfiguration()
         settings.host = host ?? environment["INTEGRATOR_HOST"] ?? settings.host
-        if let port = port ?? environment["INTEGRATOR_PORT"].flatMap(Int.init) { settings.port = port }
         settings.database = database ?? environment["INTEGRATOR_DATABASE"] ?? settings.database
         settings.adminToken = adminToken ?? environment["INTEGRATOR_ADMIN_TOKEN"]
         settings.configFile = config ?? environment["INTEGRATOR_CONFIG"]
-        if let value = rateLimit ?? environment["INTEGRATOR_RATE_LIMIT"].flatMap(Double.init) { settings.rateLimit = value }
-        if let value = environment["INTEGRATOR_POLL_INTERVAL"].flatMap(Double.init) { settings.pollInterval = value }
-        if let value = environment["INTEGRATOR_SCHEDULER_TICK"].flatMap(Double.init) { settings.schedulerTick = value }
-        if let value = environment["INTEGRATOR_LEASE_MARGIN"].flatMap(Double.init) { settings.leaseMargin = value }
-        if let value = environment["INTEGRATOR_DELIVERY_CONCURRENCY"].flatMap(Int.init), value > 0 { settings.deliveryConcurrency = value }
+        let flags = ["port": port, "rate-limit": rateLimit, "idle-timeout": idleTimeout, "header-timeout": headerTimeout, "max-connections": maxConnections]
+        do {
+            try settings.readNumbers(flags: flags.compactMapValues { $0 }, environment: environment)
+        } catch {
+            FileHandle.standardError.write(Data("integrator: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
 
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -11,7 +11,8 @@ import Testing
         (#""caf\u00e9 \u20ac \ud83d\ude00""#, "café € 😀"),
         (#""naïve 日本""#, "naïve 日本"),
         (#"9223372036854775807"#, .int(Int64.max)),
-        (#"92233720368547758070"#, .double(92233720368547758070)),
+        (#"92233720368547760000"#, .double(92233720368547760000)),
+        (#"[19.99, 0.1, 1.50, 1e2, -0.0, 123456789012345.6]"#, [19.99, 0.1, 1.5, 100.0, -0.0, 123456789012345.6]),
         (#"{}"#, [:]),
         (#"[]"#, []),
     ] as [(String, JSONValue)])
@@ -25,6 +26,33 @@ import Testing
     ])
     func refusesInvalidDocuments(text: String) {
         #expect(throws: JSONReadError.self) { try JSONValue.parse(text) }
+    }
+
+    /// A number is kept exactly or refused naming its path; never stored rounded or as null.
+    @Test(arguments: [
+        (#"{"a":{"b":[1, 18446744073709551616]}}"#, "a.b.1"),
+        (#"{"x":1e400}"#, "x"),
+        (#"{"x":-1e400}"#, "x"),
+        (#"{"x":1e-400}"#, "x"),
+        (#"{"x":0.10000000000000000001}"#, "x"),
+        (#"[-9223372036854775809]"#, "0"),
+        (#"{"x":1e99999999999999999999999}"#, "x"),
+        ("{\"x\":" + String(repeating: "9", count: 10_000) + "}", "x"),
+    ])
+    func numbersThatCannotBeKeptExactlyAreRefusedNamingTheirPath(text: String, path: String) {
+        #expect(throws: JSONReadError.inexactNumber(path: path.split(separator: ".").map(String.init), text: "")) {
+            do { try JSONValue.parse(text) } catch JSONReadError.inexactNumber(let path, _) { throw JSONReadError.inexactNumber(path: path, text: "") }
+        }
+    }
+
+    @Test func invalidUTF8InAStringIsRefusedNamingTheByte() {
+        for bytes: [UInt8] in [[0x22, 0x61, 0xFF, 0x22], [0x7B, 0x22, 0x6B, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D], [0x22, 0x5C, 0x6E, 0xED, 0xA0, 0x80, 0x22]] {
+            #expect(throws: JSONReadError.self) { try JSONValue.parse(bytes) }
+            do { _ = try JSONValue.parse(bytes) } catch let error as JSONReadError {
+                guard case .invalidUTF8(let at) = error else { Issue.record("expected invalidUTF8, got \(error)"); continue }
+                #expect(bytes.indices.contains(at) && bytes[at] >= 0x80)
+            } catch { Issue.record("\(error)") }
+        }
     }
 
     @Test func refusesNestingPastTheLimitWithoutRecursingFurther() {
@@ -64,7 +92,7 @@ import Testing
         #expect(abs(read.timeIntervalSince(expected)) < 0.0005)
     }
 
-    @Test(arguments: ["2026-13-01T00:00:00Z", "24/11/2026", "not a time"])
+    @Test(arguments: ["2026-13-01T00:00:00Z", "24/11/2026", "not a time", "1e17", "1e400", "nan", "-1e308", "inf", "-1", "10000-01-01T00:00:00Z"])
     func badTimesAreRefused(text: String) {
         #expect(Timestamp.parse(text) == nil)
     }
@@ -72,5 +100,23 @@ import Testing
     @Test func bareDatesAndEpochSecondsStillRead() {
         #expect(Timestamp.parse("2026-11-24") != nil)
         #expect(Timestamp.parse("1795548494")?.timeIntervalSince1970 == 1795548494)
+    }
+}
+
+@Suite struct TimestampRangeTests {
+    @Test(arguments: [Double.nan, .infinity, -.infinity, 1e300, -1e300, 1e17, -1, 0, 253_402_300_800])
+    func formattingAnyDateStaysWithinTheYears1970To9999(seconds: Double) {
+        let text = Timestamp.format(Date(timeIntervalSince1970: seconds))
+        #expect(text.count == 24)
+        #expect(text >= "1970-01-01T00:00:00.000Z" && text <= "9999-12-31T23:59:59.999Z")
+        #expect(Timestamp.parse(text) != nil)
+    }
+
+    @Test func addingAnyIntervalStaysInRange() {
+        let now = Date()
+        for seconds in [Double.nan, .infinity, -.infinity, 1e300, -1e300, 5] {
+            let date = Timestamp.adding(seconds, to: now)
+            #expect(Timestamp.range.contains(date.timeIntervalSince1970))
+        }
     }
 }

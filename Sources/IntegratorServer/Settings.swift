@@ -1,0 +1,55 @@
+import Foundation
+
+/// A setting of `integrator serve` that is out of range or not a number.
+public struct SettingError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+extension HubConfiguration {
+    /// A numeric setting: its flag, its variable, the range it must fall in, and where it goes.
+    struct NumericSetting: Sendable {
+        var flag: String
+        var variable: String
+        var range: ClosedRange<Double>
+        var whole: Bool
+        var apply: @Sendable (inout HubConfiguration, Double) -> Void
+    }
+
+    /// Every numeric setting, bounded so that no value (NaN, 1e300, a negative) can reach a
+    /// conversion or a timer.
+    static let numericSettings: [NumericSetting] = [
+        .init(flag: "port", variable: "INTEGRATOR_PORT", range: 0...65_535, whole: true) { $0.port = Int($1) },
+        .init(flag: "rate-limit", variable: "INTEGRATOR_RATE_LIMIT", range: 0...1_000_000, whole: false) { $0.rateLimit = $1 },
+        .init(flag: "idle-timeout", variable: "INTEGRATOR_IDLE_TIMEOUT", range: 1...86_400, whole: false) { $0.idleTimeout = $1 },
+        .init(flag: "header-timeout", variable: "INTEGRATOR_HEADER_TIMEOUT", range: 1...3600, whole: false) { $0.headerTimeout = $1 },
+        .init(flag: "max-connections", variable: "INTEGRATOR_MAX_CONNECTIONS", range: 0...1_000_000, whole: true) { $0.maxConnections = Int($1) },
+        .init(flag: "", variable: "INTEGRATOR_POLL_INTERVAL", range: 0.01...3600, whole: false) { $0.pollInterval = $1 },
+        .init(flag: "", variable: "INTEGRATOR_SCHEDULER_TICK", range: 0.01...3600, whole: false) { $0.schedulerTick = $1 },
+        .init(flag: "", variable: "INTEGRATOR_LEASE_MARGIN", range: 1...86_400, whole: false) { $0.leaseMargin = $1 },
+        .init(flag: "", variable: "INTEGRATOR_DELIVERY_CONCURRENCY", range: 1...10_000, whole: true) { $0.deliveryConcurrency = Int($1) },
+    ]
+
+    /// Reads the numeric settings: a flag's value (by flag name) wins over its variable. A value
+    /// that is not a number, or is out of range, is an error naming the setting and its range.
+    public mutating func readNumbers(flags: [String: String], environment: [String: String]) throws {
+        for setting in Self.numericSettings {
+            let source: (name: String, text: String)?
+            if !setting.flag.isEmpty, let text = flags[setting.flag] {
+                source = ("--\(setting.flag)", text)
+            } else if let text = environment[setting.variable] {
+                source = (setting.variable, text)
+            } else {
+                source = nil
+            }
+            guard let source else { continue }
+            let text = source.text.trimmingCharacters(in: .whitespaces)
+            guard text.utf8.count <= 32, let value = Double(text), setting.range.contains(value), !setting.whole || value.rounded() == value else {
+                let bounds = setting.whole
+                    ? "\(Int(setting.range.lowerBound)) to \(Int(setting.range.upperBound))"
+                    : "\(setting.range.lowerBound) to \(setting.range.upperBound)"
+                throw SettingError(description: "\(source.name) must be a \(setting.whole ? "whole number" : "number") from \(bounds), not '\(source.text.prefix(32))'")
+            }
+            setting.apply(&self, value)
+        }
+    }
+}
