@@ -28,13 +28,20 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    public init(_ name: String = "integrator", arguments: [String], logURL: URL, environment: [String: String] = [:]) throws {
+    /// `launcher` runs the binary through another program, such as
+    /// `["/usr/bin/prlimit", "--nofile=1024"]`.
+    public init(_ name: String = "integrator", arguments: [String], logURL: URL, environment: [String: String] = [:], launcher: [String] = []) throws {
         self.logURL = logURL
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         try log.seekToEnd()
-        process.executableURL = try Self.binary(name)
-        process.arguments = arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [try Self.binary(name).path] + arguments
+        } else {
+            process.executableURL = try Self.binary(name)
+            process.arguments = arguments
+        }
         process.standardOutput = log
         process.standardError = log
         var env = ProcessInfo.processInfo.environment
