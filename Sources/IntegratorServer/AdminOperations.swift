@@ -100,7 +100,7 @@ struct AdminOperations: Sendable {
     /// Pushes one message in the v5 form on behalf of the store; returns the new message's id.
     func push(storeID: String, _ json: JSONValue, origin: String) async throws -> String {
         var problems: [Problem] = []
-        guard let message = ingest.check(json, prefix: "", origin: origin, problems: &problems) else {
+        guard let message = Ingest.check(json, prefix: "", origin: origin, problems: &problems) else {
             throw APIError(.unprocessableContent, "the message is not valid", problems: problems)
         }
         var id = ""
@@ -168,7 +168,7 @@ struct AdminOperations: Sendable {
         let now = hub.clock.now()
         let name = MessageName.normalised(name ?? original.message.name)
         var problems: [Problem] = []
-        guard let checked = ingest.check(.object(["message": .string(name), "payload": payload]), prefix: "", origin: "resend", problems: &problems) else {
+        guard let checked = Ingest.check(.object(["message": .string(name), "payload": payload]), prefix: "", origin: "resend", problems: &problems) else {
             throw APIError(.unprocessableContent, "the edited message is not valid", problems: problems)
         }
         let copy = hub.router.route(

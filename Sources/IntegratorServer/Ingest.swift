@@ -56,7 +56,7 @@ struct Ingest: Sendable {
     }
 
     /// Checks one pushed document, adding its problems under `prefix`.
-    func check(_ json: JSONValue, prefix: String, origin: String, problems: inout [Problem]) -> IncomingMessage? {
+    static func check(_ json: JSONValue, prefix: String, origin: String, problems: inout [Problem]) -> IncomingMessage? {
         let at = { (path: String) in prefix.isEmpty ? path : "\(prefix).\(path)" }
         guard case .object(let fields) = json else {
             problems.append(Problem(path: prefix.isEmpty ? "" : prefix, problem: "must be an object with message and payload, not \(json.typeName)"))

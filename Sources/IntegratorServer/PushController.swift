@@ -31,11 +31,11 @@ struct PushController: Sendable {
                 throw APIError.invalid("the batch is empty", path: "", problem: "send at least one {message, payload}")
             }
             for (index, item) in items.enumerated() {
-                if let message = ingest.check(item, prefix: String(index), origin: "push", problems: &problems) { messages.append(message) }
+                if let message = Ingest.check(item, prefix: String(index), origin: "push", problems: &problems) { messages.append(message) }
             }
         } else {
             isBatch = false
-            if let message = ingest.check(json, prefix: "", origin: "push", problems: &problems) { messages.append(message) }
+            if let message = Ingest.check(json, prefix: "", origin: "push", problems: &problems) { messages.append(message) }
         }
         if !problems.isEmpty {
             throw APIError(.unprocessableContent, problems.count == 1 ? "the message is not valid" : "\(problems.count) problems in the pushed document", problems: problems)
