@@ -265,6 +265,15 @@ struct JSONParser {
 
 /// Numbers the hub can keep exactly: the decimal value of the text sent equals the value of
 /// the text the hub writes back (`String(Double)`, the shortest form that reads back the same).
+extension JSONValue {
+    /// The number `text` (JSON number syntax) as the hub keeps it, or nil when it cannot be
+    /// kept exactly: the rule the parser applies, for other readers (YAML config files).
+    public static func exactNumber(_ text: String) -> JSONValue? {
+        if let value = Int64(text) { return .int(value) }
+        return ExactNumber.double(text).map(JSONValue.double)
+    }
+}
+
 enum ExactNumber {
     /// The Double for `text`, or nil when it is not finite or its written form would differ.
     static func double(_ text: String) -> Double? {

@@ -5,7 +5,8 @@ import Foundation
 public enum MessageID {
     public static func make(at date: Date = Date()) -> String {
         var generator = SystemRandomNumberGenerator()
-        let seconds = UInt32(truncatingIfNeeded: Int64(date.timeIntervalSince1970))
+        // The clock is read from outside too: clamped, so no reading can trap here.
+        let seconds = UInt32(truncatingIfNeeded: Int64(Timestamp.clamped(date).timeIntervalSince1970))
         let random = generator.next() as UInt64
         return hex(UInt64(seconds), digits: 8) + hex(random, digits: 16)
     }

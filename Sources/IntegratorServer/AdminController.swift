@@ -13,7 +13,7 @@ struct AdminController: Sendable {
     var ingest: Ingest { Ingest(hub: hub) }
     var operations: AdminOperations { AdminOperations(hub: hub) }
 
-    func addRoutes(to router: Hummingbird.Router<BasicRequestContext>) {
+    func addRoutes(to router: MethodRouter) {
         router.post("/api/stores", use: createStore)
         router.get("/api/stores", use: listStores)
         router.get("/api/stores/:store_id", use: showStore)

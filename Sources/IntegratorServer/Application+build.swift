@@ -53,7 +53,8 @@ public func buildApplication(
         changes = try await hub.apply(try ConfigFile.read(path: path))
     }
 
-    let router = Router()
+    let hummingbirdRouter = Router()
+    let router = MethodRouter(hummingbirdRouter)
     let auth = Authenticator(hub: hub)
     router.get("/health") { _, _ -> Response in
         _ = try await hub.store.setting("admin_token_hash")
@@ -84,6 +85,7 @@ public func buildApplication(
     clientConfiguration.timeout.connect = .seconds(10)
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     IntegrationController(hub: hub, auth: auth, client: client).addRoutes(to: router)
+    router.answerOtherMethods()
 
     let registry = hub.connections
     let headerTimeout = TimeAmount.milliseconds(Int64(configuration.headerTimeout * 1000))
@@ -91,7 +93,7 @@ public func buildApplication(
         additionalChannelHandlers: [ConnectionGuardHandler(registry: registry, headerTimeout: headerTimeout, logger: logger)],
         idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)))
     var application = Application(
-        router: router,
+        router: hummingbirdRouter,
         server: .http1(configuration: http1),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Integrator"),
         onServerRunning: onServerRunning,

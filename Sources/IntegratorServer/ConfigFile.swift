@@ -57,7 +57,15 @@ public enum ConfigFile {
             case "false", "False", "FALSE": return .bool(false)
             default:
                 if let i = Int64(scalar.string) { return .int(i) }
-                if let d = Double(scalar.string), scalar.string.contains(where: { $0.isNumber }) { return .double(d) }
+                if Double(scalar.string) != nil, scalar.string.contains(where: { $0.isNumber }) {
+                    // As in a JSON body: kept exactly, or refused, never rounded or made infinite.
+                    guard let number = JSONValue.exactNumber(scalar.string) else {
+                        throw ConfigError(
+                            message: "the number \(scalar.string.prefix(40)) (line \(scalar.mark?.line ?? 0)) cannot be kept exactly; quote it to keep it as text",
+                            problems: [])
+                    }
+                    return number
+                }
                 return .string(scalar.string)
             }
         case .sequence(let sequence):

@@ -90,7 +90,8 @@ struct Ingest: Sendable {
 
     /// How many deliveries deep a push is: the hop header the hub sets on every delivery, so a
     /// mapping pointed at the hub's own push API is a chain like any reply chain. Past the depth
-    /// limit the push is refused with 508 Loop Detected, naming the header.
+    /// limit the push is refused with 422 naming the header (a refusal of what was sent, not a
+    /// fault of the hub's, so not 508).
     func depth(_ request: Request) throws -> Int {
         guard let text = request.headers[Self.hopsHeader] else { return 0 }
         guard text.utf8.count <= 6, let hops = Int(text.trimmingCharacters(in: .whitespaces)), hops >= 0 else {
@@ -99,7 +100,7 @@ struct Ingest: Sendable {
         let limit = hub.configuration.maxMessageDepth
         if hops > limit {
             throw APIError(
-                HTTPResponse.Status(code: 508, reasonPhrase: "Loop Detected"),
+                .unprocessableContent,
                 "this push came through \(hops) deliveries, past the limit of \(limit): a mapping is probably delivering to this hub's own push API in a loop",
                 problems: [Problem(path: DeliveryService.hopsHeader, problem: "is \(hops); at most \(limit) is accepted")])
         }
@@ -126,7 +127,7 @@ struct Ingest: Sendable {
     ) async throws -> Response {
         let now = hub.clock.now()
         if let wait = hub.rateLimiter.take(messages.count, storeID: storeID, now: now) {
-            let seconds = max(1, Int(wait.rounded(.up)))
+            let seconds = max(1, Int(min(wait.isFinite ? wait : 86_400, 86_400).rounded(.up)))
             throw APIError(
                 .tooManyRequests, "store '\(storeID)' is over its limit of \(hub.rateLimiter.rate) messages per second; retry after \(seconds) s",
                 headers: [.retryAfter: String(seconds)])

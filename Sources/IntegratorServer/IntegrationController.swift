@@ -16,7 +16,7 @@ struct IntegrationController: Sendable {
     let client: HTTPClient
     var ingest: Ingest { Ingest(hub: hub) }
 
-    func addRoutes(to router: Hummingbird.Router<BasicRequestContext>) {
+    func addRoutes(to router: MethodRouter) {
         router.get("/api/stores/:store_id/integrations", use: list)
         router.post("/api/stores/:store_id/integrations", use: register)
         router.get("/api/stores/:store_id/integrations/:id", use: show)

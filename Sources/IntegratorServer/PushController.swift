@@ -11,7 +11,7 @@ struct PushController: Sendable {
     let auth: Authenticator
     var ingest: Ingest { Ingest(hub: hub) }
 
-    func addRoutes(to router: Hummingbird.Router<BasicRequestContext>) {
+    func addRoutes(to router: MethodRouter) {
         router.post("/events", use: events)
     }
 

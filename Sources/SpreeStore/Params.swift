@@ -63,8 +63,9 @@ struct Params: Sendable {
 
     /// Kaminari's rules: `per_page` 25 unless a positive number; `page` 1 unless positive.
     var paging: (page: Int, perPage: Int, pageEcho: JSONValue, perPageEcho: JSONValue) {
-        let page = Int(fields["page"]?.comparableText ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 1
-        let perPage = Int(fields["per_page"]?.comparableText ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 25
+        // Bounded, so that (page - 1) * per_page cannot overflow.
+        let page = Int(fields["page"]?.comparableText.prefix(20) ?? "").flatMap { (1...1_000_000).contains($0) ? $0 : nil } ?? 1
+        let perPage = Int(fields["per_page"]?.comparableText.prefix(20) ?? "").flatMap { (1...1000).contains($0) ? $0 : nil } ?? 25
         return (page, perPage, fields["page"] ?? 1, fields["per_page"] ?? 25)
     }
 }

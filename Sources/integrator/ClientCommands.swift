@@ -152,14 +152,14 @@ struct Messages: AsyncParsableCommand {
             try await hub.withClient { client in
                 let path = "/api/stores/\(HubClient.escape(store))"
                 let reply = try await client.expect(.POST, path + "/recover", ["since": .string(since)])
-                let count = Int(reply["recovered"]?.numberValue ?? 0)
+                let count = Int(exactly: (reply["recovered"]?.numberValue ?? 0).rounded()) ?? 0
                 print(hub.json ? reply.jsonString : "\(count) delivery(ies) since \(since) will be attempted again")
                 guard count > 0, follow > 0 else { return }
                 // Progress on stderr: what is still queued, until nothing is or the time is up.
                 let deadline = Date().addingTimeInterval(follow)
                 while Date() < deadline {
                     let queues = try await client.expect(.GET, path + "/queues")
-                    let open = ["pending", "running"].reduce(0) { $0 + Int(queues[$1]?.numberValue ?? 0) }
+                    let open = ["pending", "running"].reduce(0) { $0 + min(Int(exactly: (queues[$1]?.numberValue ?? 0).rounded()) ?? 0, 1 << 40) }
                     let line = "queued \(open), failing \(queues["failing"]?.comparableText ?? "0"), parked \(queues["parked"]?.comparableText ?? "0"), completed \(queues["completed"]?.comparableText ?? "0")"
                     FileHandle.standardError.write(Data("[\(max(0, count - open))/\(count)] \(line)\n".utf8))
                     if open == 0 { return }

@@ -22,7 +22,7 @@ struct ConsoleController: Sendable {
         self.library = try ConsoleTemplates.library()
     }
 
-    func addRoutes(to router: Hummingbird.Router<BasicRequestContext>) {
+    func addRoutes(to router: MethodRouter) {
         router.get("/console/sign-in", use: signInPage)
         router.post("/console/sign-in", use: signIn)
         router.post("/console/sign-out", use: signOut)
