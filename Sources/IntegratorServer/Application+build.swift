@@ -100,7 +100,8 @@ public func buildApplication(
         logger: logger)
     // Shut down in reverse: workers and schedulers stop before the client they use.
     application.addServices(
-        StoreService(hub: hub), HTTPClientService(client: client), DeliveryService(hub: hub, client: client), SchedulerService(hub: hub))
+        StoreService(hub: hub), HTTPClientService(client: client), DeliveryService(hub: hub, client: client), SchedulerService(hub: hub),
+        MemoryReturnService(memory: hub.memory))
     return BuiltHub(application: application, hub: hub, generatedAdminToken: generated, configChanges: changes)
 }
 

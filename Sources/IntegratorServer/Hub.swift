@@ -22,6 +22,8 @@ public final class Hub: Sendable {
     public let metrics = HubMetrics()
     /// SHA-256 of the admin token.
     let adminTokenHash: String
+    /// Marks large bodies, so their memory goes back to the system soon after.
+    let memory = MemoryReturn()
     /// The server's open connections, within `configuration.maxConnections`.
     let connections: ConnectionRegistry
 

@@ -22,6 +22,7 @@ struct Ingest: Sendable {
     /// Reads the request body within the size and depth limits, or throws 413/400.
     func readJSON(_ request: Request) async throws -> JSONValue {
         let buffer = try await readBody(request)
+        hub.memory.bodyRead(size: buffer.readableBytes)
         return try Self.parse(buffer.readableBytesView, depthLimit: hub.configuration.maxJSONDepth)
     }
 

@@ -82,11 +82,11 @@ import Testing
         }
     }
 
-    @Test func aBodyCutShortOrOverTheCapFailsTheAttemptAndAppliesNothing() async throws {
+    @Test(arguments: TestBackend.all) func aBodyCutShortOrOverTheCapFailsTheAttemptAndAppliesNothing(backend: TestBackend) async throws {
         for script: ScriptedEndpoint.Script in [.cutBody, .oversized(bytes: 5 << 20)] {
             let endpoint = ScriptedEndpoint(script)
             try await endpoint.run { url in
-                try await TestHub.run { hub in
+                try await TestHub.run(backend: backend) { hub in
                     try await hub.addMapping(["name": "broken", "messages": ["order:new"], "url": .string("\(url)/x"), "timeout": 10])
                     let id = try #require(try await hub.push(["message": "order:new", "payload": ["order": ["number": "R3"]]]).body["message_id"]?.stringValue)
                     #expect(try await eventually { try await hub.message(id)["state"] == "failing" }, "\(script)")
@@ -105,12 +105,12 @@ import Testing
 
     /// Sixty-four deliveries of one store stall their response bodies; a second store's message
     /// is still delivered within a second, and the stalled attempts end at their timeout.
-    @Test func stalledBodiesOfOneStoreDoNotHoldUpAnother() async throws {
+    @Test(arguments: TestBackend.all) func stalledBodiesOfOneStoreDoNotHoldUpAnother(backend: TestBackend) async throws {
         let staller = ScriptedEndpoint(.stallBody)
         let receiver = Receiver()
         try await staller.run { stallURL in
             try await receiver.run { endpoint in
-                try await TestHub.run { hub in
+                try await TestHub.run(backend: backend) { hub in
                     try await hub.addMapping(["name": "slow", "messages": ["order:new"], "url": .string("\(stallURL)/slow"), "timeout": 3])
                     let batch: JSONValue = .array((0..<64).map { ["message": "order:new", "payload": ["order": ["number": .string("S\($0)")]]] })
                     #expect(try await hub.push(batch).status == 202)
@@ -143,8 +143,8 @@ import Testing
 
     /// A mapping pointed at the hub's own push API once turned one push into thousands of
     /// messages; the hop header ends the chain at the depth limit.
-    @Test func aMappingThatDeliversToTheHubItselfEndsAtTheDepthLimit() async throws {
-        try await TestHub.run { hub in
+    @Test(arguments: TestBackend.all) func aMappingThatDeliversToTheHubItselfEndsAtTheDepthLimit(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
             try await hub.addMapping([
                 "name": "loop", "messages": ["order:new"], "url": .string("\(hub.url)/api/stores/acme/messages"), "token": .string(TestHub.storeToken),
                 "options": ["retries_allowed": false],
