@@ -53,7 +53,8 @@ public func buildApplication(
         changes = try await hub.apply(try ConfigFile.read(path: path))
     }
 
-    let hummingbirdRouter = Router()
+    // HEAD is answered wherever GET is, as HTTP asks.
+    let hummingbirdRouter = Router(options: .autoGenerateHeadEndpoints)
     let router = MethodRouter(hummingbirdRouter)
     let auth = Authenticator(hub: hub)
     router.get("/health") { _, _ -> Response in

@@ -94,7 +94,11 @@ struct DeliveryService: Service {
         do {
             let parameters = try await hub.parameters(storeID: delivery.storeID).filter { mapping.sends(parameter: $0.name) }
             let request = try Self.request(delivery, mapping: mapping, url: url, parameters: parameters, now: hub.clock.now())
-            call = await Self.send(request, client: client, timeout: mapping.timeout, cap: Self.responseLimit)
+            // The timeout counts from the start of the attempt, so the attempt ends within it
+            // and its lease (the timeout plus a margin, from the claim) outlives it.
+            let spent = ContinuousClock.now - clockStart
+            let left = mapping.timeout - (Double(spent.components.seconds) + Double(spent.components.attoseconds) / 1e18)
+            call = await Self.send(request, client: client, timeout: max(0.001, left), cap: Self.responseLimit)
         } catch {
             call.failure = "the request could not be made: \(error)"
         }

@@ -35,8 +35,9 @@ final class MethodRouter: RouterMethods {
         // With QUERY, the safe method with a body (draft-ietf-httpbis-safe-method-w-body).
         let all: [HTTPRequest.Method] = [.get, .head, .post, .put, .delete, .patch, .options, .trace, .connect] + [HTTPRequest.Method("QUERY")].compactMap { $0 }
         for (path, taken) in methods {
-            let allow = taken.map(\.rawValue).joined(separator: ", ")
-            for method in all where !taken.contains(method) {
+            let allow = (taken.contains(.get) ? taken + [.head] : taken).map(\.rawValue).joined(separator: ", ")
+            // HEAD on a GET route is Hummingbird's (`.autoGenerateHeadEndpoints`).
+            for method in all where !taken.contains(method) && !(method == .head && taken.contains(.get)) {
                 router.on(RouterPath(path), method: method) { _, _ -> Response in
                     throw APIError(
                         .methodNotAllowed, "\(path) does not take \(method.rawValue); it takes \(allow)", headers: [.allow: allow])
