@@ -90,8 +90,11 @@ public func buildApplication(
 
     let registry = hub.connections
     let headerTimeout = TimeAmount.milliseconds(Int64(configuration.headerTimeout * 1000))
+    let bodyTimeout = TimeAmount.milliseconds(Int64(configuration.bodyTimeout * 1000))
     let http1 = HTTP1Channel.Configuration(
-        additionalChannelHandlers: [ConnectionGuardHandler(registry: registry, headerTimeout: headerTimeout, logger: logger)],
+        additionalChannelHandlers: [
+            ConnectionGuardHandler(registry: registry, headerTimeout: headerTimeout, bodyTimeout: bodyTimeout, logger: logger)
+        ],
         idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)))
     var application = Application(
         router: hummingbirdRouter,

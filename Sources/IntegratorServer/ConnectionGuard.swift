@@ -86,7 +86,8 @@ final class ConnectionRegistry: Sendable {
 }
 
 /// One connection's guard: registers it, and closes it when a request head, once begun, does
-/// not arrive whole within the header timeout. Sits after HTTP decoding (it sees request
+/// not arrive whole within the header timeout, or its body within the body timeout (a request
+/// under way cannot be closed to make room, so a trickling body must end on its own clock). Sits after HTTP decoding (it sees request
 /// heads and response ends) and adds a byte watcher at the front of the pipeline, which starts
 /// the header clock at a request's first byte.
 final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -97,15 +98,18 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private let registry: ConnectionRegistry
     private let headerTimeout: TimeAmount
+    private let bodyTimeout: TimeAmount
     private let logger: Logger
     /// Waiting for a request head (between requests, or before the first).
     fileprivate var waitingForHead = true
     private var headerTimer: Scheduled<Void>?
+    private var bodyTimer: Scheduled<Void>?
     private var registered = false
 
-    init(registry: ConnectionRegistry, headerTimeout: TimeAmount, logger: Logger) {
+    init(registry: ConnectionRegistry, headerTimeout: TimeAmount, bodyTimeout: TimeAmount, logger: Logger) {
         self.registry = registry
         self.headerTimeout = headerTimeout
+        self.bodyTimeout = bodyTimeout
         self.logger = logger
     }
 
@@ -115,7 +119,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        cancelTimer()
+        cancelTimers()
         if registered { registry.closed(context.channel) }
     }
 
@@ -125,7 +129,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        cancelTimer()
+        cancelTimers()
         if registered {
             registry.closed(context.channel)
             registered = false
@@ -134,10 +138,17 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head = unwrapInboundIn(data) {
+        switch unwrapInboundIn(data) {
+        case .head:
             waitingForHead = false
             cancelTimer()
             registry.mark(context.channel, busy: true)
+            bodyTimer = schedule(context, in: bodyTimeout, "a request body that did not arrive whole within")
+        case .end:
+            bodyTimer?.cancel()
+            bodyTimer = nil
+        case .body:
+            break
         }
         context.fireChannelRead(data)
     }
@@ -153,11 +164,15 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// Bytes came in: if they begin a request head, start its clock.
     fileprivate func bytesArrived(_ context: ChannelHandlerContext) {
         guard waitingForHead, headerTimer == nil else { return }
+        headerTimer = schedule(context, in: headerTimeout, "a request head that did not arrive whole within")
+    }
+
+    /// Closes the connection after `timeout`, unless cancelled first.
+    private func schedule(_ context: ChannelHandlerContext, in timeout: TimeAmount, _ why: String) -> Scheduled<Void> {
         let channel = context.channel
-        let timeout = headerTimeout
         let logger = logger
-        headerTimer = context.eventLoop.scheduleTask(in: timeout) {
-            logger.debug("closing a connection whose request head did not arrive within \(timeout)")
+        return context.eventLoop.scheduleTask(in: timeout) {
+            logger.debug("closing a connection: \(why) \(timeout)")
             channel.close(promise: nil)
         }
     }
@@ -171,6 +186,12 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func cancelTimer() {
         headerTimer?.cancel()
         headerTimer = nil
+    }
+
+    private func cancelTimers() {
+        cancelTimer()
+        bodyTimer?.cancel()
+        bodyTimer = nil
     }
 }
 

@@ -12,6 +12,7 @@ import Foundation
 /// | rate limit | `--rate-limit` | `INTEGRATOR_RATE_LIMIT` | 0 (none): messages per second per store |
 /// | idle timeout | `--idle-timeout` | `INTEGRATOR_IDLE_TIMEOUT` | 60 s |
 /// | header timeout | `--header-timeout` | `INTEGRATOR_HEADER_TIMEOUT` | 10 s |
+/// | body timeout | `--body-timeout` | `INTEGRATOR_BODY_TIMEOUT` | 30 s |
 /// | connection cap | `--max-connections` | `INTEGRATOR_MAX_CONNECTIONS` | 0: the open-file limit less 256 |
 public struct HubConfiguration: Sendable {
     public var host: String = "127.0.0.1"
@@ -41,6 +42,8 @@ public struct HubConfiguration: Sendable {
     public var idleTimeout: Double = 60
     /// Seconds a request head may take to arrive whole, from its first byte.
     public var headerTimeout: Double = 10
+    /// Seconds a request body may take to arrive whole, from the end of its head.
+    public var bodyTimeout: Double = 30
     /// Connections open at once; 0 for the open-file limit less 256. At the cap the connection
     /// idle the longest is closed to make room for a new one.
     public var maxConnections: Int = 0

@@ -22,6 +22,7 @@ extension HubConfiguration {
         .init(flag: "rate-limit", variable: "INTEGRATOR_RATE_LIMIT", range: 0...1_000_000, whole: false) { $0.rateLimit = $1 },
         .init(flag: "idle-timeout", variable: "INTEGRATOR_IDLE_TIMEOUT", range: 1...86_400, whole: false) { $0.idleTimeout = $1 },
         .init(flag: "header-timeout", variable: "INTEGRATOR_HEADER_TIMEOUT", range: 1...3600, whole: false) { $0.headerTimeout = $1 },
+        .init(flag: "body-timeout", variable: "INTEGRATOR_BODY_TIMEOUT", range: 1...3600, whole: false) { $0.bodyTimeout = $1 },
         .init(flag: "max-connections", variable: "INTEGRATOR_MAX_CONNECTIONS", range: 0...1_000_000, whole: true) { $0.maxConnections = Int($1) },
         .init(flag: "", variable: "INTEGRATOR_POLL_INTERVAL", range: 0.01...3600, whole: false) { $0.pollInterval = $1 },
         .init(flag: "", variable: "INTEGRATOR_SCHEDULER_TICK", range: 0.01...3600, whole: false) { $0.schedulerTick = $1 },

@@ -31,6 +31,8 @@ struct Serve: AsyncParsableCommand {
     var idleTimeout: String?
     @Option(name: .customLong("header-timeout"), help: "Seconds a request head may take from its first byte (INTEGRATOR_HEADER_TIMEOUT, 10).")
     var headerTimeout: String?
+    @Option(name: .customLong("body-timeout"), help: "Seconds a request body may take from the end of its head (INTEGRATOR_BODY_TIMEOUT, 30).")
+    var bodyTimeout: String?
     @Option(name: .customLong("max-connections"), help: "Connections open at once; 0 for the open-file limit less 256 (INTEGRATOR_MAX_CONNECTIONS).")
     var maxConnections: String?
     @Option(help: "A YAML or JSON file of stores, parameters, mappings and schedulers to apply at start (INTEGRATOR_CONFIG).")
@@ -43,7 +45,9 @@ struct Serve: AsyncParsableCommand {
         settings.database = database ?? environment["INTEGRATOR_DATABASE"] ?? settings.database
         settings.adminToken = adminToken ?? environment["INTEGRATOR_ADMIN_TOKEN"]
         settings.configFile = config ?? environment["INTEGRATOR_CONFIG"]
-        let flags = ["port": port, "rate-limit": rateLimit, "idle-timeout": idleTimeout, "header-timeout": headerTimeout, "max-connections": maxConnections]
+        let flags = ["port": port, "rate-limit": rateLimit, "idle-timeout": idleTimeout, "header-timeout": headerTimeout, "body-timeout": bodyTimeout,
+            "max-connections": maxConnections,
+        ]
         do {
             try settings.readNumbers(flags: flags.compactMapValues { $0 }, environment: environment)
         } catch {

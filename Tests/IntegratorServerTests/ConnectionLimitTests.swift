@@ -70,4 +70,37 @@ import Testing
         #expect(try await call(.GET, "\(base)/health", headers: fresh).status == 200)
         #expect(child.process.isRunning)
     }
+
+    /// A request whose body trickles is busy, so the cap cannot make room by closing it; the body
+    /// timeout ends it instead, counted from its head.
+    @Test func aTricklingRequestBodyIsCutAtTheBodyTimeout() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-body-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("config.yaml")
+        try "stores:\n  - id: acme\n    name: Acme\n    token: \(Self.storeToken)\n".write(to: config, atomically: true, encoding: .utf8)
+        let child = try ChildProcess(
+            arguments: [
+                "serve", "--port", "0", "--database", "sqlite:" + directory.appendingPathComponent("hub.sqlite").path,
+                "--admin-token", "limit-admin-token-0123456789", "--config", config.path, "--body-timeout", "2",
+            ],
+            logURL: directory.appendingPathComponent("serve.log"))
+        defer { child.terminate() }
+        let port = try await child.port()
+        var slow: [Int32] = []
+        for _ in 0..<20 {
+            let fd = RawSocket.connect(port: port)
+            try #require(fd >= 0)
+            RawSocket.send(fd, "POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Hub-Store: acme\r\nX-Hub-Access-Token: \(Self.storeToken)\r\nContent-Length: 1000\r\n\r\n[{\"message\"")
+            slow.append(fd)
+        }
+        defer { for fd in slow { close(fd) } }
+        for _ in 0..<3 {
+            try await Task.sleep(for: .milliseconds(500))
+            for fd in slow { RawSocket.send(fd, " ") }
+        }
+        #expect(try await eventually(6) { slow.allSatisfy(RawSocket.closedByPeer) }, "trickling bodies still open")
+        #expect(try await call(.GET, "http://127.0.0.1:\(port)/health", headers: ["Connection": "close"]).status == 200)
+        #expect(try await call(.GET, "http://127.0.0.1:\(port)/api/stores/acme/messages", headers: ["X-Augury-Token": Self.storeToken]).body["count"] == 0)
+    }
 }
