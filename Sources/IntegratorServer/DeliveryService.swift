@@ -96,21 +96,19 @@ struct DeliveryService: Service {
             let request = try Self.request(delivery, mapping: mapping, url: url, parameters: parameters, now: hub.clock.now())
             // The timeout counts from the start of the attempt, so the attempt ends within it
             // and its lease (the timeout plus a margin, from the claim) outlives it.
-            let spent = ContinuousClock.now - clockStart
-            let left = mapping.timeout - (Double(spent.components.seconds) + Double(spent.components.attoseconds) / 1e18)
+            let left = mapping.timeout - (ContinuousClock.now - clockStart).inSeconds
             call = await Self.send(request, client: client, timeout: max(0.001, left), cap: Self.responseLimit)
         } catch {
-            call.failure = "the request could not be made: \(error)"
+            call.failure = .requestNotMade("\(error)")
         }
-        if let failure = call.failure { call.failure = Self.describe(failure, url: url, timeout: mapping.timeout) }
-        let elapsed = (ContinuousClock.now - clockStart).components
-        let duration = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-        // A reply is applied only when it arrived whole: a body cut short, over the cap, or past
-        // the timeout makes the attempt a failure, with nothing of its reply taken.
-        var reply = call.failure != nil ? EndpointReply() : (mapping.wireProtocol == .v6 ? EndpointReply.readV6(call.body) : EndpointReply.read(call.body))
+        let duration = (ContinuousClock.now - clockStart).inSeconds
         let status = call.status
         let responseBytes = call.body
-        var failure = call.failure
+        var failure = call.failure?.describe(url: url, timeout: mapping.timeout)
+        // A reply is applied only when it arrived whole: a body cut short, over the cap, or past
+        // the timeout makes the attempt a failure, with nothing of its reply taken.
+        var reply = EndpointReply()
+        if failure == nil { reply = mapping.wireProtocol == .v6 ? EndpointReply.readV6(call.body) : EndpointReply.read(call.body) }
         let now = hub.clock.now()
         let outcome: AttemptOutcome
         // The original hub took only 200; Wombat and cangaroo took 200 to 204.
@@ -130,7 +128,8 @@ struct DeliveryService: Service {
             outcome = .failure(retryAfter: call.retryAfter)
             if failure == nil, let status {
                 let detail = reply.result["error"]?.comparableText ?? reply.result["summary"]?.comparableText
-                failure = "the endpoint answered \(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)" + (detail.map { ": \($0.prefix(500))" } ?? "")
+                failure = "the endpoint answered \(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)"
+                    + (detail.map { ": \($0.prefix(500))" } ?? "")
             }
         }
         let policy = RetryPolicy(schedule: mapping.retrySchedule ?? RetryPolicy.defaultSchedule)
@@ -242,7 +241,31 @@ struct DeliveryService: Service {
         var status: Int?
         var body: [UInt8] = []
         var retryAfter: Double?
-        var failure: String?
+        var failure: AttemptFailure?
+    }
+
+    /// Why an exchange gave no usable answer.
+    enum AttemptFailure: Sendable, Equatable {
+        /// Connecting, the head and the whole body took longer than the mapping's timeout.
+        case timeout
+        case bodyTooLarge(cap: Int)
+        case bodyCutShort(String)
+        case requestNotMade(String)
+        case transport(String)
+
+        /// The attempt's error in words a person can act on.
+        func describe(url: String, timeout: Double) -> String {
+            switch self {
+            case .timeout:
+                return "no complete answer from \(url) within the mapping's timeout of \(timeout) s (connecting, the head and the whole body count)"
+            case .bodyTooLarge(let cap): return "the response body was larger than the limit of \(cap) bytes; the reply was not applied"
+            case .bodyCutShort(let why): return "the response body was cut short (\(why)); the reply was not applied"
+            case .requestNotMade(let why): return "the request could not be made: \(why)"
+            case .transport(let why):
+                if why.contains("refused") || why.contains("connect") { return "could not connect to \(url): \(why)" }
+                return "the request to \(url) failed: \(why)"
+            }
+        }
     }
 
     /// Sends `request` and reads the whole answer, all within `timeout` seconds: connecting,
@@ -250,48 +273,45 @@ struct DeliveryService: Service {
     /// server; a body cut short or over `cap` is a failure too.
     static func send(_ request: HTTPClientRequest, client: HTTPClient, timeout: Double, cap: Int) async -> AttemptCall {
         let seconds = min(max(timeout.isFinite ? timeout : Mapping.defaultTimeout, 0.001), Mapping.maximumTimeout)
-        let deadline = NIODeadline.now() + .milliseconds(Int64(seconds * 1000))
+        let milliseconds = Int64(seconds * 1000)
+        // The client's own deadline covers connecting and the head; the timer below, the body.
+        let deadline = NIODeadline.now() + .milliseconds(milliseconds)
         var call = AttemptCall()
         do {
             call = try await withThrowingTaskGroup(of: AttemptCall?.self) { group in
                 group.addTask {
                     let response = try await client.execute(request, deadline: deadline)
-                    var call = AttemptCall(status: Int(response.status.code))
-                    if let header = response.headers.first(name: "Retry-After"), let value = Double(header.prefix(32)), value.isFinite, value >= 0 {
+                    let status = Int(response.status.code)
+                    var call = AttemptCall(status: status)
+                    if status == 429 || status == 503, let header = response.headers.first(name: "Retry-After"),
+                       let value = Double(header.prefix(32)), value.isFinite, value >= 0 {
                         call.retryAfter = value
                     }
                     do {
                         var collected = try await response.body.collect(upTo: cap)
                         call.body = collected.readBytes(length: collected.readableBytes) ?? []
                     } catch is NIOTooManyBytesError {
-                        call.failure = "the response body was larger than the limit of \(cap) bytes; the reply was not applied"
+                        call.failure = .bodyTooLarge(cap: cap)
                     } catch {
-                        call.failure = "the response body was cut short (\(error)); the reply was not applied"
+                        call.failure = .bodyCutShort("\(error)")
                     }
                     return call
                 }
                 group.addTask {
-                    try await Task.sleep(until: .now + .milliseconds(Int64(seconds * 1000)), clock: .continuous)
+                    try await Task.sleep(until: .now + .milliseconds(milliseconds), clock: .continuous)
                     return nil
                 }
                 defer { group.cancelAll() }
                 // The first to finish decides: the exchange, or the timer (nil).
-                guard case let finished?? = try await group.next() else { return AttemptCall(failure: AttemptTimeout.text) }
+                guard case let finished?? = try await group.next() else { return AttemptCall(failure: .timeout) }
                 return finished
             }
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            call.failure = .timeout
         } catch {
-            call.failure = "\(error)"
-            if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-                call.failure = AttemptTimeout.text
-            }
+            call.failure = .transport("\(error)")
         }
-        if !(200...299).contains(call.status ?? 0), call.status != 429, call.status != 503 { call.retryAfter = nil }
         return call
-    }
-
-    /// The marker of an attempt that ran out of time.
-    enum AttemptTimeout {
-        static let text = "timeout"
     }
 
     /// The request the original hub sent: the message, its id, and the payload with the
@@ -314,17 +334,12 @@ struct DeliveryService: Service {
         return JSONValue.object(fields).encoded()
     }
 
-    /// A relative `update_url` inherits the original base URL; whatever it resolves to must
-    /// pass the same rule as a mapping URL, or the base is kept.
+    /// A relative `update_url` inherits the original base URL. (The reply reader has already
+    /// refused one that is not http or https; `deliver` checks the stored URL again.)
     static func resolve(_ updateURL: String?, against base: String) -> String {
         guard let updateURL, !updateURL.isEmpty else { return base }
-        let resolved: String
-        if let absolute = URL(string: updateURL), absolute.scheme != nil {
-            resolved = updateURL
-        } else {
-            resolved = URL(string: updateURL, relativeTo: URL(string: base))?.absoluteString ?? base
-        }
-        return DeliveryURL.problem(resolved) == nil ? resolved : base
+        if let absolute = URL(string: updateURL), absolute.scheme != nil { return updateURL }
+        return URL(string: updateURL, relativeTo: URL(string: base))?.absoluteString ?? base
     }
 
     /// What to search a message's notifications by: its order, shipment, product or user.
@@ -334,16 +349,6 @@ struct DeliveryService: Service {
             payload["user"]?["email"], payload["order_number"], payload["number"],
         ]
         return candidates.compactMap { $0 }.first { $0 != .null }.map(\.comparableText)
-    }
-
-    /// The attempt's error in words a person can act on.
-    static func describe(_ failure: String, url: String, timeout: Double) -> String {
-        if failure == AttemptTimeout.text {
-            return "no complete answer from \(url) within the mapping's timeout of \(timeout) s (connecting, the head and the whole body count)"
-        }
-        if failure.hasPrefix("the response body") || failure.hasPrefix("the request could not") { return failure }
-        if failure.contains("refused") || failure.contains("connect") { return "could not connect to \(url): \(failure)" }
-        return "the request to \(url) failed: \(failure)"
     }
 }
 
@@ -378,4 +383,9 @@ final class InFlightTable: Sendable {
         let full = snapshot.filter { $0.value >= cap($0.key) }.map(\.key)
         return ClaimLimits(full: full) { key in cap(key) - snapshot[key, default: 0] }
     }
+}
+
+extension Duration {
+    /// The duration in seconds, for attempt durations and what is left of a timeout.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
