@@ -7,8 +7,6 @@ import Testing
 /// A burst of large bad bodies once pushed resident memory to 666 MB and left 420 MB held; the
 /// answers are bounded now and the memory goes back once the burst is over.
 @Suite(.serialized) struct MemoryTests {
-    static let storeToken = "memory-store-token-0123456789"
-
     static func residentKiB(_ pid: Int32) -> Int {
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
@@ -16,47 +14,38 @@ import Testing
     }
 
     @Test func aBurstOfLargeBadBodiesLeavesResidentMemoryWhereItWas() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-memory-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("config.yaml")
-        try "stores:\n  - id: acme\n    name: Acme\n    token: \(Self.storeToken)\n".write(to: config, atomically: true, encoding: .utf8)
-        let child = try ChildProcess(
-            arguments: [
-                "serve", "--port", "0", "--database", "sqlite:" + directory.appendingPathComponent("hub.sqlite").path,
-                "--admin-token", "memory-admin-token-0123456789", "--config", config.path,
-            ],
-            logURL: directory.appendingPathComponent("serve.log"))
-        defer { child.terminate() }
-        let port = try await child.port()
-        let headers = ["X-Hub-Store": "acme", "X-Hub-Access-Token": Self.storeToken]
-        // Just under the 1 MiB limit: 16,500 messages, each missing its order number.
-        let bad = Array(JSONValue.array(Array(repeating: ["message": "order:new", "payload": ["order": ["email": "x"]]], count: 16_500)).encoded())
-        #expect(bad.count < 1 << 20)
-        // Warm up: the first requests build caches that stay.
-        _ = try await call(.POST, "http://127.0.0.1:\(port)/events", raw: bad, headers: headers)
-        try await Task.sleep(for: .seconds(2))
-        let before = Self.residentKiB(child.process.processIdentifier)
-        var largest = 0
-        for _ in 0..<3 {
-            try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<8 {
-                    group.addTask {
-                        let reply = try await call(.POST, "http://127.0.0.1:\(port)/events", raw: bad, headers: headers)
-                        #expect(reply.status == 422)
-                        #expect(reply.body["errors"]?.arrayValue?.count == 101)
-                        return reply.body.jsonString.utf8.count
+        try await ServedHub.run { hub in
+            let child = hub.child
+            let headers = hub.pusher
+            // Just under the 1 MiB limit: 16,500 messages, each missing its order number.
+            let bad = Array(
+                JSONValue.array(Array(repeating: ["message": "order:new", "payload": ["order": ["email": "x"]]], count: 16_500)).encoded())
+            #expect(bad.count < 1 << 20)
+            // Warm up: the first requests build caches that stay.
+            _ = try await call(.POST, "\(hub.url)/events", raw: bad, headers: headers)
+            try await Task.sleep(for: .seconds(2))
+            let before = Self.residentKiB(child.process.processIdentifier)
+            var largest = 0
+            for _ in 0..<3 {
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for _ in 0..<8 {
+                        group.addTask {
+                            let reply = try await call(.POST, "\(hub.url)/events", raw: bad, headers: headers)
+                            #expect(reply.status == 422)
+                            #expect(reply.body["errors"]?.arrayValue?.count == 101)
+                            return reply.body.jsonString.utf8.count
+                        }
                     }
+                    for try await size in group { largest = max(largest, size) }
                 }
-                for try await size in group { largest = max(largest, size) }
             }
+            #expect(largest < 32 * 1024, "a 422 of \(largest) bytes")
+            // The trimmer runs once a second for a few seconds after large bodies.
+            try await Task.sleep(for: .seconds(4))
+            let after = Self.residentKiB(child.process.processIdentifier)
+            print("memory: \(before) KiB before the burst, \(after) KiB after")
+            #expect(after - before < 16 * 1024, "resident memory went from \(before) KiB to \(after) KiB")
+            #expect(try await call(.GET, "\(hub.url)/health").status == 200)
         }
-        #expect(largest < 32 * 1024, "a 422 of \(largest) bytes")
-        // The trimmer runs once a second for a few seconds after large bodies.
-        try await Task.sleep(for: .seconds(4))
-        let after = Self.residentKiB(child.process.processIdentifier)
-        print("memory: \(before) KiB before the burst, \(after) KiB after")
-        #expect(after - before < 16 * 1024, "resident memory went from \(before) KiB to \(after) KiB")
-        #expect(try await call(.GET, "http://127.0.0.1:\(port)/health").status == 200)
     }
 }
