@@ -23,7 +23,8 @@ public enum JSONReadError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// What is wrong with an inexact number, for the `problem` of a 422.
     public static let inexactProblem =
-        "is a number the hub cannot keep exactly; send whole numbers within ±9223372036854775807 and decimals of at most 15 significant digits, or send it as a string"
+        "is a number the hub cannot keep exactly; send whole numbers within ±9223372036854775807 "
+        + "and decimals of at most 15 significant digits, or send it as a string"
 
     /// The dotted path of an inexact number, for the `path` of a 422.
     public var path: String? {
@@ -148,7 +149,9 @@ enum JSONWriter {
             case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
             case 0x00..<0x20:
                 let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                out.append(contentsOf: [
+                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)],
+                ])
             default: out.append(byte)
             }
         }

@@ -109,7 +109,8 @@ public struct Mapping: Sendable, Hashable {
     public static func decode(_ json: JSONValue, defaultName: String? = nil) throws -> Mapping {
         var problems: [Problem] = []
         guard case .object(let fields) = json else {
-            throw ValidationError("a mapping must be a JSON object", problems: [Problem(path: "", problem: "must be an object, not \(json.typeName)")])
+            throw ValidationError(
+                "a mapping must be a JSON object", problems: [Problem(path: "", problem: "must be an object, not \(json.typeName)")])
         }
         let known: Set<String> = [
             "name", "messages", "url", "token", "filters", "identifiers", "parameters", "options", "enabled", "required", "timeout", "id", "store_id",
@@ -217,22 +218,29 @@ public struct Mapping: Sendable, Hashable {
             for (key, value) in options {
                 switch key {
                 case "retries_allowed":
-                    if case .bool(let b) = value { retriesAllowed = b } else if value != .null {
+                    if case .bool(let b) = value {
+                        retriesAllowed = b
+                    } else if value != .null {
                         problems.append(Problem(path: "options.retries_allowed", problem: "must be true or false, not \(value.typeName)"))
                     }
                 case "retry_schedule":
                     let range = 0...RetryPolicy.maximumWait
                     if case .array(let steps) = value, steps.count <= 100 {
                         for (index, step) in steps.enumerated() where !(step.numberValue.map(range.contains) ?? false) {
-                            problems.append(Problem(
-                                path: "options.retry_schedule.\(index)", problem: "must be a number of seconds from 0 to \(Int(RetryPolicy.maximumWait))"))
+                            problems.append(
+                                Problem(
+                                    path: "options.retry_schedule.\(index)",
+                                    problem: "must be a number of seconds from 0 to \(Int(RetryPolicy.maximumWait))"))
                         }
                         retrySchedule = steps.compactMap(\.numberValue)
                     } else if value != .null {
-                        problems.append(Problem(path: "options.retry_schedule", problem: "must be a list of at most 100 non-negative numbers of seconds"))
+                        problems.append(
+                            Problem(path: "options.retry_schedule", problem: "must be a list of at most 100 non-negative numbers of seconds"))
                     }
                 case "max_in_flight":
-                    if case .int(let n) = value, (1...Int64(maximumMaxInFlight)).contains(n) { maxInFlight = Int(n) } else if value != .null {
+                    if case .int(let n) = value, (1...Int64(maximumMaxInFlight)).contains(n) {
+                        maxInFlight = Int(n)
+                    } else if value != .null {
                         problems.append(Problem(path: "options.max_in_flight", problem: "must be a whole number from 1 to \(maximumMaxInFlight)"))
                     }
                 default:
@@ -259,7 +267,9 @@ public struct Mapping: Sendable, Hashable {
         switch fields["timeout"] {
         case nil, .null?: break
         case let value?:
-            if let n = value.numberValue, n > 0, n <= maximumTimeout { timeout = n } else {
+            if let n = value.numberValue, n > 0, n <= maximumTimeout {
+                timeout = n
+            } else {
                 problems.append(Problem(path: "timeout", problem: "must be a number of seconds above 0 and at most \(Int(maximumTimeout))"))
             }
         }
@@ -268,7 +278,9 @@ public struct Mapping: Sendable, Hashable {
         switch fields["protocol"] {
         case nil, .null?: break
         case .string(let text)?:
-            if let parsed = WireProtocol(rawValue: text) { wireProtocol = parsed } else {
+            if let parsed = WireProtocol(rawValue: text) {
+                wireProtocol = parsed
+            } else {
                 problems.append(Problem(path: "protocol", problem: "must be v5 or v6, not '\(text)'"))
             }
         case let other?: problems.append(Problem(path: "protocol", problem: "must be v5 or v6, not \(other.typeName)"))

@@ -11,9 +11,10 @@ extension PostgresStore {
     public func push(_ record: PushRecord) async throws -> PushOutcome {
         try await perform { db in
             if let key = record.idempotencyKey,
-               let row = try await db.rows(
-                   "SELECT status, reply FROM idempotency_keys WHERE store_id = ? AND key = ? AND created_at >= ?",
-                   [.text(record.storeID), .text(key), .time(record.now.addingTimeInterval(-Self.idempotencyWindow))]).first
+                let row = try await db.rows(
+                    "SELECT status, reply FROM idempotency_keys WHERE store_id = ? AND key = ? AND created_at >= ?",
+                    [.text(record.storeID), .text(key), .time(record.now.addingTimeInterval(-Self.idempotencyWindow))]
+                ).first
             {
                 return .replayed(status: try row.int("status"), reply: try row.json("reply") ?? .null)
             }
@@ -31,9 +32,12 @@ extension PostgresStore {
     }
 
     public func idempotentReply(storeID: String, key: String, since: Date) async throws -> (status: Int, reply: JSONValue)? {
-        guard let row = try await client.rows(
-            "SELECT status, reply FROM idempotency_keys WHERE store_id = ? AND key = ? AND created_at >= ?", [.text(storeID), .text(key), .time(since)]
-        ).first else { return nil }
+        guard
+            let row = try await client.rows(
+                "SELECT status, reply FROM idempotency_keys WHERE store_id = ? AND key = ? AND created_at >= ?",
+                [.text(storeID), .text(key), .time(since)]
+            ).first
+        else { return nil }
         return (try row.int("status"), try row.json("reply") ?? .null)
     }
 
@@ -48,8 +52,10 @@ extension PostgresStore {
             INSERT INTO messages (id, store_id, name, payload, origin, parent_message_id, parent_delivery_id, depth, state, note, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'accepted', NULL, ?)
             """,
-            [.text(message.id), .text(message.storeID), .text(message.name), .text(message.payload.jsonString), .text(message.origin),
-             .text(message.parentMessageID), .text(message.parentDeliveryID), .int(message.depth), .time(message.createdAt)])
+            [
+                .text(message.id), .text(message.storeID), .text(message.name), .text(message.payload.jsonString), .text(message.origin),
+                .text(message.parentMessageID), .text(message.parentDeliveryID), .int(message.depth), .time(message.createdAt),
+            ])
         for identifier in message.identifiers {
             try await db.run(
                 "INSERT INTO message_identifiers (store_id, name, value, message_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -59,7 +65,8 @@ extension PostgresStore {
         if let copy = message.objectCopy {
             let previous = try await db.rows(
                 "SELECT body FROM object_copies WHERE store_id = ? AND type = ? AND identity = ? FOR UPDATE",
-                [.text(message.storeID), .text(copy.type), .text(copy.identity)]).first?.json("body")
+                [.text(message.storeID), .text(copy.type), .text(copy.identity)]
+            ).first?.json("body")
             try await db.run(
                 """
                 INSERT INTO object_copies (store_id, type, identity, body, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -78,21 +85,28 @@ extension PostgresStore {
                 INSERT INTO deliveries (id, message_id, store_id, mapping, state, attempts, next_attempt_at, dedup_key, ordering_key, created_at, updated_at)
                 VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                 """,
-                [.text(delivery.id), .text(message.id), .text(message.storeID), .text(delivery.mapping), .time(delivery.nextAttemptAt),
-                 .text(delivery.dedupKey), .text(delivery.orderingKey), .time(message.createdAt), .time(message.createdAt)])
+                [
+                    .text(delivery.id), .text(message.id), .text(message.storeID), .text(delivery.mapping), .time(delivery.nextAttemptAt),
+                    .text(delivery.dedupKey), .text(delivery.orderingKey), .time(message.createdAt), .time(message.createdAt),
+                ])
             if inserted == 1 {
                 written += 1
             } else {
                 let earlier = try await db.rows(
                     "SELECT message_id FROM deliveries WHERE store_id = ? AND mapping = ? AND dedup_key = ? AND state <> 'archived'",
-                    [.text(message.storeID), .text(delivery.mapping), .text(delivery.dedupKey)]).first
-                notes.append(SQLiteStore.duplicateNote(mapping: delivery.mapping, orderingKey: delivery.orderingKey, earlierMessage: try earlier?.text("message_id") ?? "?"))
+                    [.text(message.storeID), .text(delivery.mapping), .text(delivery.dedupKey)]
+                ).first
+                notes.append(
+                    SQLiteStore.duplicateNote(
+                        mapping: delivery.mapping, orderingKey: delivery.orderingKey, earlierMessage: try earlier?.text("message_id") ?? "?"))
             }
         }
         if written == 0 || !notes.isEmpty {
             if written == 0, message.deliveries.isEmpty, message.note == nil { notes.append("no mapping of the store takes '\(message.name)'") }
             let note = notes.joined(separator: "; ")
-            try await db.run("UPDATE messages SET state = ?, note = ? WHERE id = ?", [.text(written == 0 ? "skipped" : "accepted"), .text(note), .text(message.id)])
+            try await db.run(
+                "UPDATE messages SET state = ?, note = ? WHERE id = ?",
+                [.text(written == 0 ? "skipped" : "accepted"), .text(note), .text(message.id)])
         }
     }
 
@@ -107,7 +121,8 @@ extension PostgresStore {
                 """
                 SELECT d.id, d.message_id, d.store_id, d.mapping, d.attempts, d.url, d.state, m.name, m.payload, m.depth
                 FROM deliveries d JOIN messages m ON m.id = d.message_id
-                WHERE d.state IN ('pending', 'failing', 'scheduled', 'running') AND d.next_attempt_at <= ? AND \(SQLiteStore.notBlocked)\(exclusion.sql)
+                WHERE d.state IN ('pending', 'failing', 'scheduled', 'running') AND d.next_attempt_at <= ?
+                    AND \(SQLiteStore.notBlocked)\(exclusion.sql)
                 ORDER BY d.next_attempt_at, d.seq LIMIT ? FOR UPDATE OF d SKIP LOCKED
                 """,
                 [.time(now)] + exclusion.arguments.map { .text($0) } + [.int(ClaimLimits.candidates(for: limit))])
@@ -115,20 +130,27 @@ extension PostgresStore {
             let rows = FairClaim.select(keys, limit: limit, room: limits.room).map { candidates[$0] }
             var claimed: [ClaimedDelivery] = []
             for row in rows {
-                let id = try row.text("id"), storeID = try row.text("store_id"), mapping = try row.text("mapping")
+                let id = try row.text("id")
+                let storeID = try row.text("store_id")
+                let mapping = try row.text("mapping")
                 var attempts = try row.int("attempts")
                 if try row.text("state") == "running" {
                     attempts += 1
                     try await db.run(
                         "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, ?, 0, '', NULL, NULL, ?)",
-                        [.text(id), .int(attempts), .time(now), .text("the lease expired before the attempt was reported (the worker or its process stopped); trying again")])
+                        [
+                            .text(id), .int(attempts), .time(now),
+                            .text("the lease expired before the attempt was reported (the worker or its process stopped); trying again"),
+                        ])
                 }
                 try await db.run(
                     "UPDATE deliveries SET state = 'running', lease_owner = ?, next_attempt_at = ?, attempts = ?, updated_at = ? WHERE id = ?",
                     [.text(owner), .real(now.timeIntervalSince1970 + lease(storeID, mapping)), .int(attempts), .time(now), .text(id)])
-                claimed.append(ClaimedDelivery(
-                    id: id, messageID: try row.text("message_id"), storeID: storeID, mapping: mapping, attempts: attempts, url: try row.optionalText("url"),
-                    messageName: try row.text("name"), payload: try row.json("payload") ?? .object([:]), depth: try row.int("depth")))
+                claimed.append(
+                    ClaimedDelivery(
+                        id: id, messageID: try row.text("message_id"), storeID: storeID, mapping: mapping, attempts: attempts,
+                        url: try row.optionalText("url"),
+                        messageName: try row.text("name"), payload: try row.json("payload") ?? .object([:]), depth: try row.int("depth")))
             }
             return claimed
         }
@@ -137,12 +159,15 @@ extension PostgresStore {
     public func record(_ report: AttemptReport) async throws {
         try await perform { db in
             let now = report.startedAt.addingTimeInterval(report.duration)
-            let current = try await db.rows("SELECT state, lease_owner, attempts FROM deliveries WHERE id = ? FOR UPDATE", [.text(report.deliveryID)]).first
+            let current = try await db.rows("SELECT state, lease_owner, attempts FROM deliveries WHERE id = ? FOR UPDATE", [.text(report.deliveryID)])
+                .first
             let attempts = (try current?.int("attempts") ?? 0) + 1
             try await db.run(
                 "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [.text(report.deliveryID), .int(attempts), .time(report.startedAt), .real(report.duration), .text(report.url), .int(report.status),
-                 .text(report.response), .text(report.error)])
+                [
+                    .text(report.deliveryID), .int(attempts), .time(report.startedAt), .real(report.duration), .text(report.url), .int(report.status),
+                    .text(report.response), .text(report.error),
+                ])
             let stillOwned = try current?.text("state") == "running" && current?.optionalText("lease_owner") == report.owner
             if stillOwned {
                 let transition = report.transition
@@ -152,10 +177,15 @@ extension PostgresStore {
                         result = COALESCE(?, result), updated_at = ?, completed_at = CASE WHEN ? = 'completed' THEN ? ELSE completed_at END
                     WHERE id = ?
                     """,
-                    [.text(transition.state.rawValue), .int(attempts), .time(transition.nextAttemptAt), .text(transition.nextURL), .text(report.error),
-                     .int(report.status), .text(report.result.map(\.jsonString)), .time(now), .text(transition.state.rawValue), .time(now), .text(report.deliveryID)])
+                    [
+                        .text(transition.state.rawValue), .int(attempts), .time(transition.nextAttemptAt), .text(transition.nextURL),
+                        .text(report.error),
+                        .int(report.status), .text(report.result.map(\.jsonString)), .time(now), .text(transition.state.rawValue), .time(now),
+                        .text(report.deliveryID),
+                    ])
             } else {
-                try await db.run("UPDATE deliveries SET attempts = ?, updated_at = ? WHERE id = ?", [.int(attempts), .time(now), .text(report.deliveryID)])
+                try await db.run(
+                    "UPDATE deliveries SET attempts = ?, updated_at = ? WHERE id = ?", [.int(attempts), .time(now), .text(report.deliveryID)])
             }
             for child in report.children { try await Self.insert(db, child) }
             for parameter in report.parameters { try await Self.upsertParameter(db, storeID: report.storeID, parameter, at: now) }
@@ -166,15 +196,20 @@ extension PostgresStore {
                     INSERT INTO notifications (store_id, message_id, delivery_id, mapping, level, subject, description, extra, reference, occurrences, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO NOTHING
                     """,
-                    [.text(notification.storeID), .text(notification.messageID), .text(notification.deliveryID), .text(notification.mapping),
-                     .text(n.level.rawValue), .text(n.subject), .text(n.description), .text(JSONValue.object(n.extra).jsonString),
-                     .text(notification.reference), .time(now), .time(now)])
+                    [
+                        .text(notification.storeID), .text(notification.messageID), .text(notification.deliveryID), .text(notification.mapping),
+                        .text(n.level.rawValue), .text(n.subject), .text(n.description), .text(JSONValue.object(n.extra).jsonString),
+                        .text(notification.reference), .time(now), .time(now),
+                    ])
                 if inserted == 1 {
                     if let message = notification.message { try await Self.insert(db, message) }
                 } else {
                     try await db.run(
                         "UPDATE notifications SET occurrences = occurrences + 1, updated_at = ? WHERE message_id = ? AND mapping = ? AND level = ? AND subject = ? AND description = ?",
-                        [.time(now), .text(notification.messageID), .text(notification.mapping), .text(n.level.rawValue), .text(n.subject), .text(n.description)])
+                        [
+                            .time(now), .text(notification.messageID), .text(notification.mapping), .text(n.level.rawValue), .text(n.subject),
+                            .text(n.description),
+                        ])
                 }
             }
         }
@@ -227,7 +262,8 @@ extension PostgresStore {
         let whereSQL = clauses.joined(separator: " AND ")
         let count = try await client.rows("SELECT COUNT(*) AS n FROM messages m WHERE \(whereSQL)", binds).first?.int("n") ?? 0
         let rows = try await client.rows(
-            "SELECT m.* FROM messages m WHERE \(whereSQL) ORDER BY m.seq DESC LIMIT ? OFFSET ?", binds + [.int(query.perPage), .int((query.page - 1) * query.perPage)])
+            "SELECT m.* FROM messages m WHERE \(whereSQL) ORDER BY m.seq DESC LIMIT ? OFFSET ?",
+            binds + [.int(query.perPage), .int((query.page - 1) * query.perPage)])
         var messages = try rows.map(Self.message)
         let deliveries = try await Self.deliveries(client, messageIDs: messages.map(\.id), withAttempts: false)
         for index in messages.indices { messages[index].deliveries = deliveries[messages[index].id] ?? [] }
@@ -238,17 +274,21 @@ extension PostgresStore {
         var row = try await client.rows("SELECT * FROM messages WHERE store_id = ? AND id = ?", [.text(storeID), .text(id)]).first
         if row == nil {
             row = try await client.rows(
-                "SELECT m.* FROM messages m JOIN deliveries d ON d.message_id = m.id WHERE m.store_id = ? AND d.id = ?", [.text(storeID), .text(id)]).first
+                "SELECT m.* FROM messages m JOIN deliveries d ON d.message_id = m.id WHERE m.store_id = ? AND d.id = ?", [.text(storeID), .text(id)]
+            ).first
         }
         guard let row else { return nil }
         var message = try Self.message(row)
         message.deliveries = try await Self.deliveries(client, messageIDs: [message.id], withAttempts: true)[message.id] ?? []
-        message.identifiers = try await client.rows("SELECT name, value FROM message_identifiers WHERE message_id = ? ORDER BY name", [.text(message.id)])
-            .map { IdentifierValue(name: try $0.text("name"), value: try $0.text("value")) }
+        message.identifiers = try await client.rows(
+            "SELECT name, value FROM message_identifiers WHERE message_id = ? ORDER BY name", [.text(message.id)]
+        )
+        .map { IdentifierValue(name: try $0.text("name"), value: try $0.text("value")) }
         var children = try await client.rows("SELECT * FROM messages WHERE parent_message_id = ? ORDER BY seq", [.text(message.id)]).map(Self.message)
         let childDeliveries = try await Self.deliveries(client, messageIDs: children.map(\.id), withAttempts: false)
         for index in children.indices { children[index].deliveries = childDeliveries[children[index].id] ?? [] }
-        let notifications = try await client.rows("SELECT * FROM notifications WHERE message_id = ? ORDER BY id", [.text(message.id)]).map(Self.notification)
+        let notifications = try await client.rows("SELECT * FROM notifications WHERE message_id = ? ORDER BY id", [.text(message.id)]).map(
+            Self.notification)
         return MessageDetail(message: message, children: children, notifications: notifications)
     }
 
@@ -299,7 +339,9 @@ extension PostgresStore {
             counts[try row.text("state")] = try row.int("n")
         }
         counts["incoming"] = try await client.rows("SELECT COUNT(*) AS n FROM messages WHERE store_id = ?", [.text(storeID)]).first?.int("n") ?? 0
-        counts["skipped"] = try await client.rows("SELECT COUNT(*) AS n FROM messages WHERE store_id = ? AND state = 'skipped'", [.text(storeID)]).first?.int("n") ?? 0
+        counts["skipped"] =
+            try await client.rows("SELECT COUNT(*) AS n FROM messages WHERE store_id = ? AND state = 'skipped'", [.text(storeID)]).first?.int("n")
+            ?? 0
         return counts
     }
 
@@ -313,11 +355,13 @@ extension PostgresStore {
             }
             return result
         }
-        let received = try await counts("""
+        let received = try await counts(
+            """
             SELECT FLOOR((created_at - ?) / ?)::BIGINT AS b, COUNT(*) AS n FROM messages
             WHERE store_id = ? AND created_at >= ? AND created_at < ? GROUP BY b
             """)
-        let failed = try await counts("""
+        let failed = try await counts(
+            """
             SELECT FLOOR((a.started_at - ?) / ?)::BIGINT AS b, COUNT(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
             WHERE d.store_id = ? AND a.started_at >= ? AND a.started_at < ? AND a.error IS NOT NULL GROUP BY b
             """)
@@ -380,9 +424,11 @@ extension PostgresStore {
             if !ids.isEmpty {
                 let attemptMarks = Array(repeating: "?", count: ids.count).joined(separator: ",")
                 for row in try await db.rows("SELECT * FROM attempts WHERE delivery_id IN (\(attemptMarks)) ORDER BY id", ids.map { .text($0) }) {
-                    attempts[try row.text("delivery_id"), default: []].append(AttemptRecord(
-                        number: try row.int("number"), startedAt: try row.time("started_at"), duration: try row.real("duration"), url: try row.text("url"),
-                        status: try row.optionalInt("status"), response: try row.optionalText("response"), error: try row.optionalText("error")))
+                    attempts[try row.text("delivery_id"), default: []].append(
+                        AttemptRecord(
+                            number: try row.int("number"), startedAt: try row.time("started_at"), duration: try row.real("duration"),
+                            url: try row.text("url"),
+                            status: try row.optionalInt("status"), response: try row.optionalText("response"), error: try row.optionalText("error")))
                 }
             }
         }
@@ -392,7 +438,8 @@ extension PostgresStore {
             let record = DeliveryRecord(
                 id: id, messageID: try row.text("message_id"), mapping: try row.text("mapping"),
                 state: DeliveryState(rawValue: try row.text("state")) ?? .pending, attempts: try row.int("attempts"),
-                nextAttemptAt: try row.optionalTime("next_attempt_at"), url: try row.optionalText("url"), lastError: try row.optionalText("last_error"),
+                nextAttemptAt: try row.optionalTime("next_attempt_at"), url: try row.optionalText("url"),
+                lastError: try row.optionalText("last_error"),
                 lastStatus: try row.optionalInt("last_status"), result: try row.json("result"), createdAt: try row.time("created_at"),
                 updatedAt: try row.time("updated_at"), completedAt: try row.optionalTime("completed_at"), attemptLog: attempts[id] ?? [],
                 orderingKey: try row.optionalText("ordering_key"), waitingFor: try row.optionalText("waiting_for"))

@@ -70,13 +70,14 @@ public final class PostgresStore: HubStore {
 
     static func configuration(from url: String) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-              let host = components.host, !host.isEmpty
+            let host = components.host, !host.isEmpty
         else {
             throw StoreError.invalid("'\(redacted(url))' is not a PostgreSQL URL; use postgres://user:password@host:port/database")
         }
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         let sslMode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
-        let tls: PostgresClient.Configuration.TLS = sslMode == "disable" ? .disable : (sslMode == "require" ? .require(.makeClientConfiguration()) : .prefer(.makeClientConfiguration()))
+        let tls: PostgresClient.Configuration.TLS =
+            sslMode == "disable" ? .disable : (sslMode == "require" ? .require(.makeClientConfiguration()) : .prefer(.makeClientConfiguration()))
         var configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: components.user?.removingPercentEncoding ?? "postgres",
             password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls)
@@ -180,10 +181,12 @@ public final class PostgresStore: HubStore {
             guard let existing = try await db.rows("SELECT name, token_hash FROM stores WHERE id = ? FOR UPDATE", [.text(id)]).first else {
                 guard let tokenHash else { throw StoreError.invalid("store '\(id)' needs a token") }
                 try await db.run(
-                    "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)", [.text(id), .text(name), .text(tokenHash), .time(at)])
+                    "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                    [.text(id), .text(name), .text(tokenHash), .time(at)])
                 return true
             }
-            let oldName = try existing.text("name"), oldHash = try existing.text("token_hash")
+            let oldName = try existing.text("name")
+            let oldHash = try existing.text("token_hash")
             let newHash = tokenHash ?? oldHash
             if oldName == name, oldHash == newHash { return false }
             try await db.run("UPDATE stores SET name = ?, token_hash = ? WHERE id = ?", [.text(name), .text(newHash), .text(id)])
@@ -301,7 +304,9 @@ public final class PostgresStore: HubStore {
 
     public func saveScheduler(storeID: String, _ scheduler: Scheduler, at: Date) async throws {
         try await transaction { db in
-            let existing = try await db.rows("SELECT interval, next_run_at FROM schedulers WHERE store_id = ? AND id = ? FOR UPDATE", [.text(storeID), .text(scheduler.id)]).first
+            let existing = try await db.rows(
+                "SELECT interval, next_run_at FROM schedulers WHERE store_id = ? AND id = ? FOR UPDATE", [.text(storeID), .text(scheduler.id)]
+            ).first
             var nextRun = scheduler.nextRunAt ?? at
             if let existing, try existing.real("interval") == scheduler.interval, scheduler.nextRunAt == nil {
                 nextRun = try existing.time("next_run_at")
@@ -312,8 +317,10 @@ public final class PostgresStore: HubStore {
                 ON CONFLICT (store_id, id) DO UPDATE SET message = excluded.message, payload = excluded.payload,
                     interval = excluded.interval, enabled = excluded.enabled, next_run_at = excluded.next_run_at
                 """,
-                [.text(storeID), .text(scheduler.id), .text(scheduler.message), .text(scheduler.payload.jsonString), .real(scheduler.interval),
-                 .bool(scheduler.enabled), .time(nextRun), .time(at)])
+                [
+                    .text(storeID), .text(scheduler.id), .text(scheduler.message), .text(scheduler.payload.jsonString), .real(scheduler.interval),
+                    .bool(scheduler.enabled), .time(nextRun), .time(at),
+                ])
         }
     }
 

@@ -33,7 +33,9 @@ struct AdminOperations: Sendable {
     // MARK: Parameters
 
     func setParameter(storeID: String, name: String, value: JSONValue) async throws -> Parameter {
-        if let why = ParameterRules.problem(name: name, value: value) { throw APIError.invalid("the parameter is not valid", path: why.path, problem: why.problem) }
+        if let why = ParameterRules.problem(name: name, value: value) {
+            throw APIError.invalid("the parameter is not valid", path: why.path, problem: why.problem)
+        }
         let parameter = Parameter(name: name, value: value)
         try await hub.store.setParameter(storeID: storeID, parameter, at: hub.clock.now())
         hub.parameterSets.invalidate(storeID)
@@ -56,7 +58,9 @@ struct AdminOperations: Sendable {
         do { mapping = try Mapping.decode(json, defaultName: name) } catch let error as ValidationError { throw APIError.invalid(error) }
         let existing = hub.catalog.mapping(storeID: storeID, name: mapping.name)?.mapping
         if creating, existing != nil {
-            throw APIError.invalid("the mapping is not valid", path: "name", problem: "a mapping named '\(mapping.name)' already exists; PUT .../mappings/\(mapping.name) to change it")
+            throw APIError.invalid(
+                "the mapping is not valid", path: "name",
+                problem: "a mapping named '\(mapping.name)' already exists; PUT .../mappings/\(mapping.name) to change it")
         }
         if let existing, existing.required, !mapping.enabled {
             throw APIError.invalid("the mapping is not valid", path: "enabled", problem: "'\(mapping.name)' is required and cannot be disabled")
@@ -83,7 +87,8 @@ struct AdminOperations: Sendable {
     func saveScheduler(storeID: String, _ json: JSONValue, id: String?, creating: Bool) async throws -> Scheduler {
         let scheduler = try SchedulerInput.decode(json, id: id)
         if creating, try await hub.store.schedulers(storeID: storeID).contains(where: { $0.id == scheduler.id }) {
-            throw APIError.invalid("the scheduler is not valid", path: "id", problem: "a scheduler '\(scheduler.id)' already exists; PUT to change it")
+            throw APIError.invalid(
+                "the scheduler is not valid", path: "id", problem: "a scheduler '\(scheduler.id)' already exists; PUT to change it")
         }
         try await hub.store.saveScheduler(storeID: storeID, scheduler, at: hub.clock.now())
         return try await hub.store.schedulers(storeID: storeID).first { $0.id == scheduler.id } ?? scheduler
@@ -119,14 +124,18 @@ struct AdminOperations: Sendable {
         query.message = nonEmpty(get("message"))
         if let state = nonEmpty(get("state")) {
             let known = DeliveryState.allCases.map(\.rawValue) + ["accepted", "skipped"]
-            if known.contains(state) { query.state = state } else {
+            if known.contains(state) {
+                query.state = state
+            } else {
                 problems.append(Problem(path: "state", problem: "unknown state '\(state)'; use one of \(known.joined(separator: ", "))"))
             }
         }
         query.mapping = nonEmpty(get("mapping"))
         if let identifier = nonEmpty(get("identifier")) {
             let parts = identifier.split(separator: ":", maxSplits: 1).map(String.init)
-            if parts.count == 2, !parts[0].isEmpty { query.identifier = IdentifierValue(name: parts[0], value: parts[1]) } else {
+            if parts.count == 2, !parts[0].isEmpty {
+                query.identifier = IdentifierValue(name: parts[0], value: parts[1])
+            } else {
                 problems.append(Problem(path: "identifier", problem: "must be name:value, such as order_number:R123456789"))
             }
         }
@@ -168,11 +177,13 @@ struct AdminOperations: Sendable {
         let now = hub.clock.now()
         let name = MessageName.normalised(name ?? original.message.name)
         var problems: [Problem] = []
-        guard let checked = Ingest.check(.object(["message": .string(name), "payload": payload]), prefix: "", origin: "resend", problems: &problems) else {
+        guard let checked = Ingest.check(.object(["message": .string(name), "payload": payload]), prefix: "", origin: "resend", problems: &problems)
+        else {
             throw APIError(.unprocessableContent, "the edited message is not valid", problems: problems)
         }
         let copy = hub.router.route(
-            storeID: storeID, name: checked.name, payload: checked.payload, origin: "resend", parentMessageID: original.message.id, now: now, dedup: false)
+            storeID: storeID, name: checked.name, payload: checked.payload, origin: "resend", parentMessageID: original.message.id, now: now,
+            dedup: false)
         try await hub.store.resend(storeID: storeID, originalID: original.message.id, copy: copy, now: now)
         hub.logger.info("resent", metadata: ["message_id": .string(copy.id), "original_id": .string(original.message.id), "store": .string(storeID)])
         hub.wakeWorkers()
@@ -201,8 +212,10 @@ struct AdminOperations: Sendable {
     static func parseTime(_ text: String?, name: String, problems: inout [Problem]) -> Date? {
         guard let text else { return nil }
         if let date = ISOTime.parse(text) { return date }
-        problems.append(Problem(
-            path: name, problem: "is not a time from 1970 to 9999: '\(text.prefix(64))'; use ISO 8601 such as 2026-11-24T10:00:00Z, or seconds since 1970"))
+        problems.append(
+            Problem(
+                path: name,
+                problem: "is not a time from 1970 to 9999: '\(text.prefix(64))'; use ISO 8601 such as 2026-11-24T10:00:00Z, or seconds since 1970"))
         return nil
     }
 
@@ -211,14 +224,21 @@ struct AdminOperations: Sendable {
     static let maximumPage = 1_000_000
 
     static func paging(_ get: (String) -> String?, problems: inout [Problem]) -> (Int, Int) {
-        var page = 1, perPage = 25
+        var page = 1
+        var perPage = 25
         if let text = get("page"), !text.isEmpty {
-            if let value = Int(text.prefix(20)), (1...maximumPage).contains(value) { page = value } else {
+            if let value = Int(text.prefix(20)), (1...maximumPage).contains(value) {
+                page = value
+            } else {
                 problems.append(Problem(path: "page", problem: "must be a whole number from 1 to \(maximumPage)"))
             }
         }
         if let text = get("per_page"), !text.isEmpty {
-            if let value = Int(text), (1...100).contains(value) { perPage = value } else { problems.append(Problem(path: "per_page", problem: "must be a whole number from 1 to 100")) }
+            if let value = Int(text), (1...100).contains(value) {
+                perPage = value
+            } else {
+                problems.append(Problem(path: "per_page", problem: "must be a whole number from 1 to 100"))
+            }
         }
         return (page, perPage)
     }

@@ -78,7 +78,9 @@ struct Authenticator: Sendable {
         case .admin:
             guard try await hub.store.store(id: storeID) != nil else { throw APIError.notFound("no store with id '\(storeID)'") }
         case .store(let own):
-            guard own == storeID else { throw APIError(.forbidden, "this token belongs to another store; it may not read or change store '\(storeID)'") }
+            guard own == storeID else {
+                throw APIError(.forbidden, "this token belongs to another store; it may not read or change store '\(storeID)'")
+            }
         }
     }
 }

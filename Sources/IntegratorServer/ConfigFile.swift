@@ -61,7 +61,9 @@ public enum ConfigFile {
                     // As in a JSON body: kept exactly, or refused, never rounded or made infinite.
                     guard let number = JSONValue.exactNumber(scalar.string) else {
                         throw ConfigError(
-                            message: "the number \(scalar.string.prefix(40)) (line \(scalar.mark?.line ?? 0)) cannot be kept exactly; quote it to keep it as text",
+                            message:
+                                "the number \(scalar.string.prefix(40)) (line \(scalar.mark?.line ?? 0)) cannot be kept exactly; "
+                                + "quote it to keep it as text",
                             problems: [])
                     }
                     return number
@@ -128,14 +130,19 @@ extension Hub {
                 for (name, value) in pairs.sorted(by: { $0.key < $1.key }) {
                     if let problem = ParameterRules.problem(name: name, value: value) {
                         problems.append(Problem(path: "\(at).parameters.\(name)", problem: problem.problem))
-                    } else { plan.parameters.append(Parameter(name: name, value: value)) }
+                    } else {
+                        plan.parameters.append(Parameter(name: name, value: value))
+                    }
                 }
             case .array(let items)?:
                 for (i, item) in items.enumerated() {
-                    let name = item["name"]?.stringValue ?? "", value = item["value"] ?? .null
+                    let name = item["name"]?.stringValue ?? ""
+                    let value = item["value"] ?? .null
                     if let problem = ParameterRules.problem(name: name, value: value) {
                         problems.append(Problem(path: "\(at).parameters.\(i).\(problem.path)", problem: problem.problem))
-                    } else { plan.parameters.append(Parameter(name: name, value: value)) }
+                    } else {
+                        plan.parameters.append(Parameter(name: name, value: value))
+                    }
                 }
             case nil, .null?: break
             case let other?: problems.append(Problem(path: "\(at).parameters", problem: "must be a map of name: value, not \(other.typeName)"))
@@ -170,7 +177,8 @@ extension Hub {
             var token = plan.token
             if !exists, token == nil { token = Tokens.generate() }
             if try await store.upsertStore(id: plan.id, name: plan.name, tokenHash: token.map(Tokens.hash), at: now) {
-                changes.append(exists ? "store \(plan.id): updated" : "store \(plan.id): created" + (plan.token == nil ? " with token \(token!)" : ""))
+                changes.append(
+                    exists ? "store \(plan.id): updated" : "store \(plan.id): created" + (plan.token == nil ? " with token \(token!)" : ""))
             }
             let current = try await store.parameters(storeID: plan.id)
             for parameter in plan.parameters where !current.contains(parameter) {
@@ -186,7 +194,9 @@ extension Hub {
             let schedulers = try await store.schedulers(storeID: plan.id)
             for scheduler in plan.schedulers {
                 let old = schedulers.first { $0.id == scheduler.id }
-                if let old, old.message == scheduler.message, old.payload == scheduler.payload, old.interval == scheduler.interval, old.enabled == scheduler.enabled {
+                if let old, old.message == scheduler.message, old.payload == scheduler.payload, old.interval == scheduler.interval,
+                    old.enabled == scheduler.enabled
+                {
                     continue
                 }
                 try await store.saveScheduler(storeID: plan.id, scheduler, at: now)

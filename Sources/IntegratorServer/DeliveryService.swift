@@ -71,7 +71,8 @@ struct DeliveryService: Service {
     }
 
     private var lease: @Sendable (String, String) -> Double {
-        let catalog = hub.catalog, margin = hub.configuration.leaseMargin
+        let catalog = hub.catalog
+        let margin = hub.configuration.leaseMargin
         return { storeID, name in (catalog.mapping(storeID: storeID, name: name)?.mapping.timeout ?? Mapping.defaultTimeout) + margin }
     }
 
@@ -80,10 +81,12 @@ struct DeliveryService: Service {
         let startedAt = hub.clock.now()
         let clockStart = ContinuousClock.now
         guard let compiled = hub.catalog.mapping(storeID: delivery.storeID, name: delivery.mapping) else {
-            await record(AttemptReport(
-                deliveryID: delivery.id, storeID: delivery.storeID, messageID: delivery.messageID, owner: owner, startedAt: startedAt, duration: 0,
-                url: "", status: nil, response: nil, error: "mapping '\(delivery.mapping)' no longer exists; parked",
-                transition: DeliveryTransition(state: .parked)))
+            await record(
+                AttemptReport(
+                    deliveryID: delivery.id, storeID: delivery.storeID, messageID: delivery.messageID, owner: owner, startedAt: startedAt,
+                    duration: 0,
+                    url: "", status: nil, response: nil, error: "mapping '\(delivery.mapping)' no longer exists; parked",
+                    transition: DeliveryTransition(state: .parked)))
             return
         }
         let mapping = compiled.mapping
@@ -128,17 +131,20 @@ struct DeliveryService: Service {
             outcome = .failure(retryAfter: call.retryAfter)
             if failure == nil, let status {
                 let detail = reply.result["error"]?.comparableText ?? reply.result["summary"]?.comparableText
-                failure = "the endpoint answered \(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)"
+                failure =
+                    "the endpoint answered \(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)"
                     + (detail.map { ": \($0.prefix(500))" } ?? "")
             }
         }
         let policy = RetryPolicy(schedule: mapping.retrySchedule ?? RetryPolicy.defaultSchedule)
         let transition = DeliveryTransition.after(
-            outcome, attempt: delivery.attempts + 1, retriesAllowed: mapping.retriesAllowed, policy: policy, now: now, random: Double.random(in: 0..<1))
+            outcome, attempt: delivery.attempts + 1, retriesAllowed: mapping.retriesAllowed, policy: policy, now: now,
+            random: Double.random(in: 0..<1))
 
         var report = AttemptReport(
             deliveryID: delivery.id, storeID: delivery.storeID, messageID: delivery.messageID, owner: owner, startedAt: startedAt, duration: duration,
-            url: url, status: status, response: responseBytes.isEmpty ? nil : String(decoding: responseBytes.prefix(hub.configuration.responseCap), as: UTF8.self),
+            url: url, status: status,
+            response: responseBytes.isEmpty ? nil : String(decoding: responseBytes.prefix(hub.configuration.responseCap), as: UTF8.self),
             error: failure, transition: transition)
         if transition.state == .parked, let failure {
             report.error = failure + (mapping.retriesAllowed ? "; no retry left, parked" : "; retries are not allowed for this mapping, parked")
@@ -149,9 +155,12 @@ struct DeliveryService: Service {
             report.result = reply.result == .null ? nil : reply.result
             report.parameters = reply.parameters.map { Parameter(name: $0.name, value: $0.value) }
             if childDepth > hub.configuration.maxMessageDepth, !reply.messages.isEmpty {
-                notifications.append(IntegratorModel.Notification(
-                    level: .error, subject: "messages refused: chain too deep",
-                    description: "the reply held \(reply.messages.count) message(s) at depth \(childDepth), past the limit of \(hub.configuration.maxMessageDepth); a mapping may be answering its own messages in a loop"))
+                notifications.append(
+                    IntegratorModel.Notification(
+                        level: .error, subject: "messages refused: chain too deep",
+                        description:
+                            "the reply held \(reply.messages.count) message(s) at depth \(childDepth), past the limit of \(hub.configuration.maxMessageDepth); a mapping may be answering its own messages in a loop"
+                    ))
             } else {
                 report.children = reply.messages.map { child in
                     hub.router.route(
@@ -160,8 +169,10 @@ struct DeliveryService: Service {
                 }
             }
             if !reply.problems.isEmpty {
-                notifications.append(IntegratorModel.Notification(
-                    level: .warn, subject: "parts of the reply were ignored", description: reply.problems.map(\.description).joined(separator: "; ")))
+                notifications.append(
+                    IntegratorModel.Notification(
+                        level: .warn, subject: "parts of the reply were ignored",
+                        description: reply.problems.map(\.description).joined(separator: "; ")))
             }
         }
         let reference = Self.reference(of: delivery.payload)
@@ -172,9 +183,12 @@ struct DeliveryService: Service {
             ]
             if let reference { payload["reference"] = .string(reference) }
             for (key, value) in notification.extra where payload[key] == nil { payload[key] = value }
-            let message = childDepth > hub.configuration.maxMessageDepth ? nil : hub.router.route(
-                storeID: delivery.storeID, name: "notification:\(notification.level.rawValue)", payload: .object(payload), origin: "notification",
-                parentMessageID: delivery.messageID, parentDeliveryID: delivery.id, depth: childDepth, now: now)
+            let message =
+                childDepth > hub.configuration.maxMessageDepth
+                ? nil
+                : hub.router.route(
+                    storeID: delivery.storeID, name: "notification:\(notification.level.rawValue)", payload: .object(payload), origin: "notification",
+                    parentMessageID: delivery.messageID, parentDeliveryID: delivery.id, depth: childDepth, now: now)
             return NewNotification(
                 storeID: delivery.storeID, messageID: delivery.messageID, deliveryID: delivery.id, mapping: mapping.name, notification: notification,
                 reference: reference, message: message)
@@ -182,10 +196,12 @@ struct DeliveryService: Service {
         await record(report)
         hub.metrics.attempt(storeID: delivery.storeID, mapping: mapping.name, seconds: duration, failed: !succeeded)
         hub.metrics.messagesIngested(report.children.count + report.notifications.filter { $0.message != nil }.count)
-        hub.logger.info("attempt", metadata: [
-            "message_id": .string(delivery.messageID), "delivery": .string(delivery.id), "mapping": .string(mapping.name),
-            "status": .string(status.map(String.init) ?? "-"), "state": .string(transition.state.rawValue),
-        ])
+        hub.logger.info(
+            "attempt",
+            metadata: [
+                "message_id": .string(delivery.messageID), "delivery": .string(delivery.id), "mapping": .string(mapping.name),
+                "status": .string(status.map(String.init) ?? "-"), "state": .string(transition.state.rawValue),
+            ])
     }
 
     private func record(_ report: AttemptReport) async {
@@ -230,7 +246,9 @@ struct DeliveryService: Service {
             let timestamp = Int64(Timestamp.clamped(now).timeIntervalSince1970)
             request.headers.add(name: "webhook-id", value: delivery.id)
             request.headers.add(name: "webhook-timestamp", value: String(timestamp))
-            request.headers.add(name: "webhook-signature", value: try WebhookSignature.sign(id: delivery.id, timestamp: timestamp, body: body, secrets: mapping.signingSecrets))
+            request.headers.add(
+                name: "webhook-signature",
+                value: try WebhookSignature.sign(id: delivery.id, timestamp: timestamp, body: body, secrets: mapping.signingSecrets))
         }
         request.body = .bytes(ByteBuffer(bytes: body))
         return request
@@ -284,7 +302,8 @@ struct DeliveryService: Service {
                     let status = Int(response.status.code)
                     var call = AttemptCall(status: status)
                     if status == 429 || status == 503, let header = response.headers.first(name: "Retry-After"),
-                       let value = Double(header.prefix(32)), value.isFinite, value >= 0 {
+                        let value = Double(header.prefix(32)), value.isFinite, value >= 0
+                    {
                         call.retryAfter = value
                     }
                     do {

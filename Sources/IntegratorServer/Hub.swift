@@ -52,7 +52,9 @@ public final class Hub: Sendable {
     /// or another store's. Each token names one principal, so no token is ever ambiguous.
     func tokenProblem(hash: String, storeID: String) async throws -> String? {
         if Tokens.equal(hash, adminTokenHash) { return "is the admin token; a store needs a token of its own" }
-        if let owner = try await store.storeID(tokenHash: hash), owner != storeID { return "is already another store's token; every store needs its own" }
+        if let owner = try await store.storeID(tokenHash: hash), owner != storeID {
+            return "is already another store's token; every store needs its own"
+        }
         return nil
     }
 

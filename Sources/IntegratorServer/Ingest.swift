@@ -102,7 +102,8 @@ struct Ingest: Sendable {
         if hops > limit {
             throw APIError(
                 .unprocessableContent,
-                "this push came through \(hops) deliveries, past the limit of \(limit): a mapping is probably delivering to this hub's own push API in a loop",
+                "this push came through \(hops) deliveries, past the limit of \(limit): "
+                    + "a mapping is probably delivering to this hub's own push API in a loop",
                 problems: [Problem(path: DeliveryService.hopsHeader, problem: "is \(hops); at most \(limit) is accepted")])
         }
         return hops
@@ -144,10 +145,12 @@ struct Ingest: Sendable {
         switch try await hub.store.push(record) {
         case .stored:
             for message in routed {
-                hub.logger.info("accepted", metadata: [
-                    "message_id": .string(message.id), "store": .string(storeID), "message": .string(message.name),
-                    "deliveries": .stringConvertible(message.deliveries.count),
-                ])
+                hub.logger.info(
+                    "accepted",
+                    metadata: [
+                        "message_id": .string(message.id), "store": .string(storeID), "message": .string(message.name),
+                        "deliveries": .stringConvertible(message.deliveries.count),
+                    ])
             }
             hub.metrics.messagesIngested(routed.count)
             hub.wakeWorkers()

@@ -22,7 +22,9 @@ struct StoreInput: Sendable {
         switch fields["token"] {
         case nil, .null?: break
         case .string(let text)?:
-            if text.count < 16 || text.count > 256 { problems.append(Problem(path: "token", problem: "must be 16 to 256 characters (32 or more is wise)")) }
+            if text.count < 16 || text.count > 256 {
+                problems.append(Problem(path: "token", problem: "must be 16 to 256 characters (32 or more is wise)"))
+            }
             token = text
         case let other?: problems.append(Problem(path: "token", problem: "must be a string, not \(other.typeName)"))
         }

@@ -38,8 +38,11 @@ struct IntegrationController: Sendable {
     @Sendable func register(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let body = try await ingest.readJSON(request)
-        guard let url = body["url"]?.stringValue, let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""), components.host != nil else {
-            throw APIError.invalid("the integration is not valid", path: "url", problem: "must be the endpoint's base URL, such as http://127.0.0.1:4000")
+        guard let url = body["url"]?.stringValue, let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""),
+            components.host != nil
+        else {
+            throw APIError.invalid(
+                "the integration is not valid", path: "url", problem: "must be the endpoint's base URL, such as http://127.0.0.1:4000")
         }
         let token = body["token"]?.stringValue ?? ""
         let manifestJSON = try await fetchManifest(base: url)
@@ -62,12 +65,15 @@ struct IntegrationController: Sendable {
         for mapping in mappings {
             var mapping = mapping
             // Re-registering keeps an operator's on/off choice.
-            if let current = hub.catalog.mapping(storeID: storeID, name: mapping.name)?.mapping { mapping.enabled = current.enabled || mapping.required }
+            if let current = hub.catalog.mapping(storeID: storeID, name: mapping.name)?.mapping {
+                mapping.enabled = current.enabled || mapping.required
+            }
             try await hub.store.saveMapping(storeID: storeID, mapping, at: now)
             hub.catalog.put(storeID: storeID, mapping)
         }
         let record: JSONValue = [
-            "id": .string(manifest.name), "name": .string(manifest.name), "display": .string(manifest.display), "description": .string(manifest.description),
+            "id": .string(manifest.name), "name": .string(manifest.name), "display": .string(manifest.display),
+            "description": .string(manifest.description),
             "url": .string(url), "store_id": .string(storeID), "services": manifestJSON["services"] ?? [], "error_messages": [],
             "created_at": Presenter.time(now),
         ]
@@ -90,7 +96,8 @@ struct IntegrationController: Sendable {
         let storeID = try await scope(request, context)
         let integration = try await find(storeID: storeID, context)
         let id = integration["id"]?.stringValue ?? ""
-        var changed: [JSONValue] = [], kept: [JSONValue] = []
+        var changed: [JSONValue] = []
+        var kept: [JSONValue] = []
         for compiled in hub.catalog.mappings(storeID: storeID) where compiled.mapping.integration == id {
             var mapping = compiled.mapping
             if !enabled, mapping.required {

@@ -20,7 +20,11 @@ final class MethodRouter: RouterMethods {
     where Responder.Context == BasicRequestContext {
         router.on(path, method: method, responder: responder)
         let key = path.description
-        if let index = methods.firstIndex(where: { $0.path == key }) { methods[index].methods.append(method) } else { methods.append((key, [method])) }
+        if let index = methods.firstIndex(where: { $0.path == key }) {
+            methods[index].methods.append(method)
+        } else {
+            methods.append((key, [method]))
+        }
         return self
     }
 
@@ -33,7 +37,8 @@ final class MethodRouter: RouterMethods {
     /// Methods a client may send that a path does not take get 405, naming those it does.
     func answerOtherMethods() {
         // With QUERY, the safe method with a body (draft-ietf-httpbis-safe-method-w-body).
-        let all: [HTTPRequest.Method] = [.get, .head, .post, .put, .delete, .patch, .options, .trace, .connect] + [HTTPRequest.Method("QUERY")].compactMap { $0 }
+        let all: [HTTPRequest.Method] =
+            [.get, .head, .post, .put, .delete, .patch, .options, .trace, .connect] + [HTTPRequest.Method("QUERY")].compactMap { $0 }
         for (path, taken) in methods {
             let allow = (taken.contains(.get) ? taken + [.head] : taken).map(\.rawValue).joined(separator: ", ")
             // HEAD on a GET route is Hummingbird's (`.autoGenerateHeadEndpoints`).

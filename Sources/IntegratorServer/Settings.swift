@@ -45,10 +45,13 @@ extension HubConfiguration {
             guard let source else { continue }
             let text = source.text.trimmingCharacters(in: .whitespaces)
             guard text.utf8.count <= 32, let value = Double(text), setting.range.contains(value), !setting.whole || value.rounded() == value else {
-                let bounds = setting.whole
+                let bounds =
+                    setting.whole
                     ? "\(Int(setting.range.lowerBound)) to \(Int(setting.range.upperBound))"
                     : "\(setting.range.lowerBound) to \(setting.range.upperBound)"
-                throw SettingError(description: "\(source.name) must be a \(setting.whole ? "whole number" : "number") from \(bounds), not '\(source.text.prefix(32))'")
+                throw SettingError(
+                    description:
+                        "\(source.name) must be a \(setting.whole ? "whole number" : "number") from \(bounds), not '\(source.text.prefix(32))'")
             }
             setting.apply(&self, value)
         }

@@ -59,7 +59,10 @@ extension SQLiteStore {
                 INSERT INTO messages (id, store_id, name, payload, origin, parent_message_id, parent_delivery_id, depth, state, note, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'accepted', NULL, ?)
                 """,
-            arguments: [message.id, message.storeID, message.name, payloadText ?? message.payload.jsonString, message.origin, message.parentMessageID, message.parentDeliveryID, message.depth, created])
+            arguments: [
+                message.id, message.storeID, message.name, payloadText ?? message.payload.jsonString, message.origin, message.parentMessageID,
+                message.parentDeliveryID, message.depth, created,
+            ])
         for identifier in message.identifiers {
             try db.cachedExecute(
                 sql: "INSERT OR IGNORE INTO message_identifiers (store_id, name, value, message_id) VALUES (?, ?, ?, ?)",
@@ -68,7 +71,8 @@ extension SQLiteStore {
         var notes: [String] = []
         if let copy = message.objectCopy {
             let previous = try String.fetchOne(
-                db, sql: "SELECT body FROM object_copies WHERE store_id = ? AND type = ? AND identity = ?", arguments: [message.storeID, copy.type, copy.identity])
+                db, sql: "SELECT body FROM object_copies WHERE store_id = ? AND type = ? AND identity = ?",
+                arguments: [message.storeID, copy.type, copy.identity])
             try db.cachedExecute(
                 sql: """
                     INSERT INTO object_copies (store_id, type, identity, body, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -87,7 +91,10 @@ extension SQLiteStore {
                     INSERT OR IGNORE INTO deliveries (id, message_id, store_id, mapping, state, attempts, next_attempt_at, dedup_key, ordering_key, created_at, updated_at)
                     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)
                     """,
-                arguments: [delivery.id, message.id, message.storeID, delivery.mapping, delivery.nextAttemptAt.timeIntervalSince1970, delivery.dedupKey, delivery.orderingKey, created, created])
+                arguments: [
+                    delivery.id, message.id, message.storeID, delivery.mapping, delivery.nextAttemptAt.timeIntervalSince1970, delivery.dedupKey,
+                    delivery.orderingKey, created, created,
+                ])
             if db.changesCount == 1 {
                 written += 1
             } else {
@@ -140,34 +147,45 @@ extension SQLiteStore {
             let sql = """
                 SELECT d.id, d.message_id, d.store_id, d.mapping, d.attempts, d.url, d.state, m.name, m.payload, m.depth
                 FROM deliveries d JOIN messages m ON m.id = d.message_id
-                WHERE d.state IN ('pending', 'failing', 'scheduled', 'running') AND d.next_attempt_at <= ? AND \(Self.notBlocked)\(exclusion.sql)
+                WHERE d.state IN ('pending', 'failing', 'scheduled', 'running') AND d.next_attempt_at <= ?
+                    AND \(Self.notBlocked)\(exclusion.sql)
                 ORDER BY d.next_attempt_at, d.seq LIMIT ?
                 """
             var arguments: StatementArguments = [nowSeconds]
             _ = arguments.append(contentsOf: StatementArguments(exclusion.arguments))
             _ = arguments.append(contentsOf: [ClaimLimits.candidates(for: limit)])
-            let candidates = try Row.fetchAll(exclusion.arguments.isEmpty ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql), arguments: arguments)
+            let candidates = try Row.fetchAll(
+                exclusion.arguments.isEmpty ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql), arguments: arguments)
             let picked = FairClaim.select(
                 candidates.map { MappingKey(storeID: $0["store_id"], mapping: $0["mapping"]) }, limit: limit, room: limits.room)
             let rows = picked.map { candidates[$0] }
             var claimed: [(ClaimedDelivery, String)] = []
             for row in rows {
-                let id: String = row["id"], storeID: String = row["store_id"], mapping: String = row["mapping"]
+                let id: String = row["id"]
+                let storeID: String = row["store_id"]
+                let mapping: String = row["mapping"]
                 var attempts: Int = row["attempts"]
                 if (row["state"] as String) == "running" {
                     // The worker that held this lease never reported: keep that in the log.
                     attempts += 1
                     try db.cachedExecute(
-                        sql: "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, ?, 0, '', NULL, NULL, ?)",
-                        arguments: [id, attempts, nowSeconds, "the lease expired before the attempt was reported (the worker or its process stopped); trying again"])
+                        sql:
+                            "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, ?, 0, '', NULL, NULL, ?)",
+                        arguments: [
+                            id, attempts, nowSeconds,
+                            "the lease expired before the attempt was reported (the worker or its process stopped); trying again",
+                        ])
                 }
                 let expiry = nowSeconds + lease(storeID, mapping)
                 try db.cachedExecute(
                     sql: "UPDATE deliveries SET state = 'running', lease_owner = ?, next_attempt_at = ?, attempts = ?, updated_at = ? WHERE id = ?",
                     arguments: [owner, expiry, attempts, nowSeconds, id])
-                claimed.append((ClaimedDelivery(
-                    id: id, messageID: row["message_id"], storeID: storeID, mapping: mapping, attempts: attempts, url: row["url"],
-                    messageName: row["name"], payload: .null, depth: row["depth"]), row["payload"]))
+                claimed.append(
+                    (
+                        ClaimedDelivery(
+                            id: id, messageID: row["message_id"], storeID: storeID, mapping: mapping, attempts: attempts, url: row["url"],
+                            messageName: row["name"], payload: .null, depth: row["depth"]), row["payload"]
+                    ))
             }
             return claimed
         }
@@ -181,11 +199,15 @@ extension SQLiteStore {
     public func record(_ report: AttemptReport) async throws {
         try await committer.perform { db in
             let now = (report.startedAt.addingTimeInterval(report.duration)).timeIntervalSince1970
-            let current = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, lease_owner, attempts FROM deliveries WHERE id = ?"), arguments: [report.deliveryID])
+            let current = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT state, lease_owner, attempts FROM deliveries WHERE id = ?"), arguments: [report.deliveryID])
             let attempts: Int = (current?["attempts"] ?? 0) + 1
             try db.cachedExecute(
                 sql: "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                arguments: [report.deliveryID, attempts, report.startedAt.timeIntervalSince1970, report.duration, report.url, report.status, report.response, report.error])
+                arguments: [
+                    report.deliveryID, attempts, report.startedAt.timeIntervalSince1970, report.duration, report.url, report.status, report.response,
+                    report.error,
+                ])
             let stillOwned = (current?["state"] as String?) == "running" && (current?["lease_owner"] as String?) == report.owner
             if stillOwned {
                 let transition = report.transition
@@ -202,7 +224,8 @@ extension SQLiteStore {
                         transition.state.rawValue, now, report.deliveryID,
                     ])
             } else {
-                try db.cachedExecute(sql: "UPDATE deliveries SET attempts = ?, updated_at = ? WHERE id = ?", arguments: [attempts, now, report.deliveryID])
+                try db.cachedExecute(
+                    sql: "UPDATE deliveries SET attempts = ?, updated_at = ? WHERE id = ?", arguments: [attempts, now, report.deliveryID])
             }
             for child in report.children { try Self.insert(db, child) }
             for parameter in report.parameters {
@@ -221,12 +244,16 @@ extension SQLiteStore {
                 INSERT OR IGNORE INTO notifications (store_id, message_id, delivery_id, mapping, level, subject, description, extra, reference, occurrences, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
                 """,
-            arguments: [new.storeID, new.messageID, new.deliveryID, new.mapping, n.level.rawValue, n.subject, n.description, JSONValue.object(n.extra).jsonString, new.reference, now, now])
+            arguments: [
+                new.storeID, new.messageID, new.deliveryID, new.mapping, n.level.rawValue, n.subject, n.description,
+                JSONValue.object(n.extra).jsonString, new.reference, now, now,
+            ])
         if db.changesCount == 1 {
             if let message = new.message { try insert(db, message) }
         } else {
             try db.cachedExecute(
-                sql: "UPDATE notifications SET occurrences = occurrences + 1, updated_at = ? WHERE message_id = ? AND mapping = ? AND level = ? AND subject = ? AND description = ?",
+                sql:
+                    "UPDATE notifications SET occurrences = occurrences + 1, updated_at = ? WHERE message_id = ? AND mapping = ? AND level = ? AND subject = ? AND description = ?",
                 arguments: [now, new.messageID, new.mapping, n.level.rawValue, n.subject, n.description])
         }
     }
@@ -282,7 +309,8 @@ extension SQLiteStore {
             let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages m WHERE \(whereSQL)", arguments: arguments) ?? 0
             var pageArguments = arguments
             _ = pageArguments.append(contentsOf: [query.perPage, (query.page - 1) * query.perPage])
-            let rows = try Row.fetchAll(db, sql: "SELECT m.* FROM messages m WHERE \(whereSQL) ORDER BY m.seq DESC LIMIT ? OFFSET ?", arguments: pageArguments)
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT m.* FROM messages m WHERE \(whereSQL) ORDER BY m.seq DESC LIMIT ? OFFSET ?", arguments: pageArguments)
             var messages = rows.map(Self.message)
             let deliveries = try Self.deliveries(db, messageIDs: messages.map(\.id), withAttempts: false)
             for index in messages.indices { messages[index].deliveries = deliveries[messages[index].id] ?? [] }
@@ -295,17 +323,22 @@ extension SQLiteStore {
             var row = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE store_id = ? AND id = ?", arguments: [storeID, id])
             if row == nil {
                 row = try Row.fetchOne(
-                    db, sql: "SELECT m.* FROM messages m JOIN deliveries d ON d.message_id = m.id WHERE m.store_id = ? AND d.id = ?", arguments: [storeID, id])
+                    db, sql: "SELECT m.* FROM messages m JOIN deliveries d ON d.message_id = m.id WHERE m.store_id = ? AND d.id = ?",
+                    arguments: [storeID, id])
             }
             guard let row else { return nil }
             var message = Self.message(row)
             message.deliveries = try Self.deliveries(db, messageIDs: [message.id], withAttempts: true)[message.id] ?? []
-            message.identifiers = try Row.fetchAll(db, sql: "SELECT name, value FROM message_identifiers WHERE message_id = ? ORDER BY name", arguments: [message.id])
-                .map { IdentifierValue(name: $0["name"], value: $0["value"]) }
-            var children = try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE parent_message_id = ? ORDER BY seq", arguments: [message.id]).map(Self.message)
+            message.identifiers = try Row.fetchAll(
+                db, sql: "SELECT name, value FROM message_identifiers WHERE message_id = ? ORDER BY name", arguments: [message.id]
+            )
+            .map { IdentifierValue(name: $0["name"], value: $0["value"]) }
+            var children = try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE parent_message_id = ? ORDER BY seq", arguments: [message.id]).map(
+                Self.message)
             let childDeliveries = try Self.deliveries(db, messageIDs: children.map(\.id), withAttempts: false)
             for index in children.indices { children[index].deliveries = childDeliveries[children[index].id] ?? [] }
-            let notifications = try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE message_id = ? ORDER BY id", arguments: [message.id]).map(Self.notification)
+            let notifications = try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE message_id = ? ORDER BY id", arguments: [message.id])
+                .map(Self.notification)
             return MessageDetail(message: message, children: children, notifications: notifications)
         }
     }
@@ -334,7 +367,8 @@ extension SQLiteStore {
                 """,
             arguments: [now.timeIntervalSince1970, storeID, id, id])
         let count = db.changesCount
-        try db.cachedExecute(sql: "UPDATE messages SET state = 'archived' WHERE store_id = ? AND id = ? AND state = 'accepted'", arguments: [storeID, id])
+        try db.cachedExecute(
+            sql: "UPDATE messages SET state = 'archived' WHERE store_id = ? AND id = ? AND state = 'accepted'", arguments: [storeID, id])
         return count
     }
 
@@ -361,11 +395,14 @@ extension SQLiteStore {
         try await pool.read { db in
             var counts: [String: Int] = [:]
             for state in DeliveryState.allCases { counts[state.rawValue] = 0 }
-            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM deliveries WHERE store_id = ? GROUP BY state", arguments: [storeID]) {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT state, COUNT(*) AS n FROM deliveries WHERE store_id = ? GROUP BY state", arguments: [storeID])
+            {
                 counts[row["state"]] = row["n"]
             }
             counts["incoming"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE store_id = ?", arguments: [storeID]) ?? 0
-            counts["skipped"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE store_id = ? AND state = 'skipped'", arguments: [storeID]) ?? 0
+            counts["skipped"] =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE store_id = ? AND state = 'skipped'", arguments: [storeID]) ?? 0
             return counts
         }
     }
@@ -379,11 +416,13 @@ extension SQLiteStore {
                 for row in try Row.fetchAll(db, sql: sql, arguments: [start, slot, storeID, start, end]) { result[row["b"]] = row["n"] }
                 return result
             }
-            let received = try counts("""
+            let received = try counts(
+                """
                 SELECT CAST((created_at - ?) / ? AS INTEGER) AS b, COUNT(*) AS n FROM messages
                 WHERE store_id = ? AND created_at >= ? AND created_at < ? GROUP BY b
                 """)
-            let failed = try counts("""
+            let failed = try counts(
+                """
                 SELECT CAST((a.started_at - ?) / ? AS INTEGER) AS b, COUNT(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
                 WHERE d.store_id = ? AND a.started_at >= ? AND a.started_at < ? AND a.error IS NOT NULL GROUP BY b
                 """)
@@ -407,8 +446,11 @@ extension SQLiteStore {
             let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notifications n WHERE \(whereSQL)", arguments: arguments) ?? 0
             var pageArguments = arguments
             _ = pageArguments.append(contentsOf: [perPage, (page - 1) * perPage])
-            let items = try Row.fetchAll(db, sql: "SELECT n.* FROM notifications n WHERE \(whereSQL) ORDER BY n.updated_at DESC, n.id DESC LIMIT ? OFFSET ?", arguments: pageArguments)
-                .map(Self.notification)
+            let items = try Row.fetchAll(
+                db, sql: "SELECT n.* FROM notifications n WHERE \(whereSQL) ORDER BY n.updated_at DESC, n.id DESC LIMIT ? OFFSET ?",
+                arguments: pageArguments
+            )
+            .map(Self.notification)
             return Page(items: items, count: count, page: page, perPage: perPage)
         }
     }
@@ -447,10 +489,14 @@ extension SQLiteStore {
             let ids = rows.map { $0["id"] as String }
             if !ids.isEmpty {
                 let attemptMarks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-                for row in try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE delivery_id IN (\(attemptMarks)) ORDER BY id", arguments: StatementArguments(ids)) {
-                    attempts[row["delivery_id"], default: []].append(AttemptRecord(
-                        number: row["number"], startedAt: Date(timeIntervalSince1970: row["started_at"]), duration: row["duration"], url: row["url"],
-                        status: row["status"], response: row["response"], error: row["error"]))
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT * FROM attempts WHERE delivery_id IN (\(attemptMarks)) ORDER BY id", arguments: StatementArguments(ids))
+                {
+                    attempts[row["delivery_id"], default: []].append(
+                        AttemptRecord(
+                            number: row["number"], startedAt: Date(timeIntervalSince1970: row["started_at"]), duration: row["duration"],
+                            url: row["url"],
+                            status: row["status"], response: row["response"], error: row["error"]))
                 }
             }
         }

@@ -75,7 +75,8 @@ public final class SQLiteStore: HubStore {
 
     public func setSetting(_ key: String, value: String) async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
+            try db.execute(
+                sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
         }
     }
 
@@ -86,7 +87,9 @@ public final class SQLiteStore: HubStore {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM stores WHERE id = ?", arguments: [id]) != nil {
                 throw StoreError.conflict("a store with id '\(id)' already exists")
             }
-            try db.execute(sql: "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)", arguments: [id, name, tokenHash, at.timeIntervalSince1970])
+            try db.execute(
+                sql: "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [id, name, tokenHash, at.timeIntervalSince1970])
         }
     }
 
@@ -95,10 +98,13 @@ public final class SQLiteStore: HubStore {
             let existing = try Row.fetchOne(db, sql: "SELECT name, token_hash FROM stores WHERE id = ?", arguments: [id])
             guard let existing else {
                 guard let tokenHash else { throw StoreError.invalid("store '\(id)' needs a token") }
-                try db.execute(sql: "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)", arguments: [id, name, tokenHash, at.timeIntervalSince1970])
+                try db.execute(
+                    sql: "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [id, name, tokenHash, at.timeIntervalSince1970])
                 return true
             }
-            let oldName: String = existing["name"], oldHash: String = existing["token_hash"]
+            let oldName: String = existing["name"]
+            let oldHash: String = existing["token_hash"]
             let newHash = tokenHash ?? oldHash
             if oldName == name, oldHash == newHash { return false }
             try db.execute(sql: "UPDATE stores SET name = ?, token_hash = ? WHERE id = ?", arguments: [name, newHash, id])
@@ -123,7 +129,8 @@ public final class SQLiteStore: HubStore {
     }
 
     public func storeID(tokenHash: String) async throws -> String? {
-        try await pool.read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM stores WHERE token_hash = ?"), arguments: [tokenHash]) }
+        try await pool.read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM stores WHERE token_hash = ?"), arguments: [tokenHash])
+        }
     }
 
     public func tokenHash(storeID: String) async throws -> String? {
@@ -134,7 +141,8 @@ public final class SQLiteStore: HubStore {
 
     public func parameters(storeID: String) async throws -> [Parameter] {
         try await pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT name, value FROM parameters WHERE store_id = ? ORDER BY name"), arguments: [storeID]).map {
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT name, value FROM parameters WHERE store_id = ? ORDER BY name"), arguments: [storeID]).map
+            {
                 Parameter(name: $0["name"], value: Self.json($0["value"]) ?? .null)
             }
         }
@@ -208,14 +216,17 @@ public final class SQLiteStore: HubStore {
     public func saveIntegration(storeID: String, id: String, record: JSONValue, at: Date) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO integrations (store_id, id, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(store_id, id) DO UPDATE SET body = excluded.body",
+                sql:
+                    "INSERT INTO integrations (store_id, id, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(store_id, id) DO UPDATE SET body = excluded.body",
                 arguments: [storeID, id, record.jsonString, at.timeIntervalSince1970])
         }
     }
 
     public func integrations(storeID: String) async throws -> [JSONValue] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT body FROM integrations WHERE store_id = ? ORDER BY id", arguments: [storeID]).compactMap { Self.json($0) }
+            try String.fetchAll(db, sql: "SELECT body FROM integrations WHERE store_id = ? ORDER BY id", arguments: [storeID]).compactMap {
+                Self.json($0)
+            }
         }
     }
 
@@ -235,7 +246,8 @@ public final class SQLiteStore: HubStore {
 
     public func saveScheduler(storeID: String, _ scheduler: Scheduler, at: Date) async throws {
         try await pool.write { db in
-            let existing = try Row.fetchOne(db, sql: "SELECT interval, next_run_at FROM schedulers WHERE store_id = ? AND id = ?", arguments: [storeID, scheduler.id])
+            let existing = try Row.fetchOne(
+                db, sql: "SELECT interval, next_run_at FROM schedulers WHERE store_id = ? AND id = ?", arguments: [storeID, scheduler.id])
             var nextRun = scheduler.nextRunAt ?? at
             if let existing, (existing["interval"] as Double) == scheduler.interval, scheduler.nextRunAt == nil {
                 nextRun = Date(timeIntervalSince1970: existing["next_run_at"])
@@ -247,7 +259,10 @@ public final class SQLiteStore: HubStore {
                     ON CONFLICT(store_id, id) DO UPDATE SET message = excluded.message, payload = excluded.payload,
                         interval = excluded.interval, enabled = excluded.enabled, next_run_at = excluded.next_run_at
                     """,
-                arguments: [storeID, scheduler.id, scheduler.message, scheduler.payload.jsonString, scheduler.interval, scheduler.enabled, nextRun.timeIntervalSince1970, at.timeIntervalSince1970])
+                arguments: [
+                    storeID, scheduler.id, scheduler.message, scheduler.payload.jsonString, scheduler.interval, scheduler.enabled,
+                    nextRun.timeIntervalSince1970, at.timeIntervalSince1970,
+                ])
         }
     }
 
@@ -260,7 +275,9 @@ public final class SQLiteStore: HubStore {
 
     public func fireDueSchedulers(now: Date, plan: @escaping @Sendable (String, Scheduler) -> NewMessage) async throws -> [NewMessage] {
         try await committer.perform { db in
-            let due = try Row.fetchAll(db, sql: "SELECT * FROM schedulers WHERE enabled = 1 AND next_run_at <= ? ORDER BY next_run_at", arguments: [now.timeIntervalSince1970])
+            let due = try Row.fetchAll(
+                db, sql: "SELECT * FROM schedulers WHERE enabled = 1 AND next_run_at <= ? ORDER BY next_run_at",
+                arguments: [now.timeIntervalSince1970])
             var made: [NewMessage] = []
             for row in due {
                 let storeID: String = row["store_id"]
@@ -301,7 +318,8 @@ final class FileLock: Sendable {
         guard fd >= 0 else { throw StoreError.unavailable("cannot create the lock file \(path): \(String(cString: strerror(errno)))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
-            throw StoreError.unavailable("the database is in use by another integrator process (lock file \(path)); stop it first, or use PostgreSQL to run several processes")
+            throw StoreError.unavailable(
+                "the database is in use by another integrator process (lock file \(path)); stop it first, or use PostgreSQL to run several processes")
         }
         self.descriptor = fd
     }

@@ -30,7 +30,8 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// `launcher` runs the binary through another program, such as
     /// `["/usr/bin/prlimit", "--nofile=1024"]`.
-    public init(_ name: String = "integrator", arguments: [String], logURL: URL, environment: [String: String] = [:], launcher: [String] = []) throws {
+    public init(_ name: String = "integrator", arguments: [String], logURL: URL, environment: [String: String] = [:], launcher: [String] = []) throws
+    {
         self.logURL = logURL
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)

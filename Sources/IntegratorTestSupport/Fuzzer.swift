@@ -58,7 +58,7 @@ public struct Fuzzer {
         case 0: return .null
         case 1: return .bool(chance(50))
         case 2: return .int(Int64(bitPattern: next()) >> Int64(int(0...63)))
-        case 3: return .double(pick([0.5, -1e300, 1e300, 19.99, .greatestFiniteMagnitude, 1e-300, 3600, 2592001]))
+        case 3: return .double(pick([0.5, -1e300, 1e300, 19.99, .greatestFiniteMagnitude, 1e-300, 3600, 2_592_001]))
         case 4, 5: return .string(chance(50) ? pick(Self.hostileStrings) : String(repeating: pick(["a", "é", "0", "."]), count: int(0...8)))
         case 6, 7:
             return .array((0..<int(0...4)).map { _ in value(depth: depth + 1) })
@@ -87,7 +87,9 @@ public struct Fuzzer {
             case 0 where !bytes.isEmpty && position < bytes.count: bytes[position] = UInt8(truncatingIfNeeded: next())
             case 1 where !bytes.isEmpty && position < bytes.count: bytes.remove(at: position)
             case 2: bytes.insert(contentsOf: Array(pick(Self.hostileNumbers).utf8), at: position)
-            case 3: bytes.insert(contentsOf: pick([[0xFF], [0xC3, 0x28], [0xED, 0xA0, 0x80], Array("\\ud800".utf8), Array("\\u0000".utf8)]), at: position)
+            case 3:
+                bytes.insert(
+                    contentsOf: pick([[0xFF], [0xC3, 0x28], [0xED, 0xA0, 0x80], Array("\\ud800".utf8), Array("\\u0000".utf8)]), at: position)
             case 4: bytes.insert(contentsOf: Array(repeating: UInt8(ascii: pick(["[", "{"])), count: int(1...80)), at: position)
             default: bytes.insert(contentsOf: Array(pick(["\"", ",", ":", "}", "]", " ", "-", "e", "."]).utf8), at: position)
             }

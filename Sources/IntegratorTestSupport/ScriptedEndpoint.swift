@@ -70,7 +70,8 @@ private final class ScriptHandler: ChannelInboundHandler {
         buffer += bytes.readBytes(length: bytes.readableBytes) ?? []
         guard !answered, let end = headEnd() else { return }
         let head = String(decoding: buffer[..<end], as: UTF8.self).lowercased()
-        let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+        let length =
+            head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
             .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
         guard buffer.count >= end + 4 + length else { return }
         answered = true
@@ -102,7 +103,8 @@ private final class ScriptHandler: ChannelInboundHandler {
 
     private func headEnd() -> Int? {
         guard buffer.count >= 4 else { return nil }
-        for index in 0...(buffer.count - 4) where buffer[index] == 13 && buffer[index + 1] == 10 && buffer[index + 2] == 13 && buffer[index + 3] == 10 {
+        for index in 0...(buffer.count - 4) where buffer[index] == 13 && buffer[index + 1] == 10 && buffer[index + 2] == 13 && buffer[index + 3] == 10
+        {
             return index
         }
         return nil

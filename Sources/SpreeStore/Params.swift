@@ -23,7 +23,9 @@ struct Params: Sendable {
 
     static func merge(form: String, into fields: inout [String: JSONValue]) {
         for pair in form.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+            }
             guard let name = parts.first, !name.isEmpty else { continue }
             let value = parts.count > 1 ? parts[1] : ""
             var keys: [String] = []
@@ -87,9 +89,11 @@ enum Ransack {
         }
         if let sort = conditions["s"]?.stringValue {
             let parts = sort.split(separator: " ")
-            let field = String(parts.first ?? "id"), descending = parts.count > 1 && parts[1].lowercased() == "desc"
+            let field = String(parts.first ?? "id")
+            let descending = parts.count > 1 && parts[1].lowercased() == "desc"
             result.sort { a, b in
-                let x = a[field]?.comparableText ?? "", y = b[field]?.comparableText ?? ""
+                let x = a[field]?.comparableText ?? ""
+                let y = b[field]?.comparableText ?? ""
                 if let m = Double(x), let n = Double(y) { return descending ? m > n : m < n }
                 return descending ? x > y : x < y
             }

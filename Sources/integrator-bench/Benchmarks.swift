@@ -35,106 +35,127 @@ struct Benchmarks {
         try await withServer({ onRunning in
             var logger = logger
             logger.logLevel = .error
-            return Application(router: receiver.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning, logger: logger)
+            return Application(
+                router: receiver.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning, logger: logger)
         }) { receiverPort in
             let endpoint = "http://127.0.0.1:\(receiverPort)/orders"
             log("body: \(Self.pushBody.utf8.count) bytes; wrk: 2 threads, 64 connections, \(settings.seconds) s per load")
 
-            var base = Wrk.Result(requestsPerSecond: .nan, p50: .nan, p99: .nan, requests: 0, non2xx: 0), ingest = base
+            var base = Wrk.Result(requestsPerSecond: .nan, p50: .nan, p99: .nan, requests: 0, non2xx: 0)
+            var ingest = base
             if settings.runs(1) {
-            // 1. Baseline HTTP.
-            let baseline = try ChildProcess("integrator-bench", arguments: ["baseline-server"], logURL: settings.folder.appendingPathComponent("baseline.log"))
-            let baselinePort = try await baseline.port()
-            base = try wrk.run(url: "http://127.0.0.1:\(baselinePort)/events", body: Self.pushBody, headers: pushHeaders, seconds: settings.seconds)
-            baseline.terminate()
-            table.add("1. Baseline HTTP: 202 to a 1 KB POST, nothing stored", value: "\(Int(base.requestsPerSecond)) req/s", detail: "p50 \(ms(base.p50)), p99 \(ms(base.p99))", ratio: 1, target: "")
-            log("baseline: \(Int(base.requestsPerSecond)) req/s")
+                // 1. Baseline HTTP.
+                let baseline = try ChildProcess(
+                    "integrator-bench", arguments: ["baseline-server"], logURL: settings.folder.appendingPathComponent("baseline.log"))
+                let baselinePort = try await baseline.port()
+                base = try wrk.run(
+                    url: "http://127.0.0.1:\(baselinePort)/events", body: Self.pushBody, headers: pushHeaders, seconds: settings.seconds)
+                baseline.terminate()
+                table.add(
+                    "1. Baseline HTTP: 202 to a 1 KB POST, nothing stored", value: "\(Int(base.requestsPerSecond)) req/s",
+                    detail: "p50 \(ms(base.p50)), p99 \(ms(base.p99))", ratio: 1, target: "")
+                log("baseline: \(Int(base.requestsPerSecond)) req/s")
 
-            // 3. The disk (measured before the hub runs, on the same filesystem).
-            let fsyncs = try Disk.fsyncRate(in: settings.folder, seconds: min(5, Double(settings.seconds)))
-            log("fsync: \(Int(fsyncs))/s")
+                // 3. The disk (measured before the hub runs, on the same filesystem).
+                let fsyncs = try Disk.fsyncRate(in: settings.folder, seconds: min(5, Double(settings.seconds)))
+                log("fsync: \(Int(fsyncs))/s")
 
-            // 2. Durable ingest, with the receiver holding deliveries so the backlog builds for 5.
-            receiver.hold()
-            try await quiesce()
-            let hub = try await startHub(name: "ingest", mappingURL: endpoint)
-            ingest = try wrk.run(url: "\(hub.url)/events", body: Self.pushBody, headers: pushHeaders, seconds: settings.seconds)
-            let commits = try await commitCount(hub.url)
-            table.add("2. Durable ingest: SQLite FULL, one matching mapping", value: "\(Int(ingest.requestsPerSecond)) pushes/s",
-                      detail: "p50 \(ms(ingest.p50)), p99 \(ms(ingest.p99)); \(ingest.non2xx) non-2xx", ratio: ingest.requestsPerSecond / base.requestsPerSecond, target: "≥ 0.80")
-            let perCommit = commits > 0 ? Double(ingest.requests) / Double(commits) : .nan
-            table.add("3. Disk: fsync'd 4 KB writes", value: "\(Int(fsyncs)) fsync/s",
-                      detail: String(format: "ingest used %.1f pushes per commit (%d commits)", perCommit, commits), ratio: ingest.requestsPerSecond / fsyncs, target: "pushes/s ÷ fsync/s")
-            log("ingest: \(Int(ingest.requestsPerSecond)) pushes/s, \(commits) commits")
+                // 2. Durable ingest, with the receiver holding deliveries so the backlog builds for 5.
+                receiver.hold()
+                try await quiesce()
+                let hub = try await startHub(name: "ingest", mappingURL: endpoint)
+                ingest = try wrk.run(url: "\(hub.url)/events", body: Self.pushBody, headers: pushHeaders, seconds: settings.seconds)
+                let commits = try await commitCount(hub.url)
+                table.add(
+                    "2. Durable ingest: SQLite FULL, one matching mapping", value: "\(Int(ingest.requestsPerSecond)) pushes/s",
+                    detail: "p50 \(ms(ingest.p50)), p99 \(ms(ingest.p99)); \(ingest.non2xx) non-2xx",
+                    ratio: ingest.requestsPerSecond / base.requestsPerSecond, target: "≥ 0.80")
+                let perCommit = commits > 0 ? Double(ingest.requests) / Double(commits) : .nan
+                table.add(
+                    "3. Disk: fsync'd 4 KB writes", value: "\(Int(fsyncs)) fsync/s",
+                    detail: String(format: "ingest used %.1f pushes per commit (%d commits)", perCommit, commits),
+                    ratio: ingest.requestsPerSecond / fsyncs, target: "pushes/s ÷ fsync/s")
+                log("ingest: \(Int(ingest.requestsPerSecond)) pushes/s, \(commits) commits")
 
-            // 5. Delivery throughput: top the backlog up, release it, time the drain.
-            var stored = try await pendingCount(hub.url)
-            while stored < settings.backlog {
-                let needed = Double(settings.backlog - stored) / max(1000, ingest.requestsPerSecond)
-                _ = try wrk.run(url: "\(hub.url)/events", body: Self.pushBody, headers: pushHeaders, seconds: max(1, Int(needed.rounded(.up)) + 1))
-                stored = try await pendingCount(hub.url)
-            }
-            receiver.reset()
-            let drainStart = ContinuousClock.now
-            receiver.release()
-            while receiver.count < stored { try await Task.sleep(for: .milliseconds(5)) }
-            let drainSeconds = seconds(since: drainStart)
-            let drainRate = Double(stored) / drainSeconds
-            hub.process.terminate()
-            let plainRate = try await PlainClient.postRate(url: endpoint, body: deliveryBody(), requests: min(stored, 50_000), concurrency: 64)
-            table.add("5. Delivery: drain a backlog to a loopback receiver", value: "\(Int(drainRate)) deliveries/s",
-                      detail: "\(stored) deliveries in \(String(format: "%.1f", drainSeconds)) s; plain client \(Int(plainRate)) req/s", ratio: drainRate / plainRate, target: "≥ 0.50")
-            log("drain: \(Int(drainRate))/s vs plain \(Int(plainRate))/s")
+                // 5. Delivery throughput: top the backlog up, release it, time the drain.
+                var stored = try await pendingCount(hub.url)
+                while stored < settings.backlog {
+                    let needed = Double(settings.backlog - stored) / max(1000, ingest.requestsPerSecond)
+                    _ = try wrk.run(
+                        url: "\(hub.url)/events", body: Self.pushBody, headers: pushHeaders, seconds: max(1, Int(needed.rounded(.up)) + 1))
+                    stored = try await pendingCount(hub.url)
+                }
+                receiver.reset()
+                let drainStart = ContinuousClock.now
+                receiver.release()
+                while receiver.count < stored { try await Task.sleep(for: .milliseconds(5)) }
+                let drainSeconds = seconds(since: drainStart)
+                let drainRate = Double(stored) / drainSeconds
+                hub.process.terminate()
+                let plainRate = try await PlainClient.postRate(url: endpoint, body: deliveryBody(), requests: min(stored, 50_000), concurrency: 64)
+                table.add(
+                    "5. Delivery: drain a backlog to a loopback receiver", value: "\(Int(drainRate)) deliveries/s",
+                    detail: "\(stored) deliveries in \(String(format: "%.1f", drainSeconds)) s; plain client \(Int(plainRate)) req/s",
+                    ratio: drainRate / plainRate, target: "≥ 0.50")
+                log("drain: \(Int(drainRate))/s vs plain \(Int(plainRate))/s")
             }
 
             if settings.runs(4) {
-            // 4. End-to-end latency at a fixed rate.
-            // The rows before leave hundreds of megabytes of dirty pages; their write-back would
-            // stall this run's fsyncs. Start on a quiet disk, as every row does.
-            try await quiesce()
-            let latencyHub = try await startHub(name: "latency", mappingURL: endpoint)
-            // One second at the same rate first, not counted: connections open, caches fill.
-            _ = try await FixedRate.run(url: "\(latencyHub.url)/events", headers: pushHeaders, rate: settings.rate, seconds: 1, receiver: receiver)
-            let latencies = try await FixedRate.run(
-                url: "\(latencyHub.url)/events", headers: pushHeaders, rate: settings.rate, seconds: settings.latencySeconds, receiver: receiver)
-            latencyHub.process.terminate()
-            let sorted = latencies.sorted()
-            table.add("4. End to end: push sent → delivery received, \(settings.rate)/s for \(settings.latencySeconds) s", value: "p99 \(ms(percentile(sorted, 0.99)))",
-                      detail: "p50 \(ms(percentile(sorted, 0.5))), p99.9 \(ms(percentile(sorted, 0.999))), max \(ms(sorted.last ?? .nan)); \(sorted.count) delivered",
-                      ratio: percentile(sorted, 0.99) / 5, target: "p99 ≤ 5 ms")
-            log("latency p99: \(ms(percentile(sorted, 0.99)))")
+                // 4. End-to-end latency at a fixed rate.
+                // The rows before leave hundreds of megabytes of dirty pages; their write-back would
+                // stall this run's fsyncs. Start on a quiet disk, as every row does.
+                try await quiesce()
+                let latencyHub = try await startHub(name: "latency", mappingURL: endpoint)
+                // One second at the same rate first, not counted: connections open, caches fill.
+                _ = try await FixedRate.run(
+                    url: "\(latencyHub.url)/events", headers: pushHeaders, rate: settings.rate, seconds: 1, receiver: receiver)
+                let latencies = try await FixedRate.run(
+                    url: "\(latencyHub.url)/events", headers: pushHeaders, rate: settings.rate, seconds: settings.latencySeconds, receiver: receiver)
+                latencyHub.process.terminate()
+                let sorted = latencies.sorted()
+                table.add(
+                    "4. End to end: push sent → delivery received, \(settings.rate)/s for \(settings.latencySeconds) s",
+                    value: "p99 \(ms(percentile(sorted, 0.99)))",
+                    detail:
+                        "p50 \(ms(percentile(sorted, 0.5))), p99.9 \(ms(percentile(sorted, 0.999))), max \(ms(sorted.last ?? .nan)); \(sorted.count) delivered",
+                    ratio: percentile(sorted, 0.99) / 5, target: "p99 ≤ 5 ms")
+                log("latency p99: \(ms(percentile(sorted, 0.99)))")
             }
 
             if settings.runs(6) {
-            // 6. Growth: the same ingest with a million messages stored.
-            receiver.hold()
-            let grown = try await startHub(name: "growth", mappingURL: endpoint, prefill: settings.grow)
-            try await quiesce()
-            let grownIngest = try wrk.run(url: "\(grown.url)/events", body: Self.pushBody, headers: pushHeaders, seconds: settings.seconds)
-            let memory = Memory.of(pid: grown.process.process.processIdentifier)
-            // Release the held deliveries first: a hub stopping lets its attempts in flight finish.
-            receiver.release()
-            grown.process.terminate()
-            table.add("6. Growth: ingest with \(settings.grow) messages stored", value: "\(Int(grownIngest.requestsPerSecond)) pushes/s",
-                      detail: "p99 \(ms(grownIngest.p99)); resident \(memory.rss) MB (peak \(memory.peak) MB, target ≤ 200)",
-                      ratio: grownIngest.requestsPerSecond / ingest.requestsPerSecond, target: "≥ 0.80 of row 2")
-            log("growth: \(Int(grownIngest.requestsPerSecond)) pushes/s, \(memory.rss) MB")
+                // 6. Growth: the same ingest with a million messages stored.
+                receiver.hold()
+                let grown = try await startHub(name: "growth", mappingURL: endpoint, prefill: settings.grow)
+                try await quiesce()
+                let grownIngest = try wrk.run(url: "\(grown.url)/events", body: Self.pushBody, headers: pushHeaders, seconds: settings.seconds)
+                let memory = Memory.of(pid: grown.process.process.processIdentifier)
+                // Release the held deliveries first: a hub stopping lets its attempts in flight finish.
+                receiver.release()
+                grown.process.terminate()
+                table.add(
+                    "6. Growth: ingest with \(settings.grow) messages stored", value: "\(Int(grownIngest.requestsPerSecond)) pushes/s",
+                    detail: "p99 \(ms(grownIngest.p99)); resident \(memory.rss) MB (peak \(memory.peak) MB, target ≤ 200)",
+                    ratio: grownIngest.requestsPerSecond / ingest.requestsPerSecond, target: "≥ 0.80 of row 2")
+                log("growth: \(Int(grownIngest.requestsPerSecond)) pushes/s, \(memory.rss) MB")
             }
         }
 
         // 7. Routing.
         if settings.runs(7) {
-        let routing = RoutingBench.evaluationsPerSecond(seconds: 2)
-        table.add("7. Routing: 20 mappings × 3 filters over a 5 KB order, one core", value: "\(Int(routing.rate / 1000)) k evals/s",
-                  detail: "\(routing.evaluations) evaluations; the order is \(routing.bytes) bytes", ratio: routing.rate / 1_000_000, target: "≥ 1,000 k")
+            let routing = RoutingBench.evaluationsPerSecond(seconds: 2)
+            table.add(
+                "7. Routing: 20 mappings × 3 filters over a 5 KB order, one core", value: "\(Int(routing.rate / 1000)) k evals/s",
+                detail: "\(routing.evaluations) evaluations; the order is \(routing.bytes) bytes", ratio: routing.rate / 1_000_000,
+                target: "≥ 1,000 k")
         }
 
         // 8. The Spree poller.
         if settings.runs(8) {
-        let poller = try await PollerBench.run(orders: settings.orders, logger: logger)
-        table.add("8. Spree poller: page \(settings.orders) orders out of the simulator", value: String(format: "%.2f s", poller.pollerSeconds),
-                  detail: String(format: "%d polls; plain client %.2f s for the same pages", poller.polls, poller.plainSeconds),
-                  ratio: poller.plainSeconds / poller.pollerSeconds, target: "plain ÷ poller")
+            let poller = try await PollerBench.run(orders: settings.orders, logger: logger)
+            table.add(
+                "8. Spree poller: page \(settings.orders) orders out of the simulator", value: String(format: "%.2f s", poller.pollerSeconds),
+                detail: String(format: "%d polls; plain client %.2f s for the same pages", poller.polls, poller.plainSeconds),
+                ratio: poller.plainSeconds / poller.pollerSeconds, target: "plain ÷ poller")
         }
         return table.render(machine: Machine.describe(settings.folder))
     }

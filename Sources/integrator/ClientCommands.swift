@@ -55,7 +55,8 @@ struct Push: AsyncParsableCommand {
 }
 
 struct Messages: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List, show, retry and archive messages.", subcommands: [List.self, Show.self, Retry.self, Archive.self, Recover.self])
+    static let configuration = CommandConfiguration(
+        abstract: "List, show, retry and archive messages.", subcommands: [List.self, Show.self, Retry.self, Archive.self, Recover.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a store's messages, newest first.")
@@ -77,12 +78,18 @@ struct Messages: AsyncParsableCommand {
                 let page = try await client.expect(.GET, "/api/stores/\(HubClient.escape(store))/messages?" + query.joined(separator: "&"))
                 if hub.json { return print(page.jsonString) }
                 let rows = (page["messages"]?.arrayValue ?? []).map { message -> [String] in
-                    let deliveries = (message["deliveries"]?.arrayValue ?? []).map { "\($0["mapping"]?.stringValue ?? ""):\($0["state"]?.stringValue ?? "")" }
-                    return [message["message_id"]?.stringValue ?? "", message["message"]?.stringValue ?? "", message["state"]?.stringValue ?? "",
-                            message["created_at"]?.stringValue ?? "", deliveries.joined(separator: " ")]
+                    let deliveries = (message["deliveries"]?.arrayValue ?? []).map {
+                        "\($0["mapping"]?.stringValue ?? ""):\($0["state"]?.stringValue ?? "")"
+                    }
+                    return [
+                        message["message_id"]?.stringValue ?? "", message["message"]?.stringValue ?? "", message["state"]?.stringValue ?? "",
+                        message["created_at"]?.stringValue ?? "", deliveries.joined(separator: " "),
+                    ]
                 }
                 print(Table.render(["ID", "MESSAGE", "STATE", "CREATED", "DELIVERIES"], rows))
-                print("page \(page["current_page"]?.comparableText ?? "1") of \(page["pages"]?.comparableText ?? "0"), \(page["count"]?.comparableText ?? "0") message(s)")
+                print(
+                    "page \(page["current_page"]?.comparableText ?? "1") of \(page["pages"]?.comparableText ?? "0"), \(page["count"]?.comparableText ?? "0") message(s)"
+                )
             }
         }
     }
@@ -102,8 +109,10 @@ struct Messages: AsyncParsableCommand {
                 var rows: [[String]] = []
                 for delivery in message["deliveries"]?.arrayValue ?? [] {
                     for attempt in delivery["attempt_log"]?.arrayValue ?? [] {
-                        rows.append([delivery["mapping"]?.stringValue ?? "", attempt["number"]?.comparableText ?? "", attempt["status"]?.comparableText ?? "-",
-                                     attempt["error"]?.stringValue ?? "", attempt["started_at"]?.stringValue ?? ""])
+                        rows.append([
+                            delivery["mapping"]?.stringValue ?? "", attempt["number"]?.comparableText ?? "", attempt["status"]?.comparableText ?? "-",
+                            attempt["error"]?.stringValue ?? "", attempt["started_at"]?.stringValue ?? "",
+                        ])
                     }
                     if delivery["attempt_log"]?.arrayValue?.isEmpty ?? true {
                         rows.append([delivery["mapping"]?.stringValue ?? "", "-", delivery["state"]?.stringValue ?? "", "", ""])
@@ -111,7 +120,9 @@ struct Messages: AsyncParsableCommand {
                 }
                 print(Table.render(["MAPPING", "ATTEMPT", "STATUS", "ERROR", "AT"], rows))
                 for notification in message["notifications"]?.arrayValue ?? [] {
-                    print("\(notification["level"]?.stringValue ?? ""): \(notification["subject"]?.stringValue ?? "") (×\(notification["occurrences"]?.comparableText ?? "1"))")
+                    print(
+                        "\(notification["level"]?.stringValue ?? ""): \(notification["subject"]?.stringValue ?? "") (×\(notification["occurrences"]?.comparableText ?? "1"))"
+                    )
                 }
                 print("payload: \(message["payload"]?.jsonString ?? "{}")")
             }
@@ -160,7 +171,8 @@ struct Messages: AsyncParsableCommand {
                 while Date() < deadline {
                     let queues = try await client.expect(.GET, path + "/queues")
                     let open = ["pending", "running"].reduce(0) { $0 + min(Int(exactly: (queues[$1]?.numberValue ?? 0).rounded()) ?? 0, 1 << 40) }
-                    let line = "queued \(open), failing \(queues["failing"]?.comparableText ?? "0"), parked \(queues["parked"]?.comparableText ?? "0"), completed \(queues["completed"]?.comparableText ?? "0")"
+                    let line =
+                        "queued \(open), failing \(queues["failing"]?.comparableText ?? "0"), parked \(queues["parked"]?.comparableText ?? "0"), completed \(queues["completed"]?.comparableText ?? "0")"
                     FileHandle.standardError.write(Data("[\(max(0, count - open))/\(count)] \(line)\n".utf8))
                     if open == 0 { return }
                     try await Task.sleep(for: .seconds(1))
@@ -172,7 +184,8 @@ struct Messages: AsyncParsableCommand {
     /// `PUT …/messages/{id}` with `{<change>: true}`, reporting how many deliveries it touched.
     static func update(hub: HubOptions, store: String, id: String, change: String, done: String) async throws {
         try await hub.withClient { client in
-            let reply = try await client.expect(.PUT, "/api/stores/\(HubClient.escape(store))/messages/\(HubClient.escape(id))", .object([change: true]))
+            let reply = try await client.expect(
+                .PUT, "/api/stores/\(HubClient.escape(store))/messages/\(HubClient.escape(id))", .object([change: true]))
             let count = reply[change == "archive" ? "archived" : change]?.comparableText ?? "0"
             print(hub.json ? reply.jsonString : "\(count) delivery(ies) of \(id) \(done)")
         }
@@ -194,9 +207,12 @@ struct Stores: AsyncParsableCommand {
             }
             let stores = try await client.expect(.GET, "/api/stores")
             if hub.json { return print(stores.jsonString) }
-            print(Table.render(["ID", "NAME", "CREATED"], (stores["stores"]?.arrayValue ?? []).map {
-                [$0["id"]?.stringValue ?? "", $0["name"]?.stringValue ?? "", $0["created_at"]?.stringValue ?? ""]
-            }))
+            print(
+                Table.render(
+                    ["ID", "NAME", "CREATED"],
+                    (stores["stores"]?.arrayValue ?? []).map {
+                        [$0["id"]?.stringValue ?? "", $0["name"]?.stringValue ?? "", $0["created_at"]?.stringValue ?? ""]
+                    }))
         }
     }
 }
@@ -229,7 +245,9 @@ struct Parameters: AsyncParsableCommand {
             }
             let list = try await client.expect(.GET, base)
             if hub.json { return print(list.jsonString) }
-            print(Table.render(["NAME", "VALUE"], (list["parameters"]?.arrayValue ?? []).map { [$0["name"]?.stringValue ?? "", $0["value"]?.jsonString ?? ""] }))
+            print(
+                Table.render(
+                    ["NAME", "VALUE"], (list["parameters"]?.arrayValue ?? []).map { [$0["name"]?.stringValue ?? "", $0["value"]?.jsonString ?? ""] }))
         }
     }
 }
@@ -242,11 +260,16 @@ struct Apply: AsyncParsableCommand {
 
     func run() async throws {
         let document: JSONValue
-        do { document = try ConfigFile.parse(try readInput(file), source: file) } catch let error as ConfigError { throw ValidationError(error.description) }
+        do { document = try ConfigFile.parse(try readInput(file), source: file) } catch let error as ConfigError {
+            throw ValidationError(error.description)
+        }
         try await hub.withClient { client in
             var changes: [String] = []
             let stores = document["stores"]?.arrayValue ?? []
-            let total = stores.reduce(0) { $0 + 1 + ($1["parameters"]?.objectValue?.count ?? 0) + ($1["mappings"]?.arrayValue?.count ?? 0) + ($1["schedulers"]?.arrayValue?.count ?? 0) }
+            let total = stores.reduce(0) {
+                $0 + 1 + ($1["parameters"]?.objectValue?.count ?? 0) + ($1["mappings"]?.arrayValue?.count ?? 0)
+                    + ($1["schedulers"]?.arrayValue?.count ?? 0)
+            }
             var done = 0
             func progress(_ line: String) {
                 done += 1
@@ -288,10 +311,13 @@ struct Apply: AsyncParsableCommand {
                     let schedulerID = scheduler["id"]?.stringValue ?? ""
                     let path = "\(base)/schedulers/\(HubClient.escape(schedulerID))"
                     let current = try await client.send(.GET, path)
-                    let same = current.status == 200 && ["message", "payload", "interval", "enabled"].allSatisfy { key in
-                        let wanted = scheduler[key] ?? (key == "enabled" ? .bool(true) : key == "payload" ? .object([:]) : .null)
-                        return current.body[key] == wanted || (current.body[key]?.numberValue != nil && current.body[key]?.numberValue == wanted.numberValue)
-                    }
+                    let same =
+                        current.status == 200
+                        && ["message", "payload", "interval", "enabled"].allSatisfy { key in
+                            let wanted = scheduler[key] ?? (key == "enabled" ? .bool(true) : key == "payload" ? .object([:]) : .null)
+                            return current.body[key] == wanted
+                                || (current.body[key]?.numberValue != nil && current.body[key]?.numberValue == wanted.numberValue)
+                        }
                     if !same {
                         _ = try await client.expect(.PUT, path, scheduler)
                         changes.append("store \(id): scheduler \(schedulerID) \(current.status == 200 ? "updated" : "created")")

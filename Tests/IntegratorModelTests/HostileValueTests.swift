@@ -51,7 +51,9 @@ import Testing
         }
     }
 
-    @Test(arguments: [(JSONValue.int(0), false), (.int(1), true), (.int(1024), true), (.int(1025), false), (.double(2.5), false), (.string("8"), false)])
+    @Test(arguments: [
+        (JSONValue.int(0), false), (.int(1), true), (.int(1024), true), (.int(1025), false), (.double(2.5), false), (.string("8"), false),
+    ])
     func maxInFlightIsAWholeNumberFromOneTo1024(value: JSONValue, accepted: Bool) {
         let mapping = try? Mapping.decode(["name": "m", "messages": ["order:new"], "url": "http://x/y", "options": ["max_in_flight": value]])
         #expect((mapping != nil) == accepted)
@@ -66,7 +68,8 @@ import Testing
 
     /// `^(a+)+$` backtracks exponentially on `aaaa…b`; the budget cuts it off as no match.
     @Test func aCatastrophicPatternIsCutOffAtItsBudget() throws {
-        let filter = try #require(Filter.decode(["path": "payload.name", "operator": "match", "value": "^(a+)+$"], at: "filters.0", problems: &Self.ignored))
+        let filter = try #require(
+            Filter.decode(["path": "payload.name", "operator": "match", "value": "^(a+)+$"], at: "filters.0", problems: &Self.ignored))
         let compiled = CompiledFilter(filter)
         let started = ContinuousClock.now
         let hostile: JSONValue = ["name": .string(String(repeating: "a", count: 40) + "b")]

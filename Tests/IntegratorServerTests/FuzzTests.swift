@@ -1,8 +1,9 @@
 import Foundation
 import IntegratorModel
-@testable import IntegratorServer
 import IntegratorTestSupport
 import Testing
+
+@testable import IntegratorServer
 
 /// Generated hostile input against every decoder that reads from outside: the JSON parser, the
 /// push and admin request decoders, the filter and path compilers, the reply reader and the
@@ -28,7 +29,10 @@ import Testing
     @Test func pushDecodersNeverTrap() {
         var fuzzer = Fuzzer(seed: 2)
         for _ in 0..<Self.count {
-            let value = fuzzer.chance(50) ? ["message": .string(fuzzer.pick(["order:new", "shipment:ready", "product:new", "user:new", "x"])), "payload": fuzzer.value()] : fuzzer.value()
+            let value =
+                fuzzer.chance(50)
+                ? ["message": .string(fuzzer.pick(["order:new", "shipment:ready", "product:new", "user:new", "x"])), "payload": fuzzer.value()]
+                : fuzzer.value()
             var problems: [Problem] = []
             _ = Ingest.check(value, prefix: "", origin: "push", problems: &problems)
             _ = V6Push.objects(value)
@@ -67,7 +71,9 @@ import Testing
                 "filters": [.object(filter)],
             ]
             if fuzzer.chance(50) {
-                mapping["options"] = ["retry_schedule": .array((0..<fuzzer.int(0...3)).map { _ in fuzzer.value(depth: 5) }), "max_in_flight": fuzzer.value(depth: 5)]
+                mapping["options"] = [
+                    "retry_schedule": .array((0..<fuzzer.int(0...3)).map { _ in fuzzer.value(depth: 5) }), "max_in_flight": fuzzer.value(depth: 5),
+                ]
             }
             if fuzzer.chance(30) { mapping["timeout"] = fuzzer.value(depth: 5) }
             if fuzzer.chance(30) { mapping["identifiers"] = ["n": .string(fuzzer.pick(Fuzzer.hostileStrings))] }

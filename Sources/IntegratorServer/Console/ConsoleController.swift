@@ -69,9 +69,10 @@ struct ConsoleController: Sendable {
             return page("sign-in", title: "Sign in", signedIn: false, values, status: .unauthorized)
         }
         var response = redirect(next)
-        response.setCookie(Cookie(
-            name: ConsoleSession.cookieName, value: session.issue(now: hub.clock.now()), maxAge: Int(ConsoleSession.lifetime), path: "/console",
-            httpOnly: true, sameSite: .strict))
+        response.setCookie(
+            Cookie(
+                name: ConsoleSession.cookieName, value: session.issue(now: hub.clock.now()), maxAge: Int(ConsoleSession.lifetime), path: "/console",
+                httpOnly: true, sameSite: .strict))
         return response
     }
 
@@ -127,7 +128,8 @@ struct ConsoleController: Sendable {
         let counts = try await hub.store.queueCounts(storeID: store.id)
         let order = ["incoming", "pending", "scheduled", "running", "failing", "parked", "completed", "archived", "skipped"]
         let queues: [[String: Any]] = order.map { state in
-            let link = "/console/stores/\(ConsoleView.segment(store.id))/messages" + (state == "incoming" ? "" : ConsoleView.query([("state", state)]))
+            let link =
+                "/console/stores/\(ConsoleView.segment(store.id))/messages" + (state == "incoming" ? "" : ConsoleView.query([("state", state)]))
             return ["state": state, "count": counts[state] ?? 0, "link": link]
         }
         let now = hub.clock.now()
@@ -145,10 +147,12 @@ struct ConsoleController: Sendable {
                     return fields
                 }
         }
-        return page("dashboard", title: store.name, store: store.id, nav: "dashboard", [
-            "name": store.name, "queues": queues, "chart": ConsoleView.chart(slots), "attention": attention,
-            "receivedTotal": slots.reduce(0) { $0 + $1.received }, "failedTotal": slots.reduce(0) { $0 + $1.failed },
-        ])
+        return page(
+            "dashboard", title: store.name, store: store.id, nav: "dashboard",
+            [
+                "name": store.name, "queues": queues, "chart": ConsoleView.chart(slots), "attention": attention,
+                "receivedTotal": slots.reduce(0) { $0 + $1.received }, "failedTotal": slots.reduce(0) { $0 + $1.failed },
+            ])
     }
 
     // MARK: Messages
@@ -167,7 +171,8 @@ struct ConsoleController: Sendable {
             let result = try await hub.store.messages(query)
             values.merge(ConsoleView.dictionary(Presenter.page(result, key: "messages") { Presenter.message($0, full: false) })) { _, new in new }
             let link = { (page: Int) in
-                "/console/stores/\(ConsoleView.segment(store.id))/messages" + ConsoleView.query(filterNames.map { ($0, get($0)) } + [("page", String(page))])
+                "/console/stores/\(ConsoleView.segment(store.id))/messages"
+                    + ConsoleView.query(filterNames.map { ($0, get($0)) } + [("page", String(page))])
             }
             if result.page > 1 { values["previous"] = link(result.page - 1) }
             if result.page < result.pages { values["next"] = link(result.page + 1) }
@@ -184,7 +189,8 @@ struct ConsoleController: Sendable {
         return try await messageView(storeID: store.id, id: id, notice: request.uri.queryParameters.get("notice"), extra: [:], status: .ok)
     }
 
-    private func messageView(storeID: String, id: String, notice: String?, extra: [String: Any], status: HTTPResponse.Status) async throws -> Response {
+    private func messageView(storeID: String, id: String, notice: String?, extra: [String: Any], status: HTTPResponse.Status) async throws -> Response
+    {
         let detail = try await operations.message(storeID: storeID, id: id)
         let json = Presenter.detail(detail)
         var values = ConsoleView.dictionary(json)
@@ -198,13 +204,16 @@ struct ConsoleController: Sendable {
             return delivery
         }
         values.merge(extra) { _, new in new }
-        return page("message", title: "\(detail.message.name) \(detail.message.id)", store: storeID, nav: "messages", values, notice: notice, status: status)
+        return page(
+            "message", title: "\(detail.message.name) \(detail.message.id)", store: storeID, nav: "messages", values, notice: notice, status: status)
     }
 
     @Sendable func attemptNow(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let (storeID, id) = try messagePath(context)
         let count = try await operations.attemptNow(storeID: storeID, id: id)
-        return redirect(messageLink(storeID, id) + ConsoleView.query([("notice", count == 0 ? "nothing left to attempt" : "\(count) delivery(ies) will be attempted now")]))
+        return redirect(
+            messageLink(storeID, id)
+                + ConsoleView.query([("notice", count == 0 ? "nothing left to attempt" : "\(count) delivery(ies) will be attempted now")]))
     }
 
     @Sendable func archive(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -235,13 +244,16 @@ struct ConsoleController: Sendable {
         let parameters = request.uri.queryParameters
         let get = { (name: String) in parameters.get(name) }
         var values: [String: Any] = ["query": ["level": get("level") ?? "", "reference": get("reference") ?? ""]]
-        values["levels"] = ["", "info", "warn", "error"].map { ["value": $0, "label": $0.isEmpty ? "any" : $0, "selected": $0 == (get("level") ?? "")] as [String: Any] }
+        values["levels"] = ["", "info", "warn", "error"].map {
+            ["value": $0, "label": $0.isEmpty ? "any" : $0, "selected": $0 == (get("level") ?? "")] as [String: Any]
+        }
         var status = HTTPResponse.Status.ok
         do {
             let result = try await operations.notifications(storeID: store.id, get)
             values.merge(ConsoleView.dictionary(Presenter.page(result, key: "notifications", render: Presenter.notification))) { _, new in new }
             let link = { (page: Int) in
-                "/console/stores/\(ConsoleView.segment(store.id))/notifications" + ConsoleView.query([("level", get("level")), ("reference", get("reference")), ("page", String(page))])
+                "/console/stores/\(ConsoleView.segment(store.id))/notifications"
+                    + ConsoleView.query([("level", get("level")), ("reference", get("reference")), ("page", String(page))])
             }
             if result.page > 1 { values["previous"] = link(result.page - 1) }
             if result.page < result.pages { values["next"] = link(result.page + 1) }
@@ -266,16 +278,19 @@ struct ConsoleController: Sendable {
             row["enabled"] = mapping.enabled ? "yes" : "no"
             return row
         }
-        return page("mappings", title: "Mappings", store: store.id, nav: "mappings", ["mappings": rows], notice: request.uri.queryParameters.get("notice"))
+        return page(
+            "mappings", title: "Mappings", store: store.id, nav: "mappings", ["mappings": rows], notice: request.uri.queryParameters.get("notice"))
     }
 
-    static let mappingHelp = "The mapping as the admin API takes it: name, messages, url, token, filters [{path, operator, value}], identifiers {name: path}, parameters, options."
+    static let mappingHelp =
+        "The mapping as the admin API takes it: name, messages, url, token, filters [{path, operator, value}], identifiers {name: path}, parameters, options."
 
     @Sendable func newMapping(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let starter: JSONValue = [
             "name": "orders-to-erp", "messages": ["order:new", "order:updated"], "url": "http://127.0.0.1:9000/orders", "token": "",
-            "filters": [["path": "payload.order.currency", "operator": "eq", "value": "USD"]], "identifiers": ["order_number": "payload.order.number"],
+            "filters": [["path": "payload.order.currency", "operator": "eq", "value": "USD"]],
+            "identifiers": ["order_number": "payload.order.number"],
             "parameters": [], "options": ["retries_allowed": true],
         ]
         return mappingEditor(storeID: store.id, name: nil, document: starter.prettyJSONString, extra: [:], status: .ok)
@@ -284,8 +299,12 @@ struct ConsoleController: Sendable {
     @Sendable func editMapping(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let name = try Authenticator.pathParameter(context, "name")
-        guard let compiled = hub.catalog.mapping(storeID: store.id, name: name) else { throw APIError.notFound("store '\(store.id)' has no mapping '\(name)'") }
-        return mappingEditor(storeID: store.id, name: name, document: compiled.mapping.json.prettyJSONString, extra: [:], status: .ok, notice: request.uri.queryParameters.get("notice"))
+        guard let compiled = hub.catalog.mapping(storeID: store.id, name: name) else {
+            throw APIError.notFound("store '\(store.id)' has no mapping '\(name)'")
+        }
+        return mappingEditor(
+            storeID: store.id, name: name, document: compiled.mapping.json.prettyJSONString, extra: [:], status: .ok,
+            notice: request.uri.queryParameters.get("notice"))
     }
 
     @Sendable func createMapping(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -302,7 +321,9 @@ struct ConsoleController: Sendable {
         }
     }
 
-    private func mappingEditor(storeID: String, name: String?, document: String, extra: [String: Any], status: HTTPResponse.Status, notice: String? = nil) -> Response {
+    private func mappingEditor(
+        storeID: String, name: String?, document: String, extra: [String: Any], status: HTTPResponse.Status, notice: String? = nil
+    ) -> Response {
         editorPage(.mapping, storeID: storeID, name: name, document: document, extra: extra, status: status, notice: notice)
     }
 
@@ -323,7 +344,9 @@ struct ConsoleController: Sendable {
             row["enabled"] = scheduler.enabled ? "yes" : "no"
             return row
         }
-        return page("schedulers", title: "Schedulers", store: store.id, nav: "schedulers", ["schedulers": rows], notice: request.uri.queryParameters.get("notice"))
+        return page(
+            "schedulers", title: "Schedulers", store: store.id, nav: "schedulers", ["schedulers": rows],
+            notice: request.uri.queryParameters.get("notice"))
     }
 
     static let schedulerHelp = "The scheduler as the admin API takes it: id, message, payload, interval (seconds), enabled."
@@ -344,7 +367,9 @@ struct ConsoleController: Sendable {
             "id": .string(scheduler.id), "message": .string(scheduler.message), "payload": scheduler.payload,
             "interval": .double(scheduler.interval), "enabled": .bool(scheduler.enabled),
         ]
-        return schedulerEditor(storeID: store.id, id: id, document: document.prettyJSONString, extra: [:], status: .ok, notice: request.uri.queryParameters.get("notice"))
+        return schedulerEditor(
+            storeID: store.id, id: id, document: document.prettyJSONString, extra: [:], status: .ok, notice: request.uri.queryParameters.get("notice")
+        )
     }
 
     @Sendable func createScheduler(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -361,7 +386,9 @@ struct ConsoleController: Sendable {
         }
     }
 
-    private func schedulerEditor(storeID: String, id: String?, document: String, extra: [String: Any], status: HTTPResponse.Status, notice: String? = nil) -> Response {
+    private func schedulerEditor(
+        storeID: String, id: String?, document: String, extra: [String: Any], status: HTTPResponse.Status, notice: String? = nil
+    ) -> Response {
         editorPage(.scheduler, storeID: storeID, name: id, document: document, extra: extra, status: status, notice: notice)
     }
 
@@ -441,7 +468,8 @@ struct ConsoleController: Sendable {
         let value = (try? JSONValue.parse(text)) ?? .string(text)
         do {
             _ = try await operations.setParameter(storeID: store.id, name: name, value: value)
-            return redirect("/console/stores/\(ConsoleView.segment(store.id))/parameters" + ConsoleView.query([("notice", "parameter '\(name)' saved")]))
+            return redirect(
+                "/console/stores/\(ConsoleView.segment(store.id))/parameters" + ConsoleView.query([("notice", "parameter '\(name)' saved")]))
         } catch let error as APIError where error.status == .unprocessableContent {
             return try await parametersView(storeID: store.id, extra: ConsoleView.problems(error), notice: nil, status: error.status)
         }
@@ -451,7 +479,8 @@ struct ConsoleController: Sendable {
         let store = try await storeInfo(context)
         let name = try Authenticator.pathParameter(context, "name")
         try await operations.deleteParameter(storeID: store.id, name: name)
-        return redirect("/console/stores/\(ConsoleView.segment(store.id))/parameters" + ConsoleView.query([("notice", "parameter '\(name)' deleted")]))
+        return redirect(
+            "/console/stores/\(ConsoleView.segment(store.id))/parameters" + ConsoleView.query([("notice", "parameter '\(name)' deleted")]))
     }
 
     // MARK: Test tool
