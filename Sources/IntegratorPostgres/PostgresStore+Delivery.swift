@@ -52,7 +52,7 @@ extension PostgresStore {
     }
 
     public func record(_ report: AttemptReport) async throws {
-        try await perform { db in
+        try await perform { [secrets] db in
             let now = report.startedAt.addingTimeInterval(report.duration)
             let current = try await db.rows("SELECT state, lease_owner, attempts FROM deliveries WHERE id = ? FOR UPDATE", [.text(report.deliveryID)])
                 .first
@@ -83,7 +83,7 @@ extension PostgresStore {
                     "UPDATE deliveries SET attempts = ?, updated_at = ? WHERE id = ?", [.int(attempts), .time(now), .text(report.deliveryID)])
             }
             for child in report.children { try await Self.insert(db, child) }
-            for parameter in report.parameters { try await Self.upsertParameter(db, storeID: report.storeID, parameter, at: now) }
+            for parameter in report.parameters { try await Self.upsertParameter(db, storeID: report.storeID, parameter, at: now, secrets: secrets) }
             for notification in report.notifications {
                 let n = notification.notification
                 let inserted = try await db.run(

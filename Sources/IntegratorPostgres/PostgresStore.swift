@@ -15,14 +15,16 @@ public final class PostgresStore: HubStore {
     let client: PostgresClient
     let committer: GroupCommitter<PostgresJob>
     private let runTask: Task<Void, Never>
+    /// Seals mapping definitions and secret parameters on the way in, opens them on the way out.
+    public let secrets: SecretBox
 
     /// Connects to `url` (`postgres://user:password@host:port/database?sslmode=disable`) and
     /// brings the schema up to date.
-    public static func open(url: String, logger: Logger) async throws -> PostgresStore {
+    public static func open(url: String, logger: Logger, secrets: SecretBox = .clear) async throws -> PostgresStore {
         let configuration = try configuration(from: url)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let runTask = Task { await client.run() }
-        let store = PostgresStore(client: client, runTask: runTask)
+        let store = PostgresStore(client: client, runTask: runTask, secrets: secrets)
         do {
             try await store.migrate()
         } catch {
@@ -32,7 +34,8 @@ public final class PostgresStore: HubStore {
         return store
     }
 
-    private init(client: PostgresClient, runTask: Task<Void, Never>) {
+    private init(client: PostgresClient, runTask: Task<Void, Never>, secrets: SecretBox) {
+        self.secrets = secrets
         self.client = client
         self.runTask = runTask
         self.committer = GroupCommitter { jobs in
@@ -167,6 +170,12 @@ public final class PostgresStore: HubStore {
             "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [.text(key), .text(value)])
     }
 
+    public func deleteExpiredSettings(prefix: String, before: Date) async throws {
+        try await client.run(
+            "DELETE FROM settings WHERE starts_with(key, ?) AND value ~ '^[0-9.]+$' AND CAST(value AS DOUBLE PRECISION) < ?",
+            [.text(prefix), .time(before)])
+    }
+
     // MARK: Stores
 
     public func createStore(id: String, name: String, tokenHash: String, at: Date) async throws {
@@ -218,21 +227,51 @@ public final class PostgresStore: HubStore {
 
     public func parameters(storeID: String) async throws -> [Parameter] {
         try await client.rows("SELECT name, value FROM parameters WHERE store_id = ? ORDER BY name", [.text(storeID)]).map {
-            Parameter(name: try $0.text("name"), value: try $0.json("value") ?? .null)
+            let value = try secrets.open(try $0.text("value"))
+            return Parameter(name: try $0.text("name"), value: (try? JSONValue.parse(value, depthLimit: 512)) ?? .null)
         }
     }
 
     public func setParameter(storeID: String, _ parameter: Parameter, at: Date) async throws {
-        try await Self.upsertParameter(client, storeID: storeID, parameter, at: at)
+        try await Self.upsertParameter(client, storeID: storeID, parameter, at: at, secrets: secrets)
     }
 
-    static func upsertParameter(_ db: some SQLRunner, storeID: String, _ parameter: Parameter, at: Date) async throws {
+    static func upsertParameter(_ db: some SQLRunner, storeID: String, _ parameter: Parameter, at: Date, secrets: SecretBox) async throws {
         try await db.run(
             """
             INSERT INTO parameters (store_id, name, value, updated_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (store_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
             """,
-            [.text(storeID), .text(parameter.name), .text(parameter.value.jsonString), .time(at)])
+            [.text(storeID), .text(parameter.name), .text(secrets.sealParameter(name: parameter.name, json: parameter.value.jsonString)), .time(at)])
+    }
+
+    public func resealSecrets(from: SecretBox, to: SecretBox) async throws -> Int {
+        try await transaction { db in
+            var written = 0
+            for row in try await db.rows("SELECT store_id, name, definition FROM mappings FOR UPDATE", []) {
+                let sealed = to.seal(try from.open(try row.text("definition")))
+                try await db.run(
+                    "UPDATE mappings SET definition = ? WHERE store_id = ? AND name = ?",
+                    [.text(sealed), .text(try row.text("store_id")), .text(try row.text("name"))])
+                written += 1
+            }
+            for row in try await db.rows("SELECT store_id, name, value FROM parameters FOR UPDATE", []) {
+                let name = try row.text("name"), value = try row.text("value")
+                guard SecretNames.isSecret(name) || SecretBox.isSealed(value) else { continue }
+                try await db.run(
+                    "UPDATE parameters SET value = ? WHERE store_id = ? AND name = ?",
+                    [.text(to.sealParameter(name: name, json: try from.open(value))), .text(try row.text("store_id")), .text(name)])
+                written += 1
+            }
+            if to.isEncrypting {
+                try await db.run(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [.text(SecretBox.checkSetting), .text(to.check())])
+            } else {
+                try await db.run("DELETE FROM settings WHERE key = ?", [.text(SecretBox.checkSetting)])
+            }
+            return written
+        }
     }
 
     public func deleteParameter(storeID: String, name: String) async throws -> Bool {
@@ -245,7 +284,7 @@ public final class PostgresStore: HubStore {
         let rows = try await client.rows("SELECT store_id, definition FROM mappings ORDER BY store_id, name", []).map {
             (try $0.text("store_id"), try $0.text("definition"))
         }
-        return try Self.decodeMappings(rows)
+        return try Self.decodeMappings(rows.map { ($0.0, try secrets.open($0.1)) })
     }
 
     static func decodeMappings(_ rows: [(String, String)]) throws -> [(storeID: String, mapping: Mapping)] {
@@ -258,13 +297,14 @@ public final class PostgresStore: HubStore {
     }
 
     public func saveMapping(storeID: String, _ mapping: Mapping, at: Date) async throws {
+        let definition = secrets.seal(mapping.json.jsonString)
         try await transaction { db in
             try await db.run(
                 """
                 INSERT INTO mappings (store_id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (store_id, name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at
                 """,
-                [.text(storeID), .text(mapping.name), .text(mapping.json.jsonString), .time(at), .time(at)])
+                [.text(storeID), .text(mapping.name), .text(definition), .time(at), .time(at)])
             try await db.run("SELECT pg_notify(?, 'mappings')", [.text(Self.channel)])
         }
     }

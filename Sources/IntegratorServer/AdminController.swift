@@ -46,18 +46,18 @@ struct AdminController: Sendable {
 
     // MARK: Stores
 
-    @Sendable func createStore(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func createStore(_ request: Request, context: HubRequestContext) async throws -> Response {
         try await auth.requireAdmin(request)
         let created = try await operations.createStore(try await ingest.readJSON(request))
         return .json(["id": .string(created.id), "name": .string(created.name), "token": .string(created.token)], status: .created)
     }
 
-    @Sendable func listStores(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func listStores(_ request: Request, context: HubRequestContext) async throws -> Response {
         try await auth.requireAdmin(request)
         return .json(["stores": .array(try await hub.store.stores().map(Presenter.store))])
     }
 
-    @Sendable func showStore(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func showStore(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         guard let store = try await hub.store.store(id: storeID) else { throw APIError.notFound("no store with id '\(storeID)'") }
         return .json(Presenter.store(store))
@@ -65,12 +65,12 @@ struct AdminController: Sendable {
 
     // MARK: Parameters
 
-    @Sendable func listParameters(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func listParameters(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         return .json(["parameters": .array(try await hub.store.parameters(storeID: storeID).map(Presenter.parameter))])
     }
 
-    @Sendable func showParameter(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func showParameter(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let name = try pathParameter(context, "name")
         guard let parameter = try await hub.store.parameters(storeID: storeID).first(where: { $0.name == name }) else {
@@ -79,7 +79,7 @@ struct AdminController: Sendable {
         return .json(Presenter.parameter(parameter))
     }
 
-    @Sendable func putParameter(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func putParameter(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let name = try pathParameter(context, "name")
         let body = try await ingest.readJSON(request)
@@ -89,7 +89,7 @@ struct AdminController: Sendable {
         return .json(Presenter.parameter(try await operations.setParameter(storeID: storeID, name: name, value: value)))
     }
 
-    @Sendable func deleteParameter(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func deleteParameter(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         try await operations.deleteParameter(storeID: storeID, name: try pathParameter(context, "name"))
         return Response(status: .noContent)
@@ -97,12 +97,12 @@ struct AdminController: Sendable {
 
     // MARK: Mappings
 
-    @Sendable func listMappings(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func listMappings(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         return .json(["mappings": .array(hub.catalog.mappings(storeID: storeID).map(\.mapping.json))])
     }
 
-    @Sendable func showMapping(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func showMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let name = try pathParameter(context, "name")
         guard let compiled = hub.catalog.mapping(storeID: storeID, name: name) else {
@@ -111,20 +111,20 @@ struct AdminController: Sendable {
         return .json(compiled.mapping.json)
     }
 
-    @Sendable func createMapping(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func createMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let saved = try await operations.saveMapping(storeID: storeID, try await ingest.readJSON(request), name: nil, creating: true)
         return .json(saved.mapping.json, status: .created)
     }
 
-    @Sendable func putMapping(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func putMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let name = try pathParameter(context, "name")
         let saved = try await operations.saveMapping(storeID: storeID, try await ingest.readJSON(request), name: name, creating: false)
         return .json(saved.mapping.json, status: saved.existed ? .ok : .created)
     }
 
-    @Sendable func deleteMapping(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func deleteMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         try await operations.deleteMapping(storeID: storeID, name: try pathParameter(context, "name"))
         return Response(status: .noContent)
@@ -132,12 +132,12 @@ struct AdminController: Sendable {
 
     // MARK: Schedulers
 
-    @Sendable func listSchedulers(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func listSchedulers(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         return .json(["schedulers": .array(try await hub.store.schedulers(storeID: storeID).map(Presenter.scheduler))])
     }
 
-    @Sendable func showScheduler(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func showScheduler(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let id = try pathParameter(context, "id")
         guard let scheduler = try await hub.store.schedulers(storeID: storeID).first(where: { $0.id == id }) else {
@@ -146,20 +146,20 @@ struct AdminController: Sendable {
         return .json(Presenter.scheduler(scheduler))
     }
 
-    @Sendable func createScheduler(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func createScheduler(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let saved = try await operations.saveScheduler(storeID: storeID, try await ingest.readJSON(request), id: nil, creating: true)
         return .json(Presenter.scheduler(saved), status: .created)
     }
 
-    @Sendable func putScheduler(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func putScheduler(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let id = try pathParameter(context, "id")
         let saved = try await operations.saveScheduler(storeID: storeID, try await ingest.readJSON(request), id: id, creating: false)
         return .json(Presenter.scheduler(saved))
     }
 
-    @Sendable func deleteScheduler(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func deleteScheduler(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         try await operations.deleteScheduler(storeID: storeID, id: try pathParameter(context, "id"))
         return Response(status: .noContent)
@@ -168,7 +168,7 @@ struct AdminController: Sendable {
     // MARK: Messages
 
     /// The Augury v5 push: `{message, payload}` answered 201 with the message echoed and its id.
-    @Sendable func pushMessage(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func pushMessage(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let depth = try ingest.depth(request)
         let json = try await ingest.readJSON(request)
@@ -186,20 +186,20 @@ struct AdminController: Sendable {
         }
     }
 
-    @Sendable func listMessages(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func listMessages(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let query = request.uri.queryParameters
         let page = try await hub.store.messages(try operations.messageQuery(storeID: storeID) { query.get($0) })
         return .json(Presenter.page(page, key: "messages") { Presenter.message($0, full: false) })
     }
 
-    @Sendable func showMessage(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func showMessage(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         return .json(Presenter.detail(try await operations.message(storeID: storeID, id: try pathParameter(context, "message_id"))))
     }
 
     /// `{attempt_now: true}`, `{archive: true}` or `{payload: {...}}` (edit and resend).
-    @Sendable func updateMessage(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func updateMessage(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let id = try pathParameter(context, "message_id")
         let body = try await ingest.readJSON(request)
@@ -221,7 +221,7 @@ struct AdminController: Sendable {
         throw APIError.invalid("the update is not valid", path: "", problem: usage)
     }
 
-    @Sendable func recover(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func recover(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let body = try await ingest.readJSON(request)
         var problems: [Problem] = []
@@ -237,13 +237,13 @@ struct AdminController: Sendable {
         return .json(["since": Presenter.time(since), "recovered": .int(Int64(count))])
     }
 
-    @Sendable func queues(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func queues(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let counts = try await hub.store.queueCounts(storeID: storeID)
         return .json(.object(counts.mapValues { .int(Int64($0)) }))
     }
 
-    @Sendable func notifications(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func notifications(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let query = request.uri.queryParameters
         let result = try await operations.notifications(storeID: storeID) { query.get($0) }
@@ -252,11 +252,11 @@ struct AdminController: Sendable {
 
     // MARK: Helpers
 
-    private func scope(_ request: Request, _ context: BasicRequestContext) async throws -> String {
+    private func scope(_ request: Request, _ context: HubRequestContext) async throws -> String {
         try await auth.scope(request, context)
     }
 
-    private func pathParameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+    private func pathParameter(_ context: HubRequestContext, _ name: String) throws -> String {
         try Authenticator.pathParameter(context, name)
     }
 }

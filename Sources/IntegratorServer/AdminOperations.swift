@@ -56,6 +56,7 @@ struct AdminOperations: Sendable {
     func saveMapping(storeID: String, _ json: JSONValue, name: String?, creating: Bool) async throws -> (mapping: Mapping, existed: Bool) {
         let mapping: Mapping
         do { mapping = try Mapping.decode(json, defaultName: name) } catch let error as ValidationError { throw APIError.invalid(error) }
+        if let problem = hub.targetProblem(mapping) { throw APIError.invalid(ValidationError("the mapping is not valid", problems: [problem])) }
         let existing = hub.catalog.mapping(storeID: storeID, name: mapping.name)?.mapping
         if creating, existing != nil {
             throw APIError.invalid(

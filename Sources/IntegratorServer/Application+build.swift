@@ -12,7 +12,7 @@ import ServiceLifecycle
 /// What `buildApplication` made: the application to run, the hub inside it, and the admin
 /// token when one was generated (to print once).
 public struct BuiltHub {
-    public var application: Application<RouterResponder<BasicRequestContext>>
+    public var application: Application<RouterResponder<HubRequestContext>>
     public var hub: Hub
     public var generatedAdminToken: String?
     /// What `--config` changed, one line each.
@@ -30,7 +30,10 @@ public func buildApplication(
     configuration: HubConfiguration, clock: any HubClock = SystemClock(), logger: Logger = Logger(label: "integrator"),
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> BuiltHub {
-    let store = try await openStore(configuration.database, logger: logger, now: clock.now())
+    if let why = configuration.adminTokenProblem { throw SettingError(description: why) }
+    let secrets = try SecretKeySetup.box(keyFile: configuration.secretKeyFile)
+    let store = try await openStore(configuration.database, logger: logger, now: clock.now(), secrets: secrets)
+    try await SecretKeySetup.prepare(store: store, secrets: secrets, keyFile: configuration.secretKeyFile, logger: logger)
 
     var generated: String?
     let adminHash: String
@@ -46,7 +49,12 @@ public func buildApplication(
         try await store.setSetting("admin_token_hash", value: adminHash)
     }
 
-    let hub = Hub(store: store, configuration: configuration, clock: clock, adminTokenHash: adminHash, logger: logger)
+    // The console's cookie key: from the operator's secret key, or the admin token when this
+    // process knows it; otherwise it is learnt at the first sign-in.
+    let knownToken = configuration.adminToken.flatMap { $0.isEmpty ? nil : $0 } ?? generated
+    let consoleKey = secrets.key.map(ConsoleSession.key(secretKey:)) ?? knownToken.map(ConsoleSession.key(adminToken:))
+    let hub = Hub(
+        store: store, configuration: configuration, clock: clock, adminTokenHash: adminHash, consoleKey: consoleKey, logger: logger)
     try await hub.loadMappings()
     var changes: [String] = []
     if let path = configuration.configFile {
@@ -54,14 +62,22 @@ public func buildApplication(
     }
 
     // HEAD is answered wherever GET is, as HTTP asks.
-    let hummingbirdRouter = Router(options: .autoGenerateHeadEndpoints)
+    let hummingbirdRouter = Router(context: HubRequestContext.self, options: .autoGenerateHeadEndpoints)
+    // Before any route, so that every console answer carries the framing and sniffing headers.
+    hummingbirdRouter.add(middleware: ConsoleHeadersMiddleware())
     let router = MethodRouter(hummingbirdRouter)
     let auth = Authenticator(hub: hub)
     router.get("/health") { _, _ -> Response in
         _ = try await hub.store.setting("admin_token_hash")
         return .json(["status": "ok"])
     }
-    router.get("/metrics") { _, _ -> Response in
+    router.get("/metrics") { request, _ -> Response in
+        if let expected = configuration.metricsToken {
+            let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
+            guard Tokens.equal(Tokens.hash(given), Tokens.hash(expected)) else {
+                throw APIError(.unauthorized, "/metrics needs the metrics token as a bearer token", headers: [.wwwAuthenticate: "Bearer"])
+            }
+        }
         var totals: [String: Int] = [:]
         for store in try await hub.store.stores() {
             for (state, count) in try await hub.store.queueCounts(storeID: store.id) { totals[state, default: 0] += count }
@@ -77,13 +93,7 @@ public func buildApplication(
     try ConsoleController(hub: hub).addRoutes(to: router)
     router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/console"]) }
 
-    var clientConfiguration = HTTPClient.Configuration()
-    clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.deliveryConcurrency)
-    clientConfiguration.redirectConfiguration = .disallow
-    // A refused connection is a failed attempt now, not a wait until the mapping's timeout:
-    // the retry schedule, not the client, decides when to try again.
-    clientConfiguration.connectionPool.retryConnectionEstablishment = false
-    clientConfiguration.timeout.connect = .seconds(10)
+    let clientConfiguration = TargetGuard.clientConfiguration(deliveryConcurrency: configuration.deliveryConcurrency)
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     IntegrationController(hub: hub, auth: auth, client: client).addRoutes(to: router)
     router.answerOtherMethods()
@@ -104,16 +114,16 @@ public func buildApplication(
         logger: logger)
     // Shut down in reverse: workers and schedulers stop before the client they use.
     application.addServices(
-        StoreService(hub: hub), HTTPClientService(client: client), DeliveryService(hub: hub, client: client), SchedulerService(hub: hub),
+        StoreService(hub: hub), HTTPClientService(client: client, targets: hub.targets), DeliveryService(hub: hub, client: client), SchedulerService(hub: hub),
         MemoryReturnService(memory: hub.memory))
     return BuiltHub(application: application, hub: hub, generatedAdminToken: generated, configChanges: changes)
 }
 
 /// Opens the store a `--database` value names: `sqlite:PATH` (or a bare path) for SQLite,
 /// `postgres://user:password@host:port/database` for PostgreSQL.
-func openStore(_ database: String, logger: Logger, now: Date) async throws -> any HubStore {
+func openStore(_ database: String, logger: Logger, now: Date, secrets: SecretBox) async throws -> any HubStore {
     if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-        return try await PostgresStore.open(url: database, logger: logger)
+        return try await PostgresStore.open(url: database, logger: logger, secrets: secrets)
     }
     var path = database
     for prefix in ["sqlite://", "sqlite:"] where path.hasPrefix(prefix) {
@@ -121,7 +131,7 @@ func openStore(_ database: String, logger: Logger, now: Date) async throws -> an
         break
     }
     guard !path.isEmpty else { throw StoreError.invalid("--database names no file; use sqlite:PATH") }
-    let store = try SQLiteStore.open(path: path)
+    let store = try SQLiteStore.open(path: path, secrets: secrets)
     // One process owns the file, so any lease still held belongs to a process that died.
     let released = try await store.releaseOrphanedLeases(now: now)
     if released > 0 { logger.notice("returned \(released) delivery lease(s) left by a stopped process to the queue") }
@@ -159,9 +169,11 @@ struct StoreService: Service {
 /// Keeps the HTTP client alive while the hub runs and shuts it down last.
 struct HTTPClientService: Service {
     let client: HTTPClient
+    let targets: TargetGuard
 
     func run() async throws {
         try? await gracefulShutdown()
+        await targets.shutdown()
         try await client.shutdown()
     }
 }

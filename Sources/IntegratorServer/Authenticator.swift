@@ -60,14 +60,14 @@ struct Authenticator: Sendable {
     }
 
     /// The store a `/api/stores/{store_id}/…` route names, once the caller may use it.
-    func scope(_ request: Request, _ context: BasicRequestContext) async throws -> String {
+    func scope(_ request: Request, _ context: HubRequestContext) async throws -> String {
         let storeID = try Self.pathParameter(context, "store_id")
         try await requireStore(request, storeID)
         return storeID
     }
 
     /// A path parameter, percent-decoded (`spree.api_url`, a mapping name with spaces).
-    static func pathParameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+    static func pathParameter(_ context: HubRequestContext, _ name: String) throws -> String {
         guard let raw = context.parameters.get(name) else { throw APIError.notFound("missing \(name) in the path") }
         return raw.removingPercentEncoding ?? raw
     }

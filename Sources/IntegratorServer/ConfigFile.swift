@@ -148,7 +148,10 @@ extension Hub {
             case let other?: problems.append(Problem(path: "\(at).parameters", problem: "must be a map of name: value, not \(other.typeName)"))
             }
             for (i, item) in (fields["mappings"]?.arrayValue ?? []).enumerated() {
-                do { plan.mappings.append(try Mapping.decode(item)) } catch let error as ValidationError {
+                do {
+                    let mapping = try Mapping.decode(item)
+                    if let problem = targetProblem(mapping, prefix: "\(at).mappings.\(i).") { problems.append(problem) } else { plan.mappings.append(mapping) }
+                } catch let error as ValidationError {
                     problems.append(contentsOf: error.problems.map { Problem(path: "\(at).mappings.\(i).\($0.path)", problem: $0.problem) })
                 }
             }

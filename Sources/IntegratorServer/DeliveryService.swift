@@ -100,7 +100,7 @@ struct DeliveryService: Service {
             // The timeout counts from the start of the attempt, so the attempt ends within it
             // and its lease (the timeout plus a margin, from the claim) outlives it.
             let left = mapping.timeout - (ContinuousClock.now - clockStart).inSeconds
-            call = await Self.send(request, client: client, timeout: max(0.001, left), cap: Self.responseLimit)
+            call = await Self.send(request, client: client, targets: hub.targets, timeout: max(0.001, left), cap: Self.responseLimit)
         } catch {
             call.failure = .requestNotMade("\(error)")
         }
@@ -116,7 +116,7 @@ struct DeliveryService: Service {
         let outcome: AttemptOutcome
         // The original hub took only 200; Wombat and cangaroo took 200 to 204.
         var succeeded = failure == nil && (mapping.wireProtocol == .v6 ? (200...204).contains(status ?? 0) : status == 200)
-        if succeeded, let refusal = reply.refusal {
+        if succeeded, let refusal = reply.refusal ?? updateURLRefusal(reply, base: url) {
             succeeded = false
             failure = "the endpoint answered \(status ?? 0), but \(refusal)"
             reply = EndpointReply()
@@ -137,16 +137,20 @@ struct DeliveryService: Service {
             }
         }
         let policy = RetryPolicy(schedule: mapping.retrySchedule ?? RetryPolicy.defaultSchedule)
-        let transition = DeliveryTransition.after(
+        var transition = DeliveryTransition.after(
             outcome, attempt: delivery.attempts + 1, retriesAllowed: mapping.retriesAllowed, policy: policy, now: now,
             random: Double.random(in: 0..<1))
+        // A target the operator refuses stays refused: retrying cannot help.
+        if case .targetRefused? = call.failure { transition = DeliveryTransition(state: .parked) }
 
         var report = AttemptReport(
             deliveryID: delivery.id, storeID: delivery.storeID, messageID: delivery.messageID, owner: owner, startedAt: startedAt, duration: duration,
             url: url, status: status,
             response: responseBytes.isEmpty ? nil : String(decoding: responseBytes.prefix(hub.configuration.responseCap), as: UTF8.self),
             error: failure, transition: transition)
-        if transition.state == .parked, let failure {
+        if case .targetRefused? = call.failure {
+            report.error = (failure ?? "") + "; parked, since retrying cannot help"
+        } else if transition.state == .parked, let failure {
             report.error = failure + (mapping.retriesAllowed ? "; no retry left, parked" : "; retries are not allowed for this mapping, parked")
         }
         let childDepth = delivery.depth + 1
@@ -222,6 +226,12 @@ struct DeliveryService: Service {
         }
     }
 
+    /// Why a reply's `update_url` is refused by `--delivery-targets`, where its host tells.
+    private func updateURLRefusal(_ reply: EndpointReply, base: String) -> String? {
+        guard reply.delay != nil, let updateURL = reply.updateURL, !updateURL.isEmpty else { return nil }
+        return hub.targets.refusal(url: Self.resolve(updateURL, against: base)).map { "its update_url is refused: \($0)" }
+    }
+
     /// The largest response body read; past it the attempt fails (its reply is not applied).
     static let responseLimit = 4 << 20
 
@@ -270,6 +280,8 @@ struct DeliveryService: Service {
         case bodyCutShort(String)
         case requestNotMade(String)
         case transport(String)
+        /// `--delivery-targets` refuses the host or an address it resolves to.
+        case targetRefused(String)
 
         /// The attempt's error in words a person can act on.
         func describe(url: String, timeout: Double) -> String {
@@ -279,6 +291,7 @@ struct DeliveryService: Service {
             case .bodyTooLarge(let cap): return "the response body was larger than the limit of \(cap) bytes; the reply was not applied"
             case .bodyCutShort(let why): return "the response body was cut short (\(why)); the reply was not applied"
             case .requestNotMade(let why): return "the request could not be made: \(why)"
+            case .targetRefused(let why): return "not delivered to \(url): \(why)"
             case .transport(let why):
                 if why.contains("refused") || why.contains("connect") { return "could not connect to \(url): \(why)" }
                 return "the request to \(url) failed: \(why)"
@@ -289,7 +302,7 @@ struct DeliveryService: Service {
     /// Sends `request` and reads the whole answer, all within `timeout` seconds: connecting,
     /// the head and the body. A stalled or trickling body ends at the timeout like a silent
     /// server; a body cut short or over `cap` is a failure too.
-    static func send(_ request: HTTPClientRequest, client: HTTPClient, timeout: Double, cap: Int) async -> AttemptCall {
+    static func send(_ request: HTTPClientRequest, client: HTTPClient, targets: TargetGuard, timeout: Double, cap: Int) async -> AttemptCall {
         let seconds = min(max(timeout.isFinite ? timeout : Mapping.defaultTimeout, 0.001), Mapping.maximumTimeout)
         let milliseconds = Int64(seconds * 1000)
         // The client's own deadline covers connecting and the head; the timer below, the body.
@@ -298,7 +311,9 @@ struct DeliveryService: Service {
         do {
             call = try await withThrowingTaskGroup(of: AttemptCall?.self) { group in
                 group.addTask {
-                    let response = try await client.execute(request, deadline: deadline)
+                    // Resolving and checking the target is part of the attempt, under its timer.
+                    let chosen = try await targets.client(for: request.url, standard: client)
+                    let response = try await chosen.execute(request, deadline: deadline)
                     let status = Int(response.status.code)
                     var call = AttemptCall(status: status)
                     if status == 429 || status == 503, let header = response.headers.first(name: "Retry-After"),
@@ -325,6 +340,8 @@ struct DeliveryService: Service {
                 guard case let finished?? = try await group.next() else { return AttemptCall(failure: .timeout) }
                 return finished
             }
+        } catch let error as TargetRefused {
+            call.failure = .targetRefused(error.description)
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             call.failure = .timeout
         } catch {

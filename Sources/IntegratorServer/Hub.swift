@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import IntegratorModel
 import IntegratorStore
@@ -27,7 +28,21 @@ public final class Hub: Sendable {
     /// The server's open connections, within `configuration.maxConnections`.
     let connections: ConnectionRegistry
 
-    init(store: any HubStore, configuration: HubConfiguration, clock: any HubClock, adminTokenHash: String, logger: Logger) {
+    /// The console's cookie key, once known.
+    let consoleKey: ConsoleKey
+    /// Failed console sign-ins per client address.
+    let signIns = SignInLimiter()
+    /// Where deliveries may go, checked on the addresses actually connected to.
+    let targets: TargetGuard
+
+    init(
+        store: any HubStore, configuration: HubConfiguration, clock: any HubClock, adminTokenHash: String, consoleKey: SymmetricKey?,
+        logger: Logger
+    ) {
+        self.consoleKey = ConsoleKey(consoleKey)
+        self.targets = TargetGuard(
+            policy: configuration.deliveryTargets,
+            configuration: TargetGuard.clientConfiguration(deliveryConcurrency: configuration.deliveryConcurrency))
         self.store = store
         self.configuration = configuration
         self.clock = clock
@@ -81,6 +96,11 @@ public final class Hub: Sendable {
             tokenHashes.invalidateAll()
             parameterSets.invalidateAll()
         }
+    }
+
+    /// Why `--delivery-targets` refuses a mapping's URL when it is saved, as a problem at `url`.
+    func targetProblem(_ mapping: Mapping, prefix: String = "") -> Problem? {
+        targets.refusal(url: mapping.url).map { Problem(path: prefix + "url", problem: $0) }
     }
 
     /// Wakes the delivery workers: new work was written.

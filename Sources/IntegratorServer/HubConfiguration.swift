@@ -1,4 +1,5 @@
 import Foundation
+import IntegratorModel
 
 /// The settings of `integrator serve`. Each has a flag and an environment variable (SPEC §9):
 ///
@@ -8,6 +9,11 @@ import Foundation
 /// | port | `--port` | `INTEGRATOR_PORT` | 8080 |
 /// | database | `--database` | `INTEGRATOR_DATABASE` | `sqlite:integrator.sqlite` |
 /// | admin token | `--admin-token` | `INTEGRATOR_ADMIN_TOKEN` | generated, stored, printed once |
+/// | admin token file | `--admin-token-file` | `INTEGRATOR_ADMIN_TOKEN_FILE` | none |
+/// | secret key file | `--secret-key-file` | `INTEGRATOR_SECRET_KEY_FILE` | none: secrets in clear |
+/// | delivery targets | `--delivery-targets` | `INTEGRATOR_DELIVERY_TARGETS` | `any` |
+/// | trusted proxies | `--trusted-proxies` | `INTEGRATOR_TRUSTED_PROXIES` | none |
+/// | metrics token | | `INTEGRATOR_METRICS_TOKEN` | none: `/metrics` open |
 /// | config file | `--config` | `INTEGRATOR_CONFIG` | none |
 /// | rate limit | `--rate-limit` | `INTEGRATOR_RATE_LIMIT` | 0 (none): messages per second per store |
 /// | idle timeout | `--idle-timeout` | `INTEGRATOR_IDLE_TIMEOUT` | 60 s |
@@ -47,6 +53,17 @@ public struct HubConfiguration: Sendable {
     /// Connections open at once; 0 for the open-file limit less 256. At the cap the connection
     /// idle the longest is closed to make room for a new one.
     public var maxConnections: Int = 0
+    /// The operator's key file (32 bytes, base64): secrets are encrypted at rest with it.
+    public var secretKeyFile: String?
+    /// Where deliveries may go.
+    public var deliveryTargets: DeliveryTargets = .any
+    /// Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    public var trustedProxies: [IPNetwork] = []
+    /// When set, `/metrics` answers only to this bearer token.
+    public var metricsToken: String?
+
+    /// The shortest admin or store token accepted.
+    public static let minimumTokenLength = 16
 
     public init() {}
 }

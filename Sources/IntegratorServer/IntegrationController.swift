@@ -24,18 +24,18 @@ struct IntegrationController: Sendable {
         router.put("/api/stores/:store_id/integrations/:id/disable_mappings", use: disable)
     }
 
-    @Sendable func list(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         return .json(["integrations": .array(try await hub.store.integrations(storeID: storeID).map { with(mappings: $0, storeID: storeID) })])
     }
 
-    @Sendable func show(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         return .json(with(mappings: try await find(storeID: storeID, context), storeID: storeID))
     }
 
     /// `{url, token}`: fetches and registers the endpoint's manifest.
-    @Sendable func register(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func register(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let body = try await ingest.readJSON(request)
         guard let url = body["url"]?.stringValue, let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""),
@@ -44,6 +44,7 @@ struct IntegrationController: Sendable {
             throw APIError.invalid(
                 "the integration is not valid", path: "url", problem: "must be the endpoint's base URL, such as http://127.0.0.1:4000")
         }
+        if let why = hub.targets.refusal(url: url) { throw APIError.invalid("the integration is not valid", path: "url", problem: why) }
         let token = body["token"]?.stringValue ?? ""
         let manifestJSON = try await fetchManifest(base: url)
         let manifest: IntegrationManifest
@@ -83,16 +84,16 @@ struct IntegrationController: Sendable {
         return .json(.object(reply), status: .created)
     }
 
-    @Sendable func enable(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func enable(_ request: Request, context: HubRequestContext) async throws -> Response {
         try await toggle(request, context, enabled: true)
     }
 
-    @Sendable func disable(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func disable(_ request: Request, context: HubRequestContext) async throws -> Response {
         try await toggle(request, context, enabled: false)
     }
 
     /// Turns every mapping of the integration on or off; a required mapping stays on.
-    private func toggle(_ request: Request, _ context: BasicRequestContext, enabled: Bool) async throws -> Response {
+    private func toggle(_ request: Request, _ context: HubRequestContext, enabled: Bool) async throws -> Response {
         let storeID = try await scope(request, context)
         let integration = try await find(storeID: storeID, context)
         let id = integration["id"]?.stringValue ?? ""
@@ -118,7 +119,13 @@ struct IntegrationController: Sendable {
         do {
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "Accept", value: "application/json")
-            let response = try await client.execute(request, timeout: .seconds(15))
+            // The target policy is checked on the addresses the name resolves to, before any
+            // connection: a refused one says nothing about whether something listens there.
+            let chosen: HTTPClient
+            do { chosen = try await hub.targets.client(for: url, standard: client) } catch let refused as TargetRefused {
+                throw APIError.invalid("the integration is not valid", path: "url", problem: refused.description)
+            }
+            let response = try await chosen.execute(request, timeout: .seconds(15))
             var buffer = try await response.body.collect(upTo: 4 << 20)
             let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
             guard response.status == .ok else {
@@ -134,7 +141,7 @@ struct IntegrationController: Sendable {
         }
     }
 
-    private func find(storeID: String, _ context: BasicRequestContext) async throws -> JSONValue {
+    private func find(storeID: String, _ context: HubRequestContext) async throws -> JSONValue {
         let id = try Authenticator.pathParameter(context, "id")
         guard let integration = try await hub.store.integrations(storeID: storeID).first(where: { $0["id"]?.stringValue == id }) else {
             throw APIError.notFound("store '\(storeID)' has no integration '\(id)'")
@@ -149,7 +156,7 @@ struct IntegrationController: Sendable {
         return .object(fields)
     }
 
-    private func scope(_ request: Request, _ context: BasicRequestContext) async throws -> String {
+    private func scope(_ request: Request, _ context: HubRequestContext) async throws -> String {
         try await auth.scope(request, context)
     }
 }

@@ -6,18 +6,18 @@ import Hummingbird
 /// every other method on a known path a 405 with an `Allow` header (RFC 9110 §15.5.6), where
 /// Hummingbird alone would answer 404 as for a path that does not exist.
 final class MethodRouter: RouterMethods {
-    typealias Context = BasicRequestContext
-    let router: Router<BasicRequestContext>
+    typealias Context = HubRequestContext
+    let router: Router<HubRequestContext>
     /// Used only while the application is built, on one task.
     private var methods: [(path: String, methods: [HTTPRequest.Method])] = []
 
-    init(_ router: Router<BasicRequestContext>) {
+    init(_ router: Router<HubRequestContext>) {
         self.router = router
     }
 
     @discardableResult
     func on<Responder: HTTPResponder>(_ path: RouterPath, method: HTTPRequest.Method, responder: Responder) -> Self
-    where Responder.Context == BasicRequestContext {
+    where Responder.Context == HubRequestContext {
         router.on(path, method: method, responder: responder)
         let key = path.description
         if let index = methods.firstIndex(where: { $0.path == key }) {
@@ -29,7 +29,7 @@ final class MethodRouter: RouterMethods {
     }
 
     @discardableResult
-    func add(middleware: any MiddlewareProtocol<Request, Response, BasicRequestContext>) -> Self {
+    func add(middleware: any MiddlewareProtocol<Request, Response, HubRequestContext>) -> Self {
         router.add(middleware: middleware)
         return self
     }

@@ -15,7 +15,7 @@ struct PushController: Sendable {
         router.post("/events", use: events)
     }
 
-    @Sendable func events(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func events(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await auth.pushingStore(request)
         let depth = try ingest.depth(request)
         let json = try await ingest.readJSON(request)

@@ -1,4 +1,5 @@
 import Foundation
+import IntegratorModel
 
 /// A setting of `integrator serve` that is out of range or not a number.
 public struct SettingError: Error, CustomStringConvertible {
@@ -55,5 +56,65 @@ extension HubConfiguration {
             }
             setting.apply(&self, value)
         }
+    }
+}
+
+extension HubConfiguration {
+    /// Reads the security settings (SPEC: a flag wins over its variable): the admin token from
+    /// `--admin-token`, `--admin-token-file`, `INTEGRATOR_ADMIN_TOKEN` or
+    /// `INTEGRATOR_ADMIN_TOKEN_FILE` (a file's surrounding whitespace ignored; a file keeps the
+    /// token out of `ps`), the secret key file, the delivery targets, the trusted proxies and the
+    /// metrics token. A value that cannot be used is an error naming its setting.
+    public mutating func readSecurity(flags: [String: String], environment: [String: String]) throws {
+        func value(_ flag: String, _ variable: String) -> (name: String, text: String)? {
+            if let text = flags[flag] { return ("--\(flag)", text) }
+            if let text = environment[variable] { return (variable, text) }
+            return nil
+        }
+        if let token = flags["admin-token"] {
+            adminToken = token
+        } else if let path = flags["admin-token-file"] {
+            adminToken = try Self.readTokenFile(path, setting: "--admin-token-file")
+        } else if let token = environment["INTEGRATOR_ADMIN_TOKEN"] {
+            adminToken = token
+        } else if let path = environment["INTEGRATOR_ADMIN_TOKEN_FILE"] {
+            adminToken = try Self.readTokenFile(path, setting: "INTEGRATOR_ADMIN_TOKEN_FILE")
+        }
+        if let (_, text) = value("secret-key-file", "INTEGRATOR_SECRET_KEY_FILE"), !text.isEmpty { secretKeyFile = text }
+        if let (name, text) = value("delivery-targets", "INTEGRATOR_DELIVERY_TARGETS") {
+            switch DeliveryTargets.parse(text) {
+            case .success(let targets): deliveryTargets = targets
+            case .failure(let error):
+                throw SettingError(description: "\(name): \(error.problems.first?.problem ?? "is not valid"); use any, public, or host names and CIDRs")
+            }
+        }
+        if let (name, text) = value("trusted-proxies", "INTEGRATOR_TRUSTED_PROXIES") {
+            var networks: [IPNetwork] = []
+            for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+                guard let network = IPNetwork(item) else {
+                    throw SettingError(description: "\(name): '\(item.prefix(64))' is not an address or a network such as 10.0.0.0/8")
+                }
+                networks.append(network)
+            }
+            trustedProxies = networks
+        }
+        if let token = environment["INTEGRATOR_METRICS_TOKEN"], !token.isEmpty { metricsToken = token }
+    }
+
+    /// A token from a file, whitespace around it ignored.
+    static func readTokenFile(_ path: String, setting: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SettingError(description: "\(setting): cannot read \(path)")
+        }
+        return String(decoding: data.prefix(4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Why the admin token given cannot be used, or nil.
+    var adminTokenProblem: String? {
+        guard let adminToken, !adminToken.isEmpty else { return nil }
+        if adminToken.count < Self.minimumTokenLength || adminToken.utf8.count > 256 {
+            return "the admin token must be \(Self.minimumTokenLength) to 256 characters (32 random ones or more is wise); generate one with `openssl rand -hex 32`"
+        }
+        return nil
     }
 }

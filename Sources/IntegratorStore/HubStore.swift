@@ -32,6 +32,8 @@ public protocol HubStore: Sendable {
     // MARK: Settings
     func setting(_ key: String) async throws -> String?
     func setSetting(_ key: String, value: String) async throws
+    /// Removes settings under `prefix` whose value, a time in seconds, is before `before`.
+    func deleteExpiredSettings(prefix: String, before: Date) async throws
 
     // MARK: Stores
     /// Creates a store, or fails with `conflict` when the id is taken.
@@ -48,6 +50,11 @@ public protocol HubStore: Sendable {
     func parameters(storeID: String) async throws -> [Parameter]
     func setParameter(storeID: String, _ parameter: Parameter, at: Date) async throws
     func deleteParameter(storeID: String, name: String) async throws -> Bool
+
+    /// Re-seals every stored secret (mapping definitions and secret parameters): each is opened
+    /// with `from` and sealed with `to`, all in one transaction with the key's check value (`SecretBox.checkSetting`), so a
+    /// crash leaves the old key or the new one in force, never a mix. Returns how many were written.
+    func resealSecrets(from: SecretBox, to: SecretBox) async throws -> Int
 
     // MARK: Mappings
     /// Every mapping of every store, to fill the routing cache.

@@ -77,7 +77,7 @@ extension SQLiteStore {
     }
 
     public func record(_ report: AttemptReport) async throws {
-        try await committer.perform { db in
+        try await committer.perform { [secrets] db in
             let now = (report.startedAt.addingTimeInterval(report.duration)).timeIntervalSince1970
             let current = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT state, lease_owner, attempts FROM deliveries WHERE id = ?"), arguments: [report.deliveryID])
@@ -109,7 +109,7 @@ extension SQLiteStore {
             }
             for child in report.children { try Self.insert(db, child) }
             for parameter in report.parameters {
-                try Self.upsertParameter(db, storeID: report.storeID, parameter, at: Date(timeIntervalSince1970: now))
+                try Self.upsertParameter(db, storeID: report.storeID, parameter, at: Date(timeIntervalSince1970: now), secrets: secrets)
             }
             for notification in report.notifications {
                 try Self.insert(db, notification, at: now)

@@ -13,10 +13,17 @@ public final class SQLiteStore: HubStore {
     let committer: SQLiteCommitter
     private let lock: FileLock?
     private let checkpointer: SQLiteCheckpointer
+    /// Seals mapping definitions and secret parameters on the way in, opens them on the way out.
+    public let secrets: SecretBox
 
-    /// Opens (creating and migrating as needed) the database at `path`.
-    public static func open(path: String) throws -> SQLiteStore {
+    /// Opens (creating and migrating as needed) the database at `path`. A new file is created
+    /// readable by its owner only; SQLite gives its WAL and shared-memory files the same mode.
+    public static func open(path: String, secrets: SecretBox = .clear) throws -> SQLiteStore {
         let lock = try FileLock(path: path + ".lock")
+        if !FileManager.default.fileExists(atPath: path) {
+            let descriptor = Foundation.open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+            if descriptor >= 0 { close(descriptor) }
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let pool: DatabasePool
@@ -35,10 +42,11 @@ public final class SQLiteStore: HubStore {
         } catch {
             throw StoreError.unavailable("cannot open the SQLite database at \(path): \(error)")
         }
-        return SQLiteStore(pool: pool, lock: lock, checkpointer: checkpointer)
+        return SQLiteStore(pool: pool, lock: lock, checkpointer: checkpointer, secrets: secrets)
     }
 
-    private init(pool: DatabasePool, lock: FileLock?, checkpointer: SQLiteCheckpointer) {
+    private init(pool: DatabasePool, lock: FileLock?, checkpointer: SQLiteCheckpointer, secrets: SecretBox) {
+        self.secrets = secrets
         self.pool = pool
         self.committer = SQLiteCommitter(pool)
         self.lock = lock
@@ -77,6 +85,14 @@ public final class SQLiteStore: HubStore {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
+        }
+    }
+
+    public func deleteExpiredSettings(prefix: String, before: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM settings WHERE substr(key, 1, ?) = ? AND CAST(value AS REAL) < ?",
+                arguments: [prefix.count, prefix, before.timeIntervalSince1970])
         }
     }
 
@@ -140,25 +156,55 @@ public final class SQLiteStore: HubStore {
     // MARK: Parameters
 
     public func parameters(storeID: String) async throws -> [Parameter] {
-        try await pool.read { db in
+        let rows = try await pool.read { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT name, value FROM parameters WHERE store_id = ? ORDER BY name"), arguments: [storeID]).map
-            {
-                Parameter(name: $0["name"], value: Self.json($0["value"]) ?? .null)
-            }
+            { row -> (String, String) in (row["name"], row["value"]) }
         }
+        return try rows.map { name, value in Parameter(name: name, value: Self.json(try secrets.open(value)) ?? .null) }
     }
 
     public func setParameter(storeID: String, _ parameter: Parameter, at: Date) async throws {
-        try await pool.write { db in try Self.upsertParameter(db, storeID: storeID, parameter, at: at) }
+        try await pool.write { [secrets] db in try Self.upsertParameter(db, storeID: storeID, parameter, at: at, secrets: secrets) }
     }
 
-    static func upsertParameter(_ db: Database, storeID: String, _ parameter: Parameter, at: Date) throws {
+    static func upsertParameter(_ db: Database, storeID: String, _ parameter: Parameter, at: Date, secrets: SecretBox) throws {
         try db.execute(
             sql: """
                 INSERT INTO parameters (store_id, name, value, updated_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT(store_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
                 """,
-            arguments: [storeID, parameter.name, parameter.value.jsonString, at.timeIntervalSince1970])
+            arguments: [
+                storeID, parameter.name, secrets.sealParameter(name: parameter.name, json: parameter.value.jsonString), at.timeIntervalSince1970,
+            ])
+    }
+
+    public func resealSecrets(from: SecretBox, to: SecretBox) async throws -> Int {
+        try await pool.write { db in
+            var written = 0
+            for row in try Row.fetchAll(db, sql: "SELECT store_id, name, definition FROM mappings") {
+                let definition: String = row["definition"]
+                try db.execute(
+                    sql: "UPDATE mappings SET definition = ? WHERE store_id = ? AND name = ?",
+                    arguments: [to.seal(try from.open(definition)), row["store_id"] as String, row["name"] as String])
+                written += 1
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT store_id, name, value FROM parameters") {
+                let name: String = row["name"], value: String = row["value"]
+                guard SecretNames.isSecret(name) || SecretBox.isSealed(value) else { continue }
+                try db.execute(
+                    sql: "UPDATE parameters SET value = ? WHERE store_id = ? AND name = ?",
+                    arguments: [to.sealParameter(name: name, json: try from.open(value)), row["store_id"] as String, name])
+                written += 1
+            }
+            if to.isEncrypting {
+                try db.execute(
+                    sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    arguments: [SecretBox.checkSetting, to.check()])
+            } else {
+                try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [SecretBox.checkSetting])
+            }
+            return written
+        }
     }
 
     public func deleteParameter(storeID: String, name: String) async throws -> Bool {
@@ -176,7 +222,7 @@ public final class SQLiteStore: HubStore {
                 (row["store_id"], row["definition"])
             }
         }
-        return try Self.decodeMappings(rows)
+        return try Self.decodeMappings(rows.map { ($0.0, try secrets.open($0.1)) })
     }
 
     /// Reads stored mapping definitions (kept apart from the async caller on purpose: simpler
@@ -194,13 +240,14 @@ public final class SQLiteStore: HubStore {
     }
 
     public func saveMapping(storeID: String, _ mapping: Mapping, at: Date) async throws {
+        let definition = secrets.seal(mapping.json.jsonString)
         try await pool.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO mappings (store_id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(store_id, name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at
                     """,
-                arguments: [storeID, mapping.name, mapping.json.jsonString, at.timeIntervalSince1970, at.timeIntervalSince1970])
+                arguments: [storeID, mapping.name, definition, at.timeIntervalSince1970, at.timeIntervalSince1970])
         }
     }
 

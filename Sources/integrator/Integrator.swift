@@ -10,7 +10,7 @@ struct Integrator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "integrator",
         abstract: "A self-hosted integration hub for commerce.",
-        subcommands: [Serve.self, Push.self, Messages.self, Apply.self, Stores.self, Parameters.self, Demo.self],
+        subcommands: [Serve.self, Push.self, Messages.self, Apply.self, Stores.self, Parameters.self, Demo.self, RotateSecretKey.self],
         defaultSubcommand: nil)
 }
 
@@ -25,6 +25,14 @@ struct Serve: AsyncParsableCommand {
     var database: String?
     @Option(name: .customLong("admin-token"), help: "Token for the admin API (INTEGRATOR_ADMIN_TOKEN); generated and printed once when unset.")
     var adminToken: String?
+    @Option(name: .customLong("admin-token-file"), help: "A file holding the admin token, kept out of `ps` (INTEGRATOR_ADMIN_TOKEN_FILE).")
+    var adminTokenFile: String?
+    @Option(name: .customLong("secret-key-file"), help: "32 random bytes in base64 that encrypt secrets at rest (INTEGRATOR_SECRET_KEY_FILE).")
+    var secretKeyFile: String?
+    @Option(name: .customLong("delivery-targets"), help: "any, public, or host names and CIDRs deliveries may go to (INTEGRATOR_DELIVERY_TARGETS, any).")
+    var deliveryTargets: String?
+    @Option(name: .customLong("trusted-proxies"), help: "CIDRs of proxies whose X-Forwarded-For and -Proto are believed (INTEGRATOR_TRUSTED_PROXIES).")
+    var trustedProxies: String?
     @Option(name: .customLong("rate-limit"), help: "Messages per second each store may push; 0 for no limit (INTEGRATOR_RATE_LIMIT).")
     var rateLimit: String?
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection with no request under way stays open (INTEGRATOR_IDLE_TIMEOUT, 60).")
@@ -43,13 +51,17 @@ struct Serve: AsyncParsableCommand {
         var settings = HubConfiguration()
         settings.host = host ?? environment["INTEGRATOR_HOST"] ?? settings.host
         settings.database = database ?? environment["INTEGRATOR_DATABASE"] ?? settings.database
-        settings.adminToken = adminToken ?? environment["INTEGRATOR_ADMIN_TOKEN"]
         settings.configFile = config ?? environment["INTEGRATOR_CONFIG"]
         let flags = ["port": port, "rate-limit": rateLimit, "idle-timeout": idleTimeout, "header-timeout": headerTimeout, "body-timeout": bodyTimeout,
             "max-connections": maxConnections,
         ]
+        let security = [
+            "admin-token": adminToken, "admin-token-file": adminTokenFile, "secret-key-file": secretKeyFile, "delivery-targets": deliveryTargets,
+            "trusted-proxies": trustedProxies,
+        ]
         do {
             try settings.readNumbers(flags: flags.compactMapValues { $0 }, environment: environment)
+            try settings.readSecurity(flags: security.compactMapValues { $0 }, environment: environment)
         } catch {
             FileHandle.standardError.write(Data("integrator: \(error)\n".utf8))
             throw ExitCode(2)
@@ -77,5 +89,29 @@ struct Serve: AsyncParsableCommand {
         }
         for change in built.configChanges { print("config: \(change)") }
         try await built.run()
+    }
+}
+
+struct RotateSecretKey: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate-secret-key",
+        abstract: "Re-encrypt the database's secrets with a new key, in place, with the hub stopped.")
+
+    @Option(help: "The hub's database (sqlite:PATH or postgres://…).")
+    var database: String
+    @Option(name: .customLong("old-key-file"), help: "The key the secrets are encrypted with now; leave out when they are in clear.")
+    var oldKeyFile: String?
+    @Option(name: .customLong("new-key-file"), help: "The key to encrypt them with; leave out to store them in clear.")
+    var newKeyFile: String?
+
+    func run() async throws {
+        do {
+            let count = try await SecretKeySetup.rotate(
+                database: database, oldKeyFile: oldKeyFile, newKeyFile: newKeyFile, logger: Logger(label: "integrator"))
+            print("re-encrypted \(count) secret value(s); start the hub with --secret-key-file \(newKeyFile ?? "(none)")")
+        } catch {
+            FileHandle.standardError.write(Data("integrator: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 }

@@ -9,7 +9,8 @@ import Testing
 /// The console over plain HTTP: sign-in, every page rendering whole, escaping, and forms that
 /// name their problems. The browser test (ConsoleBrowserTests) covers the same in Chromium.
 @Suite struct ConsoleTests {
-    /// A browser without the browser: keeps the cookie, does not follow redirects.
+    /// A browser without the browser: keeps the cookie and the last form token it saw, sends
+    /// that token with every form (as the console's hidden field would), does not follow redirects.
     final class Visitor: Sendable {
         let client: HTTPClient = {
             var configuration = HTTPClient.Configuration()
@@ -17,14 +18,24 @@ import Testing
             return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         }()
         let cookie = Locked<String?>(nil)
+        let formToken = Locked<String?>(nil)
         let base: String
         init(base: String) { self.base = base }
 
-        func go(_ method: NIOHTTP1.HTTPMethod, _ path: String, form: [String: String]? = nil, cookie override: String? = nil) async throws -> (status: Int, location: String?, html: String) {
+        func go(
+            _ method: NIOHTTP1.HTTPMethod, _ path: String, form: [String: String]? = nil, cookie override: String? = nil, headers: [String: String] = [:],
+            withToken: Bool = true
+        ) async throws -> (status: Int, location: String?, html: String) {
             var request = HTTPClientRequest(url: base + path)
             request.method = method
             if let value = override ?? cookie.value { request.headers.add(name: "Cookie", value: value) }
-            if let form {
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            if method == .POST, withToken, !path.hasPrefix("/console/sign-in"), formToken.value == nil {
+                // Open a page first, as a person would, to be given the session's form token.
+                _ = try await go(.GET, "/console")
+            }
+            if var form = form ?? (method == .POST ? [:] : nil) {
+                if withToken, form["csrf"] == nil, let token = formToken.value, !path.hasPrefix("/console/sign-in") { form["csrf"] = token }
                 request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
                 var allowed = CharacterSet.alphanumerics
                 allowed.insert(charactersIn: "-._~")
@@ -34,7 +45,11 @@ import Testing
             let response = try await client.execute(request, timeout: .seconds(30))
             if let set = response.headers.first(name: "Set-Cookie") { cookie.update { $0 = String(set.split(separator: ";")[0]) } }
             let body = try await response.body.collect(upTo: 8 << 20)
-            return (Int(response.status.code), response.headers.first(name: "Location"), String(buffer: body))
+            let html = String(buffer: body)
+            if let range = html.range(of: "name=\"csrf\" value=\"") {
+                formToken.update { $0 = String(html[range.upperBound...].prefix { $0 != "\"" }) }
+            }
+            return (Int(response.status.code), response.headers.first(name: "Location"), html)
         }
 
         func shutdown() async { try? await client.shutdown() }

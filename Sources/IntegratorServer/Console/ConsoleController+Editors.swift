@@ -10,7 +10,7 @@ import NIOCore
 extension ConsoleController {
     // MARK: Mappings
 
-    @Sendable func mappings(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func mappings(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let rows: [[String: Any]] = hub.catalog.mappings(storeID: store.id).map { compiled in
             let mapping = compiled.mapping
@@ -29,7 +29,7 @@ extension ConsoleController {
     static let mappingHelp =
         "The mapping as the admin API takes it: name, messages, url, token, filters [{path, operator, value}], identifiers {name: path}, parameters, options."
 
-    @Sendable func newMapping(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func newMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let starter: JSONValue = [
             "name": "orders-to-erp", "messages": ["order:new", "order:updated"], "url": "http://127.0.0.1:9000/orders", "token": "",
@@ -40,7 +40,7 @@ extension ConsoleController {
         return mappingEditor(storeID: store.id, name: nil, document: starter.prettyJSONString, extra: [:], status: .ok)
     }
 
-    @Sendable func editMapping(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func editMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let name = try Authenticator.pathParameter(context, "name")
         guard let compiled = hub.catalog.mapping(storeID: store.id, name: name) else {
@@ -51,15 +51,15 @@ extension ConsoleController {
             notice: request.uri.queryParameters.get("notice"))
     }
 
-    @Sendable func createMapping(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func createMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
         try await submitMapping(request, context, name: nil)
     }
 
-    @Sendable func saveMapping(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func saveMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
         try await submitMapping(request, context, name: try Authenticator.pathParameter(context, "name"))
     }
 
-    func submitMapping(_ request: Request, _ context: BasicRequestContext, name: String?) async throws -> Response {
+    func submitMapping(_ request: Request, _ context: HubRequestContext, name: String?) async throws -> Response {
         try await submit(.mapping, request, context, name: name) { storeID, document in
             try await operations.saveMapping(storeID: storeID, document, name: name, creating: name == nil).mapping.name
         }
@@ -71,7 +71,7 @@ extension ConsoleController {
         editorPage(.mapping, storeID: storeID, name: name, document: document, extra: extra, status: status, notice: notice)
     }
 
-    @Sendable func deleteMapping(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func deleteMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let name = try Authenticator.pathParameter(context, "name")
         try await operations.deleteMapping(storeID: store.id, name: name)
@@ -80,7 +80,7 @@ extension ConsoleController {
 
     // MARK: Schedulers
 
-    @Sendable func schedulers(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func schedulers(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let rows: [[String: Any]] = try await hub.store.schedulers(storeID: store.id).map { scheduler in
             var row = ConsoleView.dictionary(Presenter.scheduler(scheduler))
@@ -95,13 +95,13 @@ extension ConsoleController {
 
     static let schedulerHelp = "The scheduler as the admin API takes it: id, message, payload, interval (seconds), enabled."
 
-    @Sendable func newScheduler(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func newScheduler(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let starter: JSONValue = ["id": "poll-orders", "message": "spree:orders:poll", "payload": [:], "interval": 60, "enabled": true]
         return schedulerEditor(storeID: store.id, id: nil, document: starter.prettyJSONString, extra: [:], status: .ok)
     }
 
-    @Sendable func editScheduler(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func editScheduler(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let id = try Authenticator.pathParameter(context, "id")
         guard let scheduler = try await hub.store.schedulers(storeID: store.id).first(where: { $0.id == id }) else {
@@ -116,15 +116,15 @@ extension ConsoleController {
         )
     }
 
-    @Sendable func createScheduler(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func createScheduler(_ request: Request, context: HubRequestContext) async throws -> Response {
         try await submitScheduler(request, context, id: nil)
     }
 
-    @Sendable func saveScheduler(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func saveScheduler(_ request: Request, context: HubRequestContext) async throws -> Response {
         try await submitScheduler(request, context, id: try Authenticator.pathParameter(context, "id"))
     }
 
-    func submitScheduler(_ request: Request, _ context: BasicRequestContext, id: String?) async throws -> Response {
+    func submitScheduler(_ request: Request, _ context: HubRequestContext, id: String?) async throws -> Response {
         try await submit(.scheduler, request, context, name: id) { storeID, document in
             try await operations.saveScheduler(storeID: storeID, document, id: id, creating: id == nil).id
         }
@@ -152,7 +152,7 @@ extension ConsoleController {
     /// Saves the posted document with `save` (which returns the saved name) and shows the saved
     /// item, or shows the editor again with the document as typed and every problem.
     func submit(
-        _ kind: EditorKind, _ request: Request, _ context: BasicRequestContext, name: String?,
+        _ kind: EditorKind, _ request: Request, _ context: HubRequestContext, name: String?,
         save: (String, JSONValue) async throws -> String
     ) async throws -> Response {
         let store = try await storeInfo(context)
@@ -180,7 +180,7 @@ extension ConsoleController {
         return page("editor", title: heading, store: storeID, nav: kind.collection, values, notice: notice, status: status)
     }
 
-    @Sendable func deleteScheduler(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func deleteScheduler(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let id = try Authenticator.pathParameter(context, "id")
         try await operations.deleteScheduler(storeID: store.id, id: id)

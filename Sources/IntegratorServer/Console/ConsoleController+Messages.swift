@@ -10,7 +10,7 @@ import NIOCore
 extension ConsoleController {
     // MARK: Messages
 
-    @Sendable func messages(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func messages(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let parameters = request.uri.queryParameters
         let get = { (name: String) in parameters.get(name) }
@@ -36,7 +36,7 @@ extension ConsoleController {
         return page("messages", title: "Messages", store: store.id, nav: "messages", values, notice: parameters.get("notice"), status: status)
     }
 
-    @Sendable func message(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func message(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let id = try Authenticator.pathParameter(context, "message_id")
         return try await messageView(storeID: store.id, id: id, notice: request.uri.queryParameters.get("notice"), extra: [:], status: .ok)
@@ -61,7 +61,7 @@ extension ConsoleController {
             "message", title: "\(detail.message.name) \(detail.message.id)", store: storeID, nav: "messages", values, notice: notice, status: status)
     }
 
-    @Sendable func attemptNow(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func attemptNow(_ request: Request, context: HubRequestContext) async throws -> Response {
         let (storeID, id) = try messagePath(context)
         let count = try await operations.attemptNow(storeID: storeID, id: id)
         return redirect(
@@ -69,13 +69,13 @@ extension ConsoleController {
                 + ConsoleView.query([("notice", count == 0 ? "nothing left to attempt" : "\(count) delivery(ies) will be attempted now")]))
     }
 
-    @Sendable func archive(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func archive(_ request: Request, context: HubRequestContext) async throws -> Response {
         let (storeID, id) = try messagePath(context)
         let count = try await operations.archive(storeID: storeID, id: id)
         return redirect(messageLink(storeID, id) + ConsoleView.query([("notice", "\(count) delivery(ies) archived")]))
     }
 
-    @Sendable func resend(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func resend(_ request: Request, context: HubRequestContext) async throws -> Response {
         let (storeID, id) = try messagePath(context)
         let form = try await self.form(request)
         let text = form["payload"] ?? ""
@@ -92,7 +92,7 @@ extension ConsoleController {
 
     // MARK: Notifications
 
-    @Sendable func notifications(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func notifications(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let parameters = request.uri.queryParameters
         let get = { (name: String) in parameters.get(name) }

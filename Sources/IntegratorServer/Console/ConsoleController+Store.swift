@@ -10,7 +10,7 @@ import NIOCore
 extension ConsoleController {
     // MARK: Stores and dashboard
 
-    @Sendable func storesPage(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func storesPage(_ request: Request, context: HubRequestContext) async throws -> Response {
         try await storesView(extra: [:], status: .ok)
     }
 
@@ -20,7 +20,7 @@ extension ConsoleController {
         return page("stores", title: "Stores", values, status: status)
     }
 
-    @Sendable func createStore(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func createStore(_ request: Request, context: HubRequestContext) async throws -> Response {
         let form = try await self.form(request)
         var body: [String: JSONValue] = ["id": .string(form["id"] ?? "")]
         body["name"] = .string(form["name"].flatMap { $0.isEmpty ? nil : $0 } ?? form["id"] ?? "")
@@ -33,7 +33,7 @@ extension ConsoleController {
         }
     }
 
-    @Sendable func dashboard(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func dashboard(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let counts = try await hub.store.queueCounts(storeID: store.id)
         let order = ["incoming", "pending", "scheduled", "running", "failing", "parked", "completed", "archived", "skipped"]
@@ -67,7 +67,7 @@ extension ConsoleController {
 
     // MARK: Parameters
 
-    @Sendable func parameters(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func parameters(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         return try await parametersView(storeID: store.id, extra: [:], notice: request.uri.queryParameters.get("notice"), status: .ok)
     }
@@ -82,7 +82,7 @@ extension ConsoleController {
     }
 
     /// A value typed as JSON is stored as that JSON; anything else is stored as a string.
-    @Sendable func saveParameter(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func saveParameter(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let form = try await self.form(request)
         let name = form["name"] ?? ""
@@ -97,7 +97,7 @@ extension ConsoleController {
         }
     }
 
-    @Sendable func deleteParameter(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func deleteParameter(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let name = try Authenticator.pathParameter(context, "name")
         try await operations.deleteParameter(storeID: store.id, name: name)
@@ -107,7 +107,7 @@ extension ConsoleController {
 
     // MARK: Test tool
 
-    @Sendable func testTool(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func testTool(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let kind = request.uri.queryParameters.get("kind").flatMap { SampleMessages.kinds.contains($0) ? $0 : nil } ?? "order:new"
         // A fresh order number each time, so the duplicate guard does not skip a repeated test.
@@ -124,7 +124,7 @@ extension ConsoleController {
         return page("test", title: "Test tool", store: storeID, nav: "test", values, status: status)
     }
 
-    @Sendable func pushTest(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func pushTest(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let text = try await form(request)["document"] ?? ""
         do {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import IntegratorModel
 import IntegratorStore
+import Logging
 import Mustache
 import NIOCore
 
@@ -10,12 +11,14 @@ import NIOCore
 /// Sign-in takes the admin token and sets a signed cookie; every form posts back and
 /// redirects (or shows the form again with each problem named).
 struct ConsoleController: Sendable {
-    typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
+    typealias Handler = @Sendable (Request, HubRequestContext) async throws -> Response
 
     let hub: Hub
     let library: MustacheLibrary
     var operations: AdminOperations { AdminOperations(hub: hub) }
-    var session: ConsoleSession { ConsoleSession(adminTokenHash: hub.adminTokenHash) }
+
+    /// The form token of the session a guarded handler runs for, put into every page's forms.
+    @TaskLocal static var formToken: String?
 
     init(hub: Hub) throws {
         self.hub = hub
@@ -25,7 +28,9 @@ struct ConsoleController: Sendable {
     func addRoutes(to router: MethodRouter) {
         router.get("/console/sign-in", use: signInPage)
         router.post("/console/sign-in", use: signIn)
-        router.post("/console/sign-out", use: signOut)
+        router.post("/console/sign-out", use: guarded(signOut))
+        router.get("/console/assets/console.css") { _, _ in Self.asset(ConsoleTemplates.stylesheet, type: "text/css; charset=utf-8") }
+        router.get("/console/assets/console.js") { _, _ in Self.asset(ConsoleTemplates.script, type: "text/javascript; charset=utf-8") }
         router.get("/console", use: guarded(storesPage))
         router.post("/console/stores", use: guarded(createStore))
         router.get("/console/stores/:store_id", use: guarded(dashboard))
@@ -56,41 +61,94 @@ struct ConsoleController: Sendable {
 
     // MARK: Sign-in
 
-    @Sendable func signInPage(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func signInPage(_ request: Request, context: HubRequestContext) async throws -> Response {
         page("sign-in", title: "Sign in", signedIn: false, ["next": request.uri.queryParameters.get("next") ?? "/console"])
     }
 
-    @Sendable func signIn(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func signIn(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let trusted = hub.configuration.trustedProxies
+        let client = ConsoleDefences.client(request, context: context, trusted: trusted)
+        if let why = ConsoleDefences.crossSite(
+            origin: request.headers[.origin], fetchSite: request.headers[ConsoleDefences.secFetchSite],
+            host: ConsoleDefences.host(request, context: context, trusted: trusted))
+        {
+            throw APIError(.forbidden, why)
+        }
+        let now = hub.clock.now().timeIntervalSince1970
+        if let wait = hub.signIns.retryAfter(client.address, now: now) {
+            var values = ConsoleView.problems(APIError(.tooManyRequests, "too many failed sign-ins; try again in \(wait) s"))
+            values["next"] = "/console"
+            var response = page("sign-in", title: "Sign in", signedIn: false, values, status: .tooManyRequests)
+            response.headers[.retryAfter] = String(wait)
+            return response
+        }
         let form = try await self.form(request)
         let next = form["next"].flatMap { $0.hasPrefix("/console") && !$0.hasPrefix("/console/sign") ? $0 : nil } ?? "/console"
-        guard let token = form["token"], !token.isEmpty, Tokens.equal(Tokens.hash(token), hub.adminTokenHash) else {
+        guard let token = form["token"], !token.isEmpty, token.utf8.count <= 256, Tokens.equal(Tokens.hash(token), hub.adminTokenHash) else {
+            hub.signIns.failed(client.address, now: now)
+            hub.logger.notice("console sign-in refused", metadata: ["client": .string(client.address)])
             var values = ConsoleView.problems(APIError(.unauthorized, "that is not the admin token"))
             values["next"] = next
             return page("sign-in", title: "Sign in", signedIn: false, values, status: .unauthorized)
         }
+        let key = hub.consoleKey.learn(adminToken: token)
+        let issued = ConsoleSession(key: key, adminTokenHash: hub.adminTokenHash).issue(now: hub.clock.now())
         var response = redirect(next)
         response.setCookie(
             Cookie(
-                name: ConsoleSession.cookieName, value: session.issue(now: hub.clock.now()), maxAge: Int(ConsoleSession.lifetime), path: "/console",
-                httpOnly: true, sameSite: .strict))
+                name: ConsoleSession.cookieName, value: issued.value, maxAge: Int(ConsoleSession.lifetime), path: "/console",
+                secure: client.secure, httpOnly: true, sameSite: .strict))
         return response
     }
 
-    @Sendable func signOut(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    /// Ends the session on every process: the sign-out is written down until the cookie would
+    /// have expired, and every process reads it before accepting the cookie.
+    @Sendable func signOut(_ request: Request, context: HubRequestContext) async throws -> Response {
+        if let claims = currentSession(request) {
+            try await hub.store.deleteExpiredSettings(prefix: ConsoleSession.signedOutPrefix, before: hub.clock.now())
+            try await hub.store.setSetting(ConsoleSession.signedOutPrefix + claims.id, value: String(claims.expiry))
+        }
         var response = redirect("/console/sign-in")
         response.setCookie(Cookie(name: ConsoleSession.cookieName, value: "", maxAge: 0, path: "/console", httpOnly: true, sameSite: .strict))
         return response
     }
 
-    /// Signed-in pages only; an error becomes a page that says what went wrong.
+    /// The session a request's cookie names, when its signature and expiry hold (not yet
+    /// checked against sign-outs).
+    func currentSession(_ request: Request) -> ConsoleSession.Claims? {
+        guard let key = hub.consoleKey.current else { return nil }
+        return ConsoleSession(key: key, adminTokenHash: hub.adminTokenHash).claims(
+            request.cookies[ConsoleSession.cookieName]?.value, now: hub.clock.now())
+    }
+
+    /// Signed-in pages only; a form post must come from this site and carry the session's form
+    /// token (403 otherwise, nothing changed); an error becomes a page that says what went wrong.
     func guarded(_ handler: @escaping Handler) -> Handler {
-        { [session, hub] request, context in
-            guard session.isValid(request.cookies[ConsoleSession.cookieName]?.value, now: hub.clock.now()) else {
+        { [hub] request, context in
+            guard let key = hub.consoleKey.current, let claims = currentSession(request),
+                try await hub.store.setting(ConsoleSession.signedOutPrefix + claims.id) == nil
+            else {
                 let next = request.method == .get ? request.uri.description : "/console"
                 return redirect("/console/sign-in" + ConsoleView.query([("next", next)]))
             }
+            let formToken = ConsoleSession(key: key, adminTokenHash: hub.adminTokenHash).formToken(for: claims)
+            var request = request
             do {
-                return try await handler(request, context)
+                if request.method == .post {
+                    let trusted = hub.configuration.trustedProxies
+                    if let why = ConsoleDefences.crossSite(
+                        origin: request.headers[.origin], fetchSite: request.headers[ConsoleDefences.secFetchSite],
+                        host: ConsoleDefences.host(request, context: context, trusted: trusted))
+                    {
+                        throw APIError(.forbidden, why)
+                    }
+                    let body = try await Ingest(hub: hub).readBody(request)
+                    guard let given = ConsoleView.form(String(buffer: body))["csrf"], Tokens.equal(given, formToken) else {
+                        throw APIError(.forbidden, "the form's token is missing or out of date; open the page again and resubmit")
+                    }
+                    request.body = RequestBody(buffer: body)
+                }
+                return try await Self.$formToken.withValue(formToken) { try await handler(request, context) }
             } catch let error as APIError {
                 let heading = error.status == .notFound ? "Not found" : "That did not work"
                 return page("error", title: heading, ["heading": heading, "error": error.message], status: error.status)
@@ -98,15 +156,23 @@ struct ConsoleController: Sendable {
         }
     }
 
+    /// A stylesheet or script of the console, served from the binary (the content security
+    /// policy allows no inline style or script).
+    static func asset(_ text: String, type: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=3600"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
     // MARK: Helpers
 
-    func storeInfo(_ context: BasicRequestContext) async throws -> StoreInfo {
+    func storeInfo(_ context: HubRequestContext) async throws -> StoreInfo {
         let id = try Authenticator.pathParameter(context, "store_id")
         guard let store = try await hub.store.store(id: id) else { throw APIError.notFound("no store with id '\(id)'") }
         return store
     }
 
-    func messagePath(_ context: BasicRequestContext) throws -> (String, String) {
+    func messagePath(_ context: HubRequestContext) throws -> (String, String) {
         (try Authenticator.pathParameter(context, "store_id"), try Authenticator.pathParameter(context, "message_id"))
     }
 
@@ -139,8 +205,10 @@ struct ConsoleController: Sendable {
     ) -> Response {
         var values = values
         if let store { values["store"] = store }
+        if let token = Self.formToken { values["csrf"] = token }
         let body = library.render(values, withTemplate: template) ?? ""
         var frame: [String: Any] = ["title": title, "body": body, "signedIn": signedIn]
+        if let token = Self.formToken { frame["csrf"] = token }
         if let store { frame["store"] = ConsoleView.segment(store) }
         if let nav { frame["nav"] = [nav: true] }
         if let notice, !notice.isEmpty { frame["notice"] = notice }

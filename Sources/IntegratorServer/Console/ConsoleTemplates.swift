@@ -21,43 +21,7 @@ enum ConsoleTemplates {
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}} · Integrator</title>
-        <style>
-        :root { --ink:#1d2433; --muted:#667085; --line:#e4e7ec; --bg:#f7f8fa; --accent:#2457c5; --bad:#c4320a; --ok:#067647; --warn:#b54708; }
-        * { box-sizing: border-box; }
-        body { margin:0; font:14px/1.45 -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color:var(--ink); background:var(--bg); }
-        header { background:#101828; color:#fff; padding:0 24px; display:flex; align-items:center; gap:20px; height:52px; }
-        header a { color:#d0d5dd; text-decoration:none; } header a:hover, header a.here { color:#fff; }
-        header .brand { font-weight:700; color:#fff; margin-right:12px; }
-        header form { margin-left:auto; } header button { background:none; border:1px solid #475467; color:#d0d5dd; border-radius:6px; padding:4px 10px; cursor:pointer; }
-        main { max-width:1240px; margin:0 auto; padding:24px; }
-        h1 { font-size:22px; margin:0 0 16px; } h2 { font-size:16px; margin:24px 0 8px; }
-        a { color:var(--accent); }
-        table { width:100%; border-collapse:collapse; background:#fff; border:1px solid var(--line); border-radius:8px; }
-        th, td { text-align:left; padding:8px 10px; border-bottom:1px solid var(--line); vertical-align:top; }
-        th { font-size:12px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); background:#fcfcfd; }
-        .cards { display:flex; flex-wrap:wrap; gap:12px; margin-bottom:16px; }
-        .card { background:#fff; border:1px solid var(--line); border-radius:8px; padding:12px 16px; min-width:120px; text-decoration:none; color:inherit; }
-        .card .n { font-size:24px; font-weight:700; } .card .l { color:var(--muted); font-size:12px; text-transform:uppercase; }
-        .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; background:#eef2f6; }
-        .s-completed { background:#dcfae6; color:var(--ok); } .s-failing, .s-parked, .l-error { background:#fee4e2; color:var(--bad); }
-        .s-pending, .s-scheduled, .s-running { background:#eff4ff; color:var(--accent); } .s-skipped, .s-archived { background:#f2f4f7; color:var(--muted); }
-        .l-warn { background:#fef0c7; color:var(--warn); } .l-info { background:#eff4ff; color:var(--accent); }
-        form.filters { display:flex; flex-wrap:wrap; gap:8px; align-items:end; margin-bottom:12px; }
-        label { display:block; font-size:12px; color:var(--muted); }
-        input, select, textarea { font:inherit; padding:6px 8px; border:1px solid #d0d5dd; border-radius:6px; background:#fff; }
-        textarea { width:100%; font-family:ui-monospace, "DejaVu Sans Mono", monospace; font-size:13px; }
-        button, .button { font:inherit; background:var(--accent); color:#fff; border:0; border-radius:6px; padding:7px 14px; cursor:pointer; text-decoration:none; display:inline-block; }
-        .secondary, a.button.secondary { background:#fff; color:var(--ink); border:1px solid #d0d5dd; } button.danger { background:var(--bad); }
-        pre { background:#fff; border:1px solid var(--line); border-radius:8px; padding:12px; overflow:auto; max-height:420px; font-size:12.5px; margin:0; }
-        .notice { background:#dcfae6; border:1px solid #abefc6; padding:10px 14px; border-radius:8px; margin-bottom:16px; }
-        .problems { background:#fef3f2; border:1px solid #fecdca; color:#7a271a; padding:10px 14px; border-radius:8px; margin-bottom:16px; }
-        .problems code { color:var(--bad); }
-        .muted { color:var(--muted); } .row { display:flex; gap:16px; flex-wrap:wrap; } .row > * { flex:1; min-width:320px; }
-        .actions { display:flex; gap:8px; margin:12px 0; } .actions form { margin:0; }
-        .pager { margin-top:12px; display:flex; gap:12px; align-items:center; }
-        dl { display:grid; grid-template-columns:160px 1fr; gap:4px 12px; background:#fff; border:1px solid var(--line); border-radius:8px; padding:12px 16px; margin:0; }
-        dt { color:var(--muted); } dd { margin:0; }
-        </style></head>
+        <link rel="stylesheet" href="/console/assets/console.css"><script src="/console/assets/console.js" defer></script></head>
         <body>
         <header><span class="brand">Integrator</span>
         {{#signedIn}}<a href="/console">Stores</a>{{/signedIn}}
@@ -70,7 +34,7 @@ enum ConsoleTemplates {
         <a href="/console/stores/{{store}}/parameters" class="{{#nav.parameters}}here{{/nav.parameters}}">Parameters</a>
         <a href="/console/stores/{{store}}/test" class="{{#nav.test}}here{{/nav.test}}">Test tool</a>
         {{/store}}
-        {{#signedIn}}<form method="post" action="/console/sign-out"><button type="submit">Sign out</button></form>{{/signedIn}}
+        {{#signedIn}}<form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Sign out</button></form>{{/signedIn}}
         </header>
         <main>
         {{#notice}}<div class="notice" id="notice">{{notice}}</div>{{/notice}}
@@ -86,10 +50,10 @@ enum ConsoleTemplates {
     static let signIn = """
         <h1>Sign in</h1>
         {{>problems}}
-        <form method="post" action="/console/sign-in" style="max-width:420px">
+        <form method="post" action="/console/sign-in" class="narrow">
         <input type="hidden" name="next" value="{{next}}">
         <label for="token">Admin token</label>
-        <p><input type="password" id="token" name="token" autocomplete="current-password" style="width:100%" autofocus></p>
+        <p><input type="password" id="token" name="token" autocomplete="current-password" class="wide" autofocus></p>
         <button type="submit" id="sign-in">Sign in</button>
         <p class="muted">The token <code>integrator serve</code> printed at its first start, or the one you set with <code>--admin-token</code>.</p>
         </form>
@@ -104,7 +68,7 @@ enum ConsoleTemplates {
         {{^stores}}<tr><td colspan="3" class="muted">No store yet: create one below.</td></tr>{{/stores}}
         </table>
         <h2>New store</h2>
-        <form method="post" action="/console/stores" class="filters">
+        <form method="post" action="/console/stores" class="filters"><input type="hidden" name="csrf" value="{{csrf}}">
         <div><label for="new-id">Id</label><input id="new-id" name="id" placeholder="acme" required></div>
         <div><label for="new-name">Name</label><input id="new-name" name="name" placeholder="Acme Shop"></div>
         <div><label for="new-token">Token (blank: generate)</label><input id="new-token" name="token"></div>
@@ -118,8 +82,8 @@ enum ConsoleTemplates {
         {{#queues}}<a class="card" href="{{link}}"><div class="n" data-state="{{state}}">{{count}}</div><div class="l">{{state}}</div></a>{{/queues}}
         </div>
         <h2>Last hour, per minute</h2>
-        <div style="background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px">{{{chart}}}
-        <div class="muted"><span style="color:#2457c5">■</span> received: {{receivedTotal}} &nbsp; <span style="color:#c4320a">■</span> failed attempts: {{failedTotal}}</div></div>
+        <div class="chart">{{{chart}}}
+        <div class="muted"><span class="key-received">■</span> received: {{receivedTotal}} &nbsp; <span class="key-failed">■</span> failed attempts: {{failedTotal}}</div></div>
         <h2>Needs attention</h2>
         <table id="attention"><tr><th>Message</th><th>Name</th><th>State</th><th>Last error</th><th>Received</th></tr>
         {{#attention}}<tr><td><a href="/console/stores/{{store_id}}/messages/{{id}}">{{id}}</a></td><td>{{message}}</td><td><span class="badge s-{{state}}">{{state}}</span></td><td>{{last_error}}</td><td>{{created_at}}</td></tr>{{/attention}}
@@ -151,9 +115,9 @@ enum ConsoleTemplates {
         <h1>{{message}} <span class="badge s-{{state}}" id="message-state">{{state}}</span></h1>
         {{>problems}}
         <div class="actions">
-        <a class="button secondary" href="/console/stores/{{store_id}}/messages/{{id}}" style="color:var(--ink)">Refresh</a>
-        <form method="post" action="/console/stores/{{store_id}}/messages/{{id}}/attempt"><button type="submit" id="attempt-now">Attempt now</button></form>
-        <form method="post" action="/console/stores/{{store_id}}/messages/{{id}}/archive"><button type="submit" class="secondary" id="archive">Archive</button></form>
+        <a class="button secondary ink" href="/console/stores/{{store_id}}/messages/{{id}}">Refresh</a>
+        <form method="post" action="/console/stores/{{store_id}}/messages/{{id}}/attempt"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" id="attempt-now">Attempt now</button></form>
+        <form method="post" action="/console/stores/{{store_id}}/messages/{{id}}/archive"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary" id="archive">Archive</button></form>
         </div>
         <dl id="attributes">
         <dt>Id</dt><dd>{{id}}</dd><dt>Store</dt><dd>{{store_id}}</dd><dt>Origin</dt><dd>{{origin}}</dd><dt>Received</dt><dd>{{created_at}}</dd>
@@ -185,7 +149,7 @@ enum ConsoleTemplates {
         <div><h2>Payload</h2><pre id="payload">{{payloadJSON}}</pre></div>
         </div>
         <h2>Edit and resend</h2>
-        <form method="post" action="/console/stores/{{store_id}}/messages/{{id}}/resend">
+        <form method="post" action="/console/stores/{{store_id}}/messages/{{id}}/resend"><input type="hidden" name="csrf" value="{{csrf}}">
         <p><label for="resend-name">Message</label><input id="resend-name" name="message" value="{{message}}"></p>
         <textarea name="payload" id="resend-payload" rows="14">{{editJSON}}</textarea>
         <p><button type="submit" id="resend">Resend as a new message</button> <span class="muted">Archives what is left of this one.</span></p>
@@ -230,11 +194,11 @@ enum ConsoleTemplates {
     static let editor = """
         <h1>{{heading}}</h1>
         {{>problems}}
-        <form method="post" action="{{action}}">
+        <form method="post" action="{{action}}"><input type="hidden" name="csrf" value="{{csrf}}">
         <textarea name="document" id="document" rows="24" spellcheck="false">{{document}}</textarea>
         <p><button type="submit" id="save">Save</button> <span class="muted">{{help}}</span></p>
         </form>
-        {{#deleteAction}}<form method="post" action="{{deleteAction}}" onsubmit="return confirm('Delete?')"><button type="submit" class="danger" id="delete">Delete</button></form>{{/deleteAction}}
+        {{#deleteAction}}<form method="post" action="{{deleteAction}}" data-confirm="Delete?"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="danger" id="delete">Delete</button></form>{{/deleteAction}}
         """
 
     static let parameters = """
@@ -242,15 +206,15 @@ enum ConsoleTemplates {
         {{>problems}}
         <table id="parameters"><tr><th>Name</th><th>Value (JSON)</th><th></th></tr>
         {{#parameters}}<tr><td>{{name}}</td><td>
-        <form method="post" action="/console/stores/{{store}}/parameters" class="filters" style="margin:0"><input type="hidden" name="name" value="{{name}}">
-        <input name="value" value="{{valueJSON}}" style="min-width:380px"><button type="submit" class="secondary">Save</button></form></td>
-        <td><form method="post" action="/console/stores/{{store}}/parameters/{{escapedName}}/delete"><button type="submit" class="secondary">Delete</button></form></td></tr>{{/parameters}}
+        <form method="post" action="/console/stores/{{store}}/parameters" class="filters flush"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}">
+        <input name="value" value="{{valueJSON}}" class="value"><button type="submit" class="secondary">Save</button></form></td>
+        <td><form method="post" action="/console/stores/{{store}}/parameters/{{escapedName}}/delete"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary">Delete</button></form></td></tr>{{/parameters}}
         {{^parameters}}<tr><td colspan="3" class="muted">No parameter.</td></tr>{{/parameters}}
         </table>
         <h2>Add a parameter</h2>
-        <form method="post" action="/console/stores/{{store}}/parameters" class="filters">
+        <form method="post" action="/console/stores/{{store}}/parameters" class="filters"><input type="hidden" name="csrf" value="{{csrf}}">
         <div><label for="p-name">Name</label><input id="p-name" name="name" placeholder="spree.api_url"></div>
-        <div><label for="p-value">Value (JSON, or plain text for a string)</label><input id="p-value" name="value" style="min-width:380px"></div>
+        <div><label for="p-value">Value (JSON, or plain text for a string)</label><input id="p-value" name="value" class="value"></div>
         <button type="submit">Add</button>
         </form>
         """
@@ -263,7 +227,7 @@ enum ConsoleTemplates {
         <div><label for="t-kind">Sample</label><select id="t-kind" name="kind">{{#kinds}}<option value="{{value}}" {{#selected}}selected{{/selected}}>{{value}}</option>{{/kinds}}</select></div>
         <button type="submit" class="secondary">Load sample</button>
         </form>
-        <form method="post" action="/console/stores/{{store}}/test">
+        <form method="post" action="/console/stores/{{store}}/test"><input type="hidden" name="csrf" value="{{csrf}}">
         <textarea name="document" id="document" rows="26" spellcheck="false">{{document}}</textarea>
         <p><button type="submit" id="push">Push</button></p>
         </form>
@@ -273,5 +237,55 @@ enum ConsoleTemplates {
         <h1>{{heading}}</h1>
         <div class="problems">{{error}}</div>
         <p><a href="/console">Back to the stores</a></p>
+        """
+
+    /// The console's stylesheet, served as a file: the content security policy allows no inline style.
+    static let stylesheet = """
+        :root { --ink:#1d2433; --muted:#667085; --line:#e4e7ec; --bg:#f7f8fa; --accent:#2457c5; --bad:#c4320a; --ok:#067647; --warn:#b54708; }
+        * { box-sizing: border-box; }
+        body { margin:0; font:14px/1.45 -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color:var(--ink); background:var(--bg); }
+        header { background:#101828; color:#fff; padding:0 24px; display:flex; align-items:center; gap:20px; height:52px; }
+        header a { color:#d0d5dd; text-decoration:none; } header a:hover, header a.here { color:#fff; }
+        header .brand { font-weight:700; color:#fff; margin-right:12px; }
+        header form { margin-left:auto; } header button { background:none; border:1px solid #475467; color:#d0d5dd; border-radius:6px; padding:4px 10px; cursor:pointer; }
+        main { max-width:1240px; margin:0 auto; padding:24px; }
+        h1 { font-size:22px; margin:0 0 16px; } h2 { font-size:16px; margin:24px 0 8px; }
+        a { color:var(--accent); }
+        table { width:100%; border-collapse:collapse; background:#fff; border:1px solid var(--line); border-radius:8px; }
+        th, td { text-align:left; padding:8px 10px; border-bottom:1px solid var(--line); vertical-align:top; }
+        th { font-size:12px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); background:#fcfcfd; }
+        .cards { display:flex; flex-wrap:wrap; gap:12px; margin-bottom:16px; }
+        .card { background:#fff; border:1px solid var(--line); border-radius:8px; padding:12px 16px; min-width:120px; text-decoration:none; color:inherit; }
+        .card .n { font-size:24px; font-weight:700; } .card .l { color:var(--muted); font-size:12px; text-transform:uppercase; }
+        .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; background:#eef2f6; }
+        .s-completed { background:#dcfae6; color:var(--ok); } .s-failing, .s-parked, .l-error { background:#fee4e2; color:var(--bad); }
+        .s-pending, .s-scheduled, .s-running { background:#eff4ff; color:var(--accent); } .s-skipped, .s-archived { background:#f2f4f7; color:var(--muted); }
+        .l-warn { background:#fef0c7; color:var(--warn); } .l-info { background:#eff4ff; color:var(--accent); }
+        form.filters { display:flex; flex-wrap:wrap; gap:8px; align-items:end; margin-bottom:12px; }
+        label { display:block; font-size:12px; color:var(--muted); }
+        input, select, textarea { font:inherit; padding:6px 8px; border:1px solid #d0d5dd; border-radius:6px; background:#fff; }
+        textarea { width:100%; font-family:ui-monospace, "DejaVu Sans Mono", monospace; font-size:13px; }
+        button, .button { font:inherit; background:var(--accent); color:#fff; border:0; border-radius:6px; padding:7px 14px; cursor:pointer; text-decoration:none; display:inline-block; }
+        .secondary, a.button.secondary { background:#fff; color:var(--ink); border:1px solid #d0d5dd; } button.danger { background:var(--bad); }
+        pre { background:#fff; border:1px solid var(--line); border-radius:8px; padding:12px; overflow:auto; max-height:420px; font-size:12.5px; margin:0; }
+        .notice { background:#dcfae6; border:1px solid #abefc6; padding:10px 14px; border-radius:8px; margin-bottom:16px; }
+        .problems { background:#fef3f2; border:1px solid #fecdca; color:#7a271a; padding:10px 14px; border-radius:8px; margin-bottom:16px; }
+        .problems code { color:var(--bad); }
+        .muted { color:var(--muted); } .row { display:flex; gap:16px; flex-wrap:wrap; } .row > * { flex:1; min-width:320px; }
+        .actions { display:flex; gap:8px; margin:12px 0; } .actions form { margin:0; }
+        .pager { margin-top:12px; display:flex; gap:12px; align-items:center; }
+        dl { display:grid; grid-template-columns:160px 1fr; gap:4px 12px; background:#fff; border:1px solid var(--line); border-radius:8px; padding:12px 16px; margin:0; }
+        dt { color:var(--muted); } dd { margin:0; }
+        .narrow { max-width:420px; } .wide { width:100%; } .value { min-width:380px; } form.flush { margin:0; }
+        .chart { background:#fff; border:1px solid var(--line); border-radius:8px; padding:12px; }
+        .key-received { color:#2457c5; } .key-failed { color:#c4320a; } a.button.ink { color:var(--ink); }
+        """
+
+    /// Asks before a form marked `data-confirm` is sent (no inline handlers under the policy).
+    static let script = """
+        document.addEventListener("submit", function (event) {
+          var question = event.target.getAttribute("data-confirm");
+          if (question && !window.confirm(question)) { event.preventDefault(); }
+        });
         """
 }

@@ -1,0 +1,74 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import IntegratorModel
+
+/// The console's defences that are not the cookie: framing and sniffing headers on every
+/// console answer, and the cross-site check on every form post.
+enum ConsoleDefences {
+    static let contentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
+    static let forwardedHost = HTTPField.Name("X-Forwarded-Host")!
+
+    /// Why a form post comes from another site, or nil: an `Origin` naming another host (or
+    /// `null`), or `Sec-Fetch-Site: cross-site`. `host` is the host the client asked for.
+    static func crossSite(origin: String?, fetchSite: String?, host: String?) -> String? {
+        if fetchSite?.lowercased() == "cross-site" { return "the form was posted from another site (Sec-Fetch-Site: cross-site)" }
+        guard let origin else { return nil }
+        guard origin != "null", let components = URLComponents(string: origin), let scheme = components.scheme?.lowercased(),
+            let originHost = components.host?.lowercased()
+        else { return "the form was posted from another site (Origin: \(origin.prefix(100)))" }
+        var authority = components.port.map { "\(originHost):\($0)" } ?? originHost
+        if (scheme == "http" && authority.hasSuffix(":80")) || (scheme == "https" && authority.hasSuffix(":443")) {
+            authority = String(authority[..<authority.lastIndex(of: ":")!])
+        }
+        var expected = (host ?? "").lowercased()
+        if expected.hasSuffix(":80") || expected.hasSuffix(":443") { expected = String(expected[..<expected.lastIndex(of: ":")!]) }
+        guard authority == expected else { return "the form was posted from another site (Origin: \(origin.prefix(100)))" }
+        return nil
+    }
+
+    /// Who sent `request` and whether over HTTPS, believing forwarded headers only from a
+    /// trusted proxy.
+    static func client(_ request: Request, context: HubRequestContext, trusted: [IPNetwork]) -> ForwardedClient {
+        ForwardedClient.resolve(
+            peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[values: forwardedFor],
+            forwardedProto: request.headers[forwardedProto], trusted: trusted)
+    }
+
+    /// The host the client asked for: `X-Forwarded-Host` from a trusted proxy, else `Host`.
+    static func host(_ request: Request, context: HubRequestContext, trusted: [IPNetwork]) -> String? {
+        if let peer = context.remoteAddress?.ipAddress.flatMap(IPAddress.init), trusted.contains(where: { $0.contains(peer) }),
+            let forwarded = request.headers[forwardedHost]?.split(separator: ",").last
+        {
+            return forwarded.trimmingCharacters(in: .whitespaces)
+        }
+        return request.head.authority
+    }
+}
+
+/// Adds `X-Frame-Options: DENY`, `X-Content-Type-Options: nosniff` and the console's
+/// `Content-Security-Policy` to every answer under `/console` (pages, redirects and errors).
+struct ConsoleHeadersMiddleware: RouterMiddleware {
+    typealias Context = HubRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.path == "/" || request.uri.path.hasPrefix("/console") else { return try await next(request, context) }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
+        response.headers[.xFrameOptions] = "DENY"
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.contentSecurityPolicy] = ConsoleDefences.contentSecurityPolicy
+        return response
+    }
+}
+
+extension HTTPField.Name {
+    static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
+}

@@ -1,0 +1,15 @@
+import Hummingbird
+import NIOCore
+
+/// The request context of every hub route: Hummingbird's basic context plus the peer's address,
+/// which the console's sign-in limit and `--trusted-proxies` need.
+public struct HubRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The address of the connection's other end (a proxy's, behind one).
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+}
