@@ -361,7 +361,7 @@ final class FileLock: Sendable {
     private let descriptor: Int32
 
     init(path: String) throws {
-        let fd = Foundation.open(path, O_RDWR | O_CREAT, 0o644)
+        let fd = Foundation.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw StoreError.unavailable("cannot create the lock file \(path): \(String(cString: strerror(errno)))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
