@@ -167,21 +167,24 @@ import Testing
         settings.database = database
         settings.adminToken = TestHub.adminToken
         try await TestHub.serve(settings) { first in
-            try await TestHub.serve(settings) { second in
-                let visitor = Visitor(base: first.url)
-                defer { Task { await visitor.shutdown() } }
-                _ = try await visitor.go(.POST, "/console/sign-in", form: ["token": TestHub.adminToken, "next": "/console"])
-                let cookie = try #require(visitor.cookie.value)
-                let elsewhere = Visitor(base: second.url)
-                defer { Task { await elsewhere.shutdown() } }
-                // The other process, given the same admin token, accepts the cookie.
-                #expect(try await elsewhere.go(.GET, "/console", cookie: cookie).status == 200)
-                #expect(try await visitor.go(.POST, "/console/sign-out").status == 303)
-                let after = try await elsewhere.go(.GET, "/console", cookie: cookie)
-                #expect(after.status == 303)
-                #expect(after.location?.hasPrefix("/console/sign-in") == true)
-                #expect(try await visitor.go(.GET, "/console", cookie: cookie).status == 303)
-            }
+            // The second process is `integrator serve` itself, given the same admin token.
+            let child = try ChildProcess(
+                arguments: ["serve", "--port", "0", "--database", database, "--admin-token", TestHub.adminToken],
+                logURL: directory.appendingPathComponent("second.log"))
+            defer { child.terminate() }
+            let secondURL = "http://127.0.0.1:\(try await child.port())"
+            let visitor = Visitor(base: first.url)
+            let elsewhere = Visitor(base: secondURL)
+            defer { Task { await visitor.shutdown(); await elsewhere.shutdown() } }
+            _ = try await visitor.go(.POST, "/console/sign-in", form: ["token": TestHub.adminToken, "next": "/console"])
+            let cookie = try #require(visitor.cookie.value)
+            // The other process accepts the cookie.
+            #expect(try await elsewhere.go(.GET, "/console", cookie: cookie).status == 200)
+            #expect(try await visitor.go(.POST, "/console/sign-out").status == 303)
+            let after = try await elsewhere.go(.GET, "/console", cookie: cookie)
+            #expect(after.status == 303)
+            #expect(after.location?.hasPrefix("/console/sign-in") == true)
+            #expect(try await visitor.go(.GET, "/console", cookie: cookie).status == 303)
         }
     }
 

@@ -145,14 +145,15 @@ import Testing
         }
     }
 
-    @Test func rotationKeepsEveryDeliveryWorking() async throws {
+    @Test(arguments: TestBackend.all) func rotationKeepsEveryDeliveryWorking(backend: TestBackend) async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let old = try Self.keyFile(in: directory, name: "old.key")
         let new = try Self.keyFile(in: directory, name: "new.key")
-        let databasePath = directory.appendingPathComponent("hub.sqlite").path
+        let (database, remove) = try await backend.freshDatabase(in: directory)
+        defer { Task { await remove() } }
         var settings = HubConfiguration()
-        settings.database = "sqlite:" + databasePath
+        settings.database = database
         settings.adminToken = TestHub.adminToken
         let receiver = Receiver()
         try await receiver.run { endpoint in
