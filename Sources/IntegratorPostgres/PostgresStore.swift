@@ -256,7 +256,8 @@ public final class PostgresStore: HubStore {
                 written += 1
             }
             for row in try await db.rows("SELECT store_id, name, value FROM parameters FOR UPDATE", []) {
-                let name = try row.text("name"), value = try row.text("value")
+                let name = try row.text("name")
+                let value = try row.text("value")
                 guard SecretNames.isSecret(name) || SecretBox.isSealed(value) else { continue }
                 try await db.run(
                     "UPDATE parameters SET value = ? WHERE store_id = ? AND name = ?",

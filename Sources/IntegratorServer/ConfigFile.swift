@@ -150,7 +150,11 @@ extension Hub {
             for (i, item) in (fields["mappings"]?.arrayValue ?? []).enumerated() {
                 do {
                     let mapping = try Mapping.decode(item)
-                    if let problem = targetProblem(mapping, prefix: "\(at).mappings.\(i).") { problems.append(problem) } else { plan.mappings.append(mapping) }
+                    if let problem = targetProblem(mapping, prefix: "\(at).mappings.\(i).") {
+                        problems.append(problem)
+                    } else {
+                        plan.mappings.append(mapping)
+                    }
                 } catch let error as ValidationError {
                     problems.append(contentsOf: error.problems.map { Problem(path: "\(at).mappings.\(i).\($0.path)", problem: $0.problem) })
                 }

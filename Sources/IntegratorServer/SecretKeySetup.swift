@@ -27,7 +27,8 @@ public enum SecretKeySetup {
                 guard secrets.opens(check: check) else {
                     throw SettingError(
                         description:
-                            "the secret key file \(keyFile ?? "?") does not hold the key this database's secrets were encrypted with; give the right file, or rotate with `integrator rotate-secret-key`"
+                            "the secret key file \(keyFile ?? "?") does not hold the key this database's secrets were encrypted with; "
+                            + "give the right file, or rotate with `integrator rotate-secret-key`"
                     )
                 }
             } else {
@@ -39,9 +40,10 @@ public enum SecretKeySetup {
                 description:
                     "this database's secrets are encrypted; start the hub with --secret-key-file (INTEGRATOR_SECRET_KEY_FILE) naming the key file")
         } else {
-            logger.warning(
-                "no secret key file: mapping tokens, signing secrets and secret parameters are stored in clear; set --secret-key-file (INTEGRATOR_SECRET_KEY_FILE) to encrypt them"
-            )
+            let advice =
+                "no secret key file: mapping tokens, signing secrets and secret parameters are stored in clear; "
+                + "set --secret-key-file (INTEGRATOR_SECRET_KEY_FILE) to encrypt them"
+            logger.warning("\(advice)")
         }
     }
 

@@ -85,7 +85,8 @@ extension HubConfiguration {
             switch DeliveryTargets.parse(text) {
             case .success(let targets): deliveryTargets = targets
             case .failure(let error):
-                throw SettingError(description: "\(name): \(error.problems.first?.problem ?? "is not valid"); use any, public, or host names and CIDRs")
+                throw SettingError(
+                    description: "\(name): \(error.problems.first?.problem ?? "is not valid"); use any, public, or host names and CIDRs")
             }
         }
         if let (name, text) = value("trusted-proxies", "INTEGRATOR_TRUSTED_PROXIES") {
@@ -113,7 +114,8 @@ extension HubConfiguration {
     var adminTokenProblem: String? {
         guard let adminToken, !adminToken.isEmpty else { return nil }
         if adminToken.count < Self.minimumTokenLength || adminToken.utf8.count > 256 {
-            return "the admin token must be \(Self.minimumTokenLength) to 256 characters (32 random ones or more is wise); generate one with `openssl rand -hex 32`"
+            return "the admin token must be \(Self.minimumTokenLength) to 256 characters (32 random ones or more is wise); "
+                + "generate one with `openssl rand -hex 32`"
         }
         return nil
     }

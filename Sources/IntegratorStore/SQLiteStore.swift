@@ -189,7 +189,8 @@ public final class SQLiteStore: HubStore {
                 written += 1
             }
             for row in try Row.fetchAll(db, sql: "SELECT store_id, name, value FROM parameters") {
-                let name: String = row["name"], value: String = row["value"]
+                let name: String = row["name"]
+                let value: String = row["value"]
                 guard SecretNames.isSecret(name) || SecretBox.isSealed(value) else { continue }
                 try db.execute(
                     sql: "UPDATE parameters SET value = ? WHERE store_id = ? AND name = ?",

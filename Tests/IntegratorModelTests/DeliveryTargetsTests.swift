@@ -13,7 +13,9 @@ import Testing
         #expect(try #require(IPAddress(text)).description == expected)
     }
 
-    @Test(arguments: [("2130706433", "127.0.0.1"), ("0x7f.1", "127.0.0.1"), ("017700000001", "127.0.0.1"), ("127.1", "127.0.0.1"), ("10.1", "10.0.0.1")])
+    @Test(arguments: [
+        ("2130706433", "127.0.0.1"), ("0x7f.1", "127.0.0.1"), ("017700000001", "127.0.0.1"), ("127.1", "127.0.0.1"), ("10.1", "10.0.0.1"),
+    ])
     func oldIPv4FormsReadAsTheAddressTheyConnectTo(text: String, expected: String) throws {
         #expect(try #require(IPAddress.reading(host: text)).description == expected)
     }
@@ -103,7 +105,8 @@ import Testing
         let trusted = [try #require(IPNetwork("10.0.0.0/8"))]
         let direct = ForwardedClient.resolve(peer: "203.0.113.9", forwardedFor: ["1.2.3.4"], forwardedProto: "https", trusted: trusted)
         #expect(direct == ForwardedClient(address: "203.0.113.9", secure: false))
-        let proxied = ForwardedClient.resolve(peer: "10.0.0.2", forwardedFor: ["6.6.6.6, 198.51.100.7", "10.0.0.3"], forwardedProto: "https", trusted: trusted)
+        let proxied = ForwardedClient.resolve(
+            peer: "10.0.0.2", forwardedFor: ["6.6.6.6, 198.51.100.7", "10.0.0.3"], forwardedProto: "https", trusted: trusted)
         #expect(proxied == ForwardedClient(address: "198.51.100.7", secure: true))
         let plain = ForwardedClient.resolve(peer: "10.0.0.2", forwardedFor: [], forwardedProto: "http", trusted: trusted)
         #expect(plain == ForwardedClient(address: "10.0.0.2", secure: false))

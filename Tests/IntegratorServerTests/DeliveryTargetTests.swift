@@ -30,7 +30,8 @@ import Testing
                 "http://[::ffff:127.0.0.1]/x", "http://2130706433/x", "http://0x7f.1/x",
             ] {
                 let reply = try await call(
-                    .POST, "\(hub.url)/api/stores/acme/mappings", json: ["name": "m", "messages": ["order:new"], "url": .string(url)], headers: hub.admin)
+                    .POST, "\(hub.url)/api/stores/acme/mappings", json: ["name": "m", "messages": ["order:new"], "url": .string(url)],
+                    headers: hub.admin)
                 #expect(reply.status == 422, "\(url) was saved")
                 #expect(reply.body["errors"]?[0]?["path"] == "url", "\(url): \(reply.body)")
                 #expect(reply.body["errors"]?[0]?["problem"]?.stringValue?.contains("delivery-targets") == true)

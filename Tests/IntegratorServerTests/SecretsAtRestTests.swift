@@ -47,7 +47,7 @@ import Testing
 
     static func expectSignedAndAuthorised(_ received: Receiver.Received) {
         #expect(received.headers["x-augury-token"] == mappingToken)
-        #expect(received.body["payload"]?["parameters"] == [["name": "spree.api_key", "value": .string(apiKey)]])
+        #expect(received.body["payload"]?["parameters"] == [["name": "store_id", "value": "acme"], ["name": "spree.api_key", "value": .string(apiKey)]])
         #expect(
             (try? WebhookSignature.verify(
                 id: received.headers["webhook-id"], timestamp: received.headers["webhook-timestamp"],
@@ -61,18 +61,18 @@ import Testing
         let databasePath = directory.appendingPathComponent("hub.sqlite").path
         let config = directory.appendingPathComponent("hub.yaml")
         try """
-            stores:
-              - id: other
-                name: Other
-                token: other-store-token-0123456789
-                parameters:
-                  erp.password: \(Self.configSecret)
-                mappings:
-                  - name: erp
-                    messages: [order:new]
-                    url: http://127.0.0.1:9/erp
-                    token: \(Self.configToken)
-            """.write(to: config, atomically: true, encoding: .utf8)
+        stores:
+          - id: other
+            name: Other
+            token: other-store-token-0123456789
+            parameters:
+              erp.password: \(Self.configSecret)
+            mappings:
+              - name: erp
+                messages: [order:new]
+                url: http://127.0.0.1:9/erp
+                token: \(Self.configToken)
+        """.write(to: config, atomically: true, encoding: .utf8)
         var settings = HubConfiguration()
         settings.database = "sqlite:" + databasePath
         settings.adminToken = TestHub.adminToken
@@ -82,8 +82,10 @@ import Testing
         let receiver = Receiver()
         try await receiver.run { endpoint in
             try await TestHub.serve(settings) { hub in
-                _ = try await call(.PUT, "\(hub.url)/api/stores/acme/parameters/spree.api_key", json: ["value": .string(Self.apiKey)], headers: hub.admin)
-                _ = try await call(.PUT, "\(hub.url)/api/stores/acme/parameters/spree.api_url", json: ["value": "http://shop.example/api"], headers: hub.admin)
+                _ = try await call(
+                    .PUT, "\(hub.url)/api/stores/acme/parameters/spree.api_key", json: ["value": .string(Self.apiKey)], headers: hub.admin)
+                _ = try await call(
+                    .PUT, "\(hub.url)/api/stores/acme/parameters/spree.api_url", json: ["value": "http://shop.example/api"], headers: hub.admin)
                 try await hub.addMapping([
                     "name": "erp", "messages": ["order:new"], "url": .string("\(endpoint)/erp"), "token": .string(Self.mappingToken),
                     "signing_secret": .string(Self.signingSecret), "parameters": ["spree.api_key"],
@@ -128,7 +130,9 @@ import Testing
             try await hub.addMapping(["name": "erp", "messages": ["order:new"], "url": "http://127.0.0.1:9/erp", "token": .string(Self.mappingToken)])
         }
         // As an operator would start it: a non-zero exit and a message naming the file.
-        for (file, words) in [(wrong, "does not hold the key"), (short, "32 random bytes"), (directory.appendingPathComponent("missing.key").path, "cannot read")] {
+        for (file, words) in [
+            (wrong, "does not hold the key"), (short, "32 random bytes"), (directory.appendingPathComponent("missing.key").path, "cannot read"),
+        ] {
             let log = directory.appendingPathComponent("serve-\(UUID().uuidString).log")
             let child = try ChildProcess(
                 arguments: ["serve", "--port", "0", "--database", settings.database, "--admin-token", TestHub.adminToken, "--secret-key-file", file],
@@ -159,7 +163,8 @@ import Testing
         try await receiver.run { endpoint in
             // Begun in clear, as an existing hub would be.
             try await TestHub.serve(settings) { hub in
-                _ = try await call(.PUT, "\(hub.url)/api/stores/acme/parameters/spree.api_key", json: ["value": .string(Self.apiKey)], headers: hub.admin)
+                _ = try await call(
+                    .PUT, "\(hub.url)/api/stores/acme/parameters/spree.api_key", json: ["value": .string(Self.apiKey)], headers: hub.admin)
                 try await hub.addMapping([
                     "name": "erp", "messages": ["order:new"], "url": .string("\(endpoint)/erp"), "token": .string(Self.mappingToken),
                     "signing_secret": .string(Self.signingSecret), "parameters": ["spree.api_key"],
@@ -171,7 +176,8 @@ import Testing
             try await TestHub.serve(settings) { hub in
                 Self.expectSignedAndAuthorised(try await Self.deliverOne(hub, receiver: receiver, number: "C2"))
             }
-            let rotated = try await SecretKeySetup.rotate(database: settings.database, oldKeyFile: old, newKeyFile: new, logger: Logger(label: "test"))
+            let rotated = try await SecretKeySetup.rotate(
+                database: settings.database, oldKeyFile: old, newKeyFile: new, logger: Logger(label: "test"))
             #expect(rotated == 2)
             settings.secretKeyFile = new
             try await TestHub.serve(settings) { hub in

@@ -132,28 +132,37 @@ struct ConsoleController: Sendable {
                 return redirect("/console/sign-in" + ConsoleView.query([("next", next)]))
             }
             let formToken = ConsoleSession(key: key, adminTokenHash: hub.adminTokenHash).formToken(for: claims)
-            var request = request
-            do {
-                if request.method == .post {
-                    let trusted = hub.configuration.trustedProxies
-                    if let why = ConsoleDefences.crossSite(
-                        origin: request.headers[.origin], fetchSite: request.headers[ConsoleDefences.secFetchSite],
-                        host: ConsoleDefences.host(request, context: context, trusted: trusted))
-                    {
-                        throw APIError(.forbidden, why)
+            // Error pages carry the token too: their sign-out form must work.
+            return try await Self.$formToken.withValue(formToken) {
+                var request = request
+                do {
+                    if request.method == .post {
+                        try await checkForm(&request, context: context, formToken: formToken)
                     }
-                    let body = try await Ingest(hub: hub).readBody(request)
-                    guard let given = ConsoleView.form(String(buffer: body))["csrf"], Tokens.equal(given, formToken) else {
-                        throw APIError(.forbidden, "the form's token is missing or out of date; open the page again and resubmit")
-                    }
-                    request.body = RequestBody(buffer: body)
+                    return try await handler(request, context)
+                } catch let error as APIError {
+                    let heading = error.status == .notFound ? "Not found" : "That did not work"
+                    return page("error", title: heading, ["heading": heading, "error": error.message], status: error.status)
                 }
-                return try await Self.$formToken.withValue(formToken) { try await handler(request, context) }
-            } catch let error as APIError {
-                let heading = error.status == .notFound ? "Not found" : "That did not work"
-                return page("error", title: heading, ["heading": heading, "error": error.message], status: error.status)
             }
         }
+    }
+
+    /// A form post must come from this site and carry the session's form token; its body is
+    /// read here and handed on.
+    private func checkForm(_ request: inout Request, context: HubRequestContext, formToken: String) async throws {
+        let trusted = hub.configuration.trustedProxies
+        if let why = ConsoleDefences.crossSite(
+            origin: request.headers[.origin], fetchSite: request.headers[ConsoleDefences.secFetchSite],
+            host: ConsoleDefences.host(request, context: context, trusted: trusted))
+        {
+            throw APIError(.forbidden, why)
+        }
+        let body = try await Ingest(hub: hub).readBody(request)
+        guard let given = ConsoleView.form(String(buffer: body))["csrf"], Tokens.equal(given, formToken) else {
+            throw APIError(.forbidden, "the form's token is missing or out of date; open the page again and resubmit")
+        }
+        request.body = RequestBody(buffer: body)
     }
 
     /// A stylesheet or script of the console, served from the binary (the content security
