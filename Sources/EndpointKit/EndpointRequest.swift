@@ -10,12 +10,14 @@ public struct EndpointRequest: Sendable {
     public var payload: JSONValue
     /// Every parameter the hub sent, by its full name (`spree.api_url`).
     public var parameters: [String: JSONValue]
-    /// The integration prefix (`spree`), so `parameter("api_url")` finds `spree.api_url`.
+    /// The integration prefix (`spree`), so `parameter("api_url")` means `spree.api_url`.
     public var prefix: String?
     /// The store the hub sent the message for, when it said.
     public var storeID: String?
 
-    public init(message: String, messageID: String, payload: JSONValue, parameters: [String: JSONValue], prefix: String? = nil, storeID: String? = nil) {
+    public init(
+        message: String, messageID: String, payload: JSONValue, parameters: [String: JSONValue], prefix: String? = nil, storeID: String? = nil
+    ) {
         self.message = message
         self.messageID = messageID
         self.payload = payload
@@ -48,13 +50,13 @@ public struct EndpointRequest: Sendable {
             payload: .object(payload), parameters: parameters, prefix: prefix, storeID: storeID)
     }
 
-    /// A parameter by name, with or without the integration prefix: `parameter("api_url")`
-    /// and `parameter("spree.api_url")` both find `spree.api_url`.
+    /// A parameter by its exact name, as endpoint_base reads it: `parameter("spree.api_url")`
+    /// finds only `spree.api_url`. A bare name is short for the integration's own prefix:
+    /// with prefix `spree`, `parameter("api_url")` also finds only `spree.api_url`. A hub that
+    /// sent the wrong name is not hidden by a second guess.
     public func parameter(_ name: String) -> JSONValue? {
-        if let value = parameters[name] { return value }
-        if let prefix, let value = parameters["\(prefix).\(name)"] { return value }
-        if let prefix, name.hasPrefix("\(prefix)."), let value = parameters[String(name.dropFirst(prefix.count + 1))] { return value }
-        return nil
+        if let prefix, !name.contains(".") { return parameters["\(prefix).\(name)"] }
+        return parameters[name]
     }
 
     /// A parameter as text (numbers and booleans as they print); nil when absent or empty.
@@ -67,7 +69,7 @@ public struct EndpointRequest: Sendable {
     /// A required text parameter, or a `missingParameter` error naming it.
     public func require(_ name: String) throws -> String {
         guard let value = string(name) else {
-            throw EndpointError.missingParameter(prefix.map { name.hasPrefix("\($0).") ? name : "\($0).\(name)" } ?? name)
+            throw EndpointError.missingParameter(prefix.map { name.contains(".") ? name : "\($0).\(name)" } ?? name)
         }
         return value
     }

@@ -43,18 +43,23 @@ public struct IntegrationManifest: Sendable {
             var parameters: [String] = []
             for (p, parameter) in (item["requires"]?["parameters"]?.arrayValue ?? []).enumerated() {
                 if let parameterName = parameter["name"]?.stringValue, !parameterName.isEmpty {
-                    parameters.append(parameterName)
+                    parameters.append(qualified(parameterName, integration: name))
                 } else {
                     problems.append(Problem(path: "\(at).requires.parameters.\(p).name", problem: "is required"))
                 }
                 if let type = parameter["data_type"]?.stringValue, !["string", "integer", "float", "boolean", "list"].contains(type) {
-                    problems.append(Problem(path: "\(at).requires.parameters.\(p).data_type", problem: "must be string, integer, float, boolean or list, not '\(type)'"))
+                    problems.append(
+                        Problem(
+                            path: "\(at).requires.parameters.\(p).data_type",
+                            problem: "must be string, integer, float, boolean or list, not '\(type)'"))
                 }
             }
             let recommends = item["recommends"] ?? .object([:])
             var messages: [String] = []
             for (m, message) in (recommends["messages"]?.arrayValue ?? []).enumerated() {
-                if let text = message.stringValue, MessageName.problem(with: text) == nil { messages.append(MessageName.normalised(text)) } else {
+                if let text = message.stringValue, MessageName.problem(with: text) == nil {
+                    messages.append(MessageName.normalised(text))
+                } else {
                     problems.append(Problem(path: "\(at).recommends.messages.\(m)", problem: "must be a message name"))
                 }
             }
@@ -66,14 +71,23 @@ public struct IntegrationManifest: Sendable {
                 _ = Filter.decode(filter, at: "\(at).recommends.filters.\(f)", problems: &filterProblems)
                 problems += filterProblems
             }
-            services.append(Service(
-                name: serviceName, path: path, description: item["description"]?.stringValue ?? "", parameters: parameters, messages: messages,
-                identifiers: identifiers, filters: filters, retriesAllowed: recommends["options"]?["retries_allowed"]?.boolValue ?? true,
-                required: item["required"]?.boolValue ?? false))
+            services.append(
+                Service(
+                    name: serviceName, path: path, description: item["description"]?.stringValue ?? "", parameters: parameters, messages: messages,
+                    identifiers: identifiers, filters: filters, retriesAllowed: recommends["options"]?["retries_allowed"]?.boolValue ?? true,
+                    required: item["required"]?.boolValue ?? false))
         }
         if !problems.isEmpty { throw ValidationError("the manifest is not valid", problems: problems) }
         return IntegrationManifest(
-            name: name, display: fields["display"]?.stringValue ?? name, description: fields["description"]?.stringValue ?? "", services: services, json: json)
+            name: name, display: fields["display"]?.stringValue ?? name, description: fields["description"]?.stringValue ?? "", services: services,
+            json: json)
+    }
+
+    /// A manifest parameter's name as the store keeps it and the endpoint reads it: a bare name
+    /// gets the integration's name as its prefix (`seller_id` of `amazon` is `amazon.seller_id`),
+    /// as Spree's guide for custom integrations says; a name with a dotted prefix stays as it is.
+    public static func qualified(_ parameter: String, integration: String) -> String {
+        parameter.contains(".") || integration.isEmpty ? parameter : "\(integration).\(parameter)"
     }
 
     /// The mapping of one service, for an endpoint at `baseURL` guarded by `token`.

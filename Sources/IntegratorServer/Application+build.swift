@@ -56,9 +56,9 @@ public func buildApplication(
     let hub = Hub(
         store: store, configuration: configuration, clock: clock, adminTokenHash: adminHash, consoleKey: consoleKey, logger: logger)
     try await hub.loadMappings()
-    var changes: [String] = []
+    var changes = try await IntegrationMigration.run(hub)
     if let path = configuration.configFile {
-        changes = try await hub.apply(try ConfigFile.read(path: path))
+        changes += try await hub.apply(try ConfigFile.read(path: path))
     }
 
     // HEAD is answered wherever GET is, as HTTP asks.
@@ -114,7 +114,8 @@ public func buildApplication(
         logger: logger)
     // Shut down in reverse: workers and schedulers stop before the client they use.
     application.addServices(
-        StoreService(hub: hub), HTTPClientService(client: client, targets: hub.targets), DeliveryService(hub: hub, client: client), SchedulerService(hub: hub),
+        StoreService(hub: hub), HTTPClientService(client: client, targets: hub.targets), DeliveryService(hub: hub, client: client),
+        SchedulerService(hub: hub),
         MemoryReturnService(memory: hub.memory))
     return BuiltHub(application: application, hub: hub, generatedAdminToken: generated, configChanges: changes)
 }

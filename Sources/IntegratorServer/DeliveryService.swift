@@ -157,7 +157,8 @@ struct DeliveryService: Service {
         var notifications = reply.notifications
         if succeeded {
             report.result = reply.result == .null ? nil : reply.result
-            report.parameters = reply.parameters.map { Parameter(name: $0.name, value: $0.value) }
+            // The store's id is not a parameter an endpoint can change.
+            report.parameters = reply.parameters.filter { $0.name != Self.storeIDParameter }.map { Parameter(name: $0.name, value: $0.value) }
             if childDepth > hub.configuration.maxMessageDepth, !reply.messages.isEmpty {
                 notifications.append(
                     IntegratorModel.Notification(
@@ -247,7 +248,15 @@ struct DeliveryService: Service {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: mapping.wireProtocol == .v6 ? "X-Hub-Token" : "X-Augury-Token", value: mapping.token)
+        if mapping.wireProtocol == .v6 {
+            // As Wombat sent them; X-Augury-Token too, which endpoint_base checked in the first
+            // weeks of v6 (February to March 2014).
+            request.headers.add(name: "X-Hub-Token", value: mapping.token)
+            request.headers.add(name: "X-Augury-Token", value: mapping.token)
+            request.headers.add(name: "X-Hub-Store", value: delivery.storeID)
+        } else {
+            request.headers.add(name: "X-Augury-Token", value: mapping.token)
+        }
         request.headers.add(name: "X-Integrator-Delivery", value: delivery.id)
         request.headers.add(name: hopsHeader, value: String(delivery.depth + 1))
         request.headers.add(name: "User-Agent", value: "Integrator")
@@ -350,23 +359,40 @@ struct DeliveryService: Service {
         return call
     }
 
-    /// The request the original hub sent: the message, its id, and the payload with the
-    /// store parameters the mapping names as a `[{name, value}]` list.
+    /// The parameter every delivery carries with the store's id: endpoint_base's `store_id`
+    /// helper reads it. No store parameter may take its name.
+    static let storeIDParameter = "store_id"
+
+    /// The request the original hub sent: the message, its id, the store's id, and the payload
+    /// with the store parameters the mapping names as a `[{name, value}]` list, `store_id` first.
     static func requestBody(_ delivery: ClaimedDelivery, parameters: [Parameter]) -> Data {
         var payload = delivery.payload.objectValue ?? [:]
-        payload["parameters"] = .array(parameters.map { .object(["name": .string($0.name), "value": $0.value]) })
+        let listed = [Parameter(name: storeIDParameter, value: .string(delivery.storeID))] + parameters.filter { $0.name != storeIDParameter }
+        payload["parameters"] = .array(listed.map { .object(["name": .string($0.name), "value": $0.value]) })
         return JSONValue.object([
-            "message": .string(delivery.messageName), "message_id": .string(delivery.messageID), "payload": .object(payload),
+            "message": .string(delivery.messageName), "message_id": .string(delivery.messageID), "store_id": .string(delivery.storeID),
+            "payload": .object(payload),
         ]).encoded()
     }
 
-    /// The v6 request: `{request_id, parameters: {name: value}, <type>: {...}}`, the payload's
-    /// objects at the top level as Wombat sent them.
+    /// The v6 request as Wombat sent it: `{request_id, parameters: {name: value}, <type>: {...}}`.
+    /// A message that carries an object (`order` for `order:new`) sends exactly that object under
+    /// its type: `original`, `previous` and `diff` belong to the v5 payload only. A message with
+    /// no object (a poll) sends its payload's fields at the top level.
     static func v6RequestBody(_ delivery: ClaimedDelivery, parameters: [Parameter]) -> Data {
-        var fields = delivery.payload.objectValue ?? [:]
-        fields["v6"] = nil
+        let payload = delivery.payload.objectValue ?? [:]
+        let type = String(delivery.messageName.prefix { $0 != ":" })
+        var fields: [String: JSONValue]
+        if let object = payload[type], case .object = object {
+            fields = [type: object]
+        } else {
+            fields = payload
+            fields["v6"] = nil
+        }
         fields["request_id"] = .string(delivery.id)
-        fields["parameters"] = .object(Dictionary(parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }))
+        var named = Dictionary(parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+        named[storeIDParameter] = .string(delivery.storeID)
+        fields["parameters"] = .object(named)
         return JSONValue.object(fields).encoded()
     }
 

@@ -53,6 +53,9 @@ enum ParameterRules {
         if name.isEmpty || name.count > 200 || name.contains(where: { $0.isWhitespace || $0 == "/" }) {
             return Problem(path: "name", problem: "must be 1 to 200 characters without spaces or slashes, such as spree.api_url")
         }
+        if name == DeliveryService.storeIDParameter {
+            return Problem(path: "name", problem: "store_id is the store's own id, sent with every delivery; it cannot be set")
+        }
         switch value {
         case .string, .int, .double, .bool, .array, .null: return nil
         case .object: return Problem(path: "value", problem: "must be a string, number, boolean or list, not an object")

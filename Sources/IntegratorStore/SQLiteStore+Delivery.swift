@@ -15,7 +15,6 @@ extension SQLiteStore {
             AND e.seq < d.seq AND e.state IN ('pending', 'running', 'failing', 'scheduled', 'parked')))
         """
 
-
     public func claim(
         owner: String, now: Date, limit: Int, limits: ClaimLimits, lease: @escaping @Sendable (String, String) -> Double
     ) async throws -> [ClaimedDelivery] {

@@ -86,6 +86,13 @@ public final class Receiver: Sendable {
         public var body: JSONValue
         /// The body as it came, byte for byte (signatures are over these bytes).
         public var rawBody: [UInt8]
+
+        public init(path: String, headers: [String: String], body: JSONValue, rawBody: [UInt8]) {
+            self.path = path
+            self.headers = headers
+            self.body = body
+            self.rawBody = rawBody
+        }
     }
 
     private let log = Mutex<[Received]>([])

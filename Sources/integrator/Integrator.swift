@@ -29,9 +29,11 @@ struct Serve: AsyncParsableCommand {
     var adminTokenFile: String?
     @Option(name: .customLong("secret-key-file"), help: "32 random bytes in base64 that encrypt secrets at rest (INTEGRATOR_SECRET_KEY_FILE).")
     var secretKeyFile: String?
-    @Option(name: .customLong("delivery-targets"), help: "any, public, or host names and CIDRs deliveries may go to (INTEGRATOR_DELIVERY_TARGETS, any).")
+    @Option(
+        name: .customLong("delivery-targets"), help: "any, public, or host names and CIDRs deliveries may go to (INTEGRATOR_DELIVERY_TARGETS, any).")
     var deliveryTargets: String?
-    @Option(name: .customLong("trusted-proxies"), help: "CIDRs of proxies whose X-Forwarded-For and -Proto are believed (INTEGRATOR_TRUSTED_PROXIES).")
+    @Option(
+        name: .customLong("trusted-proxies"), help: "CIDRs of proxies whose X-Forwarded-For and -Proto are believed (INTEGRATOR_TRUSTED_PROXIES).")
     var trustedProxies: String?
     @Option(name: .customLong("rate-limit"), help: "Messages per second each store may push; 0 for no limit (INTEGRATOR_RATE_LIMIT).")
     var rateLimit: String?
@@ -52,7 +54,8 @@ struct Serve: AsyncParsableCommand {
         settings.host = host ?? environment["INTEGRATOR_HOST"] ?? settings.host
         settings.database = database ?? environment["INTEGRATOR_DATABASE"] ?? settings.database
         settings.configFile = config ?? environment["INTEGRATOR_CONFIG"]
-        let flags = ["port": port, "rate-limit": rateLimit, "idle-timeout": idleTimeout, "header-timeout": headerTimeout, "body-timeout": bodyTimeout,
+        let flags = [
+            "port": port, "rate-limit": rateLimit, "idle-timeout": idleTimeout, "header-timeout": headerTimeout, "body-timeout": bodyTimeout,
             "max-connections": maxConnections,
         ]
         let security = [
@@ -75,7 +78,8 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "integrator")
         let built: BuiltHub
         do {
-            let host = settings.host, database = settings.database
+            let host = settings.host
+            let database = settings.database
             built = try await buildApplication(configuration: settings, logger: logger) { channel in
                 let port = channel.localAddress?.port ?? 0
                 FileHandle.standardOutput.write(Data("Integrator listening on http://\(host):\(port) (database \(database))\n".utf8))

@@ -57,12 +57,15 @@ import Testing
         #expect(reply.status == 406)
     }
 
-    @Test func turnsTheParameterListIntoADictionaryFoundWithOrWithoutThePrefix() throws {
+    @Test func turnsTheParameterListIntoADictionaryReadByExactName() throws {
         let body = EndpointTesting.request("order:new", payload: ["order": ["number": "R1"]], parameters: ["sample.api_url": "http://x/api/", "store_id": "acme"])
         let request = try EndpointRequest.decode(body, prefix: "sample")
         #expect(request.parameters["sample.api_url"] == "http://x/api/")
         #expect(request.string("api_url") == "http://x/api/")
         #expect(request.string("sample.api_url") == "http://x/api/")
+        // Names are exact: a bare name sent by a hub is not found under the prefixed one.
+        let bare = try EndpointRequest.decode(EndpointTesting.request("order:new", parameters: ["api_url": "http://x/api/"]), prefix: "sample")
+        #expect(bare.string("sample.api_url") == nil && bare.string("api_url") == nil)
         #expect(request.storeID == "acme")
         #expect(request.payload["parameters"] == nil)
         #expect(request.payload["order"]?["number"] == "R1")

@@ -76,7 +76,7 @@ import Testing
                 let sent = try #require(receiver.received(path: "/v6").first)
                 #expect(sent.headers["x-hub-token"] == "hub-token")
                 #expect(sent.body["request_id"]?.stringValue?.count == 24)
-                #expect(sent.body["parameters"] == ["wombat.key": "k1"])
+                #expect(sent.body["parameters"] == ["wombat.key": "k1", "store_id": "acme"])
                 #expect(sent.body["order"]?["number"] == "R154085346")
                 #expect(sent.body["message"] == nil)
                 let ready = try #require(receiver.received(path: "/warehouse").first)

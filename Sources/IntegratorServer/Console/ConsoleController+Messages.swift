@@ -42,8 +42,7 @@ extension ConsoleController {
         return try await messageView(storeID: store.id, id: id, notice: request.uri.queryParameters.get("notice"), extra: [:], status: .ok)
     }
 
-    func messageView(storeID: String, id: String, notice: String?, extra: [String: Any], status: HTTPResponse.Status) async throws -> Response
-    {
+    func messageView(storeID: String, id: String, notice: String?, extra: [String: Any], status: HTTPResponse.Status) async throws -> Response {
         let detail = try await operations.message(storeID: storeID, id: id)
         let json = Presenter.detail(detail)
         var values = ConsoleView.dictionary(json)
