@@ -68,7 +68,7 @@ public struct IntegrationManifest: Sendable {
             let filters = recommends["filters"] ?? .array([])
             for (f, filter) in (filters.arrayValue ?? []).enumerated() {
                 var filterProblems: [Problem] = []
-                _ = Filter.decode(filter, at: "\(at).recommends.filters.\(f)", problems: &filterProblems)
+                _ = FilterNode.decode(filter, at: "\(at).recommends.filters.\(f)", problems: &filterProblems)
                 problems += filterProblems
             }
             services.append(

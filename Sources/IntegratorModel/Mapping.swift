@@ -10,7 +10,10 @@ public struct Mapping: Sendable, Hashable {
     public var messages: [String]
     public var url: String
     public var token: String
-    public var filters: [Filter]
+    /// The filters, an implicit `all`; each may be a group (`any`, `all`, `not`).
+    public var filters: [FilterNode]
+    /// What the delivery's payload is made from, if not the message's payload.
+    public var transform: Transform?
     /// `{name: path}` pairs; their values mark a message as already delivered to this mapping.
     public var identifiers: [String: JSONPath]
     /// Store parameter names sent in `payload.parameters`; `spree.*` names a whole prefix.
@@ -59,7 +62,7 @@ public struct Mapping: Sendable, Hashable {
     public static let maximumTimeout: Double = 3600
 
     public init(
-        name: String, messages: [String], url: String, token: String = "", filters: [Filter] = [],
+        name: String, messages: [String], url: String, token: String = "", filters: [FilterNode] = [],
         identifiers: [String: JSONPath] = [:], parameters: [String] = [], retriesAllowed: Bool = true,
         retrySchedule: [Double]? = nil, enabled: Bool = true, required: Bool = false,
         timeout: Double = Mapping.defaultTimeout, extraOptions: [String: JSONValue] = [:]
@@ -101,6 +104,7 @@ public struct Mapping: Sendable, Hashable {
             "signing_secret": signingSecret.map(JSONValue.string) ?? .null,
             "previous_signing_secret": previousSigningSecret.map(JSONValue.string) ?? .null,
             "integration": integration.map(JSONValue.string) ?? .null,
+            "transform": transform?.json ?? .null,
         ])
     }
 
@@ -114,7 +118,7 @@ public struct Mapping: Sendable, Hashable {
         }
         let known: Set<String> = [
             "name", "messages", "url", "token", "filters", "identifiers", "parameters", "options", "enabled", "required", "timeout", "id", "store_id",
-            "created_at", "updated_at", "protocol", "signing_secret", "previous_signing_secret", "integration",
+            "created_at", "updated_at", "protocol", "signing_secret", "previous_signing_secret", "integration", "transform",
         ]
         for key in fields.keys.sorted() where !known.contains(key) {
             problems.append(Problem(path: key, problem: "is not a field of a mapping"))
@@ -166,11 +170,12 @@ public struct Mapping: Sendable, Hashable {
         case let other?: problems.append(Problem(path: "token", problem: "must be a string, not \(other.typeName)"))
         }
 
-        var filters: [Filter] = []
+        var filters: [FilterNode] = []
         switch fields["filters"] {
         case .array(let items)?:
-            for (index, item) in items.enumerated() {
-                if let filter = Filter.decode(item, at: "filters.\(index)", problems: &problems) { filters.append(filter) }
+            if items.count > 100 { problems.append(Problem(path: "filters", problem: "holds at most 100 filters")) }
+            for (index, item) in items.prefix(100).enumerated() {
+                if let filter = FilterNode.decode(item, at: "filters.\(index)", problems: &problems) { filters.append(filter) }
             }
         case nil, .null?: break
         case let other?: problems.append(Problem(path: "filters", problem: "must be an array of filters, not \(other.typeName)"))
@@ -301,6 +306,8 @@ public struct Mapping: Sendable, Hashable {
         if secrets["previous_signing_secret"] != nil, secrets["signing_secret"] == nil {
             problems.append(Problem(path: "previous_signing_secret", problem: "needs a signing_secret beside it"))
         }
+        var transform: Transform?
+        if let json = fields["transform"], json != .null { transform = Transform.decode(json, problems: &problems) }
         if !problems.isEmpty {
             throw ValidationError("the mapping is not valid", problems: problems)
         }
@@ -313,6 +320,7 @@ public struct Mapping: Sendable, Hashable {
         mapping.previousSigningSecret = secrets["previous_signing_secret"]
         mapping.integration = fields["integration"]?.stringValue
         mapping.maxInFlight = maxInFlight
+        mapping.transform = transform
         return mapping
     }
 
@@ -329,13 +337,13 @@ public struct Mapping: Sendable, Hashable {
 /// A mapping made ready to route: its filters compiled once, when the mapping is saved.
 public struct CompiledMapping: Sendable {
     public let mapping: Mapping
-    public let filters: [CompiledFilter]
+    public let filters: [CompiledFilterNode]
     private let messageNames: Set<String>
     private let identifierNames: [String]
 
     public init(_ mapping: Mapping) {
         self.mapping = mapping
-        self.filters = mapping.filters.map(CompiledFilter.init)
+        self.filters = mapping.filters.map(CompiledFilterNode.init)
         self.messageNames = Set(mapping.messages)
         self.identifierNames = mapping.identifiers.keys.sorted()
     }
@@ -344,6 +352,23 @@ public struct CompiledMapping: Sendable {
     public func matches(message name: String, id: String, payload: JSONValue) -> Bool {
         mapping.enabled && messageNames.contains(name)
             && filters.allSatisfy { $0.passes(message: name, id: id, payload: payload) }
+    }
+
+    /// Whether this mapping takes the message and why, filter by filter.
+    public func explain(message name: String, id: String, payload: JSONValue) -> RoutingExplanation {
+        let nodes = filters.map { $0.explain(message: name, id: id, payload: payload) }
+        let why: String
+        if !mapping.enabled {
+            why = "the mapping is disabled"
+        } else if !messageNames.contains(name) {
+            why = "the mapping does not take \(name); it takes \(mapping.messages.joined(separator: ", "))"
+        } else if let refusal = nodes.enumerated().lazy.compactMap({ $0.element.refusal(at: "filters.\($0.offset)") }).first {
+            why = refusal
+        } else {
+            why = nodes.isEmpty ? "it takes \(name) and has no filters" : "it takes \(name) and every filter passed"
+        }
+        let matches = mapping.enabled && messageNames.contains(name) && nodes.allSatisfy(\.passed)
+        return RoutingExplanation(mapping: mapping.name, matches: matches, why: why, filters: nodes)
     }
 
     /// The identifier values of a message, in name order; several values a `*` reaches are

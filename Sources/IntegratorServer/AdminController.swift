@@ -28,6 +28,8 @@ struct AdminController: Sendable {
         router.get("/api/stores/:store_id/mappings/:name", use: showMapping)
         router.put("/api/stores/:store_id/mappings/:name", use: putMapping)
         router.delete("/api/stores/:store_id/mappings/:name", use: deleteMapping)
+        router.post("/api/stores/:store_id/mappings/:name/test", use: testMapping)
+        router.post("/api/stores/:store_id/route-test", use: routeTest)
 
         router.get("/api/stores/:store_id/schedulers", use: listSchedulers)
         router.post("/api/stores/:store_id/schedulers", use: createScheduler)
@@ -109,6 +111,21 @@ struct AdminController: Sendable {
             throw APIError.notFound("store '\(storeID)' has no mapping '\(name)'")
         }
         return .json(compiled.mapping.json)
+    }
+
+    /// `{message, payload}` or `{message_id}` → `{matches, why, filters}` for one mapping.
+    @Sendable func testMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let storeID = try await scope(request, context)
+        let name = try pathParameter(context, "name")
+        let explanation = try await operations.explain(storeID: storeID, mapping: name, try await ingest.readJSON(request))
+        return .json(explanation.json)
+    }
+
+    /// `{message, payload}` or `{message_id}` → `{mappings: [{mapping, matches, why, filters}]}`.
+    @Sendable func routeTest(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let storeID = try await scope(request, context)
+        let explanations = try await operations.routeTest(storeID: storeID, try await ingest.readJSON(request))
+        return .json(["mappings": .array(explanations.map(\.json))])
     }
 
     @Sendable func createMapping(_ request: Request, context: HubRequestContext) async throws -> Response {

@@ -243,7 +243,15 @@ struct DeliveryService: Service {
 
     /// The HTTP request of one attempt, signed with the hub's clock.
     static func request(_ delivery: ClaimedDelivery, mapping: Mapping, url: String, parameters: [Parameter], now: Date) throws -> HTTPClientRequest {
-        let body = mapping.wireProtocol == .v6 ? v6RequestBody(delivery, parameters: parameters) : requestBody(delivery, parameters: parameters)
+        // A transform makes the payload from the message; the protocol's fields stay.
+        var delivery = delivery
+        if let transform = mapping.transform {
+            delivery.payload = transform.apply(message: delivery.messageName, id: delivery.messageID, payload: delivery.payload)
+        }
+        let body =
+            mapping.wireProtocol == .v6
+            ? v6RequestBody(delivery, parameters: parameters, transformed: mapping.transform != nil)
+            : requestBody(delivery, parameters: parameters)
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -378,12 +386,12 @@ struct DeliveryService: Service {
     /// The v6 request as Wombat sent it: `{request_id, parameters: {name: value}, <type>: {...}}`.
     /// A message that carries an object (`order` for `order:new`) sends exactly that object under
     /// its type: `original`, `previous` and `diff` belong to the v5 payload only. A message with
-    /// no object (a poll) sends its payload's fields at the top level.
-    static func v6RequestBody(_ delivery: ClaimedDelivery, parameters: [Parameter]) -> Data {
+    /// no object (a poll), or whose mapping transforms it, sends its payload's fields at the top level.
+    static func v6RequestBody(_ delivery: ClaimedDelivery, parameters: [Parameter], transformed: Bool = false) -> Data {
         let payload = delivery.payload.objectValue ?? [:]
         let type = String(delivery.messageName.prefix { $0 != ":" })
         var fields: [String: JSONValue]
-        if let object = payload[type], case .object = object {
+        if !transformed, let object = payload[type], case .object = object {
             fields = [type: object]
         } else {
             fields = payload

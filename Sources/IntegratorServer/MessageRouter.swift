@@ -59,11 +59,7 @@ struct MessageRouter: Sendable {
         let named = mappings.filter { $0.mapping.messages.contains(name) }
         if named.isEmpty { return "no mapping of the store takes '\(name)'" }
         let parts = named.map { compiled -> String in
-            if !compiled.mapping.enabled { return "'\(compiled.mapping.name)' is disabled" }
-            if let failed = compiled.filters.first(where: { !$0.passes(message: name, id: id, payload: payload) })?.filter {
-                return "'\(compiled.mapping.name)' filtered it out (\(failed.path) \(failed.op.rawValue) \(failed.value.comparableText))"
-            }
-            return "'\(compiled.mapping.name)' filtered it out"
+            "'\(compiled.mapping.name)': " + compiled.explain(message: name, id: id, payload: payload).why
         }
         return "no mapping took it: " + parts.joined(separator: ", ")
     }
