@@ -125,6 +125,21 @@ def main():
         driver.save_screenshot(f"{args.out}/mapping-error.png")
         steps.append("bad filter refused")
 
+        # The editor's "Try it" panel says whether the mapping takes a message, and why.
+        box = driver.find_element(By.ID, "try-message")
+        box.clear()
+        box.send_keys("order:updated")
+        driver.find_element(By.ID, "try-it").click()
+        verdict = wait.until(EC.presence_of_element_located((By.ID, "try-result"))).text
+        check("does not take it" in verdict and "order:updated" in verdict, f"try it did not explain the refusal: {verdict!r}")
+        box = driver.find_element(By.ID, "try-message")
+        box.clear()
+        box.send_keys("order:new")
+        driver.find_element(By.ID, "try-it").click()
+        wait.until(lambda d: "It takes it" in d.find_element(By.ID, "try-result").text)
+        rendered(driver, "try it")
+        steps.append("try it")
+
         # The test tool pushes a sample and links to it.
         driver.get(f"{args.url}/console/stores/{args.store}/test")
         Select(wait.until(EC.presence_of_element_located((By.ID, "t-kind")))).select_by_value("shipment:confirm")

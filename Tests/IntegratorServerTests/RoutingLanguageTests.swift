@@ -118,4 +118,40 @@ import Testing
             }
         }
     }
+
+    @Test func theConsoleShowsWhySkippedMessagesWereRefusedAndWhatATransformSends() async throws {
+        try await TestHub.run { hub in
+            try await hub.addMapping(Self.bigOrders)
+            try await hub.addMapping([
+                "name": "slack", "messages": ["order:new"], "url": "http://127.0.0.1:9/slack",
+                "filters": [["path": "payload.order.total", "operator": "gt", "value": 1000]],
+                "transform": ["paths": ["number": "payload.order.number"], "template": ["text": "Order <number>"]],
+            ])
+            let visitor = ConsoleTests.Visitor(base: hub.url)
+            defer { Task { await visitor.shutdown() } }
+            _ = try await visitor.go(.POST, "/console/sign-in", form: ["token": TestHub.adminToken, "next": "/console"])
+            let skipped = try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1", "channel": "amazon", "total": 20]]])
+            let skippedID = try #require(skipped.body["message_id"]?.stringValue)
+            let page = try await visitor.go(.GET, "/console/stores/acme/messages/\(skippedID)")
+            #expect(page.status == 200)
+            #expect(page.html.contains("refuses it") && page.html.contains("filters.1.any refused it"), "\(page.html)")
+            #expect(page.html.contains("filters.0 refused it: payload.order.total reached 20"))
+
+            let taken = try await hub.push(["message": "order:new", "payload": ["order": ["number": "R2", "channel": "ebay", "total": 5000]]])
+            let takenID = try #require(taken.body["message_id"]?.stringValue)
+            let inspector = try await visitor.go(.GET, "/console/stores/acme/messages/\(takenID)")
+            #expect(inspector.html.contains("Sent as (the mapping&#39;s transform)") || inspector.html.contains("Sent as (the mapping's transform)"))
+            #expect(inspector.html.contains("Order R2"))
+
+            // The editor's "Try it" panel, over plain HTTP.
+            _ = try await visitor.go(.GET, "/console/stores/acme/mappings/big-orders")
+            let tried = try await visitor.go(
+                .POST, "/console/stores/acme/mappings/big-orders/try",
+                form: ["message": "order:new", "payload": #"{"order": {"channel": "Amazon", "total": 700}}"#])
+            #expect(tried.status == 200)
+            #expect(tried.html.contains("It takes it"))
+            let bad = try await visitor.go(.POST, "/console/stores/acme/mappings/big-orders/try", form: ["message": "order:new", "payload": "{nope"])
+            #expect(bad.status == 400)
+        }
+    }
 }

@@ -71,6 +71,33 @@ extension ConsoleController {
         editorPage(.mapping, storeID: storeID, name: name, document: document, extra: extra, status: status, notice: notice)
     }
 
+    /// The editor's "Try it" panel: would the mapping take this message, and why.
+    @Sendable func tryMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let store = try await storeInfo(context)
+        let name = try Authenticator.pathParameter(context, "name")
+        guard let compiled = hub.catalog.mapping(storeID: store.id, name: name) else {
+            throw APIError.notFound("store '\(store.id)' has no mapping '\(name)'")
+        }
+        let form = try await self.form(request)
+        let messageText = form["message"] ?? ""
+        let payloadText = form["payload"] ?? "{}"
+        var extra: [String: Any] = ["tryMessage": messageText, "tryPayload": payloadText]
+        var status = HTTPResponse.Status.ok
+        do {
+            let payload = try parseDocument(payloadText, field: "payload")
+            let explanation = try await operations.explain(
+                storeID: store.id, mapping: name, ["message": .string(messageText), "payload": payload])
+            extra["tryResult"] = [
+                "matches": explanation.matches, "verdict": explanation.matches ? "It takes it" : "It does not take it",
+                "why": explanation.why, "filtersJSON": JSONValue.array(explanation.filters.map(\.json)).prettyJSONString,
+            ] as [String: Any]
+        } catch let error as APIError where error.status == .unprocessableContent || error.status == .badRequest {
+            extra.merge(ConsoleView.problems(error)) { _, new in new }
+            status = error.status
+        }
+        return mappingEditor(storeID: store.id, name: name, document: compiled.mapping.json.prettyJSONString, extra: extra, status: status)
+    }
+
     @Sendable func deleteMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let name = try Authenticator.pathParameter(context, "name")
@@ -176,6 +203,12 @@ extension ConsoleController {
             "action": name.map { "\(base)/\(kind.collection)/\(ConsoleView.segment($0))" } ?? "\(base)/new-\(kind.noun)",
         ]
         if let name { values["deleteAction"] = "\(base)/\(kind.collection)/\(ConsoleView.segment(name))/delete" }
+        if kind.noun == "mapping", let name, let mapping = hub.catalog.mapping(storeID: storeID, name: name)?.mapping {
+            values["tryAction"] = "\(base)/mappings/\(ConsoleView.segment(name))/try"
+            let first = mapping.messages.first ?? "order:new"
+            values["tryMessage"] = first
+            values["tryPayload"] = (SampleMessages.payload(first) ?? .object([:])).prettyJSONString
+        }
         values.merge(extra) { _, new in new }
         return page("editor", title: heading, store: storeID, nav: kind.collection, values, notice: notice, status: status)
     }

@@ -50,10 +50,22 @@ extension ConsoleController {
         values["editJSON"] = detail.message.payload.prettyJSONString
         values["resultJSON"] = json["result"].map { $0 == .null ? "no result yet" : $0.prettyJSONString } ?? "no result yet"
         values["identifierList"] = detail.message.identifiers.map { ["name": $0.name, "value": $0.value] }
+        let message = detail.message
         values["deliveries"] = (values["deliveries"] as? [[String: Any]] ?? []).map { delivery -> [String: Any] in
             var delivery = delivery
             delivery["hasAttempts"] = !((delivery["attempt_log"] as? [Any]) ?? []).isEmpty
+            // Beside the original: what the mapping's transform makes of it now.
+            if let name = delivery["mapping"] as? String, let transform = hub.catalog.mapping(storeID: storeID, name: name)?.mapping.transform {
+                delivery["transformedJSON"] = transform.apply(message: message.name, id: message.id, payload: message.payload).prettyJSONString
+            }
             return delivery
+        }
+        // A skipped message: each mapping of the store, and which filter refused it.
+        if message.state == "skipped" {
+            values["routing"] = hub.catalog.mappings(storeID: storeID).sorted { $0.mapping.name < $1.mapping.name }.map { compiled -> [String: Any] in
+                let explanation = compiled.explain(message: message.name, id: message.id, payload: message.payload)
+                return ["mapping": explanation.mapping, "matches": explanation.matches, "why": explanation.why]
+            }
         }
         values.merge(extra) { _, new in new }
         return page(

@@ -46,6 +46,7 @@ struct ConsoleController: Sendable {
         router.get("/console/stores/:store_id/mappings/:name", use: guarded(editMapping))
         router.post("/console/stores/:store_id/mappings/:name", use: guarded(saveMapping))
         router.post("/console/stores/:store_id/mappings/:name/delete", use: guarded(deleteMapping))
+        router.post("/console/stores/:store_id/mappings/:name/try", use: guarded(tryMapping))
         router.get("/console/stores/:store_id/schedulers", use: guarded(schedulers))
         router.get("/console/stores/:store_id/new-scheduler", use: guarded(newScheduler))
         router.post("/console/stores/:store_id/new-scheduler", use: guarded(createScheduler))

@@ -124,11 +124,13 @@ enum ConsoleTemplates {
         {{#parent_id}}<dt>Parent</dt><dd><a href="/console/stores/{{store_id}}/messages/{{parent_id}}">{{parent_id}}</a></dd>{{/parent_id}}
         {{#identifierList}}<dt>{{name}}</dt><dd><a href="/console/stores/{{store_id}}/messages?identifier={{name}}:{{value}}">{{value}}</a> · <a href="/console/stores/{{store_id}}/notifications?reference={{value}}">notifications</a></dd>{{/identifierList}}
         {{#note}}<dt>Note</dt><dd>{{note}}</dd>{{/note}}
+        {{#routing}}<dt>{{mapping}}</dt><dd class="routing"><span class="badge {{#matches}}s-completed{{/matches}}{{^matches}}s-skipped{{/matches}}">{{#matches}}takes it{{/matches}}{{^matches}}refuses it{{/matches}}</span> {{why}}</dd>{{/routing}}
         {{#last_error}}<dt>Last error</dt><dd id="last-error">{{last_error}}</dd>{{/last_error}}
         </dl>
         <h2>Deliveries</h2>
         <table id="deliveries"><tr><th>Mapping</th><th>State</th><th>Attempts</th><th>Next attempt</th><th>Last status</th><th>Last error</th></tr>
         {{#deliveries}}<tr><td>{{mapping}}</td><td><span class="badge s-{{state}}">{{state}}</span>{{#waiting_for}} <span class="muted">waiting for {{waiting_for}}</span>{{/waiting_for}}</td><td>{{attempts}}</td><td>{{next_attempt_at}}</td><td>{{last_status}}</td><td>{{last_error}}</td></tr>
+        {{#transformedJSON}}<tr><td></td><td colspan="5"><div class="muted">Sent as (the mapping's transform):</div><pre class="transformed">{{transformedJSON}}</pre></td></tr>{{/transformedJSON}}
         {{#hasAttempts}}<tr><td></td><td colspan="5"><table><tr><th>#</th><th>Started</th><th>ms</th><th>Status</th><th>Error</th><th>Response</th></tr>
         {{#attempt_log}}<tr><td>{{number}}</td><td>{{started_at}}</td><td>{{duration_ms}}</td><td>{{status}}</td><td>{{error}}</td><td><code>{{response}}</code></td></tr>{{/attempt_log}}</table></td></tr>{{/hasAttempts}}
         {{/deliveries}}
@@ -199,6 +201,15 @@ enum ConsoleTemplates {
         <p><button type="submit" id="save">Save</button> <span class="muted">{{help}}</span></p>
         </form>
         {{#deleteAction}}<form method="post" action="{{deleteAction}}" data-confirm="Delete?"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="danger" id="delete">Delete</button></form>{{/deleteAction}}
+        {{#tryAction}}<h2>Try it</h2>
+        <p class="muted">Would this mapping take a message, and why? Nothing is pushed or delivered.</p>
+        <form method="post" action="{{tryAction}}" id="try-form"><input type="hidden" name="csrf" value="{{csrf}}">
+        <div class="filters"><div><label for="try-message">Message</label><input id="try-message" name="message" value="{{tryMessage}}"></div></div>
+        <textarea name="payload" id="try-payload" rows="10" spellcheck="false">{{tryPayload}}</textarea>
+        <p><button type="submit" id="try-it" class="secondary">Try it</button></p>
+        </form>
+        {{#tryResult}}<div id="try-result" class="{{#matches}}notice{{/matches}}{{^matches}}problems{{/matches}}"><strong id="try-verdict">{{verdict}}</strong>: <span id="try-why">{{why}}</span></div>
+        <pre id="try-filters">{{filtersJSON}}</pre>{{/tryResult}}{{/tryAction}}
         """
 
     static let parameters = """
