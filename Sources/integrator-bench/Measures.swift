@@ -137,9 +137,11 @@ enum Memory {
     }
 }
 
-/// Filter evaluations on one core: 20 mappings of 3 filters each over a 5 KB order.
+/// Filter evaluations on one core: 20 mappings of 3 filters each over a 5 KB order, the filters
+/// drawn in turn from a mix of the original operators, the newer ones and groups.
 enum RoutingBench {
-    static func evaluationsPerSecond(seconds duration: Double) -> (rate: Double, evaluations: Int, bytes: Int) {
+    /// The 5 KB order: the sample with 48 line items.
+    static func order() -> JSONValue {
         var order = SampleMessages.payload("order:new")!["order"]!.objectValue!
         let item = order["line_items"]!.arrayValue![0]
         order["line_items"] = .array((0..<48).map { index in
@@ -147,13 +149,31 @@ enum RoutingBench {
             line["sku"] = .string("SKU-\(index)")
             return .object(line)
         })
-        let payload = JSONValue.object(["order": .object(order)])
-        let filters: [CompiledFilter] = (0..<20).flatMap { mapping -> [CompiledFilter] in
-            [
-                CompiledFilter(Filter(path: JSONPath("payload.order.currency")!, op: .eq, value: mapping % 2 == 0 ? "USD" : "EUR")),
-                CompiledFilter(Filter(path: JSONPath("payload.order.totals.order")!, op: .gt, value: .int(Int64(mapping * 5)))),
-                CompiledFilter(Filter(path: JSONPath("payload.order.line_items.*.sku")!, op: .begin, value: "SKU-", matchRule: .any)),
-            ]
+        return .object(["order": .object(order)])
+    }
+
+    /// Ten kinds of filter entry, the original operators, the newer ones and groups.
+    static func mix(_ index: Int) -> JSONValue {
+        let kinds: [JSONValue] = [
+            ["path": "payload.order.currency", "operator": "eq", "value": index % 2 == 0 ? "USD" : "EUR"],
+            ["path": "payload.order.totals.order", "operator": "gt", "value": .int(Int64(index * 5))],
+            ["path": "payload.order.line_items.*.sku", "operator": "begin", "value": "SKU-", "match_rule": "any"],
+            ["path": "payload.order.currency", "operator": "in", "value": ["usd", "eur", "gbp"], "ignore_case": true],
+            ["path": "payload.order.totals.order", "operator": "between", "value": [0, 1000]],
+            ["path": "payload.order.email", "operator": "exists", "value": true],
+            ["path": "payload.order.status", "operator": "anything_but", "value": ["canceled", "returned"]],
+            ["path": "payload.order.totals.order", "operator": "gte", "value": .int(Int64(index))],
+            ["not": ["path": "payload.order.channel", "operator": "eq", "value": "amazon"]],
+            ["any": [["path": "payload.order.currency", "operator": "eq", "value": "USD"], ["path": "payload.order.totals.order", "operator": "lte", "value": 10]]],
+        ]
+        return kinds[index % kinds.count]
+    }
+
+    static func evaluationsPerSecond(seconds duration: Double) -> (rate: Double, evaluations: Int, bytes: Int) {
+        let payload = order()
+        let filters: [CompiledFilterNode] = (0..<60).map { index in
+            var problems: [Problem] = []
+            return CompiledFilterNode(FilterNode.decode(mix(index), at: "filters.0", problems: &problems)!)
         }
         var evaluations = 0, passed = 0
         let start = ContinuousClock.now
@@ -165,5 +185,29 @@ enum RoutingBench {
         }
         precondition(passed > 0)
         return (Double(evaluations) / seconds(since: start), evaluations, payload.jsonString.utf8.count)
+    }
+}
+
+/// Transforms on one core: four paths (one through `*`) into a Slack-style template.
+enum TransformBench {
+    static func perSecond(seconds duration: Double) -> Double {
+        let payload = RoutingBench.order()
+        var problems: [Problem] = []
+        let transform = Transform.decode(
+            [
+                "paths": ["number": "payload.order.number", "total": "payload.order.totals.order", "skus": "payload.order.line_items.*.sku",
+                          "email": "payload.order.email"],
+                "template": ["text": "Order <number> for <total> from <email>", "order": "<number>", "items": "<skus>", "blocks": [["value": "<total>"]]],
+            ], problems: &problems)!
+        var count = 0, bytes = 0
+        let start = ContinuousClock.now
+        while seconds(since: start) < duration {
+            for _ in 0..<100 {
+                if case .object(let fields) = transform.apply(message: "order:new", id: "6b053c91600c1acc1185ceff", payload: payload) { bytes += fields.count }
+                count += 1
+            }
+        }
+        precondition(bytes > 0)
+        return Double(count) / seconds(since: start)
     }
 }
