@@ -90,7 +90,9 @@ public struct Filter: Sendable, Hashable {
         switch fields["match_rule"] {
         case nil, .null?: break
         case .string(let text)?:
-            if let parsed = MatchRule(rawValue: text) { rule = parsed } else {
+            if let parsed = MatchRule(rawValue: text) {
+                rule = parsed
+            } else {
                 problems.append(Problem(path: "\(path).match_rule", problem: "must be 'all' or 'any', not '\(text)'"))
             }
         case let other?:
@@ -231,7 +233,8 @@ public struct CompiledFilter: Sendable {
         }
         // Walk the values without collecting them: `any` stops at the first pass, `all` at
         // the first failure.
-        var reached = false, answer = filter.matchRule == .all
+        var reached = false
+        var answer = filter.matchRule == .all
         filter.path.visit(message: name, id: id, payload: payload) { value in
             reached = true
             if test(value, deadline: deadline) == answer { return true }

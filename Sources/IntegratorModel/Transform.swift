@@ -9,6 +9,91 @@ import Foundation
 public struct Transform: Sendable, Hashable {
     public var paths: [String: JSONPath]
     public var template: JSONValue
+    /// The template read once: which strings are placeholders, so a delivery only fills them in.
+    private var compiled: Piece
+
+    public init(paths: [String: JSONPath], template: JSONValue) {
+        self.paths = paths
+        self.template = template
+        self.compiled = Piece(template)
+    }
+
+    public static func == (a: Transform, b: Transform) -> Bool { a.paths == b.paths && a.template == b.template }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(paths)
+        hasher.combine(template)
+    }
+
+    /// A template node with its strings already split into text and placeholders.
+    private indirect enum Piece: Sendable {
+        case fixed(JSONValue)
+        case whole(String)
+        case text([(literal: String, name: String?)])
+        case array([Piece])
+        case object([(String, Piece)])
+
+        init(_ value: JSONValue) {
+            switch value {
+            case .string(let text):
+                let names = Transform.placeholders(in: text)
+                if names.isEmpty {
+                    self = .fixed(value)
+                } else if names.count == 1, text == "<\(names[0])>" {
+                    self = .whole(names[0])
+                } else {
+                    self = .text(Transform.split(text))
+                }
+            case .array(let items): self = .array(items.map(Piece.init))
+            case .object(let fields): self = .object(fields.map { ($0.key, Piece($0.value)) })
+            default: self = .fixed(value)
+            }
+        }
+
+        func fill(_ values: [String: JSONValue]) -> JSONValue {
+            switch self {
+            case .fixed(let value): return value
+            case .whole(let name): return values[name] ?? .null
+            case .text(let parts):
+                var out = ""
+                for part in parts {
+                    out += part.literal
+                    guard let name = part.name else { continue }
+                    switch values[name] ?? .null {
+                    case .null: break
+                    case .string(let s): out += s
+                    case let other: out += other.comparableText
+                    }
+                }
+                return .string(out)
+            case .array(let items): return .array(items.map { $0.fill(values) })
+            case .object(let fields): return .object(Dictionary(fields.map { ($0.0, $0.1.fill(values)) }, uniquingKeysWith: { first, _ in first }))
+            }
+        }
+    }
+
+    /// A string cut into literal text, each followed by the placeholder after it (if any).
+    static func split(_ text: String) -> [(literal: String, name: String?)] {
+        var parts: [(literal: String, name: String?)] = []
+        var literal = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "<") {
+            literal += rest[..<open]
+            let after = rest[rest.index(after: open)...]
+            guard let close = after.firstIndex(of: ">") else { break }
+            let name = after[..<close]
+            if !name.isEmpty, !name.contains("<"), name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) {
+                parts.append((literal, String(name)))
+                literal = ""
+                rest = after[after.index(after: close)...]
+            } else {
+                literal += "<"
+                rest = after
+            }
+        }
+        literal += rest
+        parts.append((literal, nil))
+        return parts
+    }
 
     public static let maximumPaths = 100
 
@@ -98,28 +183,6 @@ public struct Transform: Sendable, Hashable {
                 values[key] = path.value(message: name, id: id, payload: payload) ?? .null
             }
         }
-        return fill(template, values)
-    }
-
-    private func fill(_ value: JSONValue, _ values: [String: JSONValue]) -> JSONValue {
-        switch value {
-        case .string(let text):
-            guard text.contains("<") else { return value }
-            if text.hasPrefix("<"), text.hasSuffix(">"), let whole = values[String(text.dropFirst().dropLast())] { return whole }
-            var out = text
-            for name in Self.placeholders(in: text) {
-                let replacement: String
-                switch values[name] ?? .null {
-                case .null: replacement = ""
-                case .string(let s): replacement = s
-                case let other: replacement = other.comparableText
-                }
-                out = out.replacingOccurrences(of: "<\(name)>", with: replacement)
-            }
-            return .string(out)
-        case .array(let items): return .array(items.map { fill($0, values) })
-        case .object(let fields): return .object(fields.mapValues { fill($0, values) })
-        default: return value
-        }
+        return compiled.fill(values)
     }
 }

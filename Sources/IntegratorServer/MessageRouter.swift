@@ -26,7 +26,8 @@ struct MessageRouter: Sendable {
             }
             let ordering = values.isEmpty ? nil : values.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
             let key = ordering.flatMap { dedup ? "\(name)|\($0)|\(digest ?? "")" : nil }
-            deliveries.append(NewDelivery(id: MessageID.make(at: now), mapping: compiled.mapping.name, dedupKey: key, orderingKey: ordering, nextAttemptAt: now))
+            deliveries.append(
+                NewDelivery(id: MessageID.make(at: now), mapping: compiled.mapping.name, dedupKey: key, orderingKey: ordering, nextAttemptAt: now))
         }
         let note = deliveries.isEmpty ? Self.whyNothingMatched(name: name, id: id, payload: payload, mappings: mappings) : nil
         var message = NewMessage(
@@ -44,12 +45,13 @@ struct MessageRouter: Sendable {
         let type = String(name.dropLast(":persist".count))
         let v6 = payload["v6"] == .bool(true)
         guard let object = payload[type], object.objectValue != nil,
-              let identity = ChangeDetector.identity(type: type, object: object, v6: v6)
+            let identity = ChangeDetector.identity(type: type, object: object, v6: v6)
         else { return nil }
         let router = self
         return ObjectCopy(type: type, identity: identity, object: object) { previous in
             ChangeDetector.changes(type: type, previous: previous, current: object).map { change in
-                router.route(storeID: storeID, name: change.name, payload: change.payload, origin: "change", parentMessageID: id, depth: depth + 1, now: now)
+                router.route(
+                    storeID: storeID, name: change.name, payload: change.payload, origin: "change", parentMessageID: id, depth: depth + 1, now: now)
             }
         }
     }

@@ -11,7 +11,10 @@ enum Disk {
         let path = folder.appendingPathComponent("fsync.probe").path
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw BenchError("cannot open \(path)") }
-        defer { close(fd); unlink(path) }
+        defer {
+            close(fd)
+            unlink(path)
+        }
         let block = [UInt8](repeating: 0x5A, count: 4096)
         var count = 0
         let start = ContinuousClock.now
@@ -57,7 +60,12 @@ enum PlainClient {
         private let lock = NSLock()
         private var left: Int
         init(_ count: Int) { left = count }
-        func take() -> Bool { lock.withLock { left -= 1; return left >= 0 } }
+        func take() -> Bool {
+            lock.withLock {
+                left -= 1
+                return left >= 0
+            }
+        }
     }
 }
 
@@ -95,7 +103,7 @@ enum FixedRate {
                     let response = try await client.execute(request, timeout: .seconds(30))
                     _ = try await response.body.collect(upTo: 1 << 20)
                 }
-                if index % 1000 == 999 { while let _ = try await group.next() {} }
+                if index % 1000 == 999 { while (try await group.next()) != nil {} }
             }
             try await group.waitForAll()
         }
@@ -113,15 +121,17 @@ enum Prefill {
         let payload = try JSONValue.parse(body)["payload"]!.jsonString
         let now = Date().timeIntervalSince1970 - 86400
         try queue.write { db in
-            try db.execute(sql: """
-                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-                INSERT INTO messages (id, store_id, name, payload, origin, depth, state, created_at)
-                SELECT printf('%024x', i), 'bench', 'order:new', ?, 'push', 0, 'accepted', ? + i * 0.001 FROM n
-                """, arguments: [count, payload, now])
-            try db.execute(sql: """
-                INSERT INTO deliveries (id, message_id, store_id, mapping, state, attempts, last_status, created_at, updated_at, completed_at)
-                SELECT 'd' || substr(id, 2), id, store_id, 'erp', 'completed', 1, 200, created_at, created_at, created_at FROM messages WHERE store_id = 'bench'
-                """)
+            try db.execute(
+                sql: """
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                    INSERT INTO messages (id, store_id, name, payload, origin, depth, state, created_at)
+                    SELECT printf('%024x', i), 'bench', 'order:new', ?, 'push', 0, 'accepted', ? + i * 0.001 FROM n
+                    """, arguments: [count, payload, now])
+            try db.execute(
+                sql: """
+                    INSERT INTO deliveries (id, message_id, store_id, mapping, state, attempts, last_status, created_at, updated_at, completed_at)
+                    SELECT 'd' || substr(id, 2), id, store_id, 'erp', 'completed', 1, 200, created_at, created_at, created_at FROM messages WHERE store_id = 'bench'
+                    """)
         }
     }
 }
@@ -131,7 +141,9 @@ enum Memory {
     static func of(pid: Int32) -> (rss: Int, peak: Int) {
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
         func kilobytes(_ key: String) -> Int {
-            status.split(separator: "\n").first { $0.hasPrefix(key) }.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
+            status.split(separator: "\n").first { $0.hasPrefix(key) }.flatMap {
+                Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+            } ?? 0
         }
         return (kilobytes("VmRSS:") / 1024, kilobytes("VmHWM:") / 1024)
     }
@@ -144,11 +156,12 @@ enum RoutingBench {
     static func order() -> JSONValue {
         var order = SampleMessages.payload("order:new")!["order"]!.objectValue!
         let item = order["line_items"]!.arrayValue![0]
-        order["line_items"] = .array((0..<48).map { index in
-            var line = item.objectValue!
-            line["sku"] = .string("SKU-\(index)")
-            return .object(line)
-        })
+        order["line_items"] = .array(
+            (0..<48).map { index in
+                var line = item.objectValue!
+                line["sku"] = .string("SKU-\(index)")
+                return .object(line)
+            })
         return .object(["order": .object(order)])
     }
 
@@ -164,7 +177,12 @@ enum RoutingBench {
             ["path": "payload.order.status", "operator": "anything_but", "value": ["canceled", "returned"]],
             ["path": "payload.order.totals.order", "operator": "gte", "value": .int(Int64(index))],
             ["not": ["path": "payload.order.channel", "operator": "eq", "value": "amazon"]],
-            ["any": [["path": "payload.order.currency", "operator": "eq", "value": "USD"], ["path": "payload.order.totals.order", "operator": "lte", "value": 10]]],
+            [
+                "any": [
+                    ["path": "payload.order.currency", "operator": "eq", "value": "USD"],
+                    ["path": "payload.order.totals.order", "operator": "lte", "value": 10],
+                ]
+            ],
         ]
         return kinds[index % kinds.count]
     }
@@ -175,7 +193,8 @@ enum RoutingBench {
             var problems: [Problem] = []
             return CompiledFilterNode(FilterNode.decode(mix(index), at: "filters.0", problems: &problems)!)
         }
-        var evaluations = 0, passed = 0
+        var evaluations = 0
+        var passed = 0
         let start = ContinuousClock.now
         while seconds(since: start) < duration {
             for _ in 0..<100 {
@@ -188,26 +207,42 @@ enum RoutingBench {
     }
 }
 
-/// Transforms on one core: four paths (one through `*`) into a Slack-style template.
+/// Transforms on one core: four paths (one through `*`) into a Slack-style template, beside the
+/// baseline every delivery pays anyway: encoding the same order's payload as JSON.
 enum TransformBench {
-    static func perSecond(seconds duration: Double) -> Double {
+    static func perSecond(seconds duration: Double) -> (transforms: Double, encodes: Double) {
         let payload = RoutingBench.order()
         var problems: [Problem] = []
         let transform = Transform.decode(
             [
-                "paths": ["number": "payload.order.number", "total": "payload.order.totals.order", "skus": "payload.order.line_items.*.sku",
-                          "email": "payload.order.email"],
-                "template": ["text": "Order <number> for <total> from <email>", "order": "<number>", "items": "<skus>", "blocks": [["value": "<total>"]]],
+                "paths": [
+                    "number": "payload.order.number", "total": "payload.order.totals.order", "skus": "payload.order.line_items.*.sku",
+                    "email": "payload.order.email",
+                ],
+                "template": [
+                    "text": "Order <number> for <total> from <email>", "order": "<number>", "items": "<skus>", "blocks": [["value": "<total>"]],
+                ],
             ], problems: &problems)!
-        var count = 0, bytes = 0
-        let start = ContinuousClock.now
+        var count = 0, fields = 0
+        var start = ContinuousClock.now
         while seconds(since: start) < duration {
             for _ in 0..<100 {
-                if case .object(let fields) = transform.apply(message: "order:new", id: "6b053c91600c1acc1185ceff", payload: payload) { bytes += fields.count }
+                if case .object(let out) = transform.apply(message: "order:new", id: "6b053c91600c1acc1185ceff", payload: payload) {
+                    fields += out.count
+                }
                 count += 1
             }
         }
-        precondition(bytes > 0)
-        return Double(count) / seconds(since: start)
+        let transforms = Double(count) / seconds(since: start)
+        var encodes = 0, bytes = 0
+        start = ContinuousClock.now
+        while seconds(since: start) < duration {
+            for _ in 0..<100 {
+                bytes += payload.encoded().count
+                encodes += 1
+            }
+        }
+        precondition(fields > 0 && bytes > 0)
+        return (transforms, Double(encodes) / seconds(since: start))
     }
 }

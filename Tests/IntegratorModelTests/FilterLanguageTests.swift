@@ -55,7 +55,8 @@ let languageCases: [FilterCase] = [
     FilterCase(label: "exists false on missing", filter: filter("payload.order.nope", "exists", false), payload: order, passes: true),
     FilterCase(label: "exists false on null", filter: filter("payload.order.gift", "exists", false), payload: order, passes: false),
     FilterCase(label: "exists over * reaching some", filter: filter("payload.order.line_items.*.sku", "exists", true), payload: order, passes: true),
-    FilterCase(label: "exists over * reaching none", filter: filter("payload.order.line_items.*.nope", "exists", false), payload: order, passes: true),
+    FilterCase(
+        label: "exists over * reaching none", filter: filter("payload.order.line_items.*.nope", "exists", false), payload: order, passes: true),
     // cidr
     FilterCase(label: "cidr inside", filter: filter("payload.ip", "cidr", "10.0.0.0/8"), payload: ["ip": "10.20.30.40"], passes: true),
     FilterCase(label: "cidr outside", filter: filter("payload.ip", "cidr", "10.0.0.0/8"), payload: ["ip": "11.0.0.1"], passes: false),
@@ -107,7 +108,10 @@ let languageCases: [FilterCase] = [
 
     static let badCases: [(JSONValue, String)] = [
         (group("any", [["path": "payload.a", "operator": "like"]]), "filters.0.any.0.operator"),
-        (group("all", [filter("payload.a", "eq", 1), .object(["not": ["path": "payload.a", "operator": "sort-of"]])]), "filters.0.all.1.not.operator"),
+        (
+            group("all", [filter("payload.a", "eq", 1), .object(["not": ["path": "payload.a", "operator": "sort-of"]])]),
+            "filters.0.all.1.not.operator"
+        ),
         (group("any", []), "filters.0.any"),
         (.object(["any": "x"]), "filters.0.any"),
         (.object(["any": .array([filter("payload.a", "eq", 1)]), "all": .array([filter("payload.a", "eq", 1)])]), "filters.0"),
@@ -167,7 +171,10 @@ let languageCases: [FilterCase] = [
     @Test func explanationsSayWhichFilterRefusedAndWhatItSaw() throws {
         let mapping = try Mapping.decode([
             "name": "m", "messages": ["order:new"], "url": "http://h/x",
-            "filters": [filter("payload.order.channel", "eq", "amazon"), ["any": [filter("payload.order.total", "gt", 500), filter("payload.order.items", "gt", 5)]]],
+            "filters": [
+                filter("payload.order.channel", "eq", "amazon"),
+                ["any": [filter("payload.order.total", "gt", 500), filter("payload.order.items", "gt", 5)]],
+            ],
         ])
         let compiled = CompiledMapping(mapping)
         let refused = compiled.explain(message: "order:new", id: "m1", payload: order)
@@ -185,7 +192,8 @@ let languageCases: [FilterCase] = [
         #expect(passed.matches && passed.why.contains("every filter passed"))
         let otherName = compiled.explain(message: "order:updated", id: "m1", payload: big)
         #expect(!otherName.matches && otherName.why.contains("does not take order:updated"))
-        let missing = CompiledMapping(try Mapping.decode(["name": "n", "messages": ["order:new"], "url": "http://h/x", "filters": [filter("payload.order.nope", "eq", "x")]]))
+        let missing = CompiledMapping(
+            try Mapping.decode(["name": "n", "messages": ["order:new"], "url": "http://h/x", "filters": [filter("payload.order.nope", "eq", "x")]]))
         #expect(missing.explain(message: "order:new", id: "m1", payload: order).why.contains("reached nothing"))
     }
 
@@ -194,8 +202,11 @@ let languageCases: [FilterCase] = [
         let transform = try #require(
             Transform.decode(
                 [
-                    "paths": ["number": "payload.order.number", "skus": "payload.order.line_items.*.sku", "total": "payload.order.total", "gone": "payload.nope",
-                              "name": "message"],
+                    "paths": [
+                        "number": "payload.order.number", "skus": "payload.order.line_items.*.sku", "total": "payload.order.total",
+                        "gone": "payload.nope",
+                        "name": "message",
+                    ],
                     "template": [
                         "ref": "<number>", "skus": "<skus>", "amount": "<total>", "missing": "<gone>", "text": "Order <number> (<name>) for <total>",
                         "list": ["<number>", ["deep": "<total>"]], "fixed": 7,
@@ -209,15 +220,16 @@ let languageCases: [FilterCase] = [
             ])
     }
 
-    @Test(arguments: [
-        (["paths": ["n": "payload..x"], "template": ["a": "<n>"]], "transform.paths.n"),
-        (["paths": ["n": "payload.x"], "template": ["a": "<m>"]], "transform.template.a"),
-        (["paths": ["n": "payload.x"], "template": ["a": ["b", "<m> and <n>"]]], "transform.template.a.1"),
-        (["paths": ["n": "payload.x"], "template": "<n>"], "transform.template"),
-        (["paths": "payload.x", "template": [:]], "transform.paths"),
-        (["paths": [:], "template": [:], "extra": 1], "transform.extra"),
-        ("just text", "transform"),
-    ] as [(JSONValue, String)])
+    @Test(
+        arguments: [
+            (["paths": ["n": "payload..x"], "template": ["a": "<n>"]], "transform.paths.n"),
+            (["paths": ["n": "payload.x"], "template": ["a": "<m>"]], "transform.template.a"),
+            (["paths": ["n": "payload.x"], "template": ["a": ["b", "<m> and <n>"]]], "transform.template.a.1"),
+            (["paths": ["n": "payload.x"], "template": "<n>"], "transform.template"),
+            (["paths": "payload.x", "template": [:]], "transform.paths"),
+            (["paths": [:], "template": [:], "extra": 1], "transform.extra"),
+            ("just text", "transform"),
+        ] as [(JSONValue, String)])
     func badTransformsAreRefusedNamingTheirPath(json: JSONValue, path: String) {
         var problems: [Problem] = []
         #expect(Transform.decode(json, problems: &problems) == nil)

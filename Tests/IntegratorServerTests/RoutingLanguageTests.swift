@@ -12,7 +12,12 @@ import Testing
         "name": "big-orders", "messages": ["order:new"], "url": "http://127.0.0.1:9/big",
         "filters": [
             ["path": "payload.order.channel", "operator": "in", "value": ["AMAZON", "ebay"], "ignore_case": true],
-            ["any": [["path": "payload.order.total", "operator": "gte", "value": 500], ["path": "payload.order.vip", "operator": "exists", "value": true]]],
+            [
+                "any": [
+                    ["path": "payload.order.total", "operator": "gte", "value": 500],
+                    ["path": "payload.order.vip", "operator": "exists", "value": true],
+                ]
+            ],
         ],
     ]
 
@@ -54,7 +59,8 @@ import Testing
             #expect(try await hub.message(id)["note"]?.stringValue?.contains("filters.1.any refused it") == true)
 
             // Bad requests name their problem.
-            let bad = try await call(.POST, "\(hub.url)/api/stores/acme/route-test", json: ["message": "not a name!", "payload": 3], headers: hub.admin)
+            let bad = try await call(
+                .POST, "\(hub.url)/api/stores/acme/route-test", json: ["message": "not a name!", "payload": 3], headers: hub.admin)
             #expect(bad.status == 422)
             #expect(Set(bad.body["errors"]?.arrayValue?.compactMap { $0["path"]?.stringValue } ?? []) == ["message", "payload"])
             let unknown = try await call(.POST, "\(hub.url)/api/stores/acme/mappings/nope/test", json: small, headers: hub.admin)
@@ -73,14 +79,18 @@ import Testing
             ]
             for (filter, path) in cases {
                 let reply = try await call(
-                    .POST, "\(hub.url)/api/stores/acme/mappings", json: ["name": "m", "messages": ["order:new"], "url": "http://h/x", "filters": [filter]],
+                    .POST, "\(hub.url)/api/stores/acme/mappings",
+                    json: ["name": "m", "messages": ["order:new"], "url": "http://h/x", "filters": [filter]],
                     headers: hub.admin)
                 #expect(reply.status == 422)
                 #expect(reply.body["errors"]?.arrayValue?.compactMap { $0["path"]?.stringValue }.contains(path) == true, "\(reply.body)")
             }
             let transform = try await call(
                 .POST, "\(hub.url)/api/stores/acme/mappings",
-                json: ["name": "m", "messages": ["order:new"], "url": "http://h/x", "transform": ["paths": ["n": "payload.order.number"], "template": ["a": "<x>"]]],
+                json: [
+                    "name": "m", "messages": ["order:new"], "url": "http://h/x",
+                    "transform": ["paths": ["n": "payload.order.number"], "template": ["a": "<x>"]],
+                ],
                 headers: hub.admin)
             #expect(transform.status == 422)
             #expect(transform.body["errors"]?[0]?["path"] == "transform.template.a")
@@ -95,8 +105,14 @@ import Testing
                 try await hub.addMapping([
                     "name": "slack", "messages": ["order:new"], "url": .string("\(endpoint)/slack"), "parameters": ["slack.*"],
                     "transform": [
-                        "paths": ["number": "payload.order.number", "total": "payload.order.total", "skus": "payload.order.line_items.*.sku", "gift": "payload.order.gift"],
-                        "template": ["text": "New order <number> for <total>", "order": "<number>", "items": "<skus>", "gift": "<gift>", "fields": [["value": "<total>"]]],
+                        "paths": [
+                            "number": "payload.order.number", "total": "payload.order.total", "skus": "payload.order.line_items.*.sku",
+                            "gift": "payload.order.gift",
+                        ],
+                        "template": [
+                            "text": "New order <number> for <total>", "order": "<number>", "items": "<skus>", "gift": "<gift>",
+                            "fields": [["value": "<total>"]],
+                        ],
                     ],
                 ])
                 let pushed = try await hub.push([

@@ -87,10 +87,11 @@ extension ConsoleController {
             let payload = try parseDocument(payloadText, field: "payload")
             let explanation = try await operations.explain(
                 storeID: store.id, mapping: name, ["message": .string(messageText), "payload": payload])
-            extra["tryResult"] = [
-                "matches": explanation.matches, "verdict": explanation.matches ? "It takes it" : "It does not take it",
-                "why": explanation.why, "filtersJSON": JSONValue.array(explanation.filters.map(\.json)).prettyJSONString,
-            ] as [String: Any]
+            extra["tryResult"] =
+                [
+                    "matches": explanation.matches, "verdict": explanation.matches ? "It takes it" : "It does not take it",
+                    "why": explanation.why, "filtersJSON": JSONValue.array(explanation.filters.map(\.json)).prettyJSONString,
+                ] as [String: Any]
         } catch let error as APIError where error.status == .unprocessableContent || error.status == .badRequest {
             extra.merge(ConsoleView.problems(error)) { _, new in new }
             status = error.status
