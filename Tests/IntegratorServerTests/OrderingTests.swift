@@ -28,7 +28,7 @@ import Testing
                     }
                 }
                 #expect(try await hub.push(.array(batch)).status == 202)
-                #expect(try await eventually(20) { receiver.received.count == batch.count })
+                #expect(try await eventually(60) { receiver.received.count == batch.count })
                 for order in orders {
                     let versions = receiver.received.filter { $0.body["payload"]?["order"]?["number"]?.stringValue == order }
                         .compactMap { $0.body["payload"]?["order"]?["version"]?.numberValue }
