@@ -61,7 +61,8 @@ struct MessageRouter: Sendable {
         let named = mappings.filter { $0.mapping.messages.contains(name) }
         if named.isEmpty { return "no mapping of the store takes '\(name)'" }
         let parts = named.map { compiled -> String in
-            "'\(compiled.mapping.name)': " + compiled.explain(message: name, id: id, payload: payload).why
+            if !compiled.mapping.enabled { return "'\(compiled.mapping.name)' is disabled" }
+            return "'\(compiled.mapping.name)' filtered it out (\(compiled.explain(message: name, id: id, payload: payload).why))"
         }
         return "no mapping took it: " + parts.joined(separator: ", ")
     }

@@ -34,7 +34,7 @@ import Testing
             let configURL = directory.appendingPathComponent("config.yaml")
             try config.write(to: configURL, atomically: true, encoding: .utf8)
             let environment = [
-                "INTEGRATOR_LEASE_MARGIN": "1", "INTEGRATOR_SCHEDULER_TICK": "0.1",
+                "INTEGRATOR_LEASE_MARGIN": "5", "INTEGRATOR_SCHEDULER_TICK": "0.1",
                 "INTEGRATOR_DELIVERY_CONCURRENCY": String(Self.concurrency), "LOG_LEVEL": "warning",
             ]
             func start(_ name: String) async throws -> (ChildProcess, String) {

@@ -20,12 +20,11 @@ enum ConsoleDefences {
         guard origin != "null", let components = URLComponents(string: origin), let scheme = components.scheme?.lowercased(),
             let originHost = components.host?.lowercased()
         else { return "the form was posted from another site (Origin: \(origin.prefix(100)))" }
-        var authority = components.port.map { "\(originHost):\($0)" } ?? originHost
-        if (scheme == "http" && authority.hasSuffix(":80")) || (scheme == "https" && authority.hasSuffix(":443")) {
-            authority = String(authority[..<authority.lastIndex(of: ":")!])
-        }
+        // Default ports are left out on both sides: `http://h:80` and `Host: h` are one site.
+        let port = components.port.flatMap { (scheme == "http" && $0 == 80) || (scheme == "https" && $0 == 443) ? nil : $0 }
+        let authority = port.map { "\(originHost):\($0)" } ?? originHost
         var expected = (host ?? "").lowercased()
-        if expected.hasSuffix(":80") || expected.hasSuffix(":443") { expected = String(expected[..<expected.lastIndex(of: ":")!]) }
+        for suffix in [":80", ":443"] where expected.hasSuffix(suffix) { expected = String(expected.dropLast(suffix.count)) }
         guard authority == expected else { return "the form was posted from another site (Origin: \(origin.prefix(100)))" }
         return nil
     }
