@@ -1,9 +1,19 @@
 import Foundation
+import Synchronization
 
 /// An `integrator` binary run as a child process, as an operator would run it.
 public final class ChildProcess: @unchecked Sendable {
     public let process = Process()
     let logURL: URL
+
+    /// Foundation's `Process.run()` on Linux is not safe to call from several threads at once
+    /// (a run of the parallel test suite crashed inside it, copying the child's arguments while
+    /// another test spawned), so every process the tests start is spawned under this one lock.
+    public static func spawn(_ process: Process) throws {
+        try spawnLock.withLock { _ in try process.run() }
+    }
+
+    private static let spawnLock = Mutex(())
 
     /// The built `integrator` executable beside the test bundle.
     /// The built executable `name` beside the test bundle.
@@ -48,7 +58,7 @@ public final class ChildProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         process.environment = env
-        try process.run()
+        try Self.spawn(process)
     }
 
     /// Waits for the server's "listening on" line and returns its port.

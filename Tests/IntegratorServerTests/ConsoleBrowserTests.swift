@@ -23,7 +23,7 @@ import Testing
         probe.arguments = ["python3", "-c", "import selenium"]
         probe.standardOutput = FileHandle.nullDevice
         probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return "python3 is not installed" }
+        guard (try? ChildProcess.spawn(probe)) != nil else { return "python3 is not installed" }
         probe.waitUntilExit()
         return probe.terminationStatus == 0 ? nil : "Selenium is not installed (pip install selenium)"
     }
@@ -91,7 +91,7 @@ import Testing
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        try process.run()
+        try ChildProcess.spawn(process)
         let output = await Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }.value
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
