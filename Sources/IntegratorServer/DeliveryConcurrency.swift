@@ -1,0 +1,41 @@
+import IntegratorModel
+import IntegratorStore
+import Synchronization
+
+/// A count shared between the loop and the attempts it starts.
+final class SharedCounter: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func add(_ delta: Int) { count.withLock { $0 += delta } }
+}
+
+/// A flag set once, from the graceful-shutdown handler.
+final class SharedFlag: Sendable {
+    private let flag = Mutex(false)
+    var isSet: Bool { flag.withLock { $0 } }
+    func set() { flag.withLock { $0 = true } }
+}
+
+/// Attempts under way per mapping in this process, for `options.max_in_flight`.
+final class InFlightTable: Sendable {
+    private let counts = Mutex<[MappingKey: Int]>([:])
+
+    func add(_ key: MappingKey, _ delta: Int) {
+        counts.withLock { counts in
+            let value = counts[key, default: 0] + delta
+            counts[key] = value > 0 ? value : nil
+        }
+    }
+
+    /// The limits of the next claim: mappings at their cap left out, the others' room.
+    func limits(cap: @escaping @Sendable (MappingKey) -> Int) -> ClaimLimits {
+        let snapshot = counts.withLock { $0 }
+        let full = snapshot.filter { $0.value >= cap($0.key) }.map(\.key)
+        return ClaimLimits(full: full) { key in cap(key) - snapshot[key, default: 0] }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, for attempt durations and what is left of a timeout.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
