@@ -32,7 +32,8 @@ extension PostgresStore {
                 if try row.text("state") == "running" {
                     attempts += 1
                     try await db.run(
-                        "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, ?, 0, '', NULL, NULL, ?)",
+                        "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, ?, 0, "
+                            + "'', NULL, NULL, ?)",
                         [
                             .text(id), .int(attempts), .time(now),
                             .text("the lease expired before the attempt was reported (the worker or its process stopped); trying again"),
@@ -88,7 +89,8 @@ extension PostgresStore {
                 let n = notification.notification
                 let inserted = try await db.run(
                     """
-                    INSERT INTO notifications (store_id, message_id, delivery_id, mapping, level, subject, description, extra, reference, occurrences, created_at, updated_at)
+                    INSERT INTO notifications (store_id, message_id, delivery_id, mapping, level, subject, description, extra, reference,
+                    occurrences, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO NOTHING
                     """,
                     [
@@ -100,7 +102,8 @@ extension PostgresStore {
                     if let message = notification.message { try await Self.insert(db, message) }
                 } else {
                     try await db.run(
-                        "UPDATE notifications SET occurrences = occurrences + 1, updated_at = ? WHERE message_id = ? AND mapping = ? AND level = ? AND subject = ? AND description = ?",
+                        "UPDATE notifications SET occurrences = occurrences + 1, updated_at = ? WHERE message_id = ? AND mapping = ? AND "
+                            + "level = ? AND subject = ? AND description = ?",
                         [
                             .time(now), .text(notification.messageID), .text(notification.mapping), .text(n.level.rawValue), .text(n.subject),
                             .text(n.description),

@@ -322,7 +322,8 @@ public final class PostgresStore: HubStore {
 
     public func saveIntegration(storeID: String, id: String, record: JSONValue, at: Date) async throws {
         try await client.run(
-            "INSERT INTO integrations (store_id, id, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (store_id, id) DO UPDATE SET body = excluded.body",
+            "INSERT INTO integrations (store_id, id, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (store_id, id) DO UPDATE SET body = "
+                + "excluded.body",
             [.text(storeID), .text(id), .text(record.jsonString), .time(at)])
     }
 

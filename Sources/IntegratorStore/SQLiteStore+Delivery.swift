@@ -49,7 +49,8 @@ extension SQLiteStore {
                     attempts += 1
                     try db.cachedExecute(
                         sql:
-                            "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, ?, 0, '', NULL, NULL, ?)",
+                            "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, "
+                                + "?, 0, '', NULL, NULL, ?)",
                         arguments: [
                             id, attempts, nowSeconds,
                             "the lease expired before the attempt was reported (the worker or its process stopped); trying again",
@@ -120,7 +121,8 @@ extension SQLiteStore {
         let n = new.notification
         try db.cachedExecute(
             sql: """
-                INSERT OR IGNORE INTO notifications (store_id, message_id, delivery_id, mapping, level, subject, description, extra, reference, occurrences, created_at, updated_at)
+                INSERT OR IGNORE INTO notifications (store_id, message_id, delivery_id, mapping, level, subject, description, extra,
+                reference, occurrences, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
                 """,
             arguments: [
@@ -132,7 +134,8 @@ extension SQLiteStore {
         } else {
             try db.cachedExecute(
                 sql:
-                    "UPDATE notifications SET occurrences = occurrences + 1, updated_at = ? WHERE message_id = ? AND mapping = ? AND level = ? AND subject = ? AND description = ?",
+                    "UPDATE notifications SET occurrences = occurrences + 1, updated_at = ? WHERE message_id = ? AND mapping = ? AND level "
+                        + "= ? AND subject = ? AND description = ?",
                 arguments: [now, new.messageID, new.mapping, n.level.rawValue, n.subject, n.description])
         }
     }

@@ -90,7 +90,8 @@ extension SQLiteStore {
         for delivery in message.deliveries {
             try db.cachedExecute(
                 sql: """
-                    INSERT OR IGNORE INTO deliveries (id, message_id, store_id, mapping, state, attempts, next_attempt_at, dedup_key, ordering_key, created_at, updated_at)
+                    INSERT OR IGNORE INTO deliveries (id, message_id, store_id, mapping, state, attempts, next_attempt_at, dedup_key,
+                    ordering_key, created_at, updated_at)
                     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
@@ -124,6 +125,7 @@ extension SQLiteStore {
 
     /// Why a delivery was not written: the same message went to the mapping already.
     public static func duplicateNote(mapping: String, orderingKey: String?, earlierMessage: String) -> String {
-        "not delivered to mapping '\(mapping)': the same message with the same identifier values (\(orderingKey ?? "")) was already delivered with message \(earlierMessage)"
+        "not delivered to mapping '\(mapping)': the same message with the same identifier values (\(orderingKey ?? "")) was already "
+            + "delivered with message \(earlierMessage)"
     }
 }

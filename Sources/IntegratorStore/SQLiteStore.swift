@@ -265,7 +265,8 @@ public final class SQLiteStore: HubStore {
         try await pool.write { db in
             try db.execute(
                 sql:
-                    "INSERT INTO integrations (store_id, id, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(store_id, id) DO UPDATE SET body = excluded.body",
+                    "INSERT INTO integrations (store_id, id, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(store_id, id) DO UPDATE SET "
+                        + "body = excluded.body",
                 arguments: [storeID, id, record.jsonString, at.timeIntervalSince1970])
         }
     }

@@ -26,7 +26,9 @@ public struct Reply: Sendable {
 }
 
 /// Sends one request over loopback.
-public func call(_ method: NIOHTTP1.HTTPMethod, _ url: String, json: JSONValue? = nil, raw: [UInt8]? = nil, headers: [String: String] = [:]) async throws -> Reply {
+public func call(_ method: NIOHTTP1.HTTPMethod, _ url: String, json: JSONValue? = nil, raw: [UInt8]? = nil, headers: [String: String] = [:])
+    async throws -> Reply
+{
     var request = HTTPClientRequest(url: url)
     request.method = method
     request.headers.add(name: "Content-Type", value: "application/json")
@@ -37,7 +39,9 @@ public func call(_ method: NIOHTTP1.HTTPMethod, _ url: String, json: JSONValue? 
     let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
     var replyHeaders: [String: String] = [:]
     for header in response.headers { replyHeaders[header.name.lowercased()] = header.value }
-    return Reply(status: Int(response.status.code), body: (try? JSONValue.parse(bytes)) ?? .string(String(decoding: bytes, as: UTF8.self)), headers: replyHeaders)
+    return Reply(
+        status: Int(response.status.code), body: (try? JSONValue.parse(bytes)) ?? .string(String(decoding: bytes, as: UTF8.self)),
+        headers: replyHeaders)
 }
 
 /// Waits for `condition`, checking every 20 ms, up to `seconds`.
@@ -99,7 +103,10 @@ public final class Receiver: Sendable {
     private let responder: @Sendable (Received, Int) -> (Int, JSONValue)
 
     /// `respond` gets each request and how many came before it on the same path.
-    public init(_ respond: @escaping @Sendable (Received, Int) -> (Int, JSONValue) = { request, _ in (200, ["message_id": request.body["message_id"] ?? nil]) }) {
+    public init(
+        _ respond: @escaping @Sendable (Received, Int) -> (Int, JSONValue) = { request, _ in (200, ["message_id": request.body["message_id"] ?? nil])
+        }
+    ) {
         self.responder = respond
     }
 
@@ -116,7 +123,8 @@ public final class Receiver: Sendable {
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             let received = Received(
-                path: request.uri.path, headers: headers, body: (try? JSONValue.parse(buffer.readableBytesView)) ?? .null, rawBody: Array(buffer.readableBytesView))
+                path: request.uri.path, headers: headers, body: (try? JSONValue.parse(buffer.readableBytesView)) ?? .null,
+                rawBody: Array(buffer.readableBytesView))
             let count = self.log.withLock { log in
                 let count = log.filter { $0.path == received.path }.count
                 log.append(received)

@@ -117,7 +117,8 @@ struct Benchmarks {
                     "4. End to end: push sent → delivery received, \(settings.rate)/s for \(settings.latencySeconds) s",
                     value: "p99 \(ms(percentile(sorted, 0.99)))",
                     detail:
-                        "p50 \(ms(percentile(sorted, 0.5))), p99.9 \(ms(percentile(sorted, 0.999))), max \(ms(sorted.last ?? .nan)); \(sorted.count) delivered",
+                        "p50 \(ms(percentile(sorted, 0.5))), p99.9 \(ms(percentile(sorted, 0.999))), max \(ms(sorted.last ?? .nan)); "
+                            + "\(sorted.count) delivered",
                     ratio: percentile(sorted, 0.99) / 5, target: "p99 ≤ 5 ms")
                 log("latency p99: \(ms(percentile(sorted, 0.99)))")
             }

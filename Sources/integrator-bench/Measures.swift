@@ -130,7 +130,8 @@ enum Prefill {
             try db.execute(
                 sql: """
                     INSERT INTO deliveries (id, message_id, store_id, mapping, state, attempts, last_status, created_at, updated_at, completed_at)
-                    SELECT 'd' || substr(id, 2), id, store_id, 'erp', 'completed', 1, 200, created_at, created_at, created_at FROM messages WHERE store_id = 'bench'
+                    SELECT 'd' || substr(id, 2), id, store_id, 'erp', 'completed', 1, 200, created_at, created_at,
+                    created_at FROM messages WHERE store_id = 'bench'
                     """)
         }
     }
@@ -223,7 +224,8 @@ enum TransformBench {
                     "text": "Order <number> for <total> from <email>", "order": "<number>", "items": "<skus>", "blocks": [["value": "<total>"]],
                 ],
             ], problems: &problems)!
-        var count = 0, fields = 0
+        var count = 0
+        var fields = 0
         var start = ContinuousClock.now
         while seconds(since: start) < duration {
             for _ in 0..<100 {
@@ -234,7 +236,8 @@ enum TransformBench {
             }
         }
         let transforms = Double(count) / seconds(since: start)
-        var encodes = 0, bytes = 0
+        var encodes = 0
+        var bytes = 0
         start = ContinuousClock.now
         while seconds(since: start) < duration {
             for _ in 0..<100 {

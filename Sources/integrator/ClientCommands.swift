@@ -88,7 +88,8 @@ struct Messages: AsyncParsableCommand {
                 }
                 print(Table.render(["ID", "MESSAGE", "STATE", "CREATED", "DELIVERIES"], rows))
                 print(
-                    "page \(page["current_page"]?.comparableText ?? "1") of \(page["pages"]?.comparableText ?? "0"), \(page["count"]?.comparableText ?? "0") message(s)"
+                    "page \(page["current_page"]?.comparableText ?? "1") of \(page["pages"]?.comparableText ?? "0"), "
+                        + "\(page["count"]?.comparableText ?? "0") message(s)"
                 )
             }
         }
@@ -121,7 +122,8 @@ struct Messages: AsyncParsableCommand {
                 print(Table.render(["MAPPING", "ATTEMPT", "STATUS", "ERROR", "AT"], rows))
                 for notification in message["notifications"]?.arrayValue ?? [] {
                     print(
-                        "\(notification["level"]?.stringValue ?? ""): \(notification["subject"]?.stringValue ?? "") (×\(notification["occurrences"]?.comparableText ?? "1"))"
+                        "\(notification["level"]?.stringValue ?? ""): \(notification["subject"]?.stringValue ?? "") "
+                            + "(×\(notification["occurrences"]?.comparableText ?? "1"))"
                     )
                 }
                 print("payload: \(message["payload"]?.jsonString ?? "{}")")
@@ -172,7 +174,8 @@ struct Messages: AsyncParsableCommand {
                     let queues = try await client.expect(.GET, path + "/queues")
                     let open = ["pending", "running"].reduce(0) { $0 + min(Int(exactly: (queues[$1]?.numberValue ?? 0).rounded()) ?? 0, 1 << 40) }
                     let line =
-                        "queued \(open), failing \(queues["failing"]?.comparableText ?? "0"), parked \(queues["parked"]?.comparableText ?? "0"), completed \(queues["completed"]?.comparableText ?? "0")"
+                        "queued \(open), failing \(queues["failing"]?.comparableText ?? "0"), parked "
+                            + "\(queues["parked"]?.comparableText ?? "0"), completed \(queues["completed"]?.comparableText ?? "0")"
                     FileHandle.standardError.write(Data("[\(max(0, count - open))/\(count)] \(line)\n".utf8))
                     if open == 0 { return }
                     try await Task.sleep(for: .seconds(1))

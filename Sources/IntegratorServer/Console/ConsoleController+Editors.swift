@@ -27,7 +27,8 @@ extension ConsoleController {
     }
 
     static let mappingHelp =
-        "The mapping as the admin API takes it: name, messages, url, token, filters [{path, operator, value}], identifiers {name: path}, parameters, options."
+        "The mapping as the admin API takes it: name, messages, url, token, filters [{path, operator, value}], identifiers {name: path}, "
+            + "parameters, options."
 
     @Sendable func newMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
