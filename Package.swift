@@ -175,6 +175,7 @@ let package = Package(
             name: "integrator",
             dependencies: [
                 "IntegratorServer",
+                "IntegratorStore",
                 "IntegratorModel",
                 // `integrator demo` runs the Spree endpoint and store simulator in-process.
                 "SpreeStore",

@@ -10,6 +10,8 @@ public enum DeliveryState: String, Sendable, CaseIterable, Codable {
     case failing
     /// The endpoint asked to be called again later (`delay` + `update_url`).
     case scheduled
+    /// Held while its mapping is paused; resuming makes it pending again, in the order received.
+    case paused
     /// Failed with no retry left or allowed: waits for a person.
     case parked
     /// The endpoint answered 200.

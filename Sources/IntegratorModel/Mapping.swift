@@ -38,6 +38,14 @@ public struct Mapping: Sendable, Hashable {
     /// `options.max_in_flight`: attempts of this mapping under way at once in one hub process;
     /// nil for the default, `defaultMaxInFlight`.
     public var maxInFlight: Int?
+    /// While true, the mapping's deliveries are made but wait in state `paused`.
+    public var paused = false
+    /// `options.breaker_threshold`: consecutive failed attempts that open the breaker; nil for 20.
+    public var breakerThreshold: Int?
+    /// `options.breaker_cooldown`: seconds an open breaker waits before a probe; nil for 60.
+    public var breakerCooldown: Double?
+    /// `options.rate_limit`: attempts started per second at most, in any one-second window.
+    public var rateLimit: Int?
 
     /// Attempts one mapping may have under way at once unless `options.max_in_flight` says
     /// otherwise: well below the 64 delivery slots, so one slow endpoint holds a quarter at most.
@@ -88,6 +96,7 @@ public struct Mapping: Sendable, Hashable {
         options["retries_allowed"] = .bool(retriesAllowed)
         if let retrySchedule { options["retry_schedule"] = .array(retrySchedule.map { .double($0) }) }
         if let maxInFlight { options["max_in_flight"] = .int(Int64(maxInFlight)) }
+        writeHealthOptions(into: &options)
         return .object([
             "name": .string(name),
             "messages": .array(messages.map { .string($0) }),
@@ -98,6 +107,7 @@ public struct Mapping: Sendable, Hashable {
             "parameters": .array(parameters.map { .string($0) }),
             "options": .object(options),
             "enabled": .bool(enabled),
+            "paused": .bool(paused),
             "required": .bool(required),
             "timeout": .double(timeout),
             "protocol": .string(wireProtocol.rawValue),
@@ -118,7 +128,7 @@ public struct Mapping: Sendable, Hashable {
         }
         let known: Set<String> = [
             "name", "messages", "url", "token", "filters", "identifiers", "parameters", "options", "enabled", "required", "timeout", "id", "store_id",
-            "created_at", "updated_at", "protocol", "signing_secret", "previous_signing_secret", "integration", "transform",
+            "created_at", "updated_at", "protocol", "signing_secret", "previous_signing_secret", "integration", "transform", "paused",
         ]
         for key in fields.keys.sorted() where !known.contains(key) {
             problems.append(Problem(path: key, problem: "is not a field of a mapping"))
@@ -218,6 +228,7 @@ public struct Mapping: Sendable, Hashable {
         var retrySchedule: [Double]?
         var extraOptions: [String: JSONValue] = [:]
         var maxInFlight: Int?
+        var health = HealthOptions()
         switch fields["options"] {
         case .object(let options)?:
             for (key, value) in options {
@@ -249,7 +260,7 @@ public struct Mapping: Sendable, Hashable {
                         problems.append(Problem(path: "options.max_in_flight", problem: "must be a whole number from 1 to \(maximumMaxInFlight)"))
                     }
                 default:
-                    extraOptions[key] = value
+                    if !readHealthOption(key, value, into: &health, problems: &problems) { extraOptions[key] = value }
                 }
             }
         case nil, .null?: break
@@ -267,6 +278,7 @@ public struct Mapping: Sendable, Hashable {
         }
         let enabled = flag("enabled", default: true)
         let required = flag("required", default: false)
+        let paused = flag("paused", default: false)
 
         var timeout = defaultTimeout
         switch fields["timeout"] {
@@ -321,6 +333,10 @@ public struct Mapping: Sendable, Hashable {
         mapping.integration = fields["integration"]?.stringValue
         mapping.maxInFlight = maxInFlight
         mapping.transform = transform
+        mapping.paused = paused
+        mapping.breakerThreshold = health.breakerThreshold
+        mapping.breakerCooldown = health.breakerCooldown
+        mapping.rateLimit = health.rateLimit
         return mapping
     }
 
@@ -379,21 +395,5 @@ public struct CompiledMapping: Sendable {
             if values.isEmpty { return nil }
             return (key, values.map(\.comparableText).joined(separator: ","))
         }
-    }
-}
-
-/// Where the hub may send a delivery: an absolute http or https URL with a host. Mapping URLs
-/// and the `update_url` of a reply follow the same rule, so no reply can point the hub at a
-/// Unix socket (`http+unix://`) or any other scheme the HTTP client would follow.
-public enum DeliveryURL {
-    /// What is wrong with `text` as a delivery URL, or nil. With `relative`, a path (resolved
-    /// against the mapping's URL) is allowed too.
-    public static func problem(_ text: String, relative: Bool = false) -> String? {
-        guard text.utf8.count <= 2048 else { return "must be at most 2048 bytes" }
-        guard let components = URLComponents(string: text) else { return "must be an absolute http or https URL, not '\(text)'" }
-        if relative, components.scheme == nil, components.host == nil { return nil }
-        guard let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
-        else { return "must be an absolute http or https URL, not '\(text)'" }
-        return nil
     }
 }

@@ -13,14 +13,8 @@ extension PostgresStore {
         try await transaction { db in
             let exclusion = limits.exclusionSQL
             let candidates = try await db.rows(
-                """
-                SELECT d.id, d.message_id, d.store_id, d.mapping, d.attempts, d.url, d.state, m.name, m.payload, m.depth
-                FROM deliveries d JOIN messages m ON m.id = d.message_id
-                WHERE d.state IN ('pending', 'failing', 'scheduled', 'running') AND d.next_attempt_at <= ?
-                    AND \(SQLiteStore.notBlocked)\(exclusion.sql)
-                ORDER BY d.next_attempt_at, d.seq LIMIT ? FOR UPDATE OF d SKIP LOCKED
-                """,
-                [.time(now)] + exclusion.arguments.map { .text($0) } + [.int(ClaimLimits.candidates(for: limit))])
+                HealthSQL.claimCandidates(exclusion: exclusion.sql, suffix: " FOR UPDATE OF d SKIP LOCKED"),
+                [.time(now), .time(now)] + exclusion.arguments.map { .text($0) } + [.int(ClaimLimits.candidates(for: limit))])
             let keys = try candidates.map { MappingKey(storeID: try $0.text("store_id"), mapping: try $0.text("mapping")) }
             let rows = FairClaim.select(keys, limit: limit, room: limits.room).map { candidates[$0] }
             var claimed: [ClaimedDelivery] = []
@@ -28,6 +22,12 @@ extension PostgresStore {
                 let id = try row.text("id")
                 let storeID = try row.text("store_id")
                 let mapping = try row.text("mapping")
+                if let breaker = try row.optionalText("breaker"), breaker != BreakerState.closed.rawValue {
+                    // An open breaker whose cool-down is over lets one probe go, across processes.
+                    let taken = try await db.run(
+                        HealthSQL.takeProbe, [.real(now.timeIntervalSince1970 + lease(storeID, mapping)), .text(storeID), .text(mapping), .time(now)])
+                    if taken == 0 { continue }
+                }
                 var attempts = try row.int("attempts")
                 if try row.text("state") == "running" {
                     attempts += 1
@@ -46,7 +46,8 @@ extension PostgresStore {
                     ClaimedDelivery(
                         id: id, messageID: try row.text("message_id"), storeID: storeID, mapping: mapping, attempts: attempts,
                         url: try row.optionalText("url"),
-                        messageName: try row.text("name"), payload: try row.json("payload") ?? .object([:]), depth: try row.int("depth")))
+                        messageName: try row.text("name"), payload: try row.json("payload") ?? .object([:]), depth: try row.int("depth"),
+                        origin: try row.text("origin")))
             }
             return claimed
         }
@@ -83,6 +84,8 @@ extension PostgresStore {
                 try await db.run(
                     "UPDATE deliveries SET attempts = ?, updated_at = ? WHERE id = ?", [.int(attempts), .time(now), .text(report.deliveryID)])
             }
+            if stillOwned, report.transition.state == .parked, let parked = report.alerts.make?(.parked) { try await Self.insert(db, parked) }
+            if let policy = report.breaker { try await Self.updateBreaker(db, report, policy: policy, at: now) }
             for child in report.children { try await Self.insert(db, child) }
             for parameter in report.parameters { try await Self.upsertParameter(db, storeID: report.storeID, parameter, at: now, secrets: secrets) }
             for notification in report.notifications {
@@ -110,6 +113,27 @@ extension PostgresStore {
                         ])
                 }
             }
+        }
+    }
+
+    /// Counts the attempt on its mapping's breaker and writes the alert it causes, if any.
+    static func updateBreaker(_ db: PostgresConnection, _ report: AttemptReport, policy: BreakerPolicy, at now: Date) async throws {
+        let row = try await db.rows(HealthSQL.breakerRow + " FOR UPDATE", [.text(report.storeID), .text(report.mapping)]).first
+        let current = BreakerStatus(
+            state: try row?.optionalText("state").flatMap(BreakerState.init(rawValue:)) ?? .closed,
+            consecutiveFailures: try row?.int("consecutive_failures") ?? 0, probeAt: try row?.optionalTime("probe_at"))
+        let succeeded = report.error == nil
+        let (next, event) = current.after(succeeded: succeeded, policy: policy, now: now)
+        try await db.run(
+            HealthSQL.saveBreaker,
+            [
+                .text(report.storeID), .text(report.mapping), .text(next.state.rawValue), .int(next.consecutiveFailures), .time(next.probeAt),
+                .time(succeeded ? now : nil), .time(succeeded ? nil : now),
+            ])
+        switch event {
+        case .opened?: if let alert = report.alerts.make?(.failing) { try await insert(db, alert) }
+        case .closed?: if let alert = report.alerts.make?(.recovered) { try await insert(db, alert) }
+        case nil: break
         }
     }
 

@@ -85,10 +85,11 @@ extension PostgresStore {
                 """
                 INSERT INTO deliveries (id, message_id, store_id, mapping, state, attempts, next_attempt_at, dedup_key, ordering_key,
                 created_at, updated_at)
-                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                 """,
                 [
-                    .text(delivery.id), .text(message.id), .text(message.storeID), .text(delivery.mapping), .time(delivery.nextAttemptAt),
+                    .text(delivery.id), .text(message.id), .text(message.storeID), .text(delivery.mapping),
+                    .text(delivery.paused ? "paused" : "pending"), .time(delivery.nextAttemptAt),
                     .text(delivery.dedupKey), .text(delivery.orderingKey), .time(message.createdAt), .time(message.createdAt),
                 ])
             if inserted == 1 {

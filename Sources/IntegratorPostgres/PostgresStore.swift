@@ -204,15 +204,21 @@ public final class PostgresStore: HubStore {
     }
 
     public func stores() async throws -> [StoreInfo] {
-        try await client.rows("SELECT id, name, created_at FROM stores ORDER BY id", []).map {
-            StoreInfo(id: try $0.text("id"), name: try $0.text("name"), createdAt: try $0.time("created_at"))
-        }
+        try await client.rows("SELECT id, name, created_at, retention FROM stores ORDER BY id", []).map(Self.storeInfo)
     }
 
     public func store(id: String) async throws -> StoreInfo? {
-        try await client.rows("SELECT id, name, created_at FROM stores WHERE id = ?", [.text(id)]).first.map {
-            StoreInfo(id: try $0.text("id"), name: try $0.text("name"), createdAt: try $0.time("created_at"))
-        }
+        try await client.rows("SELECT id, name, created_at, retention FROM stores WHERE id = ?", [.text(id)]).first.map(Self.storeInfo)
+    }
+
+    static func storeInfo(_ row: PostgresRandomAccessRow) throws -> StoreInfo {
+        StoreInfo(
+            id: try row.text("id"), name: try row.text("name"), createdAt: try row.time("created_at"),
+            retention: try row.optionalReal("retention").flatMap(RetentionPeriod.init(seconds:)))
+    }
+
+    public func setRetention(storeID: String, _ retention: RetentionPeriod?) async throws -> Bool {
+        try await client.run("UPDATE stores SET retention = ? WHERE id = ?", [.real(retention?.seconds), .text(storeID)]) > 0
     }
 
     public func storeID(tokenHash: String) async throws -> String? {
@@ -306,6 +312,13 @@ public final class PostgresStore: HubStore {
                 ON CONFLICT (store_id, name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at
                 """,
                 [.text(storeID), .text(mapping.name), .text(definition), .time(at), .time(at)])
+            // Pausing holds what waits; resuming lets it go, in the order received.
+            if mapping.paused {
+                try await db.run(HealthSQL.pause, [.text(storeID), .text(mapping.name)])
+            } else {
+                try await db.run(HealthSQL.resume, [.time(at), .time(at), .text(storeID), .text(mapping.name)])
+                try await db.run("SELECT pg_notify(?, 'work')", [.text(Self.channel)])
+            }
             try await db.run("SELECT pg_notify(?, 'mappings')", [.text(Self.channel)])
         }
     }
@@ -313,6 +326,9 @@ public final class PostgresStore: HubStore {
     public func deleteMapping(storeID: String, name: String) async throws -> Bool {
         try await transaction { db in
             let deleted = try await db.run("DELETE FROM mappings WHERE store_id = ? AND name = ?", [.text(storeID), .text(name)])
+            // Held deliveries of a mapping that is gone go to the workers, which park them saying so.
+            try await db.run(HealthSQL.resume, [.real(0), .real(0), .text(storeID), .text(name)])
+            try await db.run("DELETE FROM mapping_health WHERE store_id = ? AND mapping = ?", [.text(storeID), .text(name)])
             try await db.run("SELECT pg_notify(?, 'mappings')", [.text(Self.channel)])
             return deleted > 0
         }

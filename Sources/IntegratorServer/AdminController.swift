@@ -17,6 +17,8 @@ struct AdminController: Sendable {
         router.post("/api/stores", use: createStore)
         router.get("/api/stores", use: listStores)
         router.get("/api/stores/:store_id", use: showStore)
+        router.put("/api/stores/:store_id", use: updateStore)
+        router.get("/api/stores/:store_id/health", use: health)
 
         router.get("/api/stores/:store_id/parameters", use: listParameters)
         router.get("/api/stores/:store_id/parameters/:name", use: showParameter)
@@ -29,6 +31,8 @@ struct AdminController: Sendable {
         router.put("/api/stores/:store_id/mappings/:name", use: putMapping)
         router.delete("/api/stores/:store_id/mappings/:name", use: deleteMapping)
         router.post("/api/stores/:store_id/mappings/:name/test", use: testMapping)
+        router.post("/api/stores/:store_id/mappings/:name/pause", use: pauseMapping)
+        router.post("/api/stores/:store_id/mappings/:name/resume", use: resumeMapping)
         router.post("/api/stores/:store_id/route-test", use: routeTest)
 
         router.get("/api/stores/:store_id/schedulers", use: listSchedulers)
@@ -56,13 +60,28 @@ struct AdminController: Sendable {
 
     @Sendable func listStores(_ request: Request, context: HubRequestContext) async throws -> Response {
         try await auth.requireAdmin(request)
-        return .json(["stores": .array(try await hub.store.stores().map(Presenter.store))])
+        let retention = hub.configuration.retention
+        return .json(["stores": .array(try await hub.store.stores().map { Presenter.store($0, hubRetention: retention) })])
     }
 
     @Sendable func showStore(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         guard let store = try await hub.store.store(id: storeID) else { throw APIError.notFound("no store with id '\(storeID)'") }
-        return .json(Presenter.store(store))
+        return .json(Presenter.store(store, hubRetention: hub.configuration.retention))
+    }
+
+    /// `{name, retention}`: a new name, or a retention of the store's own (null for the hub's).
+    @Sendable func updateStore(_ request: Request, context: HubRequestContext) async throws -> Response {
+        try await auth.requireAdmin(request)
+        let storeID = try pathParameter(context, "store_id")
+        let store = try await operations.updateStore(storeID: storeID, try await ingest.readJSON(request))
+        return .json(Presenter.store(store, hubRetention: hub.configuration.retention))
+    }
+
+    /// `{mappings: [{mapping, breaker, consecutive_failures, probe_at, last_success_at, last_failure_at, failures_last_hour, paused}]}`.
+    @Sendable func health(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let storeID = try await scope(request, context)
+        return .json(["mappings": .array(try await operations.health(storeID: storeID))])
     }
 
     // MARK: Parameters
@@ -111,6 +130,16 @@ struct AdminController: Sendable {
             throw APIError.notFound("store '\(storeID)' has no mapping '\(name)'")
         }
         return .json(compiled.mapping.json)
+    }
+
+    @Sendable func pauseMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let storeID = try await scope(request, context)
+        return .json(try await operations.setPaused(storeID: storeID, name: try pathParameter(context, "name"), true).json)
+    }
+
+    @Sendable func resumeMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let storeID = try await scope(request, context)
+        return .json(try await operations.setPaused(storeID: storeID, name: try pathParameter(context, "name"), false).json)
     }
 
     /// `{message, payload}` or `{message_id}` → `{matches, why, filters}` for one mapping.

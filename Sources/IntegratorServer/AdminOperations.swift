@@ -25,6 +25,7 @@ struct AdminOperations: Sendable {
         } catch let error as StoreError {
             throw APIError.from(error)
         }
+        if case .some(let retention) = input.retention { _ = try await hub.store.setRetention(storeID: input.id, retention) }
         hub.storeChanged(input.id)
         hub.logger.info("store created", metadata: ["store": .string(input.id)])
         return (input.id, input.name, token)
@@ -68,7 +69,54 @@ struct AdminOperations: Sendable {
         }
         try await hub.store.saveMapping(storeID: storeID, mapping, at: hub.clock.now())
         hub.catalog.put(storeID: storeID, mapping)
+        // Resuming made held deliveries due.
+        if existing?.paused == true, !mapping.paused { hub.wakeWorkers() }
         return (mapping, existing != nil)
+    }
+
+    /// Pauses or resumes a mapping: its deliveries wait in state `paused` until it resumes.
+    func setPaused(storeID: String, name: String, _ paused: Bool) async throws -> Mapping {
+        guard var mapping = hub.catalog.mapping(storeID: storeID, name: name)?.mapping else {
+            throw APIError.notFound("store '\(storeID)' has no mapping '\(name)'")
+        }
+        mapping.paused = paused
+        try await hub.store.saveMapping(storeID: storeID, mapping, at: hub.clock.now())
+        hub.catalog.put(storeID: storeID, mapping)
+        if !paused { hub.wakeWorkers() }
+        hub.logger.info(paused ? "mapping paused" : "mapping resumed", metadata: ["store": .string(storeID), "mapping": .string(name)])
+        return mapping
+    }
+
+    /// Changes a store's name or retention (`PUT /api/stores/{id}`); its token stays.
+    func updateStore(storeID: String, _ body: JSONValue) async throws -> StoreInfo {
+        guard let current = try await hub.store.store(id: storeID) else { throw APIError.notFound("no store with id '\(storeID)'") }
+        guard case .object(var fields) = body else {
+            throw APIError.invalid("the store is not valid", path: "", problem: "must be an object with name and/or retention")
+        }
+        if fields["id"] == nil { fields["id"] = .string(storeID) }
+        if fields["name"] == nil { fields["name"] = .string(current.name) }
+        let input = try StoreInput.decode(.object(fields))
+        if input.id != storeID {
+            throw APIError.invalid("the store is not valid", path: "id", problem: "'\(input.id)' differs from the id in the URL, '\(storeID)'")
+        }
+        if input.token != nil {
+            throw APIError.invalid("the store is not valid", path: "token", problem: "cannot be changed here; a store's token is set when it is created")
+        }
+        _ = try await hub.store.upsertStore(id: storeID, name: input.name, tokenHash: nil, at: hub.clock.now())
+        if case .some(let retention) = input.retention { _ = try await hub.store.setRetention(storeID: storeID, retention) }
+        return try await hub.store.store(id: storeID) ?? current
+    }
+
+    /// Each mapping of a store with its health, in name order (mappings that never ran show closed).
+    func health(storeID: String) async throws -> [JSONValue] {
+        let known = try await hub.store.mappingHealth(storeID: storeID, failuresSince: hub.clock.now().addingTimeInterval(-3600))
+        let byName = Dictionary(known.map { ($0.mapping, $0) }, uniquingKeysWith: { first, _ in first })
+        return hub.catalog.mappings(storeID: storeID).map { compiled in
+            let name = compiled.mapping.name
+            let health =
+                byName[name] ?? MappingHealth(mapping: name, breaker: BreakerStatus(), lastSuccessAt: nil, lastFailureAt: nil, recentFailures: 0)
+            return Presenter.health(health, paused: compiled.mapping.paused)
+        }
     }
 
     func deleteMapping(storeID: String, name: String) async throws {

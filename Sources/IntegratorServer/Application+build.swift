@@ -83,6 +83,13 @@ public func buildApplication(
             for (state, count) in try await hub.store.queueCounts(storeID: store.id) { totals[state, default: 0] += count }
         }
         hub.metrics.setQueueDepth(totals)
+        var breakers: [(storeID: String, mapping: String, open: Bool)] = []
+        for store in try await hub.store.stores() {
+            for health in try await hub.store.mappingHealth(storeID: store.id, failuresSince: nil) {
+                breakers.append((store.id, health.mapping, health.breaker.state != .closed))
+            }
+        }
+        hub.metrics.setBreakers(breakers)
         hub.metrics.setGroupCommits(hub.store.groupCommitStatistics)
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -115,7 +122,7 @@ public func buildApplication(
     // Shut down in reverse: workers and schedulers stop before the client they use.
     application.addServices(
         StoreService(hub: hub), HTTPClientService(client: client, targets: hub.targets), DeliveryService(hub: hub, client: client),
-        SchedulerService(hub: hub),
+        SchedulerService(hub: hub), RetentionService(hub: hub),
         MemoryReturnService(memory: hub.memory))
     return BuiltHub(application: application, hub: hub, generatedAdminToken: generated, configChanges: changes)
 }

@@ -105,6 +105,7 @@ extension Hub {
         var problems: [Problem] = []
         struct StorePlan {
             var id: String, name: String, token: String?
+            var retention: RetentionPeriod?? = nil
             var parameters: [Parameter] = [], mappings: [Mapping] = [], schedulers: [Scheduler] = []
         }
         var plans: [StorePlan] = []
@@ -120,8 +121,8 @@ extension Hub {
             }
             var plan = StorePlan(id: fields["id"]?.stringValue ?? "", name: "", token: nil)
             do {
-                let input = try StoreInput.decode(.object(fields.filter { ["id", "name", "token"].contains($0.key) }))
-                plan = StorePlan(id: input.id, name: input.name, token: input.token)
+                let input = try StoreInput.decode(.object(fields.filter { ["id", "name", "token", "retention"].contains($0.key) }))
+                plan = StorePlan(id: input.id, name: input.name, token: input.token, retention: input.retention)
             } catch let error as APIError {
                 problems.append(contentsOf: error.problems.map { Problem(path: "\(at).\($0.path)", problem: $0.problem) })
             }
@@ -186,6 +187,10 @@ extension Hub {
             if try await store.upsertStore(id: plan.id, name: plan.name, tokenHash: token.map(Tokens.hash), at: now) {
                 changes.append(
                     exists ? "store \(plan.id): updated" : "store \(plan.id): created" + (plan.token == nil ? " with token \(token!)" : ""))
+            }
+            if case .some(let retention) = plan.retention, try await store.store(id: plan.id)?.retention != retention {
+                _ = try await store.setRetention(storeID: plan.id, retention)
+                changes.append("store \(plan.id): retention \(retention?.description ?? "the hub's")")
             }
             let current = try await store.parameters(storeID: plan.id)
             for parameter in plan.parameters where !current.contains(parameter) {

@@ -27,11 +27,21 @@ final class InFlightTable: Sendable {
         }
     }
 
-    /// The limits of the next claim: mappings at their cap left out, the others' room.
-    func limits(cap: @escaping @Sendable (MappingKey) -> Int) -> ClaimLimits {
+    /// The limits of the next claim: mappings at their in-flight cap, or whose rate limit the
+    /// starts in the last second (`started`) already reach, are left out; the others' room is
+    /// the smaller of what the two leave.
+    func limits(
+        cap: @escaping @Sendable (MappingKey) -> Int, rateLimit: @escaping @Sendable (MappingKey) -> Int? = { _ in nil },
+        started: [MappingKey: Int] = [:]
+    ) -> ClaimLimits {
         let snapshot = counts.withLock { $0 }
-        let full = snapshot.filter { $0.value >= cap($0.key) }.map(\.key)
-        return ClaimLimits(full: full) { key in cap(key) - snapshot[key, default: 0] }
+        var full = Set(snapshot.filter { $0.value >= cap($0.key) }.map(\.key))
+        for (key, count) in started where count >= (rateLimit(key) ?? Int.max) { full.insert(key) }
+        return ClaimLimits(full: full.sorted { ($0.storeID, $0.mapping) < ($1.storeID, $1.mapping) }) { key in
+            let inFlightRoom = cap(key) - snapshot[key, default: 0]
+            guard let limit = rateLimit(key) else { return inFlightRoom }
+            return min(inFlightRoom, limit - started[key, default: 0])
+        }
     }
 }
 

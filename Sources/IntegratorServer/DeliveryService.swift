@@ -27,6 +27,7 @@ struct DeliveryService: Service {
     func run() async throws {
         let inFlight = SharedCounter()
         let perMapping = InFlightTable()
+        let rate = OutboundRate()
         let stopping = SharedFlag()
         let limit = hub.configuration.deliveryConcurrency
         await withGracefulShutdownHandler {
@@ -36,14 +37,15 @@ struct DeliveryService: Service {
                     var claimed: [ClaimedDelivery] = []
                     if free > 0 {
                         do {
-                            claimed = try await hub.store.claim(
-                                owner: owner, now: hub.clock.now(), limit: free, limits: perMapping.limits(cap: inFlightCap), lease: lease)
+                            let limits = perMapping.limits(cap: inFlightCap, rateLimit: rateLimit, started: rate.counts())
+                            claimed = try await hub.store.claim(owner: owner, now: hub.clock.now(), limit: free, limits: limits, lease: lease)
                         } catch {
                             hub.logger.error("claiming deliveries failed: \(error)")
                         }
                     }
                     for delivery in claimed {
                         let key = MappingKey(storeID: delivery.storeID, mapping: delivery.mapping)
+                        if rateLimit(key) != nil { rate.started(key) }
                         inFlight.add(1)
                         perMapping.add(key, 1)
                         group.addTask {
@@ -54,14 +56,39 @@ struct DeliveryService: Service {
                         }
                     }
                     if claimed.isEmpty || claimed.count == free {
-                        await hub.doorbell.wait(upTo: hub.configuration.pollInterval)
+                        var nap = hub.configuration.pollInterval
+                        // A mapping held by its rate limit is due again when its window opens.
+                        if let opening = rate.nextOpening(limit: rateLimit) { nap = min(nap, max(0.001, opening.inSeconds)) }
+                        await hub.doorbell.wait(upTo: nap)
                     }
                 }
+                await finishOrCut(group: &group, inFlight: inFlight)
             }
         } onGracefulShutdown: {
             stopping.set()
             hub.doorbell.ring()
         }
+    }
+
+    /// Once shutdown begins: lets the attempts under way finish within `--shutdown-grace`, then
+    /// cuts the rest; each cut attempt records itself as interrupted (`deliver`).
+    private func finishOrCut(group: inout DiscardingTaskGroup, inFlight: SharedCounter) async {
+        let grace = hub.configuration.shutdownGrace
+        let deadline = ContinuousClock.now + .milliseconds(Int64(grace * 1000))
+        while inFlight.value > 0, ContinuousClock.now < deadline, !Task.isCancelled {
+            await hub.doorbell.wait(upTo: min(0.1, max(0.001, (deadline - ContinuousClock.now).inSeconds)))
+        }
+        if inFlight.value > 0 {
+            hub.logger.warning(
+                "cutting \(inFlight.value) attempt(s) still under way after the shutdown grace of \(grace) s; they go again at the next start")
+            group.cancelAll()
+        }
+    }
+
+    /// Each mapping's `options.rate_limit`, from the routing catalog.
+    private var rateLimit: @Sendable (MappingKey) -> Int? {
+        let catalog = hub.catalog
+        return { key in catalog.mapping(storeID: key.storeID, name: key.mapping)?.mapping.rateLimit }
     }
 
     /// Each mapping's `options.max_in_flight`, from the routing catalog.
@@ -105,6 +132,10 @@ struct DeliveryService: Service {
             call.failure = .requestNotMade("\(error)")
         }
         let duration = (ContinuousClock.now - clockStart).inSeconds
+        if Task.isCancelled {
+            await recordInterrupted(delivery, mapping: mapping, url: url, startedAt: startedAt, duration: duration)
+            return
+        }
         let status = call.status
         let responseBytes = call.body
         var failure = call.failure?.describe(url: url, timeout: mapping.timeout)
@@ -142,6 +173,8 @@ struct DeliveryService: Service {
             random: Double.random(in: 0..<1))
         // A target the operator refuses stays refused: retrying cannot help.
         if case .targetRefused? = call.failure { transition = DeliveryTransition(state: .parked) }
+        // A paused mapping's delivery waits, whatever it would have waited for.
+        if mapping.paused, transition.state == .failing || transition.state == .scheduled { transition.state = .paused }
 
         var report = AttemptReport(
             deliveryID: delivery.id, storeID: delivery.storeID, messageID: delivery.messageID, owner: owner, startedAt: startedAt, duration: duration,
@@ -152,6 +185,12 @@ struct DeliveryService: Service {
             report.error = (failure ?? "") + "; parked, since retrying cannot help"
         } else if transition.state == .parked, let failure {
             report.error = failure + (mapping.retriesAllowed ? "; no retry left, parked" : "; retries are not allowed for this mapping, parked")
+        }
+        report.mapping = mapping.name
+        report.breaker = mapping.breaker
+        // Alerts are about other messages' deliveries: a hub message's own failures make none.
+        if delivery.origin != HubAlerts.origin {
+            report.alerts = HubAlerts.maker(router: hub.router, delivery: delivery, mapping: mapping.name, lastError: report.error, now: now)
         }
         let childDepth = delivery.depth + 1
         var notifications = reply.notifications
@@ -210,7 +249,7 @@ struct DeliveryService: Service {
             ])
     }
 
-    private func record(_ report: AttemptReport) async {
+    func record(_ report: AttemptReport) async {
         // The attempt happened; keep trying to write it down until the store takes it or we stop.
         var wait: Double = 0.05
         while true {

@@ -20,6 +20,8 @@ import IntegratorModel
 /// | header timeout | `--header-timeout` | `INTEGRATOR_HEADER_TIMEOUT` | 10 s |
 /// | body timeout | `--body-timeout` | `INTEGRATOR_BODY_TIMEOUT` | 30 s |
 /// | connection cap | `--max-connections` | `INTEGRATOR_MAX_CONNECTIONS` | 0: the open-file limit less 256 |
+/// | retention | `--retention` | `INTEGRATOR_RETENTION` | `30d`; `0` keeps everything |
+/// | shutdown grace | `--shutdown-grace` | `INTEGRATOR_SHUTDOWN_GRACE` | 30 s |
 public struct HubConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
@@ -61,6 +63,10 @@ public struct HubConfiguration: Sendable {
     public var trustedProxies: [IPNetwork] = []
     /// When set, `/metrics` answers only to this bearer token.
     public var metricsToken: String?
+    /// How long finished history is kept, unless a store says otherwise.
+    public var retention: RetentionPeriod = .standard
+    /// Seconds attempts under way may take to finish once shutdown begins; then they are cut.
+    public var shutdownGrace: Double = 30
 
     /// The shortest admin or store token accepted.
     public static let minimumTokenLength = 16

@@ -15,6 +15,7 @@ public final class HubMetrics: Sendable {
     private let latency: CoreMetrics.Timer
     private let failuresByMapping = Mutex<[String: CoreMetrics.Counter]>([:])
     private let queueDepth = Mutex<[String: CoreMetrics.Gauge]>([:])
+    private let breakers = Mutex<[String: CoreMetrics.Gauge]>([:])
     private let commits: CoreMetrics.Counter
     private let writes: CoreMetrics.Counter
     private let committed = Mutex<(transactions: Int, writes: Int)>((0, 0))
@@ -78,6 +79,24 @@ public final class HubMetrics: Sendable {
                 let gauge = gauges[state] ?? Gauge(label: "integrator_queue_depth", dimensions: [("state", state)], factory: factory)
                 gauges[state] = gauge
                 gauge.record(count)
+            }
+        }
+    }
+
+    /// Sets `integrator_mapping_breaker_open{store,mapping}`: 1 while the breaker is open or
+    /// half-open, 0 once closed. Series are bounded like the failure counters.
+    func setBreakers(_ states: [(storeID: String, mapping: String, open: Bool)]) {
+        breakers.withLock { gauges in
+            for state in states {
+                let key = "\(state.storeID)\u{0}\(state.mapping)"
+                if gauges[key] == nil, gauges.count >= Self.mappingSeriesLimit { continue }
+                let gauge =
+                    gauges[key]
+                    ?? Gauge(
+                        label: "integrator_mapping_breaker_open", dimensions: [("store", state.storeID), ("mapping", state.mapping)],
+                        factory: factory)
+                gauges[key] = gauge
+                gauge.record(state.open ? 1 : 0)
             }
         }
     }

@@ -8,6 +8,9 @@ struct StoreInput: Sendable {
     var id: String
     var name: String
     var token: String?
+    /// The store's own retention: nil leaves it as it is (the hub's for a new store); `.some(nil)`
+    /// (JSON null) goes back to the hub's.
+    var retention: RetentionPeriod??
 
     static func decode(_ json: JSONValue) throws -> StoreInput {
         var problems: [Problem] = []
@@ -28,8 +31,28 @@ struct StoreInput: Sendable {
             token = text
         case let other?: problems.append(Problem(path: "token", problem: "must be a string, not \(other.typeName)"))
         }
+        let retention = readRetention(fields["retention"], problems: &problems)
         if !problems.isEmpty { throw APIError(.unprocessableContent, "the store is not valid", problems: problems) }
-        return StoreInput(id: id, name: name, token: token)
+        return StoreInput(id: id, name: name, token: token, retention: retention)
+    }
+
+    /// A store's `retention`: a duration string such as `30d`, `0` to keep everything, or null
+    /// for the hub's. Absent gives nil (no change).
+    static func readRetention(_ value: JSONValue?, problems: inout [Problem]) -> RetentionPeriod?? {
+        switch value {
+        case nil: return nil
+        case .null?: return .some(nil)
+        case .string(let text)?:
+            switch RetentionPeriod.parse(text) {
+            case .success(let period): return .some(period)
+            case .failure(let error):
+                problems += error.problems
+                return nil
+            }
+        case let other?:
+            problems.append(Problem(path: "retention", problem: "must be a duration string such as 30d, 12h or 0, not \(other.typeName)"))
+            return nil
+        }
     }
 }
 

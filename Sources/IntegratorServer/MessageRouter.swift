@@ -9,16 +9,17 @@ struct MessageRouter: Sendable {
     let catalog: MappingCatalog
 
     /// Routes a message of `storeID`. `dedup` false skips the duplicate guard (an operator's
-    /// deliberate resend).
+    /// deliberate resend); `excluding` names a mapping that must not take it (an alert about it).
     func route(
         id: String = MessageID.make(), storeID: String, name: String, payload: JSONValue, origin: String, parentMessageID: String? = nil,
-        parentDeliveryID: String? = nil, depth: Int = 0, now: Date, dedup: Bool = true
+        parentDeliveryID: String? = nil, depth: Int = 0, now: Date, dedup: Bool = true, excluding: String? = nil
     ) -> NewMessage {
         var deliveries: [NewDelivery] = []
         var identifiers: [IdentifierValue] = []
         // The same message twice: the same name and payload, byte for byte in canonical form.
         lazy var digest: String? = Tokens.hex(SHA256.hash(data: payload.encoded()).prefix(16))
-        let mappings = catalog.mappings(storeID: storeID)
+        var mappings = catalog.mappings(storeID: storeID)
+        if let excluding { mappings.removeAll { $0.mapping.name == excluding } }
         for compiled in mappings where compiled.matches(message: name, id: id, payload: payload) {
             let values = compiled.identifierValues(message: name, id: id, payload: payload)
             for value in values where !identifiers.contains(where: { $0.name == value.name && $0.value == value.value }) {
@@ -27,7 +28,9 @@ struct MessageRouter: Sendable {
             let ordering = values.isEmpty ? nil : values.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
             let key = ordering.flatMap { dedup ? "\(name)|\($0)|\(digest ?? "")" : nil }
             deliveries.append(
-                NewDelivery(id: MessageID.make(at: now), mapping: compiled.mapping.name, dedupKey: key, orderingKey: ordering, nextAttemptAt: now))
+                NewDelivery(
+                    id: MessageID.make(at: now), mapping: compiled.mapping.name, dedupKey: key, orderingKey: ordering, nextAttemptAt: now,
+                    paused: compiled.mapping.paused))
         }
         let note = deliveries.isEmpty ? Self.whyNothingMatched(name: name, id: id, payload: payload, mappings: mappings) : nil
         var message = NewMessage(

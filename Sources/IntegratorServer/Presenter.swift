@@ -9,8 +9,25 @@ enum Presenter {
         return .string(ISOTime.format(date))
     }
 
-    static func store(_ store: StoreInfo) -> JSONValue {
-        .object(["id": .string(store.id), "name": .string(store.name), "created_at": time(store.createdAt)])
+    /// A store, with the retention in force on it (`hubRetention` when it has none of its own)
+    /// and where that comes from (`store` or `hub`).
+    static func store(_ store: StoreInfo, hubRetention: RetentionPeriod) -> JSONValue {
+        .object([
+            "id": .string(store.id), "name": .string(store.name), "created_at": time(store.createdAt),
+            "retention": .string((store.retention ?? hubRetention).description),
+            "retention_source": .string(store.retention == nil ? "hub" : "store"),
+        ])
+    }
+
+    /// A mapping's health: its breaker, last success and failure, failures in the last hour.
+    static func health(_ health: MappingHealth, paused: Bool) -> JSONValue {
+        .object([
+            "mapping": .string(health.mapping), "breaker": .string(health.breaker.state.rawValue),
+            "consecutive_failures": .int(Int64(health.breaker.consecutiveFailures)),
+            "probe_at": health.breaker.state == .closed ? .null : time(health.breaker.probeAt),
+            "last_success_at": time(health.lastSuccessAt), "last_failure_at": time(health.lastFailureAt),
+            "failures_last_hour": .int(Int64(health.recentFailures)), "paused": .bool(paused),
+        ])
     }
 
     static func parameter(_ parameter: Parameter) -> JSONValue {

@@ -5,8 +5,7 @@ import Logging
 import ServiceLifecycle
 
 /// Fires schedulers: every tick, each due scheduler makes its message once, even across
-/// processes; after a downtime a missed tick fires once, not once per interval missed. Also
-/// forgets idempotency keys older than a day.
+/// processes; after a downtime a missed tick fires once, not once per interval missed.
 struct SchedulerService: Service {
     let hub: Hub
 
@@ -15,7 +14,6 @@ struct SchedulerService: Service {
     }
 
     private func loop() async {
-        var lastPrune = Date.distantPast
         while !Task.isCancelled {
             let now = hub.clock.now()
             do {
@@ -29,10 +27,6 @@ struct SchedulerService: Service {
                 if !made.isEmpty {
                     hub.metrics.messagesIngested(made.count)
                     hub.wakeWorkers()
-                }
-                if now.timeIntervalSince(lastPrune) > 3600 {
-                    try await hub.store.pruneIdempotencyKeys(before: now.addingTimeInterval(-24 * 3600))
-                    lastPrune = now
                 }
             } catch is CancellationError {
                 return

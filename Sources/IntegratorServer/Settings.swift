@@ -25,6 +25,7 @@ extension HubConfiguration {
         .init(flag: "header-timeout", variable: "INTEGRATOR_HEADER_TIMEOUT", range: 1...3600, whole: false) { $0.headerTimeout = $1 },
         .init(flag: "body-timeout", variable: "INTEGRATOR_BODY_TIMEOUT", range: 1...3600, whole: false) { $0.bodyTimeout = $1 },
         .init(flag: "max-connections", variable: "INTEGRATOR_MAX_CONNECTIONS", range: 0...1_000_000, whole: true) { $0.maxConnections = Int($1) },
+        .init(flag: "shutdown-grace", variable: "INTEGRATOR_SHUTDOWN_GRACE", range: 0...3600, whole: false) { $0.shutdownGrace = $1 },
         .init(flag: "", variable: "INTEGRATOR_POLL_INTERVAL", range: 0.01...3600, whole: false) { $0.pollInterval = $1 },
         .init(flag: "", variable: "INTEGRATOR_SCHEDULER_TICK", range: 0.01...3600, whole: false) { $0.schedulerTick = $1 },
         .init(flag: "", variable: "INTEGRATOR_LEASE_MARGIN", range: 1...86_400, whole: false) { $0.leaseMargin = $1 },
@@ -100,6 +101,12 @@ extension HubConfiguration {
             trustedProxies = networks
         }
         if let token = environment["INTEGRATOR_METRICS_TOKEN"], !token.isEmpty { metricsToken = token }
+        if let (name, text) = value("retention", "INTEGRATOR_RETENTION") {
+            switch RetentionPeriod.parse(text) {
+            case .success(let period): retention = period
+            case .failure(let error): throw SettingError(description: "\(name) \(error.problems.first?.problem ?? "is not valid")")
+            }
+        }
     }
 
     /// A token from a file, whitespace around it ignored.

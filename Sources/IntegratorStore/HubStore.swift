@@ -42,6 +42,8 @@ public protocol HubStore: Sendable {
     func upsertStore(id: String, name: String, tokenHash: String?, at: Date) async throws -> Bool
     func stores() async throws -> [StoreInfo]
     func store(id: String) async throws -> StoreInfo?
+    /// Sets a store's own retention (nil follows the hub's). False when there is no such store.
+    func setRetention(storeID: String, _ retention: RetentionPeriod?) async throws -> Bool
     /// The id of the store whose token hashes to `tokenHash`.
     func storeID(tokenHash: String) async throws -> String?
     func tokenHash(storeID: String) async throws -> String?
@@ -119,6 +121,18 @@ public protocol HubStore: Sendable {
     /// How many group transactions have committed how many writes since the store opened.
     var groupCommitStatistics: (transactions: Int, writes: Int) { get }
 
+    // MARK: Retention and health
+    /// Removes up to `limit` of a store's finished messages created before `before` (skipped,
+    /// or every delivery completed or archived, nothing open above them in a reply chain), with
+    /// their deliveries, attempts, notifications and identifier rows. Returns how many went;
+    /// fewer than `limit` means nothing more is due now (or another process is pruning).
+    func pruneMessages(storeID: String, before: Date, limit: Int) async throws -> Int
+    /// Gives space freed by pruning back to the file system where the engine needs telling.
+    func reclaimSpace() async throws
+    /// Each mapping's breaker that has ever counted an attempt, with its failed attempts since
+    /// `since` (not counted when nil).
+    func mappingHealth(storeID: String, failuresSince since: Date?) async throws -> [MappingHealth]
+
     // MARK: Processes
     /// Calls `handler` for each change another process announces, until cancelled. A store
     /// used by one process only has nothing to announce and just waits.
@@ -134,6 +148,8 @@ extension HubStore {
     }
 
     public func releaseOrphanedLeases(now: Date) async throws -> Int { 0 }
+
+    public func reclaimSpace() async throws {}
 }
 
 /// How many more attempts each mapping may start in this claim (`options.max_in_flight`

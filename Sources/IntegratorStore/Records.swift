@@ -6,11 +6,14 @@ public struct StoreInfo: Sendable, Hashable {
     public var id: String
     public var name: String
     public var createdAt: Date
+    /// The store's own retention; nil follows the hub's `--retention`.
+    public var retention: RetentionPeriod?
 
-    public init(id: String, name: String, createdAt: Date) {
+    public init(id: String, name: String, createdAt: Date, retention: RetentionPeriod? = nil) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
+        self.retention = retention
     }
 }
 
@@ -48,8 +51,11 @@ public struct NewDelivery: Sendable {
     /// out one at a time, in the order received. Nil when the mapping has no identifiers.
     public var orderingKey: String?
     public var nextAttemptAt: Date
+    /// Whether the mapping is paused: the delivery is written in state `paused`.
+    public var paused = false
 
-    public init(id: String, mapping: String, dedupKey: String?, orderingKey: String? = nil, nextAttemptAt: Date) {
+    public init(id: String, mapping: String, dedupKey: String?, orderingKey: String? = nil, nextAttemptAt: Date, paused: Bool = false) {
+        self.paused = paused
         self.id = id
         self.mapping = mapping
         self.dedupKey = dedupKey
@@ -157,8 +163,14 @@ public struct ClaimedDelivery: Sendable {
     public var messageName: String
     public var payload: JSONValue
     public var depth: Int
+    /// Where the message came from (`push`, `reply`, `hub`, …): alerts are never made about `hub` messages.
+    public var origin: String
 
-    public init(id: String, messageID: String, storeID: String, mapping: String, attempts: Int, url: String?, messageName: String, payload: JSONValue, depth: Int) {
+    public init(
+        id: String, messageID: String, storeID: String, mapping: String, attempts: Int, url: String?, messageName: String, payload: JSONValue,
+        depth: Int, origin: String = "push"
+    ) {
+        self.origin = origin
         self.id = id
         self.messageID = messageID
         self.storeID = storeID
@@ -212,6 +224,13 @@ public struct AttemptReport: Sendable {
     public var children: [NewMessage]
     public var notifications: [NewNotification]
     public var parameters: [Parameter]
+    /// The mapping's breaker, when this attempt counts for it (nil for an attempt cut by shutdown
+    /// or one whose mapping is gone). A success is an attempt with no `error`.
+    public var breaker: BreakerPolicy?
+    /// The delivery's mapping, whose breaker the attempt counts on.
+    public var mapping = ""
+    /// The alerts this attempt may cause, made ready by the worker; the store writes those that happen.
+    public var alerts = AttemptAlerts()
 
     public init(
         deliveryID: String, storeID: String, messageID: String, owner: String, startedAt: Date, duration: Double, url: String,

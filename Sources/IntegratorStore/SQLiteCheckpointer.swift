@@ -6,6 +6,11 @@ import GRDB
 /// copy and the database file's fsync (the benchmark's p99 of tens of milliseconds). The
 /// writer's automatic checkpoint is turned off and this thread runs a PASSIVE checkpoint on
 /// its own connection every `interval`, which never blocks the writer.
+///
+/// The WAL stays bounded: once a checkpoint has copied every frame, the writer starts the WAL
+/// over from its beginning and `journal_size_limit` cuts the file back to 16 MB. When nothing
+/// was written for a whole tick and every frame is copied, the hub is idle and a TRUNCATE
+/// checkpoint empties the WAL file.
 final class SQLiteCheckpointer: Sendable {
     private let core: Core
 
@@ -27,6 +32,8 @@ final class SQLiteCheckpointer: Sendable {
         let interval: Double
         let condition = NSCondition()
         var stopped = false  // guarded by condition
+        /// The WAL's frame count at the last tick, to tell an idle hub (only the loop uses it).
+        var lastFrames = -1
 
         init(connection: DatabaseQueue, interval: Double) {
             self.connection = connection
@@ -48,7 +55,15 @@ final class SQLiteCheckpointer: Sendable {
                 condition.unlock()
                 if done { return }
                 // A busy or failed checkpoint is retried at the next tick; the WAL only grows meanwhile.
-                try? connection.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+                let frames = try? connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                if let frames, frames.walFrameCount > 0, frames.walFrameCount == frames.checkpointedFrameCount,
+                    frames.walFrameCount == lastFrames
+                {
+                    try? connection.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+                    lastFrames = 0
+                } else {
+                    lastFrames = frames?.walFrameCount ?? -1
+                }
             }
         }
     }

@@ -70,6 +70,16 @@ enum SQLiteSchema {
                     store_id TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, created_at REAL NOT NULL, PRIMARY KEY (store_id, id)) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2") { db in
+            // Retention, the circuit breaker and pausing (issue 14).
+            try db.execute(sql: """
+                ALTER TABLE stores ADD COLUMN retention REAL;
+                CREATE TABLE mapping_health (
+                    store_id TEXT NOT NULL, mapping TEXT NOT NULL, state TEXT NOT NULL, consecutive_failures INTEGER NOT NULL,
+                    probe_at REAL, last_success_at REAL, last_failure_at REAL, PRIMARY KEY (store_id, mapping)) WITHOUT ROWID;
+                CREATE INDEX messages_created ON messages(store_id, created_at);
+                """)
+        }
         return migrator
     }
 }

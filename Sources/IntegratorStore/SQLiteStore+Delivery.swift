@@ -6,15 +6,6 @@ import IntegratorModel
 extension SQLiteStore {
     // MARK: Delivery
 
-    /// The SQL condition that holds a delivery back while an earlier one with the same
-    /// identifier values, to the same mapping, is unfinished (parked counts: it blocks only
-    /// its own identifier values).
-    public static let notBlocked = """
-        (d.ordering_key IS NULL OR NOT EXISTS (
-            SELECT 1 FROM deliveries e WHERE e.store_id = d.store_id AND e.mapping = d.mapping AND e.ordering_key = d.ordering_key
-            AND e.seq < d.seq AND e.state IN ('pending', 'running', 'failing', 'scheduled', 'parked')))
-        """
-
     public func claim(
         owner: String, now: Date, limit: Int, limits: ClaimLimits, lease: @escaping @Sendable (String, String) -> Double
     ) async throws -> [ClaimedDelivery] {
@@ -23,14 +14,8 @@ extension SQLiteStore {
         let rows = try await committer.perform(early: true) { db -> [(ClaimedDelivery, String)] in
             let nowSeconds = now.timeIntervalSince1970
             let exclusion = limits.exclusionSQL
-            let sql = """
-                SELECT d.id, d.message_id, d.store_id, d.mapping, d.attempts, d.url, d.state, m.name, m.payload, m.depth
-                FROM deliveries d JOIN messages m ON m.id = d.message_id
-                WHERE d.state IN ('pending', 'failing', 'scheduled', 'running') AND d.next_attempt_at <= ?
-                    AND \(Self.notBlocked)\(exclusion.sql)
-                ORDER BY d.next_attempt_at, d.seq LIMIT ?
-                """
-            var arguments: StatementArguments = [nowSeconds]
+            let sql = HealthSQL.claimCandidates(exclusion: exclusion.sql)
+            var arguments: StatementArguments = [nowSeconds, nowSeconds]
             _ = arguments.append(contentsOf: StatementArguments(exclusion.arguments))
             _ = arguments.append(contentsOf: [ClaimLimits.candidates(for: limit)])
             let candidates = try Row.fetchAll(
@@ -43,6 +28,12 @@ extension SQLiteStore {
                 let id: String = row["id"]
                 let storeID: String = row["store_id"]
                 let mapping: String = row["mapping"]
+                if let breaker: String = row["breaker"], breaker != BreakerState.closed.rawValue {
+                    // An open breaker whose cool-down is over lets one probe go, across processes.
+                    try db.cachedExecute(
+                        sql: HealthSQL.takeProbe, arguments: [nowSeconds + lease(storeID, mapping), storeID, mapping, nowSeconds])
+                    if db.changesCount == 0 { continue }
+                }
                 var attempts: Int = row["attempts"]
                 if (row["state"] as String) == "running" {
                     // The worker that held this lease never reported: keep that in the log.
@@ -64,7 +55,7 @@ extension SQLiteStore {
                     (
                         ClaimedDelivery(
                             id: id, messageID: row["message_id"], storeID: storeID, mapping: mapping, attempts: attempts, url: row["url"],
-                            messageName: row["name"], payload: .null, depth: row["depth"]), row["payload"]
+                            messageName: row["name"], payload: .null, depth: row["depth"], origin: row["origin"]), row["payload"]
                     ))
             }
             return claimed
@@ -107,6 +98,8 @@ extension SQLiteStore {
                 try db.cachedExecute(
                     sql: "UPDATE deliveries SET attempts = ?, updated_at = ? WHERE id = ?", arguments: [attempts, now, report.deliveryID])
             }
+            if stillOwned, report.transition.state == .parked, let parked = report.alerts.make?(.parked) { try Self.insert(db, parked) }
+            if let policy = report.breaker { try Self.updateBreaker(db, report, policy: policy, at: now) }
             for child in report.children { try Self.insert(db, child) }
             for parameter in report.parameters {
                 try Self.upsertParameter(db, storeID: report.storeID, parameter, at: Date(timeIntervalSince1970: now), secrets: secrets)
@@ -114,6 +107,27 @@ extension SQLiteStore {
             for notification in report.notifications {
                 try Self.insert(db, notification, at: now)
             }
+        }
+    }
+
+    /// Counts the attempt on its mapping's breaker and writes the alert it causes, if any.
+    static func updateBreaker(_ db: Database, _ report: AttemptReport, policy: BreakerPolicy, at now: Double) throws {
+        let row = try Row.fetchOne(db.cachedStatement(sql: HealthSQL.breakerRow), arguments: [report.storeID, report.mapping])
+        let current = BreakerStatus(
+            state: (row?["state"] as String?).flatMap(BreakerState.init(rawValue:)) ?? .closed,
+            consecutiveFailures: row?["consecutive_failures"] ?? 0, probeAt: date(row?["probe_at"]))
+        let succeeded = report.error == nil
+        let (next, event) = current.after(succeeded: succeeded, policy: policy, now: Date(timeIntervalSince1970: now))
+        try db.cachedExecute(
+            sql: HealthSQL.saveBreaker,
+            arguments: [
+                report.storeID, report.mapping, next.state.rawValue, next.consecutiveFailures, next.probeAt?.timeIntervalSince1970,
+                succeeded ? now : nil, succeeded ? nil : now,
+            ])
+        switch event {
+        case .opened?: if let alert = report.alerts.make?(.failing) { try insert(db, alert) }
+        case .closed?: if let alert = report.alerts.make?(.recovered) { try insert(db, alert) }
+        case nil: break
         }
     }
 

@@ -92,10 +92,11 @@ extension SQLiteStore {
                 sql: """
                     INSERT OR IGNORE INTO deliveries (id, message_id, store_id, mapping, state, attempts, next_attempt_at, dedup_key,
                     ordering_key, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    delivery.id, message.id, message.storeID, delivery.mapping, delivery.nextAttemptAt.timeIntervalSince1970, delivery.dedupKey,
+                    delivery.id, message.id, message.storeID, delivery.mapping, delivery.paused ? "paused" : "pending",
+                    delivery.nextAttemptAt.timeIntervalSince1970, delivery.dedupKey,
                     delivery.orderingKey, created, created,
                 ])
             if db.changesCount == 1 {

@@ -36,6 +36,10 @@ public final class SQLiteStore: HubStore {
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+                // A WAL reset after a checkpoint cuts the file back to this size, so a burst
+                // does not leave a large WAL behind (the checkpointer truncates it when idle).
+                try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
+                try Self.enableIncrementalVacuum(db)
             }
             try SQLiteSchema.migrator.migrate(pool)
             checkpointer = try SQLiteCheckpointer(path: path)
@@ -43,6 +47,19 @@ public final class SQLiteStore: HubStore {
             throw StoreError.unavailable("cannot open the SQLite database at \(path): \(error)")
         }
         return SQLiteStore(pool: pool, lock: lock, checkpointer: checkpointer, secrets: secrets)
+    }
+
+    /// The size a WAL is cut back to after a checkpoint: 16 MB.
+    static let walSizeLimit = 16 << 20
+
+    /// Freed pages are reused by later writes and handed back to the file system in steps
+    /// (`reclaimSpace`): incremental auto-vacuum. A new file gets it before its first table; a
+    /// file made by an older version is rebuilt once with VACUUM.
+    static func enableIncrementalVacuum(_ db: Database) throws {
+        guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") != 2 else { return }
+        try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+        let tables = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") ?? 0
+        if tables > 0 { try db.execute(sql: "VACUUM") }
     }
 
     private init(pool: DatabasePool, lock: FileLock?, checkpointer: SQLiteCheckpointer, secrets: SecretBox) {
@@ -130,17 +147,26 @@ public final class SQLiteStore: HubStore {
 
     public func stores() async throws -> [StoreInfo] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, created_at FROM stores ORDER BY id").map {
-                StoreInfo(id: $0["id"], name: $0["name"], createdAt: Date(timeIntervalSince1970: $0["created_at"]))
-            }
+            try Row.fetchAll(db, sql: "SELECT id, name, created_at, retention FROM stores ORDER BY id").map(Self.storeInfo)
         }
     }
 
     public func store(id: String) async throws -> StoreInfo? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, name, created_at FROM stores WHERE id = ?", arguments: [id]).map {
-                StoreInfo(id: $0["id"], name: $0["name"], createdAt: Date(timeIntervalSince1970: $0["created_at"]))
-            }
+            try Row.fetchOne(db, sql: "SELECT id, name, created_at, retention FROM stores WHERE id = ?", arguments: [id]).map(Self.storeInfo)
+        }
+    }
+
+    static func storeInfo(_ row: Row) -> StoreInfo {
+        StoreInfo(
+            id: row["id"], name: row["name"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            retention: (row["retention"] as Double?).flatMap(RetentionPeriod.init(seconds:)))
+    }
+
+    public func setRetention(storeID: String, _ retention: RetentionPeriod?) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE stores SET retention = ? WHERE id = ?", arguments: [retention?.seconds, storeID])
+            return db.changesCount > 0
         }
     }
 
@@ -249,13 +275,23 @@ public final class SQLiteStore: HubStore {
                     ON CONFLICT(store_id, name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at
                     """,
                 arguments: [storeID, mapping.name, definition, at.timeIntervalSince1970, at.timeIntervalSince1970])
+            // Pausing holds what waits; resuming lets it go, in the order received.
+            if mapping.paused {
+                try db.execute(sql: HealthSQL.pause, arguments: [storeID, mapping.name])
+            } else {
+                try db.execute(sql: HealthSQL.resume, arguments: [at.timeIntervalSince1970, at.timeIntervalSince1970, storeID, mapping.name])
+            }
         }
     }
 
     public func deleteMapping(storeID: String, name: String) async throws -> Bool {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM mappings WHERE store_id = ? AND name = ?", arguments: [storeID, name])
-            return db.changesCount > 0
+            let deleted = db.changesCount > 0
+            // Held deliveries of a mapping that is gone go to the workers, which park them saying so.
+            try db.execute(sql: HealthSQL.resume, arguments: [0, 0, storeID, name])
+            try db.execute(sql: "DELETE FROM mapping_health WHERE store_id = ? AND mapping = ?", arguments: [storeID, name])
+            return deleted
         }
     }
 

@@ -10,7 +10,10 @@ struct Integrator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "integrator",
         abstract: "A self-hosted integration hub for commerce.",
-        subcommands: [Serve.self, Push.self, Messages.self, Apply.self, Stores.self, Parameters.self, Demo.self, RotateSecretKey.self],
+        subcommands: [
+            Serve.self, Push.self, Messages.self, Mappings.self, Apply.self, Stores.self, Parameters.self, Demo.self, RotateSecretKey.self,
+            Backup.self,
+        ],
         defaultSubcommand: nil)
 }
 
@@ -45,6 +48,12 @@ struct Serve: AsyncParsableCommand {
     var bodyTimeout: String?
     @Option(name: .customLong("max-connections"), help: "Connections open at once; 0 for the open-file limit less 256 (INTEGRATOR_MAX_CONNECTIONS).")
     var maxConnections: String?
+    @Option(help: "How long finished history is kept: 30d, 12h, 90s; 0 keeps everything (INTEGRATOR_RETENTION, 30d).")
+    var retention: String?
+    @Option(
+        name: .customLong("shutdown-grace"),
+        help: "Seconds attempts under way may take to finish at shutdown before they are cut (INTEGRATOR_SHUTDOWN_GRACE, 30).")
+    var shutdownGrace: String?
     @Option(help: "A YAML or JSON file of stores, parameters, mappings and schedulers to apply at start (INTEGRATOR_CONFIG).")
     var config: String?
 
@@ -56,11 +65,11 @@ struct Serve: AsyncParsableCommand {
         settings.configFile = config ?? environment["INTEGRATOR_CONFIG"]
         let flags = [
             "port": port, "rate-limit": rateLimit, "idle-timeout": idleTimeout, "header-timeout": headerTimeout, "body-timeout": bodyTimeout,
-            "max-connections": maxConnections,
+            "max-connections": maxConnections, "shutdown-grace": shutdownGrace,
         ]
         let security = [
             "admin-token": adminToken, "admin-token-file": adminTokenFile, "secret-key-file": secretKeyFile, "delivery-targets": deliveryTargets,
-            "trusted-proxies": trustedProxies,
+            "trusted-proxies": trustedProxies, "retention": retention,
         ]
         do {
             try settings.readNumbers(flags: flags.compactMapValues { $0 }, environment: environment)

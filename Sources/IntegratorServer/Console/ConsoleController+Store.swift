@@ -16,7 +16,8 @@ extension ConsoleController {
 
     func storesView(extra: [String: Any], status: HTTPResponse.Status) async throws -> Response {
         var values = extra
-        values["stores"] = try await hub.store.stores().compactMap { ConsoleView.context(Presenter.store($0)) }
+        let retention = hub.configuration.retention
+        values["stores"] = try await hub.store.stores().compactMap { ConsoleView.context(Presenter.store($0, hubRetention: retention)) }
         return page("stores", title: "Stores", values, status: status)
     }
 
@@ -36,7 +37,7 @@ extension ConsoleController {
     @Sendable func dashboard(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let counts = try await hub.store.queueCounts(storeID: store.id)
-        let order = ["incoming", "pending", "scheduled", "running", "failing", "parked", "completed", "archived", "skipped"]
+        let order = ["incoming", "pending", "scheduled", "running", "failing", "paused", "parked", "completed", "archived", "skipped"]
         let queues: [[String: Any]] = order.map { state in
             let link =
                 "/console/stores/\(ConsoleView.segment(store.id))/messages" + (state == "incoming" ? "" : ConsoleView.query([("state", state)]))
@@ -57,12 +58,35 @@ extension ConsoleController {
                     return fields
                 }
         }
+        let health = try await operations.health(storeID: store.id).compactMap { row -> Any? in
+            guard var fields = ConsoleView.context(row) as? [String: Any] else { return nil }
+            fields["escaped"] = ConsoleView.segment(row["mapping"]?.stringValue ?? "")
+            return fields
+        }
         return page(
             "dashboard", title: store.name, store: store.id, nav: "dashboard",
             [
-                "name": store.name, "queues": queues, "chart": ConsoleView.chart(slots), "attention": attention,
+                "name": store.name, "queues": queues, "health": health, "notice": request.uri.queryParameters.get("notice") ?? "",
+                "retention": Presenter.store(store, hubRetention: hub.configuration.retention)["retention"]?.stringValue ?? "",
+                "retentionSource": store.retention == nil ? "the hub's setting" : "this store's own", "chart": ConsoleView.chart(slots), "attention": attention,
                 "receivedTotal": slots.reduce(0) { $0 + $1.received }, "failedTotal": slots.reduce(0) { $0 + $1.failed },
             ])
+    }
+
+    @Sendable func pauseMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
+        try await setPaused(context, true)
+    }
+
+    @Sendable func resumeMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
+        try await setPaused(context, false)
+    }
+
+    private func setPaused(_ context: HubRequestContext, _ paused: Bool) async throws -> Response {
+        let store = try await storeInfo(context)
+        let name = try Authenticator.pathParameter(context, "name")
+        _ = try await operations.setPaused(storeID: store.id, name: name, paused)
+        let notice = paused ? "\(name) paused: its deliveries wait until it resumes" : "\(name) resumed: its held deliveries go out in order"
+        return redirect("/console/stores/\(ConsoleView.segment(store.id))" + ConsoleView.query([("notice", notice)]))
     }
 
     // MARK: Parameters

@@ -47,6 +47,8 @@ struct ConsoleController: Sendable {
         router.post("/console/stores/:store_id/mappings/:name", use: guarded(saveMapping))
         router.post("/console/stores/:store_id/mappings/:name/delete", use: guarded(deleteMapping))
         router.post("/console/stores/:store_id/mappings/:name/try", use: guarded(tryMapping))
+        router.post("/console/stores/:store_id/mappings/:name/pause", use: guarded(pauseMapping))
+        router.post("/console/stores/:store_id/mappings/:name/resume", use: guarded(resumeMapping))
         router.get("/console/stores/:store_id/schedulers", use: guarded(schedulers))
         router.get("/console/stores/:store_id/new-scheduler", use: guarded(newScheduler))
         router.post("/console/stores/:store_id/new-scheduler", use: guarded(createScheduler))

@@ -84,6 +84,17 @@ enum ConsoleTemplates {
         <h2>Last hour, per minute</h2>
         <div class="chart">{{{chart}}}
         <div class="muted"><span class="key-received">■</span> received: {{receivedTotal}} &nbsp; <span class="key-failed">■</span> failed attempts: {{failedTotal}}</div></div>
+        {{#notice}}<p class="notice" id="notice">{{notice}}</p>{{/notice}}
+        <h2>Endpoint health</h2>
+        <table id="health"><tr><th>Mapping</th><th>Breaker</th><th>Last success</th><th>Failures, last hour</th><th></th></tr>
+        {{#health}}<tr data-mapping="{{mapping}}"><td>{{mapping}}{{#paused}} <span class="badge s-paused">paused</span>{{/paused}}</td>
+        <td><span class="badge breaker-{{breaker}}">{{breaker}}</span>{{#probe_at}} <span class="muted">probe at {{probe_at}}</span>{{/probe_at}}</td>
+        <td>{{last_success_at}}{{^last_success_at}}<span class="muted">none yet</span>{{/last_success_at}}</td><td>{{failures_last_hour}}</td>
+        <td>{{#paused}}<form method="post" action="/console/stores/{{store}}/mappings/{{escaped}}/resume"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="resume">Resume</button></form>{{/paused}}
+        {{^paused}}<form method="post" action="/console/stores/{{store}}/mappings/{{escaped}}/pause"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary pause">Pause</button></form>{{/paused}}</td></tr>{{/health}}
+        {{^health}}<tr><td colspan="5" class="muted">No mapping yet.</td></tr>{{/health}}
+        </table>
+        <p class="muted" id="retention">Finished history is kept for {{retention}} ({{retentionSource}}; 0 keeps everything).</p>
         <h2>Needs attention</h2>
         <table id="attention"><tr><th>Message</th><th>Name</th><th>State</th><th>Last error</th><th>Received</th></tr>
         {{#attention}}<tr><td><a href="/console/stores/{{store_id}}/messages/{{id}}">{{id}}</a></td><td>{{message}}</td><td><span class="badge s-{{state}}">{{state}}</span></td><td>{{last_error}}</td><td>{{created_at}}</td></tr>{{/attention}}

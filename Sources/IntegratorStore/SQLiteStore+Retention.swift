@@ -1,0 +1,72 @@
+import Foundation
+import GRDB
+import IntegratorModel
+
+/// Retention and endpoint health on SQLite: removing finished history in small batches,
+/// handing freed pages back, and reading each mapping's breaker.
+extension SQLiteStore {
+    public func pruneMessages(storeID: String, before: Date, limit: Int) async throws -> Int {
+        let batch = min(max(limit, 1), 500)
+        let candidates = try await pool.read { db in
+            try Row.fetchAll(db, sql: HealthSQL.pruneCandidates, arguments: [storeID, before.timeIntervalSince1970, batch]).map {
+                (id: $0["id"] as String, parent: $0["parent_message_id"] as String?)
+            }
+        }
+        guard !candidates.isEmpty else { return 0 }
+        let removable = try await RetentionWalk.removable(candidates) { ids in
+            try await pool.read { db in
+                try Row.fetchAll(db, sql: HealthSQL.ancestors(count: ids.count), arguments: StatementArguments(ids)).map {
+                    RetentionWalk.Link(id: $0["id"], parent: $0["parent_message_id"], open: $0["is_open"])
+                }
+            }
+        }
+        guard !removable.isEmpty else { return 0 }
+        // Through the group committer: the batch shares its fsync with the pushes around it.
+        try await committer.perform { db in
+            for statement in HealthSQL.prune(count: removable.count) {
+                try db.execute(sql: statement, arguments: StatementArguments(removable))
+            }
+        }
+        return removable.count
+    }
+
+    /// Hands freed pages back to the file system once more than a tenth of the file is free,
+    /// 2,000 pages (8 MB) per step, so no step holds the writer for long.
+    public func reclaimSpace() async throws {
+        for _ in 0..<64 {
+            let (free, total) = try await pool.read { db in
+                (try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0, try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0)
+            }
+            guard free > 256, free * 10 > total else { return }
+            try await committer.perform { db in try db.execute(sql: "PRAGMA incremental_vacuum(2000)") }
+        }
+    }
+
+    public func mappingHealth(storeID: String, failuresSince since: Date?) async throws -> [MappingHealth] {
+        try await pool.read { db in
+            var failures: [String: Int] = [:]
+            for row in try since.map({ try Row.fetchAll(db, sql: HealthSQL.recentFailures, arguments: [storeID, $0.timeIntervalSince1970]) }) ?? [] {
+                failures[row["mapping"]] = row["n"]
+            }
+            return try Row.fetchAll(db, sql: HealthSQL.breakers, arguments: [storeID]).map { row in
+                let mapping: String = row["mapping"]
+                return MappingHealth(
+                    mapping: mapping,
+                    breaker: BreakerStatus(
+                        state: BreakerState(rawValue: row["state"]) ?? .closed, consecutiveFailures: row["consecutive_failures"],
+                        probeAt: Self.date(row["probe_at"])),
+                    lastSuccessAt: Self.date(row["last_success_at"]), lastFailureAt: Self.date(row["last_failure_at"]),
+                    recentFailures: failures[mapping] ?? 0)
+            }
+        }
+    }
+
+    /// Rows per table (`HealthSQL.countedTables`): what the tests and the soak benchmark watch.
+    public func rowCounts() async throws -> [String: Int] {
+        try await pool.read { db in
+            var counts: [String: Int] = [:]
+            for table in HealthSQL.countedTables { counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+            return counts
+        }
+    }
+}
