@@ -52,10 +52,11 @@ public struct RetentionPeriod: Sendable, Hashable, CustomStringConvertible {
         self.seconds = seconds.rounded()
     }
 
-    /// The shortest exact spelling: `30d`, `36h`, `90s`, or `0`.
+    /// The shortest exact spelling in days, hours, minutes or seconds: `30d`, `36h`, `90s`, or `0`.
     public var description: String {
         if seconds == 0 { return "0" }
-        for unit in Self.units where seconds.truncatingRemainder(dividingBy: unit.seconds) == 0 {
+        // Days at most: `7d` reads back as written, not as `1w`.
+        for unit in Self.units.dropFirst() where seconds.truncatingRemainder(dividingBy: unit.seconds) == 0 {
             return "\(Int(seconds / unit.seconds))\(unit.suffix)"
         }
         return "\(Int(seconds))s"
