@@ -36,12 +36,14 @@ extension DeliveryService {
     /// counts on no breaker and parks nothing.
     func recordInterrupted(_ delivery: ClaimedDelivery, mapping: Mapping, url: String, startedAt: Date, duration: Double) async {
         let grace = hub.configuration.shutdownGrace
+        // Paused meanwhile? Then it waits for the resume, as its mapping's deliveries do.
+        let paused = hub.catalog.mapping(storeID: delivery.storeID, name: mapping.name)?.mapping.paused ?? mapping.paused
         let report = AttemptReport(
             deliveryID: delivery.id, storeID: delivery.storeID, messageID: delivery.messageID, owner: owner, startedAt: startedAt,
             duration: duration, url: url, status: nil, response: nil,
             error: "interrupted: the hub shut down and its grace of \(grace) s ran out before the attempt finished; "
                 + "it will be attempted again at the next start",
-            transition: DeliveryTransition(state: mapping.paused ? .paused : .failing, nextAttemptAt: hub.clock.now()))
+            transition: DeliveryTransition(state: paused ? .paused : .failing, nextAttemptAt: hub.clock.now()))
         // Written from a task of its own: this one is cancelled, and a store may refuse a
         // cancelled caller its connection.
         await Task { await record(report) }.value

@@ -14,6 +14,8 @@ public final class ScriptedEndpoint: Sendable {
         case cutBody
         /// A 200 with a body of `bytes` bytes.
         case oversized(bytes: Int)
+        /// A well-formed 200 with `{}`, after `milliseconds`: a slow endpoint.
+        case answerAfter(milliseconds: Int64)
     }
 
     private let script: Script
@@ -94,6 +96,11 @@ private final class ScriptHandler: ChannelInboundHandler {
                 left -= part
             }
             context.flush()
+        case .answerAfter(let milliseconds):
+            let response = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+            channel.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
+                channel.writeAndFlush(ByteBuffer(string: response), promise: nil)
+            }
         }
     }
 
