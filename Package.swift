@@ -238,7 +238,11 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegratorStoreTests",
-            dependencies: ["IntegratorStore", "IntegratorModel", "IntegratorPostgres", "IntegratorTestSupport"],
+            dependencies: [
+                "IntegratorStore", "IntegratorModel", "IntegratorPostgres", "IntegratorTestSupport",
+                // To make a database file as an older version of the hub left it.
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -69,4 +69,14 @@ extension SQLiteStore {
             return counts
         }
     }
+
+    /// How the file is laid out: its auto-vacuum mode (2 is incremental), pages and free pages.
+    public func storageReport() async throws -> (autoVacuum: Int, pages: Int, freePages: Int, pageSize: Int) {
+        try await pool.read { db in
+            (
+                try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") ?? -1, try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0,
+                try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0, try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+            )
+        }
+    }
 }

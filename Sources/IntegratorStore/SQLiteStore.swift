@@ -53,13 +53,13 @@ public final class SQLiteStore: HubStore {
     static let walSizeLimit = 16 << 20
 
     /// Freed pages are reused by later writes and handed back to the file system in steps
-    /// (`reclaimSpace`): incremental auto-vacuum. A new file gets it before its first table; a
-    /// file made by an older version is rebuilt once with VACUUM.
+    /// (`reclaimSpace`): incremental auto-vacuum. The mode takes effect through VACUUM, since
+    /// WAL mode has already written the file's first page: instant on a new file, a one-time
+    /// rebuild of a file made by an older version.
     static func enableIncrementalVacuum(_ db: Database) throws {
         guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") != 2 else { return }
         try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
-        let tables = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") ?? 0
-        if tables > 0 { try db.execute(sql: "VACUUM") }
+        try db.execute(sql: "VACUUM")
     }
 
     private init(pool: DatabasePool, lock: FileLock?, checkpointer: SQLiteCheckpointer, secrets: SecretBox) {
