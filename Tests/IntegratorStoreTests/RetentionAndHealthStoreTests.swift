@@ -128,11 +128,13 @@ import Testing
             #expect(try await store.message(storeID: "acme", id: "alert-hub:mapping:failing-\(first[0].messageID)") == nil)
             // Open: due deliveries wait and spend no attempts.
             #expect(try await store.claim(owner: "w", now: start.addingTimeInterval(30), limit: 10) { _, _ in 30 }.isEmpty)
-            // Cooled down: exactly one probe, even for two claimers.
+            // Cooled down: exactly one probe, even for claimers racing (on PostgreSQL, two transactions at once).
             let probeTime = start.addingTimeInterval(61)
-            let probe = try await store.claim(owner: "w", now: probeTime, limit: 10) { _, _ in 30 }
-            #expect(probe.count == 1)
-            #expect(try await store.claim(owner: "v", now: probeTime, limit: 10) { _, _ in 30 }.isEmpty)
+            async let racing = store.claim(owner: "w", now: probeTime, limit: 10) { _, _ in 30 }
+            async let rival = store.claim(owner: "v", now: probeTime, limit: 10) { _, _ in 30 }
+            let probes = try await racing + rival
+            #expect(probes.count == 1)
+            let probe = probes
             // The probe fails: another whole cool-down.
             try await attempt(probe[0], at: probeTime, ok: false)
             #expect(try await store.claim(owner: "w", now: probeTime.addingTimeInterval(59), limit: 10) { _, _ in 30 }.isEmpty)
