@@ -28,12 +28,14 @@ struct RunAll: AsyncParsableCommand {
     @Option(help: "Deliveries in the drained backlog.") var backlog = 100_000
     @Option(help: "Messages stored before the growth run.") var grow = 1_000_000
     @Option(help: "Orders in the store the Spree poller pages through.") var orders = 10_000
+    @Option(name: .customLong("soak-seconds"), help: "Seconds of the soak run (row 9); its retention is a sixth of it.") var soakSeconds = 360
+    @Option(name: .customLong("soak-rate"), help: "Pushes per second of the soak run.") var soakRate = 500
     @Flag(help: "A short run to check the harness: small counts, short loads.") var quick = false
     @Option(help: "Folder for the databases (on the filesystem to measure).") var directory = ".build/bench-data"
-    @Option(help: "Run only these rows (1–8; 1, 2, 3 and 5 run together), comma-separated.") var only: String?
+    @Option(help: "Run only these rows (1–9; 1, 2, 3 and 5 run together), comma-separated.") var only: String?
 
     mutating func run() async throws {
-        if quick { (seconds, latencySeconds, backlog, grow, orders) = (3, 5, 10_000, 50_000, 1_000) }
+        if quick { (seconds, latencySeconds, backlog, grow, orders, soakSeconds) = (3, 5, 10_000, 50_000, 1_000, 60) }
         let folder = URL(fileURLWithPath: directory, isDirectory: true)
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -41,6 +43,7 @@ struct RunAll: AsyncParsableCommand {
         logger.logLevel = .warning
         let settings = BenchSettings(
             folder: folder, seconds: seconds, latencySeconds: latencySeconds, rate: rate, backlog: backlog, grow: grow, orders: orders,
+            soakSeconds: soakSeconds, soakRate: soakRate,
             only: Set((only ?? "").split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }))
         let table = try await Benchmarks(settings: settings, logger: logger).runAll()
         print(table)
@@ -81,6 +84,8 @@ struct BenchSettings: Sendable {
     var backlog: Int
     var grow: Int
     var orders: Int
+    var soakSeconds: Int = 360
+    var soakRate: Int = 500
     var only: Set<Int> = []
 
     func runs(_ row: Int) -> Bool { only.isEmpty || only.contains(row) || ([1, 2, 3, 5].contains(row) && !only.isDisjoint(with: [1, 2, 3, 5])) }

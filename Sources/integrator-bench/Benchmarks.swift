@@ -123,6 +123,35 @@ struct Benchmarks {
                 log("latency p99: \(ms(percentile(sorted, 0.99)))")
             }
 
+            if settings.runs(9) {
+                // 9. Soak: a steady rate with a short retention; disk and memory must level off.
+                receiver.release()
+                try await quiesce()
+                let retention = max(10, settings.soakSeconds / 6)
+                let soak = try await startHub(name: "soak", mappingURL: endpoint, extra: ["--retention", "\(retention)s"])
+                let database = settings.folder.appendingPathComponent("soak.sqlite").path
+                let admin = admin
+                let result = try await SoakBench.run(
+                    hub: soak, database: database, headers: pushHeaders, rate: settings.soakRate, seconds: settings.soakSeconds
+                ) {
+                    Int((try? await call(.GET, "\(soak.url)/api/stores/bench/queues", headers: admin).body["incoming"]?.numberValue) ?? -1)
+                }
+                soak.process.terminate()
+                let worst = max(abs(result.diskRatio - 1), abs(result.memoryRatio - 1)) + 1
+                table.add(
+                    "9. Soak: \(settings.soakRate) pushes/s for \(settings.soakSeconds) s, retention \(retention) s",
+                    value: String(format: "disk %.2f, memory %.2f", result.diskRatio, result.memoryRatio),
+                    detail: String(
+                        format: "last third ÷ middle third; middle: database + WAL %.1f MB, resident %.0f MB; WAL peak %.1f MB; %d pushed, %d refused",
+                        result.middleDiskMB, result.middleMemoryMB, result.peakWALMB, result.pushed, result.failed),
+                    ratio: worst, target: "≤ 1.10 both")
+                log("soak: disk \(result.diskRatio), memory \(result.memoryRatio)")
+                let lines = result.samples.map {
+                    String(format: "%.0f s: database %d B, WAL %d B, resident %d MB, %d messages", $0.seconds, $0.databaseBytes, $0.walBytes, $0.residentMB, $0.messages)
+                }
+                try? lines.joined(separator: "\n").write(to: settings.folder.appendingPathComponent("soak-samples.txt"), atomically: true, encoding: .utf8)
+            }
+
             if settings.runs(6) {
                 // 6. Growth: the same ingest with a million messages stored.
                 receiver.hold()
@@ -177,9 +206,9 @@ struct Benchmarks {
 
     /// `integrator serve` (release, beside this binary) on a fresh SQLite file, with store
     /// `bench` and one mapping of order:new to `mappingURL`; `prefill` messages stored first.
-    func startHub(name: String, mappingURL: String, prefill: Int = 0) async throws -> RunningHub {
+    func startHub(name: String, mappingURL: String, prefill: Int = 0, extra: [String] = []) async throws -> RunningHub {
         let database = settings.folder.appendingPathComponent("\(name).sqlite").path
-        let arguments = ["serve", "--port", "0", "--database", "sqlite:" + database, "--admin-token", Self.adminToken]
+        let arguments = ["serve", "--port", "0", "--database", "sqlite:" + database, "--admin-token", Self.adminToken] + extra
         let environment = ["LOG_LEVEL": "warning"]
         var process = try ChildProcess(arguments: arguments, logURL: settings.folder.appendingPathComponent("\(name).log"), environment: environment)
         var url = "http://127.0.0.1:\(try await process.port())"
