@@ -49,6 +49,14 @@ import Testing
             _ = try? SchedulerInput.decode(value, id: fuzzer.chance(50) ? nil : fuzzer.pick(Fuzzer.hostileStrings))
             _ = try? IntegrationManifest.decode(value)
             _ = Identifiers.problem(fuzzer.pick(Fuzzer.hostileStrings))
+            // Retention strings and stored seconds: refused or in range, never a trap.
+            if case .success(let period) = RetentionPeriod.parse(fuzzer.pick(Fuzzer.hostileStrings + Fuzzer.hostileNumbers)) {
+                #expect(period.seconds >= 0 && period.seconds <= RetentionPeriod.maximumSeconds)
+                _ = period.cutoff(now: Date())
+            }
+            _ = RetentionPeriod(seconds: Double(bitPattern: fuzzer.next()))?.description
+            _ = BreakerStatus(consecutiveFailures: Int(truncatingIfNeeded: fuzzer.next())).after(
+                succeeded: fuzzer.chance(50), policy: BreakerPolicy(threshold: fuzzer.int(1...100), cooldown: 60), now: Date())
             var problems: [Problem] = []
             let page = fuzzer.pick(Fuzzer.hostileNumbers + Fuzzer.hostileStrings)
             _ = AdminOperations.paging({ $0 == "page" ? page : $0 == "per_page" ? fuzzer.pick(Fuzzer.hostileNumbers) : nil }, problems: &problems)
@@ -73,8 +81,10 @@ import Testing
             if fuzzer.chance(50) {
                 mapping["options"] = [
                     "retry_schedule": .array((0..<fuzzer.int(0...3)).map { _ in fuzzer.value(depth: 5) }), "max_in_flight": fuzzer.value(depth: 5),
+                    "breaker_threshold": fuzzer.value(depth: 5), "breaker_cooldown": fuzzer.value(depth: 5), "rate_limit": fuzzer.value(depth: 5),
                 ]
             }
+            if fuzzer.chance(20) { mapping["paused"] = fuzzer.value(depth: 5) }
             if fuzzer.chance(30) { mapping["timeout"] = fuzzer.value(depth: 5) }
             if fuzzer.chance(30) { mapping["identifiers"] = ["n": .string(fuzzer.pick(Fuzzer.hostileStrings))] }
             _ = JSONPath(fuzzer.pick(Fuzzer.hostileStrings))
