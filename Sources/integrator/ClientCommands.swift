@@ -301,6 +301,12 @@ struct Apply: AsyncParsableCommand {
                     let name = mapping["name"]?.stringValue ?? ""
                     let path = "\(base)/mappings/\(HubClient.escape(name))"
                     let current = try await client.send(.GET, path)
+                    var mapping = mapping
+                    // A pause is an operator's state: a file that says nothing of it leaves it as it is.
+                    if mapping["paused"] == nil, current.status == 200, case .object(var fields) = mapping {
+                        fields["paused"] = current.body["paused"] ?? .bool(false)
+                        mapping = .object(fields)
+                    }
                     let wanted = try Mapping.decode(mapping)
                     if current.status == 200, let existing = try? Mapping.decode(current.body), existing == wanted {
                         progress("mapping \(name): unchanged")

@@ -100,6 +100,15 @@ import Testing
                 let paused = try CLITests.run(["mappings", "pause", "--store", "acme", "erp"] + cli, url: hub.url)
                 #expect(paused.status == 0, "\(paused.err)")
                 #expect(try await call(.GET, "\(hub.url)/api/stores/acme/mappings/erp", headers: hub.admin).body["paused"] == true)
+                // Applying a file that says nothing of the pause, from the CLI or at start, keeps it.
+                let document = """
+                    {"stores": [{"id": "acme", "name": "Acme", "mappings": [{"name": "erp", "messages": ["order:new"], "url": "\(endpoint)/erp",
+                      "identifiers": {"number": "payload.order.number"}, "options": {"max_in_flight": 1}}]}]}
+                    """
+                let applied = try CLITests.run(["apply", "-f", "-"] + cli, input: document, url: hub.url)
+                #expect(applied.status == 0, "\(applied.err)")
+                _ = try await hub.hub.apply(try JSONValue.parse(document))
+                #expect(try await call(.GET, "\(hub.url)/api/stores/acme/mappings/erp", headers: hub.admin).body["paused"] == true)
                 var ids: [String] = []
                 for (number, total) in [("R1", 10), ("R2", 20), ("R1", 30), ("R3", 40)] {
                     let reply = try await hub.push(["message": "order:new", "payload": ["order": ["number": .string(number), "total": .int(Int64(total))]]])
