@@ -77,8 +77,9 @@ enum PostgresSchema {
         (2, [
             "ALTER TABLE stores ADD COLUMN retention DOUBLE PRECISION",
             """
-            CREATE TABLE mapping_health (store_id TEXT NOT NULL, mapping TEXT NOT NULL, state TEXT NOT NULL, consecutive_failures INTEGER NOT NULL,
-                probe_at DOUBLE PRECISION, last_success_at DOUBLE PRECISION, last_failure_at DOUBLE PRECISION, PRIMARY KEY (store_id, mapping))
+            CREATE TABLE mapping_health (store_id TEXT NOT NULL, mapping TEXT NOT NULL, state TEXT NOT NULL,
+                consecutive_failures INTEGER NOT NULL, probe_at DOUBLE PRECISION, last_success_at DOUBLE PRECISION,
+                last_failure_at DOUBLE PRECISION, PRIMARY KEY (store_id, mapping))
             """,
             "CREATE INDEX messages_created ON messages(store_id, created_at)",
         ]),

@@ -100,7 +100,8 @@ struct AdminOperations: Sendable {
             throw APIError.invalid("the store is not valid", path: "id", problem: "'\(input.id)' differs from the id in the URL, '\(storeID)'")
         }
         if input.token != nil {
-            throw APIError.invalid("the store is not valid", path: "token", problem: "cannot be changed here; a store's token is set when it is created")
+            throw APIError.invalid(
+                "the store is not valid", path: "token", problem: "cannot be changed here; a store's token is set when it is created")
         }
         _ = try await hub.store.upsertStore(id: storeID, name: input.name, tokenHash: nil, at: hub.clock.now())
         if case .some(let retention) = input.retention { _ = try await hub.store.setRetention(storeID: storeID, retention) }

@@ -152,7 +152,8 @@ extension Hub {
                 do {
                     var mapping = try Mapping.decode(item)
                     // A pause is an operator's state: a file that says nothing of it leaves it as it is.
-                    if item["paused"] == nil, let id = plan.id.isEmpty ? nil : plan.id, let current = catalog.mapping(storeID: id, name: mapping.name) {
+                    if item["paused"] == nil, let id = plan.id.isEmpty ? nil : plan.id, let current = catalog.mapping(storeID: id, name: mapping.name)
+                    {
                         mapping.paused = current.mapping.paused
                     }
                     if let problem = targetProblem(mapping, prefix: "\(at).mappings.\(i).") {

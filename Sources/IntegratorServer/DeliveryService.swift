@@ -204,7 +204,7 @@ struct DeliveryService: Service {
                         level: .error, subject: "messages refused: chain too deep",
                         description:
                             "the reply held \(reply.messages.count) message(s) at depth \(childDepth), past the limit of "
-                                + "\(hub.configuration.maxMessageDepth); a mapping may be answering its own messages in a loop"
+                            + "\(hub.configuration.maxMessageDepth); a mapping may be answering its own messages in a loop"
                     ))
             } else {
                 report.children = reply.messages.map { child in

@@ -63,7 +63,8 @@ enum Presenter {
         ]
         if full {
             fields["payload"] = message.payload
-            fields["identifiers"] = .object(Dictionary(message.identifiers.map { ($0.name, JSONValue.string($0.value)) }, uniquingKeysWith: { a, _ in a }))
+            fields["identifiers"] = .object(
+                Dictionary(message.identifiers.map { ($0.name, JSONValue.string($0.value)) }, uniquingKeysWith: { a, _ in a }))
         }
         return .object(fields)
     }
@@ -71,7 +72,9 @@ enum Presenter {
     static func delivery(_ delivery: DeliveryRecord, full: Bool) -> JSONValue {
         var fields: [String: JSONValue] = [
             "id": .string(delivery.id), "mapping": .string(delivery.mapping), "state": .string(delivery.state.rawValue),
-            "attempts": .int(Int64(delivery.attempts)), "next_attempt_at": time(delivery.state == .completed || delivery.state == .parked || delivery.state == .archived ? nil : delivery.nextAttemptAt),
+            "attempts": .int(Int64(delivery.attempts)),
+            "next_attempt_at": time(
+                delivery.state == .completed || delivery.state == .parked || delivery.state == .archived ? nil : delivery.nextAttemptAt),
             "last_error": delivery.lastError.map(JSONValue.string) ?? .null,
             "last_status": delivery.lastStatus.map { .int(Int64($0)) } ?? .null,
             "created_at": time(delivery.createdAt), "updated_at": time(delivery.updatedAt), "completed_at": time(delivery.completedAt),
@@ -89,7 +92,7 @@ enum Presenter {
     static func attempt(_ attempt: AttemptRecord) -> JSONValue {
         .object([
             "number": .int(Int64(attempt.number)), "started_at": time(attempt.startedAt),
-            "duration_ms": .double((attempt.duration * 1000).rounded() ), "url": .string(attempt.url),
+            "duration_ms": .double((attempt.duration * 1000).rounded()), "url": .string(attempt.url),
             "status": attempt.status.map { .int(Int64($0)) } ?? .null,
             "response": attempt.response.map(JSONValue.string) ?? .null, "error": attempt.error.map(JSONValue.string) ?? .null,
         ])

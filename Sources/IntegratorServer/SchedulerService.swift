@@ -22,7 +22,9 @@ struct SchedulerService: Service {
                     router.route(storeID: storeID, name: scheduler.message, payload: scheduler.payload, origin: "scheduler", now: now)
                 }
                 for message in made {
-                    hub.logger.info("scheduler fired", metadata: ["message_id": .string(message.id), "store": .string(message.storeID), "message": .string(message.name)])
+                    hub.logger.info(
+                        "scheduler fired",
+                        metadata: ["message_id": .string(message.id), "store": .string(message.storeID), "message": .string(message.name)])
                 }
                 if !made.isEmpty {
                     hub.metrics.messagesIngested(made.count)

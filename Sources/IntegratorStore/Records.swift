@@ -194,7 +194,10 @@ public struct NewNotification: Sendable {
     public var reference: String?
     public var message: NewMessage?
 
-    public init(storeID: String, messageID: String, deliveryID: String?, mapping: String, notification: IntegratorModel.Notification, reference: String?, message: NewMessage?) {
+    public init(
+        storeID: String, messageID: String, deliveryID: String?, mapping: String, notification: IntegratorModel.Notification, reference: String?,
+        message: NewMessage?
+    ) {
         self.storeID = storeID
         self.messageID = messageID
         self.deliveryID = deliveryID
@@ -265,7 +268,9 @@ public struct Scheduler: Sendable, Hashable {
     public var nextRunAt: Date?
     public var lastRunAt: Date?
 
-    public init(id: String, message: String, payload: JSONValue, interval: Double, enabled: Bool = true, nextRunAt: Date? = nil, lastRunAt: Date? = nil) {
+    public init(
+        id: String, message: String, payload: JSONValue, interval: Double, enabled: Bool = true, nextRunAt: Date? = nil, lastRunAt: Date? = nil
+    ) {
         self.id = id
         self.message = message
         self.payload = payload
@@ -288,7 +293,10 @@ public struct MessageQuery: Sendable {
     public var page: Int
     public var perPage: Int
 
-    public init(storeID: String, message: String? = nil, state: String? = nil, mapping: String? = nil, identifier: IdentifierValue? = nil, since: Date? = nil, until: Date? = nil, page: Int = 1, perPage: Int = 25) {
+    public init(
+        storeID: String, message: String? = nil, state: String? = nil, mapping: String? = nil, identifier: IdentifierValue? = nil, since: Date? = nil,
+        until: Date? = nil, page: Int = 1, perPage: Int = 25
+    ) {
         self.storeID = storeID
         self.message = message
         self.state = state
@@ -354,7 +362,10 @@ public struct MessageRecord: Sendable {
     public var deliveries: [DeliveryRecord]
     public var identifiers: [IdentifierValue]
 
-    public init(id: String, storeID: String, name: String, payload: JSONValue, origin: String, parentMessageID: String?, parentDeliveryID: String?, depth: Int, state: String, note: String?, createdAt: Date, deliveries: [DeliveryRecord] = [], identifiers: [IdentifierValue] = []) {
+    public init(
+        id: String, storeID: String, name: String, payload: JSONValue, origin: String, parentMessageID: String?, parentDeliveryID: String?,
+        depth: Int, state: String, note: String?, createdAt: Date, deliveries: [DeliveryRecord] = [], identifiers: [IdentifierValue] = []
+    ) {
         self.id = id
         self.storeID = storeID
         self.name = name
@@ -392,7 +403,11 @@ public struct DeliveryRecord: Sendable {
     /// The earlier delivery with the same identifier values this one waits behind, if any.
     public var waitingFor: String?
 
-    public init(id: String, messageID: String, mapping: String, state: DeliveryState, attempts: Int, nextAttemptAt: Date?, url: String?, lastError: String?, lastStatus: Int?, result: JSONValue?, createdAt: Date, updatedAt: Date, completedAt: Date?, attemptLog: [AttemptRecord] = [], orderingKey: String? = nil, waitingFor: String? = nil) {
+    public init(
+        id: String, messageID: String, mapping: String, state: DeliveryState, attempts: Int, nextAttemptAt: Date?, url: String?, lastError: String?,
+        lastStatus: Int?, result: JSONValue?, createdAt: Date, updatedAt: Date, completedAt: Date?, attemptLog: [AttemptRecord] = [],
+        orderingKey: String? = nil, waitingFor: String? = nil
+    ) {
         self.orderingKey = orderingKey
         self.waitingFor = waitingFor
         self.id = id
@@ -449,7 +464,10 @@ public struct NotificationRecord: Sendable {
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: Int64, storeID: String, messageID: String, deliveryID: String?, mapping: String, level: String, subject: String, description: String, extra: JSONValue, reference: String?, occurrences: Int, createdAt: Date, updatedAt: Date) {
+    public init(
+        id: Int64, storeID: String, messageID: String, deliveryID: String?, mapping: String, level: String, subject: String, description: String,
+        extra: JSONValue, reference: String?, occurrences: Int, createdAt: Date, updatedAt: Date
+    ) {
         self.id = id
         self.storeID = storeID
         self.messageID = messageID

@@ -41,7 +41,7 @@ extension SQLiteStore {
                     try db.cachedExecute(
                         sql:
                             "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, "
-                                + "?, 0, '', NULL, NULL, ?)",
+                            + "?, 0, '', NULL, NULL, ?)",
                         arguments: [
                             id, attempts, nowSeconds,
                             "the lease expired before the attempt was reported (the worker or its process stopped); trying again",
@@ -149,7 +149,7 @@ extension SQLiteStore {
             try db.cachedExecute(
                 sql:
                     "UPDATE notifications SET occurrences = occurrences + 1, updated_at = ? WHERE message_id = ? AND mapping = ? AND level "
-                        + "= ? AND subject = ? AND description = ?",
+                    + "= ? AND subject = ? AND description = ?",
                 arguments: [now, new.messageID, new.mapping, n.level.rawValue, n.subject, n.description])
         }
     }

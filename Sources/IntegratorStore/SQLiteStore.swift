@@ -302,7 +302,7 @@ public final class SQLiteStore: HubStore {
             try db.execute(
                 sql:
                     "INSERT INTO integrations (store_id, id, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(store_id, id) DO UPDATE SET "
-                        + "body = excluded.body",
+                    + "body = excluded.body",
                 arguments: [storeID, id, record.jsonString, at.timeIntervalSince1970])
         }
     }

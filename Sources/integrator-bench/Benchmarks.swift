@@ -118,7 +118,7 @@ struct Benchmarks {
                     value: "p99 \(ms(percentile(sorted, 0.99)))",
                     detail:
                         "p50 \(ms(percentile(sorted, 0.5))), p99.9 \(ms(percentile(sorted, 0.999))), max \(ms(sorted.last ?? .nan)); "
-                            + "\(sorted.count) delivered",
+                        + "\(sorted.count) delivered",
                     ratio: percentile(sorted, 0.99) / 5, target: "p99 ≤ 5 ms")
                 log("latency p99: \(ms(percentile(sorted, 0.99)))")
             }
@@ -142,14 +142,18 @@ struct Benchmarks {
                     "9. Soak: \(settings.soakRate) pushes/s for \(settings.soakSeconds) s, retention \(retention) s",
                     value: String(format: "disk %.2f, memory %.2f", result.diskRatio, result.memoryRatio),
                     detail: String(
-                        format: "last third ÷ middle third; middle: database + WAL %.1f MB, resident %.0f MB; WAL peak %.1f MB; %d pushed, %d refused",
+                        format:
+                            "last third ÷ middle third; middle: database + WAL %.1f MB, resident %.0f MB; WAL peak %.1f MB; %d pushed, %d refused",
                         result.middleDiskMB, result.middleMemoryMB, result.peakWALMB, result.pushed, result.failed),
                     ratio: worst, target: "≤ 1.10 both")
                 log("soak: disk \(result.diskRatio), memory \(result.memoryRatio)")
                 let lines = result.samples.map {
-                    String(format: "%.0f s: database %d B, WAL %d B, resident %d MB, %d messages", $0.seconds, $0.databaseBytes, $0.walBytes, $0.residentMB, $0.messages)
+                    String(
+                        format: "%.0f s: database %d B, WAL %d B, resident %d MB, %d messages", $0.seconds, $0.databaseBytes, $0.walBytes,
+                        $0.residentMB, $0.messages)
                 }
-                try? lines.joined(separator: "\n").write(to: settings.folder.appendingPathComponent("soak-samples.txt"), atomically: true, encoding: .utf8)
+                try? lines.joined(separator: "\n").write(
+                    to: settings.folder.appendingPathComponent("soak-samples.txt"), atomically: true, encoding: .utf8)
             }
 
             if settings.runs(6) {

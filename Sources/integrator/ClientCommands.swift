@@ -175,7 +175,7 @@ struct Messages: AsyncParsableCommand {
                     let open = ["pending", "running"].reduce(0) { $0 + min(Int(exactly: (queues[$1]?.numberValue ?? 0).rounded()) ?? 0, 1 << 40) }
                     let line =
                         "queued \(open), failing \(queues["failing"]?.comparableText ?? "0"), parked "
-                            + "\(queues["parked"]?.comparableText ?? "0"), completed \(queues["completed"]?.comparableText ?? "0")"
+                        + "\(queues["parked"]?.comparableText ?? "0"), completed \(queues["completed"]?.comparableText ?? "0")"
                     FileHandle.standardError.write(Data("[\(max(0, count - open))/\(count)] \(line)\n".utf8))
                     if open == 0 { return }
                     try await Task.sleep(for: .seconds(1))

@@ -86,7 +86,8 @@ struct Backup: AsyncParsableCommand {
         }
         do {
             let summary = try SQLiteBackup.copy(from: path, to: to)
-            print("backed up \(path) to \(to): \(summary.bytes) bytes, \(summary.messages) message(s); restore by stopping the hub and copying it back")
+            print(
+                "backed up \(path) to \(to): \(summary.bytes) bytes, \(summary.messages) message(s); restore by stopping the hub and copying it back")
         } catch {
             FileHandle.standardError.write(Data("integrator: \(error)\n".utf8))
             throw ExitCode(2)

@@ -13,7 +13,9 @@ import Testing
         #expect(period.description == shown)
     }
 
-    @Test(arguments: ["", "d", "30", "-1d", "1.5h", "30x", "3651d", "99999999999999999999d", "NaN", "1e9s", "٣d", String(repeating: "9", count: 40) + "s"])
+    @Test(arguments: [
+        "", "d", "30", "-1d", "1.5h", "30x", "3651d", "99999999999999999999d", "NaN", "1e9s", "٣d", String(repeating: "9", count: 40) + "s",
+    ])
     func hostileDurationsAreRefusedNamingTheField(text: String) {
         guard case .failure(let error) = RetentionPeriod.parse(text) else {
             Issue.record("'\(text)' was accepted")
@@ -64,7 +66,9 @@ import Testing
         #expect(mapping.breaker == BreakerPolicy(threshold: 5, cooldown: 30))
         #expect(mapping.rateLimit == 2)
         #expect(try Mapping.decode(mapping.json) == mapping)
-        #expect(try Mapping.decode(["name": "d", "messages": ["a:b"], "url": "http://127.0.0.1:9/"]).breaker == BreakerPolicy(threshold: 20, cooldown: 60))
+        #expect(
+            try Mapping.decode(["name": "d", "messages": ["a:b"], "url": "http://127.0.0.1:9/"]).breaker == BreakerPolicy(threshold: 20, cooldown: 60)
+        )
         for (key, value) in [
             ("breaker_threshold", JSONValue.int(0)), ("breaker_threshold", .double(2.5)), ("breaker_threshold", .int(Int64.max)),
             ("breaker_cooldown", .double(.infinity)), ("breaker_cooldown", .int(0)), ("breaker_cooldown", .string("60")),
@@ -74,6 +78,8 @@ import Testing
                 try Mapping.decode(["name": "m", "messages": ["a:b"], "url": "http://127.0.0.1:9/", "options": .object([key: value])])
             }
         }
-        #expect(throws: ValidationError.self) { try Mapping.decode(["name": "m", "messages": ["a:b"], "url": "http://127.0.0.1:9/", "paused": "yes"]) }
+        #expect(throws: ValidationError.self) {
+            try Mapping.decode(["name": "m", "messages": ["a:b"], "url": "http://127.0.0.1:9/", "paused": "yes"])
+        }
     }
 }

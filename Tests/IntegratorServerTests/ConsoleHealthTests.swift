@@ -18,10 +18,11 @@ import Testing
                 ])
                 _ = try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1"]]])
                 #expect(try await eventually { receiver.received.count == 2 })
-                #expect(try await eventually {
-                    let health = try await call(.GET, "\(hub.url)/api/stores/acme/health", headers: hub.admin).body
-                    return health["mappings"]?.arrayValue?.first { $0["mapping"] == "down" }?["breaker"] == "open"
-                })
+                #expect(
+                    try await eventually {
+                        let health = try await call(.GET, "\(hub.url)/api/stores/acme/health", headers: hub.admin).body
+                        return health["mappings"]?.arrayValue?.first { $0["mapping"] == "down" }?["breaker"] == "open"
+                    })
                 let visitor = ConsoleTests.Visitor(base: hub.url)
                 defer { Task { await visitor.shutdown() } }
                 _ = try await visitor.go(.POST, "/console/sign-in", form: ["token": TestHub.adminToken, "next": "/console"])

@@ -72,7 +72,8 @@ import Testing
                 try await hub.addMapping([
                     "name": "pager", "messages": .array(Self.alertNames), "url": .string("\(endpoint)/pager"), "options": ["retries_allowed": false],
                 ])
-                let id = try #require(try await hub.push(["message": "order:new", "payload": ["order": ["number": "R9"]]]).body["message_id"]?.stringValue)
+                let id = try #require(
+                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R9"]]]).body["message_id"]?.stringValue)
                 #expect(try await eventually { receiver.received(path: "/pager").count == 1 })
                 let alert = try #require(receiver.received(path: "/pager").first)
                 #expect(alert.body["message"] == "hub:delivery:parked")
@@ -111,7 +112,9 @@ import Testing
                 #expect(try await call(.GET, "\(hub.url)/api/stores/acme/mappings/erp", headers: hub.admin).body["paused"] == true)
                 var ids: [String] = []
                 for (number, total) in [("R1", 10), ("R2", 20), ("R1", 30), ("R3", 40)] {
-                    let reply = try await hub.push(["message": "order:new", "payload": ["order": ["number": .string(number), "total": .int(Int64(total))]]])
+                    let reply = try await hub.push([
+                        "message": "order:new", "payload": ["order": ["number": .string(number), "total": .int(Int64(total))]],
+                    ])
                     ids.append(try #require(reply.body["message_id"]?.stringValue))
                 }
                 try await Task.sleep(for: .milliseconds(300))
@@ -161,15 +164,18 @@ import Testing
                 #expect(shown["retention"] == "7d")
                 #expect(shown["retention_source"] == "hub")
                 try await hub.addMapping(["name": "erp", "messages": ["order:new"], "url": .string("\(endpoint)/erp")])
-                let done = try #require(try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1"]]]).body["message_id"]?.stringValue)
-                let skipped = try #require(try await hub.push(["message": "nobody:wants", "payload": ["order": ["number": "R2"]]]).body["message_id"]?.stringValue)
+                let done = try #require(
+                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1"]]]).body["message_id"]?.stringValue)
+                let skipped = try #require(
+                    try await hub.push(["message": "nobody:wants", "payload": ["order": ["number": "R2"]]]).body["message_id"]?.stringValue)
                 #expect(try await eventually { try await hub.message(done)["state"] == "completed" })
                 hub.clock.advance(8 * 86_400)
                 let pass = try await hub.hub.applyRetention()
                 #expect(pass.removed == 2)
                 #expect(try await call(.GET, "\(hub.url)/api/stores/acme/messages/\(skipped)", headers: hub.admin).status == 404)
                 // A store's own 0 keeps everything whatever the hub says.
-                let kept = try #require(try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1"]]]).body["message_id"]?.stringValue)
+                let kept = try #require(
+                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1"]]]).body["message_id"]?.stringValue)
                 let update = try await call(.PUT, "\(hub.url)/api/stores/acme", json: ["retention": "0"], headers: hub.admin)
                 #expect(update.status == 200)
                 #expect(update.body["retention"] == "0")

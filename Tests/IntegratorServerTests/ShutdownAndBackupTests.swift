@@ -40,7 +40,8 @@ import Testing
                 defer { child.terminate() }
                 let mapping: JSONValue = ["name": "erp", "messages": ["order:new"], "url": .string("\(hanging)/erp"), "timeout": 600]
                 #expect(try await call(.POST, "\(url)/api/stores/acme/mappings", json: mapping, headers: admin).status == 201)
-                let pushed = try await call(.POST, "\(url)/events", json: ["message": "order:new", "payload": ["order": ["number": "R1"]]], headers: pusher)
+                let pushed = try await call(
+                    .POST, "\(url)/events", json: ["message": "order:new", "payload": ["order": ["number": "R1"]]], headers: pusher)
                 let id = try #require(pushed.body["message_id"]?.stringValue)
                 #expect(try await eventually { stalled.requests == 1 })
                 // The endpoint moves; the attempt under way still hangs on the old one.
@@ -55,10 +56,12 @@ import Testing
                 defer { again.terminate() }
                 #expect(try await eventually(20) { receiver.received.count == 1 })
                 let message = try await call(.GET, "\(url2)/api/stores/acme/messages/\(id)", headers: admin).body
-                #expect(try await eventually {
-                    try await call(.GET, "\(url2)/api/stores/acme/messages/\(id)", headers: admin).body["state"] == "completed"
-                })
-                let log = try await call(.GET, "\(url2)/api/stores/acme/messages/\(id)", headers: admin).body["deliveries"]?[0]?["attempt_log"]?
+                #expect(
+                    try await eventually {
+                        try await call(.GET, "\(url2)/api/stores/acme/messages/\(id)", headers: admin).body["state"] == "completed"
+                    })
+                let log =
+                    try await call(.GET, "\(url2)/api/stores/acme/messages/\(id)", headers: admin).body["deliveries"]?[0]?["attempt_log"]?
                     .arrayValue ?? []
                 #expect(log.count == 2, "\(message)")
                 #expect(log.first?["error"]?.stringValue?.hasPrefix("interrupted") == true)
@@ -77,7 +80,8 @@ import Testing
             defer { child.terminate() }
             let mapping: JSONValue = ["name": "erp", "messages": ["order:new"], "url": .string("\(endpoint)/erp")]
             #expect(try await call(.POST, "\(url)/api/stores/acme/mappings", json: mapping, headers: admin).status == 201)
-            let pushed = try await call(.POST, "\(url)/events", json: ["message": "order:new", "payload": ["order": ["number": "R1"]]], headers: pusher)
+            let pushed = try await call(
+                .POST, "\(url)/events", json: ["message": "order:new", "payload": ["order": ["number": "R1"]]], headers: pusher)
             let id = try #require(pushed.body["message_id"]?.stringValue)
             #expect(try await eventually { slow.requests == 1 })
             child.terminate()
@@ -107,7 +111,8 @@ import Testing
                     while !stop.value {
                         number += 1
                         let reply = try await call(
-                            .POST, "\(url)/events", json: ["message": "order:new", "payload": ["order": ["number": .string("W\(worker)-\(number)")]]],
+                            .POST, "\(url)/events",
+                            json: ["message": "order:new", "payload": ["order": ["number": .string("W\(worker)-\(number)")]]],
                             headers: pusher)
                         if reply.status == 202, let id = reply.body["message_id"]?.stringValue { acknowledged.update { $0.append(id) } }
                     }
@@ -151,7 +156,8 @@ import Testing
         #expect(postgres.status == 2)
         #expect(postgres.err.contains("pg_dump"))
         let missing = try CLITests.run(
-            ["backup", "--database", "sqlite:/nonexistent/\(UUID().uuidString).sqlite", "--to", "/tmp/\(UUID().uuidString)"], url: "http://127.0.0.1:9")
+            ["backup", "--database", "sqlite:/nonexistent/\(UUID().uuidString).sqlite", "--to", "/tmp/\(UUID().uuidString)"],
+            url: "http://127.0.0.1:9")
         #expect(missing.status == 2)
         #expect(missing.err.contains("no SQLite database"))
     }

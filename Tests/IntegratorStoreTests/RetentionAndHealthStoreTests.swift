@@ -33,7 +33,8 @@ import Testing
             var report = AttemptReport(
                 deliveryID: delivery.id, storeID: "acme", messageID: delivery.messageID, owner: "w", startedAt: now, duration: 0.01, url: "http://x",
                 status: state == .completed ? 200 : 500, response: nil, error: state == .completed ? nil : "the endpoint answered 500",
-                transition: DeliveryTransition(state: state, nextAttemptAt: state == .failing || state == .scheduled ? now.addingTimeInterval(3600) : nil),
+                transition: DeliveryTransition(
+                    state: state, nextAttemptAt: state == .failing || state == .scheduled ? now.addingTimeInterval(3600) : nil),
                 children: children[delivery.messageID] ?? [])
             report.notifications = [
                 NewNotification(
@@ -50,17 +51,21 @@ import Testing
             let now = Date()
             let old = now.addingTimeInterval(-40 * 86_400)
             let skipped = NewMessage(id: "skipped", storeID: "acme", name: "order:new", payload: [:], origin: "push", createdAt: old)
-            try await push(store, [
-                skipped, made("completed", at: old), made("archived", at: old), made("parked", at: old), made("failing", at: old),
-                made("scheduled", at: old), made("running", at: old), made("paused", at: old, paused: true),
-                made("root", at: old), made("open-root", at: old), made("grand-root", at: old),
-                made("recent", at: now.addingTimeInterval(-86_400), due: old),
-            ])
-            try await push(store, [
-                NewMessage(
-                    id: "pending", storeID: "acme", name: "order:new", payload: [:], origin: "push", createdAt: old,
-                    deliveries: [NewDelivery(id: "d-pending", mapping: "m", dedupKey: nil, nextAttemptAt: now.addingTimeInterval(86_400))])
-            ])
+            try await push(
+                store,
+                [
+                    skipped, made("completed", at: old), made("archived", at: old), made("parked", at: old), made("failing", at: old),
+                    made("scheduled", at: old), made("running", at: old), made("paused", at: old, paused: true),
+                    made("root", at: old), made("open-root", at: old), made("grand-root", at: old),
+                    made("recent", at: now.addingTimeInterval(-86_400), due: old),
+                ])
+            try await push(
+                store,
+                [
+                    NewMessage(
+                        id: "pending", storeID: "acme", name: "order:new", payload: [:], origin: "push", createdAt: old,
+                        deliveries: [NewDelivery(id: "d-pending", mapping: "m", dedupKey: nil, nextAttemptAt: now.addingTimeInterval(86_400))])
+                ])
             try await settle(
                 store, now: old,
                 [
@@ -73,7 +78,9 @@ import Testing
                 ])
             // Children made by replies: finished, one under a finished parent, one under a parked one,
             // one two levels under a failing one.
-            try await settle(store, now: old, ["child": .completed, "open-child": .completed, "middle": .completed], children: ["middle": [made("grandchild", at: old, parent: "middle")]])
+            try await settle(
+                store, now: old, ["child": .completed, "open-child": .completed, "middle": .completed],
+                children: ["middle": [made("grandchild", at: old, parent: "middle")]])
             try await settle(store, now: old, ["grandchild": .completed])
             #expect(try await store.archive(storeID: "acme", id: "archived", now: old) == 1)
 
@@ -85,7 +92,8 @@ import Testing
             }
             let gone = ["skipped", "completed", "archived", "root", "child"]
             let kept = [
-                "parked", "failing", "scheduled", "running", "paused", "pending", "open-root", "open-child", "grand-root", "middle", "grandchild", "recent",
+                "parked", "failing", "scheduled", "running", "paused", "pending", "open-root", "open-child", "grand-root", "middle", "grandchild",
+                "recent",
             ]
             #expect(removed == gone.count)
             for id in gone { #expect(try await store.message(storeID: "acme", id: id) == nil, "\(id) should be removed") }
@@ -113,7 +121,9 @@ import Testing
                 report.mapping = "m"
                 report.breaker = policy
                 report.alerts = AttemptAlerts { kind in
-                    NewMessage(id: "alert-\(kind.rawValue)-\(delivery.messageID)", storeID: "acme", name: kind.rawValue, payload: [:], origin: "hub", createdAt: now)
+                    NewMessage(
+                        id: "alert-\(kind.rawValue)-\(delivery.messageID)", storeID: "acme", name: kind.rawValue, payload: [:], origin: "hub",
+                        createdAt: now)
                 }
                 try await store.record(report)
             }

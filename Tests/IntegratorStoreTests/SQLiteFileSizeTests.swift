@@ -59,7 +59,8 @@ import Testing
         try await store.createStore(id: "acme", name: "Acme", tokenHash: "h", at: Date())
         let old = Date().addingTimeInterval(-100 * 86_400)
         for _ in 0..<20 {
-            _ = try await store.push(PushRecord(storeID: "acme", idempotencyKey: nil, messages: skipped(100, at: old), replyStatus: 202, reply: [:], now: Date()))
+            _ = try await store.push(
+                PushRecord(storeID: "acme", idempotencyKey: nil, messages: skipped(100, at: old), replyStatus: 202, reply: [:], now: Date()))
         }
         let full = try await store.storageReport()
         #expect(full.pages * full.pageSize > 4_000_000)

@@ -68,7 +68,8 @@ extension ConsoleController {
             [
                 "name": store.name, "queues": queues, "health": health, "notice": request.uri.queryParameters.get("notice") ?? "",
                 "retention": Presenter.store(store, hubRetention: hub.configuration.retention)["retention"]?.stringValue ?? "",
-                "retentionSource": store.retention == nil ? "the hub's setting" : "this store's own", "chart": ConsoleView.chart(slots), "attention": attention,
+                "retentionSource": store.retention == nil ? "the hub's setting" : "this store's own", "chart": ConsoleView.chart(slots),
+                "attention": attention,
                 "receivedTotal": slots.reduce(0) { $0 + $1.received }, "failedTotal": slots.reduce(0) { $0 + $1.failed },
             ])
     }

@@ -88,10 +88,14 @@ enum ConsoleTemplates {
         <h2>Endpoint health</h2>
         <table id="health"><tr><th>Mapping</th><th>Breaker</th><th>Last success</th><th>Failures, last hour</th><th></th></tr>
         {{#health}}<tr data-mapping="{{mapping}}"><td>{{mapping}}{{#paused}} <span class="badge s-paused">paused</span>{{/paused}}</td>
-        <td><span class="badge breaker-{{breaker}}">{{breaker}}</span>{{#probe_at}} <span class="muted">probe at {{probe_at}}</span>{{/probe_at}}</td>
+        <td><span class="badge breaker-{{breaker}}">{{breaker}}</span>
+        {{#probe_at}}<span class="muted">probe at {{probe_at}}</span>{{/probe_at}}</td>
         <td>{{last_success_at}}{{^last_success_at}}<span class="muted">none yet</span>{{/last_success_at}}</td><td>{{failures_last_hour}}</td>
-        <td>{{#paused}}<form method="post" action="/console/stores/{{store}}/mappings/{{escaped}}/resume"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="resume">Resume</button></form>{{/paused}}
-        {{^paused}}<form method="post" action="/console/stores/{{store}}/mappings/{{escaped}}/pause"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary pause">Pause</button></form>{{/paused}}</td></tr>{{/health}}
+        <td>{{#paused}}<form method="post" action="/console/stores/{{store}}/mappings/{{escaped}}/resume">
+        <input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="resume">Resume</button></form>{{/paused}}
+        {{^paused}}<form method="post" action="/console/stores/{{store}}/mappings/{{escaped}}/pause">
+        <input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary pause">Pause</button></form>{{/paused}}
+        </td></tr>{{/health}}
         {{^health}}<tr><td colspan="5" class="muted">No mapping yet.</td></tr>{{/health}}
         </table>
         <p class="muted" id="retention">Finished history is kept for {{retention}} ({{retentionSource}}; 0 keeps everything).</p>
