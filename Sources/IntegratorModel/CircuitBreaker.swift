@@ -70,4 +70,16 @@ public struct BreakerStatus: Sendable, Hashable {
             return (BreakerStatus(state: .open, consecutiveFailures: failures, probeAt: reopen), nil)
         }
     }
+
+    /// Whether writing the breaker after a success would change nothing worth a write: it was
+    /// and stays closed with no failures, and its last success is under a second old. Saves a
+    /// row write per delivery on a busy healthy mapping, at the cost of `last_success_at` being
+    /// up to a second behind.
+    public static func successWriteIsRedundant(
+        before: BreakerStatus, after: BreakerStatus, event: Event?, lastSuccess: Date?, now: Date
+    ) -> Bool {
+        guard event == nil, before == after, after == BreakerStatus(), let lastSuccess else { return false }
+        let age = now.timeIntervalSince(lastSuccess)
+        return age >= 0 && age < 1
+    }
 }

@@ -124,6 +124,12 @@ extension PostgresStore {
             consecutiveFailures: try row?.int("consecutive_failures") ?? 0, probeAt: try row?.optionalTime("probe_at"))
         let succeeded = report.error == nil
         let (next, event) = current.after(succeeded: succeeded, policy: policy, now: now)
+        if succeeded,
+            BreakerStatus.successWriteIsRedundant(
+                before: current, after: next, event: event, lastSuccess: try row?.optionalTime("last_success_at"), now: now)
+        {
+            return
+        }
         try await db.run(
             HealthSQL.saveBreaker,
             [

@@ -7,7 +7,9 @@ public enum HealthSQL {
     // MARK: Circuit breaker
 
     /// A mapping's breaker row.
-    public static let breakerRow = "SELECT state, consecutive_failures, probe_at FROM mapping_health WHERE store_id = ? AND mapping = ?"
+    public static let breakerRow = """
+        SELECT state, consecutive_failures, probe_at, last_success_at FROM mapping_health WHERE store_id = ? AND mapping = ?
+        """
 
     /// Writes a breaker after an attempt: store, mapping, state, failures, probe time, and the
     /// attempt's time as a success or a failure (the other nil, so the earlier one stays).

@@ -118,6 +118,12 @@ extension SQLiteStore {
             consecutiveFailures: row?["consecutive_failures"] ?? 0, probeAt: date(row?["probe_at"]))
         let succeeded = report.error == nil
         let (next, event) = current.after(succeeded: succeeded, policy: policy, now: Date(timeIntervalSince1970: now))
+        if succeeded,
+            BreakerStatus.successWriteIsRedundant(
+                before: current, after: next, event: event, lastSuccess: date(row?["last_success_at"]), now: Date(timeIntervalSince1970: now))
+        {
+            return
+        }
         try db.cachedExecute(
             sql: HealthSQL.saveBreaker,
             arguments: [

@@ -82,4 +82,18 @@ import Testing
             try Mapping.decode(["name": "m", "messages": ["a:b"], "url": "http://127.0.0.1:9/", "paused": "yes"])
         }
     }
+
+    @Test func aHealthySuccessIsWrittenAtMostOnceASecond() {
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        let closed = BreakerStatus()
+        #expect(BreakerStatus.successWriteIsRedundant(before: closed, after: closed, event: nil, lastSuccess: now.addingTimeInterval(-0.5), now: now))
+        #expect(!BreakerStatus.successWriteIsRedundant(before: closed, after: closed, event: nil, lastSuccess: now.addingTimeInterval(-1), now: now))
+        #expect(!BreakerStatus.successWriteIsRedundant(before: closed, after: closed, event: nil, lastSuccess: nil, now: now))
+        // A clock that went back is not trusted to skip.
+        #expect(!BreakerStatus.successWriteIsRedundant(before: closed, after: closed, event: nil, lastSuccess: now.addingTimeInterval(5), now: now))
+        let failing = BreakerStatus(consecutiveFailures: 2)
+        #expect(!BreakerStatus.successWriteIsRedundant(before: failing, after: closed, event: nil, lastSuccess: now, now: now))
+        let open = BreakerStatus(state: .open, consecutiveFailures: 20, probeAt: now)
+        #expect(!BreakerStatus.successWriteIsRedundant(before: open, after: closed, event: .closed, lastSuccess: now, now: now))
+    }
 }
