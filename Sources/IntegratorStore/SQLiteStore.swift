@@ -42,7 +42,7 @@ public final class SQLiteStore: HubStore {
                 try Self.enableIncrementalVacuum(db)
             }
             try SQLiteSchema.migrator.migrate(pool)
-            checkpointer = try SQLiteCheckpointer(path: path)
+            checkpointer = try SQLiteCheckpointer(path: path, limit: Self.walSizeLimit)
         } catch {
             throw StoreError.unavailable("cannot open the SQLite database at \(path): \(error)")
         }

@@ -149,8 +149,9 @@ struct Benchmarks {
                 log("soak: disk \(result.diskRatio), memory \(result.memoryRatio)")
                 let lines = result.samples.map {
                     String(
-                        format: "%.0f s: database %d B, WAL %d B, resident %d MB, %d messages", $0.seconds, $0.databaseBytes, $0.walBytes,
-                        $0.residentMB, $0.messages)
+                        format: "%.0f s: database %d B, WAL %d B, resident %d MB (heap %d, files %d, shared %d), %d incoming",
+                        $0.seconds, $0.databaseBytes, $0.walBytes, $0.residentMB, $0.parts.anonymous, $0.parts.files, $0.parts.shared,
+                        $0.messages)
                 }
                 try? lines.joined(separator: "\n").write(
                     to: settings.folder.appendingPathComponent("soak-samples.txt"), atomically: true, encoding: .utf8)

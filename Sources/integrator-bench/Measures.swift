@@ -148,6 +148,17 @@ enum Memory {
         }
         return (kilobytes("VmRSS:") / 1024, kilobytes("VmHWM:") / 1024)
     }
+
+    /// Resident memory by kind, in MB: the heap and stacks (anonymous), mapped files and
+    /// shared memory (SQLite's WAL index), to tell which grows.
+    static func parts(pid: Int32) -> (anonymous: Int, files: Int, shared: Int) {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        func megabytes(_ key: String) -> Int {
+            let line = status.split(separator: "\n").first { $0.hasPrefix(key) }
+            return (line.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0) / 1024
+        }
+        return (megabytes("RssAnon:"), megabytes("RssFile:"), megabytes("RssShmem:"))
+    }
 }
 
 /// Filter evaluations on one core: 20 mappings of 3 filters each over a 5 KB order, the filters

@@ -15,6 +15,8 @@ enum SoakBench {
         var databaseBytes: Int
         var walBytes: Int
         var residentMB: Int
+        /// Resident heap and stacks, mapped files, shared memory (MB).
+        var parts: (anonymous: Int, files: Int, shared: Int)
         var messages: Int
     }
 
@@ -54,7 +56,8 @@ enum SoakBench {
                     samples.append(
                         Sample(
                             seconds: elapsed, databaseBytes: size(database), walBytes: size(database + "-wal"),
-                            residentMB: Memory.of(pid: hub.process.process.processIdentifier).rss, messages: await messages()))
+                            residentMB: Memory.of(pid: hub.process.process.processIdentifier).rss,
+                            parts: Memory.parts(pid: hub.process.process.processIdentifier), messages: await messages()))
                     nextSample += 2
                 }
                 group.addTask {

@@ -51,6 +51,44 @@ import Testing
         #expect(try await reopened.read { db in try String.fetchOne(db, sql: "SELECT value FROM legacy WHERE key = 'kept'") } == "yes")
     }
 
+    /// Under steady load some reader is nearly always inside an older snapshot, so the WAL is
+    /// never started over by itself: without a RESTART checkpoint it grew by everything written.
+    @Test func theWALStaysBoundedWhileReadersAlwaysOverlapTheWrites() async throws {
+        let folder = try directory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("hub.sqlite").path
+        let store = try SQLiteStore.open(path: path)
+        try await store.createStore(id: "acme", name: "Acme", tokenHash: "h", at: Date())
+        let readers = try DatabasePool(path: path)
+        let writing = Locked(true)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Two readers in turn, each holding its snapshot a few milliseconds, always overlapping.
+            for offset in 0..<2 {
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(3 * offset))
+                    while writing.value {
+                        _ = try await readers.read { db in
+                            usleep(6000)
+                            return try Int.fetchOne(db, sql: "SELECT count(*) FROM stores")
+                        }
+                    }
+                }
+            }
+            var largest = 0
+            let now = Date()
+            for _ in 0..<400 {
+                _ = try await store.push(
+                    PushRecord(storeID: "acme", idempotencyKey: nil, messages: skipped(100, at: now), replyStatus: 202, reply: [:], now: now))
+                largest = max(largest, size(path + "-wal"))
+            }
+            writing.update { $0 = false }
+            try await group.waitForAll()
+            let written = try await store.storageReport()
+            #expect(written.pages * written.pageSize > 80_000_000)
+            #expect(largest < 48 << 20, "the WAL reached \(largest >> 20) MB")
+        }
+    }
+
     @Test func prunedSpaceIsHandedBackAndTheWALEmptiesWhenIdle() async throws {
         let folder = try directory()
         defer { try? FileManager.default.removeItem(at: folder) }
