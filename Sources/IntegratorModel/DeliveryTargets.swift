@@ -44,6 +44,12 @@ public enum DeliveryTargets: Sendable, Equatable {
         return .success(.allowList(names: names, networks: networks))
     }
 
+    /// Why a URL is refused when it is saved or followed, where its host alone tells; nil otherwise.
+    public func refusal(url: String) -> String? {
+        guard let host = URLComponents(string: url)?.host, !host.isEmpty else { return nil }
+        return refusal(host: host)
+    }
+
     /// Why a URL with this host is refused, when the host alone tells (an address in any of its
     /// spellings, or `localhost`); nil when it is allowed or only its resolved addresses can tell.
     public func refusal(host: String) -> String? {

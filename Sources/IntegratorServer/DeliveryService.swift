@@ -104,6 +104,8 @@ struct DeliveryService: Service {
     }
 
     /// One attempt, start to finish; never throws, since every failure is an outcome to record.
+    /// The decisions are the model's (`DeliveryRequest`, `AttemptVerdict`, `ReplyEffects`); this
+    /// shell sends, routes the reply's messages and records.
     func deliver(_ delivery: ClaimedDelivery) async {
         let startedAt = hub.clock.now()
         let clockStart = ContinuousClock.now
@@ -111,142 +113,78 @@ struct DeliveryService: Service {
             await record(
                 AttemptReport(
                     deliveryID: delivery.id, storeID: delivery.storeID, messageID: delivery.messageID, owner: owner, startedAt: startedAt,
-                    duration: 0,
-                    url: "", status: nil, response: nil, error: "mapping '\(delivery.mapping)' no longer exists; parked",
+                    duration: 0, url: "", status: nil, response: nil, error: "mapping '\(delivery.mapping)' no longer exists; parked",
                     transition: DeliveryTransition(state: .parked)))
             return
         }
         let mapping = compiled.mapping
-        let base = delivery.url ?? mapping.url
-        // A stored update_url from before this rule, or one that no longer passes it, is not followed.
-        let url = DeliveryURL.problem(base) == nil ? base : mapping.url
-        var call = AttemptCall()
+        let url = DeliveryRequest.target(stored: delivery.url, mapping: mapping)
+        var answer = AttemptAnswer()
         do {
             let parameters = try await hub.parameters(storeID: delivery.storeID).filter { mapping.sends(parameter: $0.name) }
-            let request = try Self.request(delivery, mapping: mapping, url: url, parameters: parameters, now: hub.clock.now())
+            let request = try DeliveryRequest.make(delivery, mapping: mapping, url: url, parameters: parameters, now: hub.clock.now())
             // The timeout counts from the start of the attempt, so the attempt ends within it
             // and its lease (the timeout plus a margin, from the claim) outlives it.
             let left = mapping.timeout - (ContinuousClock.now - clockStart).inSeconds
-            call = await Self.send(request, client: client, targets: hub.targets, timeout: max(0.001, left), cap: Self.responseLimit)
+            answer = await Self.send(
+                Self.httpRequest(request), client: client, targets: hub.targets, timeout: max(0.001, left), cap: Self.responseLimit)
         } catch {
-            call.failure = .requestNotMade("\(error)")
+            answer.failure = .requestNotMade("\(error)")
         }
         let duration = (ContinuousClock.now - clockStart).inSeconds
         if Task.isCancelled {
             await recordInterrupted(delivery, mapping: mapping, url: url, startedAt: startedAt, duration: duration)
             return
         }
-        let status = call.status
-        let responseBytes = call.body
-        var failure = call.failure?.describe(url: url, timeout: mapping.timeout)
-        // A reply is applied only when it arrived whole: a body cut short, over the cap, or past
-        // the timeout makes the attempt a failure, with nothing of its reply taken.
-        var reply = EndpointReply()
-        if failure == nil { reply = mapping.wireProtocol == .v6 ? EndpointReply.readV6(call.body) : EndpointReply.read(call.body) }
         let now = hub.clock.now()
-        let outcome: AttemptOutcome
-        // The original hub took only 200; Wombat and cangaroo took 200 to 204.
-        var succeeded = failure == nil && (mapping.wireProtocol == .v6 ? (200...204).contains(status ?? 0) : status == 200)
-        if succeeded, let refusal = reply.refusal ?? updateURLRefusal(reply, base: url) {
-            succeeded = false
-            failure = "the endpoint answered \(status ?? 0), but \(refusal)"
-            reply = EndpointReply()
-        }
-        if succeeded {
-            if let delay = reply.delay {
-                outcome = .later(delay: delay, updateURL: Self.resolve(reply.updateURL, against: url))
-            } else {
-                outcome = .success
-            }
-        } else {
-            outcome = .failure(retryAfter: call.retryAfter)
-            if failure == nil, let status {
-                let detail = reply.result["error"]?.comparableText ?? reply.result["summary"]?.comparableText
-                failure =
-                    "the endpoint answered \(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)"
-                    + (detail.map { ": \($0.prefix(500))" } ?? "")
-            }
-        }
-        let policy = RetryPolicy(schedule: mapping.retrySchedule ?? RetryPolicy.defaultSchedule)
-        var transition = DeliveryTransition.after(
-            outcome, attempt: delivery.attempts + 1, retriesAllowed: mapping.retriesAllowed, policy: policy, now: now,
+        let verdict = AttemptVerdict.judge(
+            answer, url: url, mapping: mapping, attempt: delivery.attempts + 1, targets: hub.targets.policy, now: now,
             random: Double.random(in: 0..<1))
-        // A target the operator refuses stays refused: retrying cannot help.
-        if case .targetRefused? = call.failure { transition = DeliveryTransition(state: .parked) }
-        // A paused mapping's delivery waits, whatever it would have waited for.
-        if mapping.paused, transition.state == .failing || transition.state == .scheduled { transition.state = .paused }
+        let effects = ReplyEffects.of(verdict, delivery: delivery, mapping: mapping.name, maxDepth: hub.configuration.maxMessageDepth)
+        let report = self.report(delivery, mapping: mapping, url: url, answer: answer, verdict: verdict, effects: effects, timing: (startedAt, duration, now))
+        await record(report)
+        hub.metrics.attempt(storeID: delivery.storeID, mapping: mapping.name, seconds: duration, failed: !verdict.succeeded)
+        hub.metrics.messagesIngested(report.children.count + report.notifications.filter { $0.message != nil }.count)
+        hub.logger.info(
+            "attempt",
+            metadata: [
+                "message_id": .string(delivery.messageID), "delivery": .string(delivery.id), "mapping": .string(mapping.name),
+                "status": .string(answer.status.map(String.init) ?? "-"), "state": .string(verdict.transition.state.rawValue),
+            ])
+    }
 
+    /// The attempt's record: the verdict, its alerts, and the reply's effects with their
+    /// messages routed (in the same transaction as the attempt, so none is lost or doubled).
+    private func report(
+        _ delivery: ClaimedDelivery, mapping: Mapping, url: String, answer: AttemptAnswer, verdict: AttemptVerdict, effects: ReplyEffects,
+        timing: (startedAt: Date, duration: Double, now: Date)
+    ) -> AttemptReport {
+        let now = timing.now
+        let response = answer.body.isEmpty ? nil : String(decoding: answer.body.prefix(hub.configuration.responseCap), as: UTF8.self)
         var report = AttemptReport(
-            deliveryID: delivery.id, storeID: delivery.storeID, messageID: delivery.messageID, owner: owner, startedAt: startedAt, duration: duration,
-            url: url, status: status,
-            response: responseBytes.isEmpty ? nil : String(decoding: responseBytes.prefix(hub.configuration.responseCap), as: UTF8.self),
-            error: failure, transition: transition)
-        if case .targetRefused? = call.failure {
-            report.error = (failure ?? "") + "; parked, since retrying cannot help"
-        } else if transition.state == .parked, let failure {
-            report.error = failure + (mapping.retriesAllowed ? "; no retry left, parked" : "; retries are not allowed for this mapping, parked")
-        }
+            deliveryID: delivery.id, storeID: delivery.storeID, messageID: delivery.messageID, owner: owner, startedAt: timing.startedAt,
+            duration: timing.duration, url: url, status: answer.status, response: response, error: verdict.error,
+            transition: verdict.transition)
         report.mapping = mapping.name
         report.breaker = mapping.breaker
         // Alerts are about other messages' deliveries: a hub message's own failures make none.
         if delivery.origin != HubAlerts.origin {
             report.alerts = HubAlerts.maker(router: hub.router, delivery: delivery, mapping: mapping.name, lastError: report.error, now: now)
         }
-        let childDepth = delivery.depth + 1
-        var notifications = reply.notifications
-        if succeeded {
-            report.result = reply.result == .null ? nil : reply.result
-            // The store's id is not a parameter an endpoint can change.
-            report.parameters = reply.parameters.filter { $0.name != Self.storeIDParameter }.map { Parameter(name: $0.name, value: $0.value) }
-            if childDepth > hub.configuration.maxMessageDepth, !reply.messages.isEmpty {
-                notifications.append(
-                    IntegratorModel.Notification(
-                        level: .error, subject: "messages refused: chain too deep",
-                        description:
-                            "the reply held \(reply.messages.count) message(s) at depth \(childDepth), past the limit of "
-                            + "\(hub.configuration.maxMessageDepth); a mapping may be answering its own messages in a loop"
-                    ))
-            } else {
-                report.children = reply.messages.map { child in
-                    hub.router.route(
-                        storeID: delivery.storeID, name: child.name, payload: child.payload, origin: "reply", parentMessageID: delivery.messageID,
-                        parentDeliveryID: delivery.id, depth: childDepth, now: now)
-                }
-            }
-            if !reply.problems.isEmpty {
-                notifications.append(
-                    IntegratorModel.Notification(
-                        level: .warn, subject: "parts of the reply were ignored",
-                        description: reply.problems.map(\.description).joined(separator: "; ")))
-            }
+        report.result = effects.result
+        report.parameters = effects.parameters
+        let route = { (message: ReplyEffects.Message, origin: String) in
+            self.hub.router.route(
+                storeID: delivery.storeID, name: message.name, payload: message.payload, origin: origin, parentMessageID: delivery.messageID,
+                parentDeliveryID: delivery.id, depth: effects.depth, now: now)
         }
-        let reference = Self.reference(of: delivery.payload)
-        report.notifications = notifications.map { notification in
-            var payload: [String: JSONValue] = [
-                "level": .string(notification.level.rawValue), "subject": .string(notification.subject),
-                "description": .string(notification.description), "source": .string(mapping.name), "message_id": .string(delivery.messageID),
-            ]
-            if let reference { payload["reference"] = .string(reference) }
-            for (key, value) in notification.extra where payload[key] == nil { payload[key] = value }
-            let message =
-                childDepth > hub.configuration.maxMessageDepth
-                ? nil
-                : hub.router.route(
-                    storeID: delivery.storeID, name: "notification:\(notification.level.rawValue)", payload: .object(payload), origin: "notification",
-                    parentMessageID: delivery.messageID, parentDeliveryID: delivery.id, depth: childDepth, now: now)
-            return NewNotification(
-                storeID: delivery.storeID, messageID: delivery.messageID, deliveryID: delivery.id, mapping: mapping.name, notification: notification,
-                reference: reference, message: message)
+        report.children = effects.messages.map { route($0, "reply") }
+        report.notifications = effects.notifications.map { kept in
+            NewNotification(
+                storeID: delivery.storeID, messageID: delivery.messageID, deliveryID: delivery.id, mapping: mapping.name,
+                notification: kept.notification, reference: kept.reference, message: kept.message.map { route($0, "notification") })
         }
-        await record(report)
-        hub.metrics.attempt(storeID: delivery.storeID, mapping: mapping.name, seconds: duration, failed: !succeeded)
-        hub.metrics.messagesIngested(report.children.count + report.notifications.filter { $0.message != nil }.count)
-        hub.logger.info(
-            "attempt",
-            metadata: [
-                "message_id": .string(delivery.messageID), "delivery": .string(delivery.id), "mapping": .string(mapping.name),
-                "status": .string(status.map(String.init) ?? "-"), "state": .string(transition.state.rawValue),
-            ])
+        return report
     }
 
     func record(_ report: AttemptReport) async {
@@ -265,11 +203,5 @@ struct DeliveryService: Service {
                 wait = min(wait * 2, 5)
             }
         }
-    }
-
-    /// Why a reply's `update_url` is refused by `--delivery-targets`, where its host tells.
-    private func updateURLRefusal(_ reply: EndpointReply, base: String) -> String? {
-        guard reply.delay != nil, let updateURL = reply.updateURL, !updateURL.isEmpty else { return nil }
-        return hub.targets.refusal(url: Self.resolve(updateURL, against: base)).map { "its update_url is refused: \($0)" }
     }
 }

@@ -27,7 +27,7 @@ final class Doorbell: Sendable {
     /// Returns when rung, or after `seconds`, or when the task is cancelled.
     func wait(upTo seconds: Double) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
+            group.addTask { await EventLoopTimer.sleep(seconds: seconds) }
             group.addTask { await self.waitForRing() }
             await group.next()
             group.cancelAll()

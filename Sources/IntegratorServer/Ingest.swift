@@ -96,7 +96,7 @@ struct Ingest: Sendable {
     func depth(_ request: Request) throws -> Int {
         guard let text = request.headers[Self.hopsHeader] else { return 0 }
         guard text.utf8.count <= 6, let hops = Int(text.trimmingCharacters(in: .whitespaces)), hops >= 0 else {
-            throw APIError.invalid("the hop count is not valid", path: DeliveryService.hopsHeader, problem: "must be a whole number from 0")
+            throw APIError.invalid("the hop count is not valid", path: DeliveryRequest.hopsHeader, problem: "must be a whole number from 0")
         }
         let limit = hub.configuration.maxMessageDepth
         if hops > limit {
@@ -104,12 +104,12 @@ struct Ingest: Sendable {
                 .unprocessableContent,
                 "this push came through \(hops) deliveries, past the limit of \(limit): "
                     + "a mapping is probably delivering to this hub's own push API in a loop",
-                problems: [Problem(path: DeliveryService.hopsHeader, problem: "is \(hops); at most \(limit) is accepted")])
+                problems: [Problem(path: DeliveryRequest.hopsHeader, problem: "is \(hops); at most \(limit) is accepted")])
         }
         return hops
     }
 
-    static let hopsHeader = HTTPField.Name(DeliveryService.hopsHeader)!
+    static let hopsHeader = HTTPField.Name(DeliveryRequest.hopsHeader)!
 
     /// The idempotency key of a request: the header, or `payload.idempotency_key` of a single message.
     func idempotencyKey(_ request: Request, single: JSONValue?) throws -> String? {

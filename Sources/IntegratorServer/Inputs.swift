@@ -76,7 +76,7 @@ enum ParameterRules {
         if name.isEmpty || name.count > 200 || name.contains(where: { $0.isWhitespace || $0 == "/" }) {
             return Problem(path: "name", problem: "must be 1 to 200 characters without spaces or slashes, such as spree.api_url")
         }
-        if name == DeliveryService.storeIDParameter {
+        if name == DeliveryRequest.storeIDParameter {
             return Problem(path: "name", problem: "store_id is the store's own id, sent with every delivery; it cannot be set")
         }
         switch value {

@@ -50,10 +50,7 @@ final class TargetGuard: Sendable {
     }
 
     /// Why a URL is refused when it is saved, where its host alone tells; nil otherwise.
-    func refusal(url: String) -> String? {
-        guard let host = URLComponents(string: url)?.host, !host.isEmpty else { return nil }
-        return policy.refusal(host: host)
-    }
+    func refusal(url: String) -> String? { policy.refusal(url: url) }
 
     /// The client to send a request for `url` with: `standard` when the policy allows the host
     /// without looking further, or one pinned to the checked address. Throws `TargetRefused`

@@ -17,17 +17,6 @@ public struct StoreInfo: Sendable, Hashable {
     }
 }
 
-/// A named value of a store.
-public struct Parameter: Sendable, Hashable {
-    public var name: String
-    public var value: JSONValue
-
-    public init(name: String, value: JSONValue) {
-        self.name = name
-        self.value = value
-    }
-}
-
 /// A value a mapping's identifier took for one message.
 public struct IdentifierValue: Sendable, Hashable {
     public var name: String
@@ -148,39 +137,6 @@ public enum PushOutcome: Sendable, Equatable {
     case stored
     /// A repeat of an earlier push with the same key: its reply, and nothing new stored.
     case replayed(status: Int, reply: JSONValue)
-}
-
-/// A delivery a worker has leased.
-public struct ClaimedDelivery: Sendable {
-    public var id: String
-    public var messageID: String
-    public var storeID: String
-    public var mapping: String
-    /// Attempts made before this one.
-    public var attempts: Int
-    /// The `update_url` to call instead of the mapping's URL.
-    public var url: String?
-    public var messageName: String
-    public var payload: JSONValue
-    public var depth: Int
-    /// Where the message came from (`push`, `reply`, `hub`, …): alerts are never made about `hub` messages.
-    public var origin: String
-
-    public init(
-        id: String, messageID: String, storeID: String, mapping: String, attempts: Int, url: String?, messageName: String, payload: JSONValue,
-        depth: Int, origin: String = "push"
-    ) {
-        self.origin = origin
-        self.id = id
-        self.messageID = messageID
-        self.storeID = storeID
-        self.mapping = mapping
-        self.attempts = attempts
-        self.url = url
-        self.messageName = messageName
-        self.payload = payload
-        self.depth = depth
-    }
 }
 
 /// A notification to store against a message; `message` is the `notification:<level>` message
