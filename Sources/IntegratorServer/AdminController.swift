@@ -14,6 +14,7 @@ struct AdminController: Sendable {
     var operations: AdminOperations { AdminOperations(hub: hub) }
 
     func addRoutes(to router: MethodRouter) {
+        router.post("/api/apply", use: applyDocument)
         router.post("/api/stores", use: createStore)
         router.get("/api/stores", use: listStores)
         router.get("/api/stores/:store_id", use: showStore)
@@ -48,6 +49,22 @@ struct AdminController: Sendable {
         router.post("/api/stores/:store_id/recover", use: recover)
         router.get("/api/stores/:store_id/queues", use: queues)
         router.get("/api/stores/:store_id/notifications", use: notifications)
+    }
+
+    // MARK: Config documents
+
+    /// A config document (what `integrator apply` sends), applied exactly as `--config` applies
+    /// one at start: checked whole first, so a bad document changes nothing (422 naming every
+    /// problem by its path), then applied. Answers what changed and every item, in order.
+    @Sendable func applyDocument(_ request: Request, context: HubRequestContext) async throws -> Response {
+        try await auth.requireAdmin(request)
+        let document = try await ingest.readJSON(request)
+        do {
+            let applied = try await hub.applyDocument(document)
+            return .json(["changes": .array(applied.changes.map { .string($0) }), "items": .array(applied.items.map { .string($0) })])
+        } catch let error as ConfigError {
+            throw APIError(.unprocessableContent, error.message, problems: error.problems)
+        }
     }
 
     // MARK: Stores

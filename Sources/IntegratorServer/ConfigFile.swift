@@ -100,6 +100,20 @@ extension Hub {
     /// schedulers. Everything is checked first, so a bad file changes nothing. Returns what
     /// changed, one line each; tokens generated for new stores without one are in the lines.
     public func apply(_ document: JSONValue) async throws -> [String] {
+        try await applyDocument(document).changes
+    }
+
+    /// What applying a document did: the changes, one line each, and every item of the
+    /// document in order (`store acme`, `parameter spree.api_url`, `mapping erp: unchanged`, …),
+    /// which `integrator apply` shows as its progress.
+    public struct Applied: Sendable {
+        public var changes: [String] = []
+        public var items: [String] = []
+    }
+
+    /// Applies a config document, the one way for `--config` at start and for `POST /api/apply`
+    /// (`integrator apply`): all or nothing.
+    public func applyDocument(_ document: JSONValue) async throws -> Applied {
         defer { storeChanged(nil) }
         let now = clock.now()
         var problems: [Problem] = []
@@ -184,32 +198,42 @@ extension Hub {
         }
         if !problems.isEmpty { throw ConfigError(message: "the config is not valid; nothing was applied", problems: problems) }
 
-        var changes: [String] = []
+        var applied = Applied()
         for plan in plans {
             let exists = try await store.store(id: plan.id) != nil
             var token = plan.token
             if !exists, token == nil { token = Tokens.generate() }
             if try await store.upsertStore(id: plan.id, name: plan.name, tokenHash: token.map(Tokens.hash), at: now) {
-                changes.append(
-                    exists ? "store \(plan.id): updated" : "store \(plan.id): created" + (plan.token == nil ? " with token \(token!)" : ""))
+                applied.changes.append(
+                    exists ? "store \(plan.id): updated" : "store \(plan.id): created" + (plan.token == nil ? " with token \(token ?? "")" : ""))
             }
             if case .some(let retention) = plan.retention, try await store.store(id: plan.id)?.retention != retention {
                 _ = try await store.setRetention(storeID: plan.id, retention)
-                changes.append("store \(plan.id): retention \(retention?.description ?? "the hub's")")
+                applied.changes.append("store \(plan.id): retention \(retention?.description ?? "the hub's")")
             }
+            applied.items.append("store \(plan.id)")
             let current = try await store.parameters(storeID: plan.id)
-            for parameter in plan.parameters where !current.contains(parameter) {
-                try await store.setParameter(storeID: plan.id, parameter, at: now)
-                changes.append("store \(plan.id): parameter \(parameter.name) set")
+            for parameter in plan.parameters {
+                if !current.contains(parameter) {
+                    try await store.setParameter(storeID: plan.id, parameter, at: now)
+                    applied.changes.append("store \(plan.id): parameter \(parameter.name) set")
+                }
+                applied.items.append("parameter \(parameter.name)")
             }
-            for mapping in plan.mappings where catalog.mapping(storeID: plan.id, name: mapping.name)?.mapping != mapping {
-                let existed = catalog.mapping(storeID: plan.id, name: mapping.name) != nil
+            for mapping in plan.mappings {
+                let existing = catalog.mapping(storeID: plan.id, name: mapping.name)?.mapping
+                guard existing != mapping else {
+                    applied.items.append("mapping \(mapping.name): unchanged")
+                    continue
+                }
                 try await store.saveMapping(storeID: plan.id, mapping, at: now)
                 catalog.put(storeID: plan.id, mapping)
-                changes.append("store \(plan.id): mapping \(mapping.name) \(existed ? "updated" : "created")")
+                applied.changes.append("store \(plan.id): mapping \(mapping.name) \(existing != nil ? "updated" : "created")")
+                applied.items.append("mapping \(mapping.name)")
             }
             let schedulers = try await store.schedulers(storeID: plan.id)
             for scheduler in plan.schedulers {
+                applied.items.append("scheduler \(scheduler.id)")
                 let old = schedulers.first { $0.id == scheduler.id }
                 if let old, old.message == scheduler.message, old.payload == scheduler.payload, old.interval == scheduler.interval,
                     old.enabled == scheduler.enabled
@@ -217,9 +241,9 @@ extension Hub {
                     continue
                 }
                 try await store.saveScheduler(storeID: plan.id, scheduler, at: now)
-                changes.append("store \(plan.id): scheduler \(scheduler.id) \(old == nil ? "created" : "updated")")
+                applied.changes.append("store \(plan.id): scheduler \(scheduler.id) \(old == nil ? "created" : "updated")")
             }
         }
-        return changes
+        return applied
     }
 }

@@ -267,72 +267,12 @@ struct Apply: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         try await hub.withClient { client in
-            var changes: [String] = []
-            let stores = document["stores"]?.arrayValue ?? []
-            let total = stores.reduce(0) {
-                $0 + 1 + ($1["parameters"]?.objectValue?.count ?? 0) + ($1["mappings"]?.arrayValue?.count ?? 0)
-                    + ($1["schedulers"]?.arrayValue?.count ?? 0)
-            }
-            var done = 0
-            func progress(_ line: String) {
-                done += 1
-                if !hub.json { FileHandle.standardError.write(Data("[\(done)/\(total)] \(line)\n".utf8)) }
-            }
-            for store in stores {
-                guard let id = store["id"]?.stringValue else { throw HubClient.Failure(description: "a store in \(file) has no id") }
-                let base = "/api/stores/\(HubClient.escape(id))"
-                if try await client.send(.GET, base).status == 404 {
-                    var body: [String: JSONValue] = ["id": .string(id), "name": store["name"] ?? .string(id)]
-                    if let token = store["token"] { body["token"] = token }
-                    let created = try await client.expect(.POST, "/api/stores", .object(body))
-                    changes.append("store \(id): created" + (store["token"] == nil ? " with token \(created["token"]?.stringValue ?? "")" : ""))
-                }
-                progress("store \(id)")
-                for (name, value) in (store["parameters"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-                    let path = "\(base)/parameters/\(HubClient.escape(name))"
-                    let current = try await client.send(.GET, path)
-                    if current.status != 200 || current.body["value"] != value {
-                        _ = try await client.expect(.PUT, path, ["value": value])
-                        changes.append("store \(id): parameter \(name) set")
-                    }
-                    progress("parameter \(name)")
-                }
-                for mapping in store["mappings"]?.arrayValue ?? [] {
-                    let name = mapping["name"]?.stringValue ?? ""
-                    let path = "\(base)/mappings/\(HubClient.escape(name))"
-                    let current = try await client.send(.GET, path)
-                    var mapping = mapping
-                    // A pause is an operator's state: a file that says nothing of it leaves it as it is.
-                    if mapping["paused"] == nil, current.status == 200, case .object(var fields) = mapping {
-                        fields["paused"] = current.body["paused"] ?? .bool(false)
-                        mapping = .object(fields)
-                    }
-                    let wanted = try Mapping.decode(mapping)
-                    if current.status == 200, let existing = try? Mapping.decode(current.body), existing == wanted {
-                        progress("mapping \(name): unchanged")
-                        continue
-                    }
-                    _ = try await client.expect(.PUT, path, mapping)
-                    changes.append("store \(id): mapping \(name) \(current.status == 200 ? "updated" : "created")")
-                    progress("mapping \(name)")
-                }
-                for scheduler in store["schedulers"]?.arrayValue ?? [] {
-                    let schedulerID = scheduler["id"]?.stringValue ?? ""
-                    let path = "\(base)/schedulers/\(HubClient.escape(schedulerID))"
-                    let current = try await client.send(.GET, path)
-                    let same =
-                        current.status == 200
-                        && ["message", "payload", "interval", "enabled"].allSatisfy { key in
-                            let wanted = scheduler[key] ?? (key == "enabled" ? .bool(true) : key == "payload" ? .object([:]) : .null)
-                            return current.body[key] == wanted
-                                || (current.body[key]?.numberValue != nil && current.body[key]?.numberValue == wanted.numberValue)
-                        }
-                    if !same {
-                        _ = try await client.expect(.PUT, path, scheduler)
-                        changes.append("store \(id): scheduler \(schedulerID) \(current.status == 200 ? "updated" : "created")")
-                    }
-                    progress("scheduler \(schedulerID)")
-                }
+            // The server applies the document as --config does: checked whole, all or nothing.
+            let applied = try await client.expect(.POST, "/api/apply", document)
+            let changes = (applied["changes"]?.arrayValue ?? []).compactMap(\.stringValue)
+            let items = (applied["items"]?.arrayValue ?? []).compactMap(\.stringValue)
+            if !hub.json {
+                for (index, item) in items.enumerated() { FileHandle.standardError.write(Data("[\(index + 1)/\(items.count)] \(item)\n".utf8)) }
             }
             if hub.json { return print(JSONValue.object(["changes": .array(changes.map { .string($0) })]).jsonString) }
             print(changes.isEmpty ? "nothing to change" : changes.joined(separator: "\n"))

@@ -71,6 +71,40 @@ import Testing
         }
     }
 
+    /// `integrator apply` and `--config` are one behaviour: the CLI sends the file to the server,
+    /// which refuses a bad one whole with the same problems as at start, and changes nothing.
+    @Test(arguments: TestBackend.all) func theCLIAppliesAFileAsConfigDoesAllOrNothing(backend: TestBackend) async throws {
+        try await TestHub.run(backend: backend) { hub in
+            let bad = """
+                {"stores": [{"id": "good", "token": "good-token-0123456789", "parameters": {"erp.key": "k"}},
+                            {"id": "bad id", "mappings": [{"name": "m", "messages": ["order:new"], "url": "nowhere"}]}]}
+                """
+            let cli = ["--url", hub.url, "--admin-token", TestHub.adminToken]
+            let refused = try CLITests.run(["apply", "-f", "-"] + cli, input: bad, url: hub.url)
+            #expect(refused.status != 0)
+            #expect(refused.err.contains("stores.1.id") && refused.err.contains("stores.1.mappings.0.url"), "\(refused.err)")
+            let answer = try await call(.POST, "\(hub.url)/api/apply", json: try JSONValue.parse(bad), headers: hub.admin)
+            #expect(answer.status == 422)
+            var paths: Set<String> = []
+            for problem in answer.body["errors"]?.arrayValue ?? [] { paths.insert(problem["path"]?.stringValue ?? "") }
+            do {
+                _ = try await hub.hub.apply(try JSONValue.parse(bad))
+                Issue.record("a bad config was applied")
+            } catch let error as ConfigError {
+                #expect(Set(error.problems.map(\.path)) == paths)
+            }
+            #expect(try await call(.GET, "\(hub.url)/api/stores/good", headers: hub.admin).status == 404, "nothing of a bad file may be applied")
+
+            let good = #"{"stores": [{"id": "good", "token": "good-token-0123456789", "parameters": {"erp.key": "k"}}]}"#
+            let applied = try CLITests.run(["apply", "-f", "-"] + cli, input: good, url: hub.url)
+            #expect(applied.status == 0, "\(applied.err)")
+            #expect(applied.out.contains("store good: created") && applied.out.contains("store good: parameter erp.key set"))
+            #expect(applied.err.contains("[1/2] store good") && applied.err.contains("[2/2] parameter erp.key"))
+            let again = try CLITests.run(["apply", "-f", "-", "--json"] + cli, input: good, url: hub.url)
+            #expect(try JSONValue.parse(again.out) == ["changes": []])
+        }
+    }
+
     @Test func textThatIsNotYAMLIsRefused() {
         #expect(throws: ConfigError.self) { try ConfigFile.parse("stores: [unclosed", source: "x.yaml") }
     }

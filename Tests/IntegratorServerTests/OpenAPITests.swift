@@ -59,6 +59,13 @@ import Testing
                         Case(method: .POST, template: "/events", path: "/events", body: order, status: 401, headers: [:]),
                         Case(method: .GET, template: "/api/stores", path: "/api/stores", status: 200),
                         Case(
+                            method: .POST, template: "/api/apply", path: "/api/apply",
+                            body: ["stores": [["id": "applied", "parameters": ["erp.key": "k"], "mappings": [mapping]]]], status: 200),
+                        Case(method: .POST, template: "/api/apply", path: "/api/apply", body: ["stores": 7], status: 422),
+                        Case(
+                            method: .POST, template: "/api/apply", path: "/api/apply", body: ["stores": []], status: 403,
+                            headers: ["X-Augury-Token": TestHub.storeToken]),
+                        Case(
                             method: .GET, template: "/api/stores", path: "/api/stores", status: 403, headers: ["X-Augury-Token": TestHub.storeToken]),
                         Case(method: .POST, template: "/api/stores", path: "/api/stores", body: ["id": "other", "name": "Other"], status: 201),
                         Case(method: .POST, template: "/api/stores", path: "/api/stores", body: ["id": "other", "name": "Other"], status: 409),
