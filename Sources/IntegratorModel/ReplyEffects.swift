@@ -61,7 +61,8 @@ public struct ReplyEffects: Sendable, Equatable {
             if !reply.problems.isEmpty {
                 notifications.append(
                     Notification(
-                        level: .warn, subject: "parts of the reply were ignored", description: reply.problems.map(\.description).joined(separator: "; ")))
+                        level: .warn, subject: "parts of the reply were ignored",
+                        description: reply.problems.map(\.description).joined(separator: "; ")))
             }
         }
         let reference = Self.reference(of: delivery.payload)

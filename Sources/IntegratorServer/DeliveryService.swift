@@ -141,7 +141,8 @@ struct DeliveryService: Service {
             answer, url: url, mapping: mapping, attempt: delivery.attempts + 1, targets: hub.targets.policy, now: now,
             random: Double.random(in: 0..<1))
         let effects = ReplyEffects.of(verdict, delivery: delivery, mapping: mapping.name, maxDepth: hub.configuration.maxMessageDepth)
-        let report = self.report(delivery, mapping: mapping, url: url, answer: answer, verdict: verdict, effects: effects, timing: (startedAt, duration, now))
+        let report = self.report(
+            delivery, mapping: mapping, url: url, answer: answer, verdict: verdict, effects: effects, timing: (startedAt, duration, now))
         await record(report)
         hub.metrics.attempt(storeID: delivery.storeID, mapping: mapping.name, seconds: duration, failed: !verdict.succeeded)
         hub.metrics.messagesIngested(report.children.count + report.notifications.filter { $0.message != nil }.count)

@@ -69,12 +69,15 @@ import Testing
             error: "the endpoint answered 503 Service Unavailable; no retry left, parked"),
         Case(
             name: "no retries allowed parks at once", answer: answer(503, reason: "Service Unavailable"), mapping: mapping(retries: false),
-            succeeded: false, state: .parked, error: "the endpoint answered 503 Service Unavailable; retries are not allowed for this mapping, parked"),
+            succeeded: false, state: .parked, error: "the endpoint answered 503 Service Unavailable; retries are not allowed for this mapping, parked"
+        ),
         Case(
-            name: "delay and a relative update_url schedule the next call", answer: answer(200, #"{"delay": 120, "update_url": "/orders/R1/status"}"#),
+            name: "delay and a relative update_url schedule the next call",
+            answer: answer(200, #"{"delay": 120, "update_url": "/orders/R1/status"}"#),
             succeeded: true, state: .scheduled, waits: 120),
         Case(
-            name: "a delay out of range refuses the whole reply", answer: answer(200, #"{"delay": -5, "messages": [{"message": "a:b", "payload": {}}]}"#),
+            name: "a delay out of range refuses the whole reply",
+            answer: answer(200, #"{"delay": -5, "messages": [{"message": "a:b", "payload": {}}]}"#),
             succeeded: false, state: .failing,
             error: "the endpoint answered 200, but the reply's delay must be a number of seconds from 0 to 2592000, not -5"),
         Case(
@@ -99,10 +102,12 @@ import Testing
         if let error = row.error { #expect(verdict.error == error) }
     }
 
-    @Test(arguments: [
-        (429, "60", 60), (503, "0.5", 0.5), (500, "60", nil), (200, "60", nil), (429, "-1", nil), (429, "nan", nil), (429, "inf", nil),
-        (429, "Wed, 21 Oct 2026 07:28:00 GMT", nil), (429, String(repeating: "9", count: 400), Double(String(repeating: "9", count: 32))), (429, nil, nil),
-    ] as [(Int, String?, Double?)])
+    @Test(
+        arguments: [
+            (429, "60", 60), (503, "0.5", 0.5), (500, "60", nil), (200, "60", nil), (429, "-1", nil), (429, "nan", nil), (429, "inf", nil),
+            (429, "Wed, 21 Oct 2026 07:28:00 GMT", nil), (429, String(repeating: "9", count: 400), Double(String(repeating: "9", count: 32))),
+            (429, nil, nil),
+        ] as [(Int, String?, Double?)])
     func retryAfterIsReadOnlyOn429And503AsAFiniteWait(status: Int, header: String?, wait: Double?) {
         #expect(AttemptAnswer.retryAfter(status: status, header: header) == wait)
     }
@@ -123,7 +128,8 @@ import Testing
     }
 
     @Test func aFailedAnswerKeepsItsNotificationsAndAnUnwholeOneKeepsNothing() {
-        let body = #"{"notifications": [{"level": "error", "subject": "no stock", "description": "SKU-1 is out"}], "parameters": [{"name": "a", "value": 1}]}"#
+        let body =
+            #"{"notifications": [{"level": "error", "subject": "no stock", "description": "SKU-1 is out"}], "parameters": [{"name": "a", "value": 1}]}"#
         let failed = AttemptVerdict.judge(
             Self.answer(500, body, reason: "Internal Server Error"), url: Self.url, mapping: Self.mapping(), attempt: 1, targets: .any,
             now: Self.now, random: 0.5)

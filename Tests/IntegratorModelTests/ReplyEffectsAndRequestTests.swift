@@ -66,11 +66,12 @@ import Testing
         #expect(effects.notifications[0].notification.level == .warn)
     }
 
-    @Test(arguments: [
-        (["order": ["number": "R1"]] as JSONValue, "R1"), (["shipment": ["number": "H1"]], "H1"), (["shipment_number": "H2"], "H2"),
-        (["product": ["sku": "SKU-9"]], "SKU-9"), (["user": ["email": "a@b.c"]], "a@b.c"), (["order_number": "R7"], "R7"),
-        (["number": 42], "42"), (["order": ["number": nil]], nil), (["other": 1], nil),
-    ] as [(JSONValue, String?)])
+    @Test(
+        arguments: [
+            (["order": ["number": "R1"]] as JSONValue, "R1"), (["shipment": ["number": "H1"]], "H1"), (["shipment_number": "H2"], "H2"),
+            (["product": ["sku": "SKU-9"]], "SKU-9"), (["user": ["email": "a@b.c"]], "a@b.c"), (["order_number": "R7"], "R7"),
+            (["number": 42], "42"), (["order": ["number": nil]], nil), (["other": 1], nil),
+        ] as [(JSONValue, String?)])
     func aNotificationIsFoundByItsMessagesReference(payload: JSONValue, reference: String?) {
         #expect(ReplyEffects.reference(of: payload) == reference)
     }
@@ -114,10 +115,11 @@ import Testing
             body: request.body, secrets: mapping.signingSecrets, now: Self.now)
     }
 
-    @Test(arguments: [
-        (nil, "https://erp.example.com/orders"), ("https://erp.example.com/poll/9", "https://erp.example.com/poll/9"),
-        ("ftp://erp.example.com/poll", "https://erp.example.com/orders"),
-    ] as [(String?, String)])
+    @Test(
+        arguments: [
+            (nil, "https://erp.example.com/orders"), ("https://erp.example.com/poll/9", "https://erp.example.com/poll/9"),
+            ("ftp://erp.example.com/poll", "https://erp.example.com/orders"),
+        ] as [(String?, String)])
     func anAttemptCallsAStoredUpdateURLOnlyWhileItPassesTheRules(stored: String?, called: String) {
         let mapping = Mapping(name: "erp", messages: ["order:new"], url: "https://erp.example.com/orders")
         #expect(DeliveryRequest.target(stored: stored, mapping: mapping) == called)

@@ -35,7 +35,8 @@ import Testing
             let first = try await hub.hub.apply(document)
             #expect(first.count == 5, "\(first)")
             #expect(try await hub.hub.apply(document).isEmpty)
-            let mapping = try await call(.GET, "\(hub.url)/api/stores/shop/mappings/spree.order_import", headers: ["X-Augury-Token": "shop-token-0123456789"])
+            let mapping = try await call(
+                .GET, "\(hub.url)/api/stores/shop/mappings/spree.order_import", headers: ["X-Augury-Token": "shop-token-0123456789"])
             #expect(mapping.status == 200)
             #expect(mapping.body["token"] == "123")
             let parameter = try await call(.GET, "\(hub.url)/api/stores/shop/parameters/spree.collections_poll.per_page", headers: hub.admin)
