@@ -56,6 +56,25 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         APIError(.unprocessableContent, message, problems: [Problem(path: path, problem: problem)])
     }
 
+    /// The one mapping of the hub's error types to HTTP: a validation error (any decoder's) is
+    /// 422 naming each problem, a store error answers by its kind, a config document's problems
+    /// are 422. Nil for an error that is not the hub's (it stays a 500).
+    static func mapping(_ error: any Error) -> APIError? {
+        switch error {
+        case let error as APIError: return error
+        case let error as ValidationError: return .invalid(error)
+        case let error as StoreError: return .from(error)
+        case let error as ConfigError: return APIError(.unprocessableContent, error.message, problems: error.problems)
+        default: return nil
+        }
+    }
+
+    /// Runs `body`, answering the hub's errors as `mapping` says: where the API and the
+    /// console's shared operations meet the model and the store.
+    static func mapped<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch { throw mapping(error) ?? error }
+    }
+
     /// Maps a store error to its status.
     static func from(_ error: StoreError) -> APIError {
         switch error {
@@ -75,5 +94,20 @@ extension Response {
             status: status,
             headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// Answers the hub's own errors that reach the router (a validation error, a store error, a
+/// config document's problems) as `APIError.mapping` says, in the API's one JSON shape, rather
+/// than as a bare 500.
+struct APIErrorMiddleware: RouterMiddleware {
+    typealias Context = HubRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            throw APIError.mapping(error) ?? error
+        }
     }
 }

@@ -59,12 +59,8 @@ struct AdminController: Sendable {
     @Sendable func applyDocument(_ request: Request, context: HubRequestContext) async throws -> Response {
         try await auth.requireAdmin(request)
         let document = try await ingest.readJSON(request)
-        do {
-            let applied = try await hub.applyDocument(document)
-            return .json(["changes": .array(applied.changes.map { .string($0) }), "items": .array(applied.items.map { .string($0) })])
-        } catch let error as ConfigError {
-            throw APIError(.unprocessableContent, error.message, problems: error.problems)
-        }
+        let applied = try await APIError.mapped { try await hub.applyDocument(document) }
+        return .json(["changes": .array(applied.changes.map { .string($0) }), "items": .array(applied.items.map { .string($0) })])
     }
 
     // MARK: Stores

@@ -15,15 +15,13 @@ struct AdminOperations: Sendable {
 
     /// Creates a store; the token is generated when absent and returned once.
     func createStore(_ body: JSONValue) async throws -> (id: String, name: String, token: String) {
-        let input = try StoreInput.decode(body)
+        let input = try APIError.mapped { try StoreInput.decode(body) }
         let token = input.token ?? Tokens.generate()
         if let why = try await hub.tokenProblem(hash: Tokens.hash(token), storeID: input.id) {
             throw APIError.invalid("the store is not valid", path: "token", problem: why)
         }
-        do {
+        try await APIError.mapped {
             try await hub.store.createStore(id: input.id, name: input.name, tokenHash: Tokens.hash(token), at: hub.clock.now())
-        } catch let error as StoreError {
-            throw APIError.from(error)
         }
         if case .some(let retention) = input.retention { _ = try await hub.store.setRetention(storeID: input.id, retention) }
         hub.storeChanged(input.id)
@@ -55,8 +53,7 @@ struct AdminOperations: Sendable {
     /// Saves a mapping. `name` is the name in the path when replacing; `creating` refuses to
     /// overwrite an existing one. Returns the mapping and whether it existed before.
     func saveMapping(storeID: String, _ json: JSONValue, name: String?, creating: Bool) async throws -> (mapping: Mapping, existed: Bool) {
-        let mapping: Mapping
-        do { mapping = try Mapping.decode(json, defaultName: name) } catch let error as ValidationError { throw APIError.invalid(error) }
+        let mapping = try APIError.mapped { try Mapping.decode(json, defaultName: name) }
         if let problem = hub.targetProblem(mapping) { throw APIError.invalid(ValidationError("the mapping is not valid", problems: [problem])) }
         let existing = hub.catalog.mapping(storeID: storeID, name: mapping.name)?.mapping
         if creating, existing != nil {
@@ -95,7 +92,7 @@ struct AdminOperations: Sendable {
         }
         if fields["id"] == nil { fields["id"] = .string(storeID) }
         if fields["name"] == nil { fields["name"] = .string(current.name) }
-        let input = try StoreInput.decode(.object(fields))
+        let input = try APIError.mapped { try StoreInput.decode(.object(fields)) }
         if input.id != storeID {
             throw APIError.invalid("the store is not valid", path: "id", problem: "'\(input.id)' differs from the id in the URL, '\(storeID)'")
         }
@@ -135,7 +132,7 @@ struct AdminOperations: Sendable {
 
     /// Saves a scheduler and returns it as stored (with its next run).
     func saveScheduler(storeID: String, _ json: JSONValue, id: String?, creating: Bool) async throws -> Scheduler {
-        let scheduler = try SchedulerInput.decode(json, id: id)
+        let scheduler = try APIError.mapped { try SchedulerInput.decode(json, id: id) }
         if creating, try await hub.store.schedulers(storeID: storeID).contains(where: { $0.id == scheduler.id }) {
             throw APIError.invalid(
                 "the scheduler is not valid", path: "id", problem: "a scheduler '\(scheduler.id)' already exists; PUT to change it")

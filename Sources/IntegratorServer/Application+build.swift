@@ -65,6 +65,7 @@ public func buildApplication(
     let hummingbirdRouter = Router(context: HubRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Before any route, so that every console answer carries the framing and sniffing headers.
     hummingbirdRouter.add(middleware: ConsoleHeadersMiddleware())
+    hummingbirdRouter.add(middleware: APIErrorMiddleware())
     let router = MethodRouter(hummingbirdRouter)
     let auth = Authenticator(hub: hub)
     router.get("/health") { _, _ -> Response in
@@ -170,7 +171,7 @@ struct StoreService: Service {
                 }
             }
         }
-        (hub.store as? PostgresStore)?.close()
+        hub.store.close()
     }
 }
 

@@ -137,7 +137,7 @@ extension Hub {
             do {
                 let input = try StoreInput.decode(.object(fields.filter { ["id", "name", "token", "retention"].contains($0.key) }))
                 plan = StorePlan(id: input.id, name: input.name, token: input.token, retention: input.retention)
-            } catch let error as APIError {
+            } catch let error as ValidationError {
                 problems.append(contentsOf: error.problems.map { Problem(path: "\(at).\($0.path)", problem: $0.problem) })
             }
             switch fields["parameters"] {
@@ -180,7 +180,7 @@ extension Hub {
                 }
             }
             for (i, item) in (fields["schedulers"]?.arrayValue ?? []).enumerated() {
-                do { plan.schedulers.append(try SchedulerInput.decode(item, id: nil)) } catch let error as APIError {
+                do { plan.schedulers.append(try SchedulerInput.decode(item, id: nil)) } catch let error as ValidationError {
                     problems.append(contentsOf: error.problems.map { Problem(path: "\(at).schedulers.\(i).\($0.path)", problem: $0.problem) })
                 }
             }

@@ -15,7 +15,7 @@ struct StoreInput: Sendable {
     static func decode(_ json: JSONValue) throws -> StoreInput {
         var problems: [Problem] = []
         guard case .object(let fields) = json else {
-            throw APIError.invalid("the store is not valid", path: "", problem: "must be an object with id and name")
+            throw ValidationError("the store is not valid", problems: [Problem(path: "", problem: "must be an object with id and name")])
         }
         let id = fields["id"]?.stringValue ?? ""
         if let why = Identifiers.problem(id) { problems.append(Problem(path: "id", problem: why)) }
@@ -32,7 +32,7 @@ struct StoreInput: Sendable {
         case let other?: problems.append(Problem(path: "token", problem: "must be a string, not \(other.typeName)"))
         }
         let retention = readRetention(fields["retention"], problems: &problems)
-        if !problems.isEmpty { throw APIError(.unprocessableContent, "the store is not valid", problems: problems) }
+        if !problems.isEmpty { throw ValidationError("the store is not valid", problems: problems) }
         return StoreInput(id: id, name: name, token: token, retention: retention)
     }
 
@@ -93,7 +93,8 @@ enum SchedulerInput {
 
     static func decode(_ json: JSONValue, id pathID: String?) throws -> Scheduler {
         guard case .object(let fields) = json else {
-            throw APIError.invalid("the scheduler is not valid", path: "", problem: "must be an object with id, message, payload and interval")
+            throw ValidationError(
+                "the scheduler is not valid", problems: [Problem(path: "", problem: "must be an object with id, message, payload and interval")])
         }
         var problems: [Problem] = []
         let id = fields["id"]?.stringValue ?? pathID ?? ""
@@ -113,7 +114,7 @@ enum SchedulerInput {
         case .bool(let b)?: enabled = b
         case let other?: problems.append(Problem(path: "enabled", problem: "must be true or false, not \(other.typeName)"))
         }
-        if !problems.isEmpty { throw APIError(.unprocessableContent, "the scheduler is not valid", problems: problems) }
+        if !problems.isEmpty { throw ValidationError("the scheduler is not valid", problems: problems) }
         return Scheduler(id: id, message: MessageName.normalised(message), payload: payload, interval: interval, enabled: enabled)
     }
 }

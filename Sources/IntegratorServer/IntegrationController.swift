@@ -47,15 +47,9 @@ struct IntegrationController: Sendable {
         if let why = hub.targets.refusal(url: url) { throw APIError.invalid("the integration is not valid", path: "url", problem: why) }
         let token = body["token"]?.stringValue ?? ""
         let manifestJSON = try await fetchManifest(base: url)
-        let manifest: IntegrationManifest
-        do { manifest = try IntegrationManifest.decode(manifestJSON) } catch let error as ValidationError { throw APIError.invalid(error) }
+        let manifest = try APIError.mapped { try IntegrationManifest.decode(manifestJSON) }
         let now = hub.clock.now()
-        var mappings: [Mapping] = []
-        do {
-            for service in manifest.services { mappings.append(try manifest.mapping(for: service, baseURL: url, token: token)) }
-        } catch let error as ValidationError {
-            throw APIError.invalid(error)
-        }
+        let mappings = try APIError.mapped { try manifest.services.map { try manifest.mapping(for: $0, baseURL: url, token: token) } }
         let existing = Set(try await hub.store.parameters(storeID: storeID).map(\.name))
         var blanks: [String] = []
         for name in Set(manifest.services.flatMap(\.parameters)).sorted() where !existing.contains(name) {

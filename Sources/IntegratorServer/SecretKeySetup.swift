@@ -54,7 +54,7 @@ public enum SecretKeySetup {
         let old = try box(keyFile: oldKeyFile)
         let new = try box(keyFile: newKeyFile)
         let store = try await openStore(database, logger: logger, now: Date(), secrets: .clear)
-        defer { (store as? PostgresStore)?.close() }
+        defer { store.close() }
         let check = try await store.setting(SecretBox.checkSetting)
         switch (check, old.isEncrypting) {
         case (let check?, true):

@@ -140,6 +140,9 @@ public protocol HubStore: Sendable {
     /// Returns every lease that belongs to no running process, at start. Only a store that
     /// knows it has one process (SQLite) can do this; others let leases expire.
     func releaseOrphanedLeases(now: Date) async throws -> Int
+    /// Lets go of the engine's connections when the process is done with the store (a store
+    /// that holds none does nothing).
+    func close()
 }
 
 extension HubStore {
@@ -150,6 +153,8 @@ extension HubStore {
     public func releaseOrphanedLeases(now: Date) async throws -> Int { 0 }
 
     public func reclaimSpace() async throws {}
+
+    public func close() {}
 }
 
 /// How many more attempts each mapping may start in this claim (`options.max_in_flight`

@@ -72,11 +72,11 @@ public func withFreshStore<T>(_ backend: TestBackend, _ body: (any HubStore, URL
     }
     do {
         let result = try await body(store, directory)
-        (store as? PostgresStore)?.close()
+        store.close()
         await remove()
         return result
     } catch {
-        (store as? PostgresStore)?.close()
+        store.close()
         await remove()
         throw error
     }
