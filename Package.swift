@@ -224,7 +224,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SpreeStoreTests",
-            dependencies: ["SpreeStore", "spree-store", "IntegratorModel", "IntegratorTestSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            dependencies: [
+                "SpreeStore", "spree-store", "IntegratorModel", "IntegratorTestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

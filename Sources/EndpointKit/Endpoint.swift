@@ -40,13 +40,26 @@ public struct Endpoint: Sendable {
     public var paths: [String] { services.keys.sorted() }
 
     /// Answers one POST: the whole behaviour, without HTTP, so it can be tested directly.
-    public func respond(path: String, token: String?, body: [UInt8], signature: WebhookHeaders = WebhookHeaders(), now: Date = Date()) async -> (status: Int, body: JSONValue) {
+    public func respond(
+        path: String,
+        token: String?,
+        body: [UInt8],
+        signature: WebhookHeaders = WebhookHeaders(),
+        now: Date = Date()
+    ) async -> (status: Int, body: JSONValue) {
         if let key, !key.isEmpty, token != key {
             return (401, ["text": "unauthorized"])
         }
         if !signingSecrets.isEmpty {
             do {
-                try WebhookSignature.verify(id: signature.id, timestamp: signature.timestamp, signature: signature.signature, body: body, secrets: signingSecrets, now: now)
+                try WebhookSignature.verify(
+                    id: signature.id,
+                    timestamp: signature.timestamp,
+                    signature: signature.signature,
+                    body: body,
+                    secrets: signingSecrets,
+                    now: now
+                )
             } catch {
                 return (401, ["text": "unauthorized", "error": .string(String(describing: error))])
             }
@@ -93,23 +106,42 @@ public struct Endpoint: Sendable {
             let buffer = try await request.collectBody(upTo: 16 << 20)
             let token = request.headers[HTTPField.Name("X-Augury-Token")!] ?? request.headers[HTTPField.Name("X_AUGURY_TOKEN")!]
             let signature = WebhookHeaders(
-                id: request.headers[HTTPField.Name("webhook-id")!], timestamp: request.headers[HTTPField.Name("webhook-timestamp")!],
-                signature: request.headers[HTTPField.Name("webhook-signature")!])
-            let (status, body) = await endpoint.respond(path: request.uri.path, token: token, body: Array(buffer.readableBytesView), signature: signature)
+                id: request.headers[HTTPField.Name("webhook-id")!],
+                timestamp: request.headers[HTTPField.Name("webhook-timestamp")!],
+                signature: request.headers[HTTPField.Name("webhook-signature")!]
+            )
+            let (status, body) = await endpoint.respond(
+                path: request.uri.path,
+                token: token,
+                body: Array(buffer.readableBytesView),
+                signature: signature
+            )
             return Self.response(status, body)
         }
         return router
     }
 
     /// An application serving the endpoint on `host:port`.
-    public func application(host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: manifest.name), onServerRunning: onServerRunning, logger: logger)
+    public func application(
+        host: String,
+        port: Int,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: manifest.name),
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
     }
 
     static func response(_ status: Int, _ body: JSONValue) -> Response {
         Response(
-            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json;charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(body.encoded()))))
+            status: HTTPResponse.Status(code: status),
+            headers: [.contentType: "application/json;charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(body.encoded())))
+        )
     }
 }
 
@@ -129,7 +161,12 @@ public struct WebhookHeaders: Sendable {
 /// Helpers for endpoint authors' tests: hub requests as the hub sends them.
 public enum EndpointTesting {
     /// A request body in the v5 hub's form, with parameters as a `[{name, value}]` list.
-    public static func request(_ message: String, payload: JSONValue = [:], parameters: [String: JSONValue] = [:], messageID: String = "523fcd00b439573338018fab") -> JSONValue {
+    public static func request(
+        _ message: String,
+        payload: JSONValue = [:],
+        parameters: [String: JSONValue] = [:],
+        messageID: String = "523fcd00b439573338018fab"
+    ) -> JSONValue {
         var fields = payload.objectValue ?? [:]
         fields["parameters"] = .array(parameters.sorted { $0.key < $1.key }.map { .object(["name": .string($0.key), "value": $0.value]) })
         return ["message": .string(message), "message_id": .string(messageID), "payload": .object(fields)]

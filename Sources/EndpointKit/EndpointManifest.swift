@@ -41,8 +41,15 @@ public struct EndpointManifest: Sendable {
         public var required: Bool
 
         public init(
-            name: String, path: String, description: String, parameters: [Parameter] = [], messages: [String], identifiers: [String: String] = [:],
-            filters: [JSONValue] = [], retriesAllowed: Bool = true, required: Bool = false
+            name: String,
+            path: String,
+            description: String,
+            parameters: [Parameter] = [],
+            messages: [String],
+            identifiers: [String: String] = [:],
+            filters: [JSONValue] = [],
+            retriesAllowed: Bool = true,
+            required: Bool = false
         ) {
             self.name = name
             self.path = path

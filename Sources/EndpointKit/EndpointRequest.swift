@@ -16,7 +16,12 @@ public struct EndpointRequest: Sendable {
     public var storeID: String?
 
     public init(
-        message: String, messageID: String, payload: JSONValue, parameters: [String: JSONValue], prefix: String? = nil, storeID: String? = nil
+        message: String,
+        messageID: String,
+        payload: JSONValue,
+        parameters: [String: JSONValue],
+        prefix: String? = nil,
+        storeID: String? = nil
     ) {
         self.message = message
         self.messageID = messageID
@@ -46,8 +51,13 @@ public struct EndpointRequest: Sendable {
         }
         let storeID = fields["store_id"]?.stringValue ?? parameters["store_id"]?.stringValue
         return EndpointRequest(
-            message: fields["message"]?.stringValue ?? "", messageID: fields["message_id"]?.stringValue ?? fields["request_id"]?.stringValue ?? "",
-            payload: .object(payload), parameters: parameters, prefix: prefix, storeID: storeID)
+            message: fields["message"]?.stringValue ?? "",
+            messageID: fields["message_id"]?.stringValue ?? fields["request_id"]?.stringValue ?? "",
+            payload: .object(payload),
+            parameters: parameters,
+            prefix: prefix,
+            storeID: storeID
+        )
     }
 
     /// A parameter by its exact name, as endpoint_base reads it: `parameter("spree.api_url")`

@@ -43,7 +43,12 @@ public struct EndpointResponse: Sendable {
     }
 
     /// Adds a notification; extra keys (a `backtrace`) are kept.
-    public mutating func addNotification(_ level: IntegratorModel.Notification.Level, subject: String, description: String? = nil, extra: [String: JSONValue] = [:]) {
+    public mutating func addNotification(
+        _ level: IntegratorModel.Notification.Level,
+        subject: String,
+        description: String? = nil,
+        extra: [String: JSONValue] = [:]
+    ) {
         var fields = extra
         fields["level"] = .string(level.rawValue)
         fields["subject"] = .string(subject)

@@ -68,7 +68,13 @@ public struct AttemptVerdict: Sendable {
     /// Judges `answer` to an attempt at `url`, the `attempt`-th (counting from 1), at `now`.
     /// `random` (0 ..< 1) spreads the retry's jitter; `targets` judges a reply's `update_url`.
     public static func judge(
-        _ answer: AttemptAnswer, url: String, mapping: Mapping, attempt: Int, targets: DeliveryTargets, now: Date, random: Double
+        _ answer: AttemptAnswer,
+        url: String,
+        mapping: Mapping,
+        attempt: Int,
+        targets: DeliveryTargets,
+        now: Date,
+        random: Double
     ) -> AttemptVerdict {
         var failure = answer.failure?.describe(url: url, timeout: mapping.timeout)
         // A reply is applied only when it arrived whole: a body cut short, over the cap, or past
@@ -95,7 +101,13 @@ public struct AttemptVerdict: Sendable {
         }
         let policy = RetryPolicy(schedule: mapping.retrySchedule ?? RetryPolicy.defaultSchedule)
         var transition = DeliveryTransition.after(
-            outcome, attempt: attempt, retriesAllowed: mapping.retriesAllowed, policy: policy, now: now, random: random)
+            outcome,
+            attempt: attempt,
+            retriesAllowed: mapping.retriesAllowed,
+            policy: policy,
+            now: now,
+            random: random
+        )
         var error = failure
         if case .targetRefused? = answer.failure {
             // A target the operator refuses stays refused: retrying cannot help.

@@ -29,7 +29,8 @@ public enum ChangeDetector {
             let now = canonicalShipment(current, order: nil)
             let before = previous.map { canonicalShipment($0, order: nil) }
             if let before, comparable(before) == comparable(now) { return [] }
-            let status = now["status"]?.stringValue, was = before?["status"]?.stringValue
+            let status = now["status"]?.stringValue
+            let was = before?["status"]?.stringValue
             if status == "ready", was != "ready" { return [Change(name: "shipment:ready", payload: ["shipment": now])] }
             if status == "shipped", was != "shipped" { return [Change(name: "shipment:confirm", payload: ["shipment": now])] }
             return [Change(name: before == nil ? "shipment:new" : "shipment:updated", payload: payload("shipment", now, before))]
@@ -57,7 +58,9 @@ public enum ChangeDetector {
         let wasReady = Set((before?["shipments"]?.arrayValue ?? []).filter { $0["status"] == "ready" }.compactMap { $0["number"]?.comparableText })
         for shipment in now["shipments"]?.arrayValue ?? [] where shipment["status"] == "ready" {
             guard let number = shipment["number"]?.comparableText, !wasReady.contains(number) else { continue }
-            changes.append(Change(name: "shipment:ready", payload: ["shipment": canonicalShipment(shipment, order: now), "order": now, "original": current]))
+            changes.append(
+                Change(name: "shipment:ready", payload: ["shipment": canonicalShipment(shipment, order: now), "order": now, "original": current])
+            )
         }
         return changes
     }
@@ -73,7 +76,8 @@ public enum ChangeDetector {
 
     /// `{field: [old, new]}` for each top-level field that changed (`updated_at` aside).
     public static func diff(_ before: JSONValue, _ after: JSONValue) -> JSONValue {
-        let old = before.objectValue ?? [:], new = after.objectValue ?? [:]
+        let old = before.objectValue ?? [:]
+        let new = after.objectValue ?? [:]
         var changed: [String: JSONValue] = [:]
         for key in Set(old.keys).union(new.keys) where key != "updated_at" && old[key] != new[key] {
             changed[key] = [old[key] ?? .null, new[key] ?? .null]
@@ -103,23 +107,28 @@ public enum ChangeDetector {
         ]
         for (target, source, fallback) in copied { order[target] = spree[source] ?? fallback }
         let totals: [(String, String)] = [
-            ("item", "item_total"), ("adjustment", "adjustment_total"), ("tax", "tax_total"), ("shipping", "ship_total"), ("payment", "payment_total"), ("order", "total"),
+            ("item", "item_total"), ("adjustment", "adjustment_total"), ("tax", "tax_total"), ("shipping", "ship_total"),
+            ("payment", "payment_total"), ("order", "total"),
         ]
         var totalsObject: [String: JSONValue] = [:]
         for (target, source) in totals { totalsObject[target] = decimal(spree[source]) }
         order["totals"] = .object(totalsObject)
-        order["line_items"] = .array((spree["line_items"]?.arrayValue ?? []).map { item in
-            var line = pick(item, [("name", "variant.name"), ("sku", "variant.sku"), ("quantity", "quantity"), ("variant_id", "variant_id")])
-            if case .object(var fields) = line {
-                fields["price"] = decimal(item["price"])
-                line = .object(fields)
+        order["line_items"] = .array(
+            (spree["line_items"]?.arrayValue ?? []).map { item in
+                var line = pick(item, [("name", "variant.name"), ("sku", "variant.sku"), ("quantity", "quantity"), ("variant_id", "variant_id")])
+                if case .object(var fields) = line {
+                    fields["price"] = decimal(item["price"])
+                    line = .object(fields)
+                }
+                return line
             }
-            return line
-        })
+        )
         order["adjustments"] = .array((spree["adjustments"]?.arrayValue ?? []).map { pick($0, [("name", "label"), ("value", "amount")]) })
-        order["payments"] = .array((spree["payments"]?.arrayValue ?? []).map {
-            pick($0, [("number", "id"), ("status", "state"), ("amount", "amount"), ("payment_method", "payment_method.name")])
-        })
+        order["payments"] = .array(
+            (spree["payments"]?.arrayValue ?? []).map {
+                pick($0, [("number", "id"), ("status", "state"), ("amount", "amount"), ("payment_method", "payment_method.name")])
+            }
+        )
         order["shipments"] = .array((spree["shipments"]?.arrayValue ?? []).map { canonicalShipment($0, order: nil) })
         let addressFields: [(String, String)] = [
             ("firstname", "firstname"), ("lastname", "lastname"), ("address1", "address1"), ("address2", "address2"), ("city", "city"),
@@ -153,10 +162,14 @@ public enum ChangeDetector {
         if spree["status"] != nil {
             shipment = spree
         } else {
-            shipment = pick(raw, [
-                ("number", "number"), ("cost", "cost"), ("status", "state"), ("stock_location", "stock_location_name"),
-                ("shipping_method", "shipping_method.name"), ("tracking", "tracking"), ("shipped_at", "shipped_at"),
-            ]).objectValue ?? [:]
+            shipment =
+                pick(
+                    raw,
+                    [
+                        ("number", "number"), ("cost", "cost"), ("status", "state"), ("stock_location", "stock_location_name"),
+                        ("shipping_method", "shipping_method.name"), ("tracking", "tracking"), ("shipped_at", "shipped_at"),
+                    ]
+                ).objectValue ?? [:]
             if let orderNumber = spree["order_id"], orderNumber.stringValue != nil { shipment["order_number"] = orderNumber }
         }
         if let order {

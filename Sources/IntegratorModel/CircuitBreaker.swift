@@ -76,7 +76,11 @@ public struct BreakerStatus: Sendable, Hashable {
     /// row write per delivery on a busy healthy mapping, at the cost of `last_success_at` being
     /// up to a second behind.
     public static func successWriteIsRedundant(
-        before: BreakerStatus, after: BreakerStatus, event: Event?, lastSuccess: Date?, now: Date
+        before: BreakerStatus,
+        after: BreakerStatus,
+        event: Event?,
+        lastSuccess: Date?,
+        now: Date
     ) -> Bool {
         guard event == nil, before == after, after == BreakerStatus(), let lastSuccess else { return false }
         let age = now.timeIntervalSince(lastSuccess)

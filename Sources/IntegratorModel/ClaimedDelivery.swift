@@ -28,8 +28,16 @@ public struct ClaimedDelivery: Sendable {
     public var origin: String
 
     public init(
-        id: String, messageID: String, storeID: String, mapping: String, attempts: Int, url: String?, messageName: String, payload: JSONValue,
-        depth: Int, origin: String = "push"
+        id: String,
+        messageID: String,
+        storeID: String,
+        mapping: String,
+        attempts: Int,
+        url: String?,
+        messageName: String,
+        payload: JSONValue,
+        depth: Int,
+        origin: String = "push"
     ) {
         self.origin = origin
         self.id = id

@@ -48,7 +48,12 @@ public struct DeliveryTransition: Sendable, Equatable {
 
     /// The next state after attempt number `attempt` ended with `outcome`.
     public static func after(
-        _ outcome: AttemptOutcome, attempt: Int, retriesAllowed: Bool, policy: RetryPolicy, now: Date, random: Double
+        _ outcome: AttemptOutcome,
+        attempt: Int,
+        retriesAllowed: Bool,
+        policy: RetryPolicy,
+        now: Date,
+        random: Double
     ) -> DeliveryTransition {
         switch outcome {
         case .success:

@@ -35,7 +35,11 @@ public struct DeliveryRequest: Sendable, Equatable {
 
     /// The request of one attempt at `url`, signed at `now` (the hub's clock).
     public static func make(
-        _ delivery: ClaimedDelivery, mapping: Mapping, url: String, parameters: [Parameter], now: Date
+        _ delivery: ClaimedDelivery,
+        mapping: Mapping,
+        url: String,
+        parameters: [Parameter],
+        now: Date
     ) throws -> DeliveryRequest {
         // A transform makes the payload from the message; the protocol's fields stay.
         var delivery = delivery

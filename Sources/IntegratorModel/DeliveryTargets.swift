@@ -36,7 +36,9 @@ public enum DeliveryTargets: Sendable, Equatable {
                         "--delivery-targets is not valid",
                         problems: [
                             Problem(path: "delivery-targets", problem: "'\(item.prefix(64))' is neither a host name nor a network such as 10.0.0.0/8")
-                        ]))
+                        ]
+                    )
+                )
             } else {
                 names.insert(item)
             }

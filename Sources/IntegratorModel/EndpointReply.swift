@@ -136,7 +136,8 @@ public struct EndpointReply: Sendable {
                     let levelText = fields.removeValue(forKey: "level")?.stringValue ?? ""
                     guard let level = Notification.Level(rawValue: levelText.lowercased()) else {
                         reply.problems.append(
-                            Problem(path: "notifications.\(index).level", problem: "must be info, warn or error, not '\(levelText)'"))
+                            Problem(path: "notifications.\(index).level", problem: "must be info, warn or error, not '\(levelText)'")
+                        )
                         continue
                     }
                     let subject = fields.removeValue(forKey: "subject")?.comparableText ?? ""

@@ -61,7 +61,8 @@ public struct Filter: Sendable, Hashable {
         let start = problems.count
         for key in fields.keys.sorted() where !keys.contains(key) {
             problems.append(
-                Problem(path: "\(path).\(key)", problem: "unknown key '\(key)'; a filter has path, operator, value, match_rule and ignore_case"))
+                Problem(path: "\(path).\(key)", problem: "unknown key '\(key)'; a filter has path, operator, value, match_rule and ignore_case")
+            )
         }
         var filterPath: JSONPath?
         switch fields["path"] {
@@ -105,7 +106,8 @@ public struct Filter: Sendable, Hashable {
             ignoreCase = flag
             if flag, let op, !op.takesIgnoreCase {
                 problems.append(
-                    Problem(path: "\(path).ignore_case", problem: "applies to eq, neq, begin, end, contains, in and not_in, not '\(op.rawValue)'"))
+                    Problem(path: "\(path).ignore_case", problem: "applies to eq, neq, begin, end, contains, in and not_in, not '\(op.rawValue)'")
+                )
             }
         case let other?: problems.append(Problem(path: "\(path).ignore_case", problem: "must be true or false, not \(other.typeName)"))
         }
@@ -130,12 +132,14 @@ public struct Filter: Sendable, Hashable {
                     break
                 }
                 problems.append(
-                    Problem(path: "\(path).value", problem: "operator '\(op.rawValue)' needs a list of 1 to 1000 strings, numbers or booleans"))
+                    Problem(path: "\(path).value", problem: "operator '\(op.rawValue)' needs a list of 1 to 1000 strings, numbers or booleans")
+                )
             case .anythingBut:
                 if Self.isScalar(value) { break }
                 if let items = value.arrayValue, !items.isEmpty, items.count <= 1000, items.allSatisfy(Self.isScalar) { break }
                 problems.append(
-                    Problem(path: "\(path).value", problem: "operator 'anything_but' needs a string, number or boolean, or a list of them"))
+                    Problem(path: "\(path).value", problem: "operator 'anything_but' needs a string, number or boolean, or a list of them")
+                )
             case .exists:
                 if value.boolValue == nil {
                     problems.append(Problem(path: "\(path).value", problem: "operator 'exists' needs true or false"))

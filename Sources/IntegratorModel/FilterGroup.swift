@@ -102,7 +102,9 @@ public indirect enum CompiledFilterNode: Sendable {
             }
             return FilterExplanation(
                 kind: .filter(path: filter.path.description, operator: filter.op.rawValue, value: filter.value, reached: reached, more: more),
-                passed: compiled.passes(message: name, id: id, payload: payload), children: [])
+                passed: compiled.passes(message: name, id: id, payload: payload),
+                children: []
+            )
         case .all(let nodes), .any(let nodes):
             let children = nodes.map { $0.explain(message: name, id: id, payload: payload) }
             if case .all = self { return FilterExplanation(kind: .group("all"), passed: children.allSatisfy(\.passed), children: children) }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// An IP address as 16 bytes. IPv4 is kept in its IPv4-mapped form (`::ffff:a.b.c.d`), and the

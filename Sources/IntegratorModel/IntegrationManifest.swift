@@ -51,7 +51,9 @@ public struct IntegrationManifest: Sendable {
                     problems.append(
                         Problem(
                             path: "\(at).requires.parameters.\(p).data_type",
-                            problem: "must be string, integer, float, boolean or list, not '\(type)'"))
+                            problem: "must be string, integer, float, boolean or list, not '\(type)'"
+                        )
+                    )
                 }
             }
             let recommends = item["recommends"] ?? .object([:])
@@ -73,14 +75,26 @@ public struct IntegrationManifest: Sendable {
             }
             services.append(
                 Service(
-                    name: serviceName, path: path, description: item["description"]?.stringValue ?? "", parameters: parameters, messages: messages,
-                    identifiers: identifiers, filters: filters, retriesAllowed: recommends["options"]?["retries_allowed"]?.boolValue ?? true,
-                    required: item["required"]?.boolValue ?? false))
+                    name: serviceName,
+                    path: path,
+                    description: item["description"]?.stringValue ?? "",
+                    parameters: parameters,
+                    messages: messages,
+                    identifiers: identifiers,
+                    filters: filters,
+                    retriesAllowed: recommends["options"]?["retries_allowed"]?.boolValue ?? true,
+                    required: item["required"]?.boolValue ?? false
+                )
+            )
         }
         if !problems.isEmpty { throw ValidationError("the manifest is not valid", problems: problems) }
         return IntegrationManifest(
-            name: name, display: fields["display"]?.stringValue ?? name, description: fields["description"]?.stringValue ?? "", services: services,
-            json: json)
+            name: name,
+            display: fields["display"]?.stringValue ?? name,
+            description: fields["description"]?.stringValue ?? "",
+            services: services,
+            json: json
+        )
     }
 
     /// A manifest parameter's name as the store keeps it and the endpoint reads it: a bare name

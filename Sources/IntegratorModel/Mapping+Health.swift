@@ -10,7 +10,9 @@ extension Mapping {
     /// The breaker in force on this mapping.
     public var breaker: BreakerPolicy {
         BreakerPolicy(
-            threshold: breakerThreshold ?? BreakerPolicy.defaultThreshold, cooldown: breakerCooldown ?? BreakerPolicy.defaultCooldown)
+            threshold: breakerThreshold ?? BreakerPolicy.defaultThreshold,
+            cooldown: breakerCooldown ?? BreakerPolicy.defaultCooldown
+        )
     }
 
     /// Writes the health options into a mapping's `options` object.
@@ -31,7 +33,9 @@ extension Mapping {
                 problems.append(
                     Problem(
                         path: "options.breaker_threshold",
-                        problem: "must be a whole number of consecutive failed attempts from 1 to \(range.upperBound)"))
+                        problem: "must be a whole number of consecutive failed attempts from 1 to \(range.upperBound)"
+                    )
+                )
             }
         case "breaker_cooldown":
             if let n = value.numberValue, BreakerPolicy.cooldownRange.contains(n) {
@@ -40,14 +44,17 @@ extension Mapping {
                 problems.append(
                     Problem(
                         path: "options.breaker_cooldown",
-                        problem: "must be a number of seconds from 1 to \(Int(BreakerPolicy.cooldownRange.upperBound))"))
+                        problem: "must be a number of seconds from 1 to \(Int(BreakerPolicy.cooldownRange.upperBound))"
+                    )
+                )
             }
         case "rate_limit":
             if case .int(let n) = value, n >= 1, n <= Int64(maximumRateLimit) {
                 mapping.rateLimit = Int(n)
             } else if value != .null {
                 problems.append(
-                    Problem(path: "options.rate_limit", problem: "must be a whole number of attempts per second from 1 to \(maximumRateLimit)"))
+                    Problem(path: "options.rate_limit", problem: "must be a whole number of attempts per second from 1 to \(maximumRateLimit)")
+                )
             }
         default:
             return false

@@ -32,7 +32,8 @@ public enum MessageName {
         if name.isEmpty { return "must not be empty" }
         if name.count > maximumLength { return "must be at most \(maximumLength) characters" }
         let allowed = name.unicodeScalars.allSatisfy { scalar in
-            (scalar.value < 128) && (scalar.properties.isAlphabetic || ("0"..."9").contains(Character(scalar)) || ":._-".unicodeScalars.contains(scalar))
+            (scalar.value < 128)
+                && (scalar.properties.isAlphabetic || ("0"..."9").contains(Character(scalar)) || ":._-".unicodeScalars.contains(scalar))
         }
         return allowed ? nil : "may hold only letters, digits and the characters : . _ -"
     }

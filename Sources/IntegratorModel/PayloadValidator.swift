@@ -30,7 +30,8 @@ public enum PayloadValidator {
             }
         case "product:new", "product:updated":
             requireObject("product", in: fields, at: "payload", problems: problems) { product, path in
-                let sku = product["sku"], id = product["id"]
+                let sku = product["sku"]
+                let id = product["id"]
                 if (sku == nil || sku == .null) && (id == nil || id == .null) {
                     problems.add(Problem(path: path, problem: "needs a sku or an id"))
                 }
@@ -49,7 +50,8 @@ public enum PayloadValidator {
         case "user:new", "user:updated":
             requireObject("user", in: fields, at: "payload", problems: problems) { user, path in
                 if requireString("email", in: user, at: path, problems: problems),
-                   let email = user["email"]?.stringValue, !email.contains("@") {
+                    let email = user["email"]?.stringValue, !email.contains("@")
+                {
                     problems.add(Problem(path: "\(path).email", problem: "is not an email address: '\(email)'"))
                 }
             }
@@ -117,7 +119,10 @@ public enum PayloadValidator {
     }
 
     static func requireObject(
-        _ key: String, in fields: [String: JSONValue], at path: String, problems: ProblemList,
+        _ key: String,
+        in fields: [String: JSONValue],
+        at path: String,
+        problems: ProblemList,
         then check: ([String: JSONValue], String) -> Void
     ) {
         switch fields[key] {
@@ -166,7 +171,10 @@ public enum PayloadValidator {
     }
 
     static func optionalObjectList(
-        _ key: String, in fields: [String: JSONValue], at path: String, problems: ProblemList,
+        _ key: String,
+        in fields: [String: JSONValue],
+        at path: String,
+        problems: ProblemList,
         each check: ([String: JSONValue], String) -> Void
     ) {
         guard let value = fields[key], value != .null else { return }

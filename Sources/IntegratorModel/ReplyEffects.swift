@@ -51,18 +51,24 @@ public struct ReplyEffects: Sendable, Equatable {
             if tooDeep, !reply.messages.isEmpty {
                 notifications.append(
                     Notification(
-                        level: .error, subject: "messages refused: chain too deep",
+                        level: .error,
+                        subject: "messages refused: chain too deep",
                         description:
                             "the reply held \(reply.messages.count) message(s) at depth \(depth), past the limit of "
-                            + "\(maxDepth); a mapping may be answering its own messages in a loop"))
+                            + "\(maxDepth); a mapping may be answering its own messages in a loop"
+                    )
+                )
             } else {
                 effects.messages = reply.messages.map { Message(name: $0.name, payload: $0.payload) }
             }
             if !reply.problems.isEmpty {
                 notifications.append(
                     Notification(
-                        level: .warn, subject: "parts of the reply were ignored",
-                        description: reply.problems.map(\.description).joined(separator: "; ")))
+                        level: .warn,
+                        subject: "parts of the reply were ignored",
+                        description: reply.problems.map(\.description).joined(separator: "; ")
+                    )
+                )
             }
         }
         let reference = Self.reference(of: delivery.payload)

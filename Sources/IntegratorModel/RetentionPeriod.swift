@@ -32,8 +32,10 @@ public struct RetentionPeriod: Sendable, Hashable, CustomStringConvertible {
                 Problem(
                     path: "retention",
                     problem: "must be 0 (keep everything) or a whole number and a unit s, m, h, d or w, such as 30d or 12h, "
-                        + "up to 3650d; not '\(text.prefix(32))'")
-            ])
+                        + "up to 3650d; not '\(text.prefix(32))'"
+                )
+            ]
+        )
         guard trimmed.utf8.count <= 16, let last = trimmed.last, let unit = units.first(where: { $0.suffix == last }) else {
             return .failure(refusal)
         }

@@ -30,17 +30,21 @@ public enum SampleMessages {
             }
             return .object(["shipment": .object(shipment)])
         case "product:new", "product:updated":
-            return .object(["product": .object([
-                "id": "SPR-00013", "sku": "SPR-00013", "name": "Spree Ringer T-Shirt", "description": "A soft cotton ringer tee.",
-                "price": 19.99, "cost_price": 8.0, "available_on": "2026-11-01T00:00:00Z", "permalink": "spree-ringer-t-shirt",
-                "shipping_category": "Default", "taxons": .array([.array(["Categories", "Clothing", "T-Shirts"])]),
-                "variants": .array([.object(["sku": "SPR-00013-M", "price": 19.99, "quantity": 12, "options": .object(["tshirt-size": "M"])])]),
-            ])])
+            return .object([
+                "product": .object([
+                    "id": "SPR-00013", "sku": "SPR-00013", "name": "Spree Ringer T-Shirt", "description": "A soft cotton ringer tee.",
+                    "price": 19.99, "cost_price": 8.0, "available_on": "2026-11-01T00:00:00Z", "permalink": "spree-ringer-t-shirt",
+                    "shipping_category": "Default", "taxons": .array([.array(["Categories", "Clothing", "T-Shirts"])]),
+                    "variants": .array([.object(["sku": "SPR-00013-M", "price": 19.99, "quantity": 12, "options": .object(["tshirt-size": "M"])])]),
+                ])
+            ])
         case "user:new", "user:updated":
-            return .object(["user": .object([
-                "id": 42, "email": "spree@example.com", "firstname": "Brian", "lastname": "Quinn",
-                "shipping_address": address, "billing_address": address,
-            ])])
+            return .object([
+                "user": .object([
+                    "id": 42, "email": "spree@example.com", "firstname": "Brian", "lastname": "Quinn",
+                    "shipping_address": address, "billing_address": address,
+                ])
+            ])
         default:
             return nil
         }
@@ -65,10 +69,12 @@ public enum SampleMessages {
             "adjustments": .array([.object(["name": "Tax", "value": 3.2]), .object(["name": "Shipping", "value": 5.0])]),
             "shipping_address": address, "billing_address": address,
             "payments": .array([.object(["number": "P123", "amount": 48.18, "payment_method": "Credit Card", "status": "completed"])]),
-            "shipments": .array([.object([
-                "number": .string("H\(number.dropFirst())"), "cost": 5.0, "status": "ready", "shipping_method": "UPS Ground (USD)",
-                "items": .array([.object(["name": "Spree Ringer T-Shirt", "sku": "SPR-00013", "quantity": 2, "price": 19.99, "variant_id": 8])]),
-            ])]),
+            "shipments": .array([
+                .object([
+                    "number": .string("H\(number.dropFirst())"), "cost": 5.0, "status": "ready", "shipping_method": "UPS Ground (USD)",
+                    "items": .array([.object(["name": "Spree Ringer T-Shirt", "sku": "SPR-00013", "quantity": 2, "price": 19.99, "variant_id": 8])]),
+                ])
+            ]),
         ])
     }
 }

@@ -43,7 +43,14 @@ public enum WebhookSignature {
 
     /// Checks a delivery's headers against any of `secrets`, refusing timestamps more than five
     /// minutes from `now`.
-    public static func verify(id: String?, timestamp: String?, signature: String?, body: some DataProtocol, secrets: [String], now: Date = Date()) throws {
+    public static func verify(
+        id: String?,
+        timestamp: String?,
+        signature: String?,
+        body: some DataProtocol,
+        secrets: [String],
+        now: Date = Date()
+    ) throws {
         guard let id, let timestamp, let signature, let seconds = Int64(timestamp) else { throw Failure.missingHeaders }
         guard abs(now.timeIntervalSince1970 - Double(seconds)) <= tolerance else { throw Failure.timestampOutOfTolerance }
         let content = Data("\(id).\(seconds).".utf8) + Data(body)

@@ -15,13 +15,16 @@ extension PostgresStore {
 
     public func setSetting(_ key: String, value: String) async throws {
         try await client.run(
-            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [.text(key), .text(value)])
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [.text(key), .text(value)]
+        )
     }
 
     public func deleteExpiredSettings(prefix: String, before: Date) async throws {
         try await client.run(
             "DELETE FROM settings WHERE starts_with(key, ?) AND value ~ '^[0-9.]+$' AND CAST(value AS DOUBLE PRECISION) < ?",
-            [.text(prefix), .time(before)])
+            [.text(prefix), .time(before)]
+        )
     }
 
     // MARK: Stores
@@ -29,7 +32,8 @@ extension PostgresStore {
     public func createStore(id: String, name: String, tokenHash: String, at: Date) async throws {
         let inserted = try await client.run(
             "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-            [.text(id), .text(name), .text(tokenHash), .time(at)])
+            [.text(id), .text(name), .text(tokenHash), .time(at)]
+        )
         if inserted == 0 { throw StoreError.conflict("a store with id '\(id)' already exists") }
     }
 
@@ -39,7 +43,8 @@ extension PostgresStore {
                 guard let tokenHash else { throw StoreError.invalid("store '\(id)' needs a token") }
                 try await db.run(
                     "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                    [.text(id), .text(name), .text(tokenHash), .time(at)])
+                    [.text(id), .text(name), .text(tokenHash), .time(at)]
+                )
                 return true
             }
             let oldName = try existing.text("name")
@@ -61,8 +66,11 @@ extension PostgresStore {
 
     static func storeInfo(_ row: PostgresRandomAccessRow) throws -> StoreInfo {
         StoreInfo(
-            id: try row.text("id"), name: try row.text("name"), createdAt: try row.time("created_at"),
-            retention: try row.optionalReal("retention").flatMap(RetentionPeriod.init(seconds:)))
+            id: try row.text("id"),
+            name: try row.text("name"),
+            createdAt: try row.time("created_at"),
+            retention: try row.optionalReal("retention").flatMap(RetentionPeriod.init(seconds:))
+        )
     }
 
     public func setRetention(storeID: String, _ retention: RetentionPeriod?) async throws -> Bool {
@@ -96,7 +104,8 @@ extension PostgresStore {
             INSERT INTO parameters (store_id, name, value, updated_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (store_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
             """,
-            [.text(storeID), .text(parameter.name), .text(secrets.sealParameter(name: parameter.name, json: parameter.value.jsonString)), .time(at)])
+            [.text(storeID), .text(parameter.name), .text(secrets.sealParameter(name: parameter.name, json: parameter.value.jsonString)), .time(at)]
+        )
     }
 
     public func resealSecrets(from: SecretBox, to: SecretBox) async throws -> Int {
@@ -106,7 +115,8 @@ extension PostgresStore {
                 let sealed = to.seal(try from.open(try row.text("definition")))
                 try await db.run(
                     "UPDATE mappings SET definition = ? WHERE store_id = ? AND name = ?",
-                    [.text(sealed), .text(try row.text("store_id")), .text(try row.text("name"))])
+                    [.text(sealed), .text(try row.text("store_id")), .text(try row.text("name"))]
+                )
                 written += 1
             }
             for row in try await db.rows("SELECT store_id, name, value FROM parameters FOR UPDATE", []) {
@@ -115,13 +125,15 @@ extension PostgresStore {
                 guard SecretNames.isSecret(name) || SecretBox.isSealed(value) else { continue }
                 try await db.run(
                     "UPDATE parameters SET value = ? WHERE store_id = ? AND name = ?",
-                    [.text(to.sealParameter(name: name, json: try from.open(value))), .text(try row.text("store_id")), .text(name)])
+                    [.text(to.sealParameter(name: name, json: try from.open(value))), .text(try row.text("store_id")), .text(name)]
+                )
                 written += 1
             }
             if to.isEncrypting {
                 try await db.run(
                     "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    [.text(SecretBox.checkSetting), .text(to.check())])
+                    [.text(SecretBox.checkSetting), .text(to.check())]
+                )
             } else {
                 try await db.run("DELETE FROM settings WHERE key = ?", [.text(SecretBox.checkSetting)])
             }
@@ -159,7 +171,8 @@ extension PostgresStore {
                 INSERT INTO mappings (store_id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (store_id, name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at
                 """,
-                [.text(storeID), .text(mapping.name), .text(definition), .time(at), .time(at)])
+                [.text(storeID), .text(mapping.name), .text(definition), .time(at), .time(at)]
+            )
             // Pausing holds what waits; resuming lets it go, in the order received.
             if mapping.paused {
                 try await db.run(HealthSQL.pause, [.text(storeID), .text(mapping.name)])
@@ -188,7 +201,8 @@ extension PostgresStore {
         try await client.run(
             "INSERT INTO integrations (store_id, id, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (store_id, id) DO UPDATE SET body = "
                 + "excluded.body",
-            [.text(storeID), .text(id), .text(record.jsonString), .time(at)])
+            [.text(storeID), .text(id), .text(record.jsonString), .time(at)]
+        )
     }
 
     public func integrations(storeID: String) async throws -> [JSONValue] {
@@ -203,15 +217,21 @@ extension PostgresStore {
 
     static func scheduler(_ row: PostgresRandomAccessRow) throws -> Scheduler {
         Scheduler(
-            id: try row.text("id"), message: try row.text("message"), payload: try row.json("payload") ?? .object([:]),
-            interval: try row.real("interval"), enabled: try row.bool("enabled"), nextRunAt: try row.optionalTime("next_run_at"),
-            lastRunAt: try row.optionalTime("last_run_at"))
+            id: try row.text("id"),
+            message: try row.text("message"),
+            payload: try row.json("payload") ?? .object([:]),
+            interval: try row.real("interval"),
+            enabled: try row.bool("enabled"),
+            nextRunAt: try row.optionalTime("next_run_at"),
+            lastRunAt: try row.optionalTime("last_run_at")
+        )
     }
 
     public func saveScheduler(storeID: String, _ scheduler: Scheduler, at: Date) async throws {
         try await transaction { db in
             let existing = try await db.rows(
-                "SELECT interval, next_run_at FROM schedulers WHERE store_id = ? AND id = ? FOR UPDATE", [.text(storeID), .text(scheduler.id)]
+                "SELECT interval, next_run_at FROM schedulers WHERE store_id = ? AND id = ? FOR UPDATE",
+                [.text(storeID), .text(scheduler.id)]
             ).first
             var nextRun = scheduler.nextRunAt ?? at
             if let existing, try existing.real("interval") == scheduler.interval, scheduler.nextRunAt == nil {
@@ -226,7 +246,8 @@ extension PostgresStore {
                 [
                     .text(storeID), .text(scheduler.id), .text(scheduler.message), .text(scheduler.payload.jsonString), .real(scheduler.interval),
                     .bool(scheduler.enabled), .time(nextRun), .time(at),
-                ])
+                ]
+            )
         }
     }
 
@@ -238,7 +259,9 @@ extension PostgresStore {
         try await perform { db in
             // SKIP LOCKED: a scheduler another process is firing right now is that process's tick.
             let due = try await db.rows(
-                "SELECT * FROM schedulers WHERE enabled AND next_run_at <= ? ORDER BY next_run_at FOR UPDATE SKIP LOCKED", [.time(now)])
+                "SELECT * FROM schedulers WHERE enabled AND next_run_at <= ? ORDER BY next_run_at FOR UPDATE SKIP LOCKED",
+                [.time(now)]
+            )
             var made: [NewMessage] = []
             for row in due {
                 let storeID = try row.text("store_id")
@@ -246,7 +269,8 @@ extension PostgresStore {
                 let previous = try row.real("next_run_at")
                 let changed = try await db.run(
                     "UPDATE schedulers SET next_run_at = ?, last_run_at = ? WHERE store_id = ? AND id = ? AND next_run_at = ?",
-                    [.real(now.timeIntervalSince1970 + scheduler.interval), .time(now), .text(storeID), .text(scheduler.id), .real(previous)])
+                    [.real(now.timeIntervalSince1970 + scheduler.interval), .time(now), .text(storeID), .text(scheduler.id), .real(previous)]
+                )
                 guard changed == 1 else { continue }
                 let message = plan(storeID, scheduler)
                 try await Self.insert(db, message)

@@ -8,13 +8,18 @@ extension PostgresStore {
     // MARK: Delivery
 
     public func claim(
-        owner: String, now: Date, limit: Int, limits: ClaimLimits, lease: @escaping @Sendable (String, String) -> Double
+        owner: String,
+        now: Date,
+        limit: Int,
+        limits: ClaimLimits,
+        lease: @escaping @Sendable (String, String) -> Double
     ) async throws -> [ClaimedDelivery] {
         try await transaction { db in
             let exclusion = limits.exclusionSQL
             let candidates = try await db.rows(
                 HealthSQL.claimCandidates(exclusion: exclusion.sql, suffix: " FOR UPDATE OF d SKIP LOCKED"),
-                [.time(now), .time(now)] + exclusion.arguments.map { .text($0) } + [.int(ClaimLimits.candidates(for: limit))])
+                [.time(now), .time(now)] + exclusion.arguments.map { .text($0) } + [.int(ClaimLimits.candidates(for: limit))]
+            )
             let keys = try candidates.map { MappingKey(storeID: try $0.text("store_id"), mapping: try $0.text("mapping")) }
             let rows = FairClaim.select(keys, limit: limit, room: limits.room).map { candidates[$0] }
             var claimed: [ClaimedDelivery] = []
@@ -25,7 +30,9 @@ extension PostgresStore {
                 if let breaker = try row.optionalText("breaker"), breaker != BreakerState.closed.rawValue {
                     // An open breaker whose cool-down is over lets one probe go, across processes.
                     let taken = try await db.run(
-                        HealthSQL.takeProbe, [.real(now.timeIntervalSince1970 + lease(storeID, mapping)), .text(storeID), .text(mapping), .time(now)])
+                        HealthSQL.takeProbe,
+                        [.real(now.timeIntervalSince1970 + lease(storeID, mapping)), .text(storeID), .text(mapping), .time(now)]
+                    )
                     if taken == 0 { continue }
                 }
                 var attempts = try row.int("attempts")
@@ -37,17 +44,27 @@ extension PostgresStore {
                         [
                             .text(id), .int(attempts), .time(now),
                             .text("the lease expired before the attempt was reported (the worker or its process stopped); trying again"),
-                        ])
+                        ]
+                    )
                 }
                 try await db.run(
                     "UPDATE deliveries SET state = 'running', lease_owner = ?, next_attempt_at = ?, attempts = ?, updated_at = ? WHERE id = ?",
-                    [.text(owner), .real(now.timeIntervalSince1970 + lease(storeID, mapping)), .int(attempts), .time(now), .text(id)])
+                    [.text(owner), .real(now.timeIntervalSince1970 + lease(storeID, mapping)), .int(attempts), .time(now), .text(id)]
+                )
                 claimed.append(
                     ClaimedDelivery(
-                        id: id, messageID: try row.text("message_id"), storeID: storeID, mapping: mapping, attempts: attempts,
+                        id: id,
+                        messageID: try row.text("message_id"),
+                        storeID: storeID,
+                        mapping: mapping,
+                        attempts: attempts,
                         url: try row.optionalText("url"),
-                        messageName: try row.text("name"), payload: try row.json("payload") ?? .object([:]), depth: try row.int("depth"),
-                        origin: try row.text("origin")))
+                        messageName: try row.text("name"),
+                        payload: try row.json("payload") ?? .object([:]),
+                        depth: try row.int("depth"),
+                        origin: try row.text("origin")
+                    )
+                )
             }
             return claimed
         }
@@ -64,7 +81,8 @@ extension PostgresStore {
                 [
                     .text(report.deliveryID), .int(attempts), .time(report.startedAt), .real(report.duration), .text(report.url), .int(report.status),
                     .text(report.response), .text(report.error),
-                ])
+                ]
+            )
             let stillOwned = try current?.text("state") == "running" && current?.optionalText("lease_owner") == report.owner
             if stillOwned {
                 let transition = report.transition
@@ -79,10 +97,13 @@ extension PostgresStore {
                         .text(report.error),
                         .int(report.status), .text(report.result.map(\.jsonString)), .time(now), .text(transition.state.rawValue), .time(now),
                         .text(report.deliveryID),
-                    ])
+                    ]
+                )
             } else {
                 try await db.run(
-                    "UPDATE deliveries SET attempts = ?, updated_at = ? WHERE id = ?", [.int(attempts), .time(now), .text(report.deliveryID)])
+                    "UPDATE deliveries SET attempts = ?, updated_at = ? WHERE id = ?",
+                    [.int(attempts), .time(now), .text(report.deliveryID)]
+                )
             }
             if stillOwned, report.transition.state == .parked, let parked = report.alerts.make?(.parked) { try await Self.insert(db, parked) }
             if let policy = report.breaker { try await Self.updateBreaker(db, report, policy: policy, at: now) }
@@ -100,7 +121,8 @@ extension PostgresStore {
                         .text(notification.storeID), .text(notification.messageID), .text(notification.deliveryID), .text(notification.mapping),
                         .text(n.level.rawValue), .text(n.subject), .text(n.description), .text(JSONValue.object(n.extra).jsonString),
                         .text(notification.reference), .time(now), .time(now),
-                    ])
+                    ]
+                )
                 if inserted == 1 {
                     if let message = notification.message { try await Self.insert(db, message) }
                 } else {
@@ -110,7 +132,8 @@ extension PostgresStore {
                         [
                             .time(now), .text(notification.messageID), .text(notification.mapping), .text(n.level.rawValue), .text(n.subject),
                             .text(n.description),
-                        ])
+                        ]
+                    )
                 }
             }
         }
@@ -121,12 +144,19 @@ extension PostgresStore {
         let row = try await db.rows(HealthSQL.breakerRow + " FOR UPDATE", [.text(report.storeID), .text(report.mapping)]).first
         let current = BreakerStatus(
             state: try row?.optionalText("state").flatMap(BreakerState.init(rawValue:)) ?? .closed,
-            consecutiveFailures: try row?.int("consecutive_failures") ?? 0, probeAt: try row?.optionalTime("probe_at"))
+            consecutiveFailures: try row?.int("consecutive_failures") ?? 0,
+            probeAt: try row?.optionalTime("probe_at")
+        )
         let succeeded = report.error == nil
         let (next, event) = current.after(succeeded: succeeded, policy: policy, now: now)
         if succeeded,
             BreakerStatus.successWriteIsRedundant(
-                before: current, after: next, event: event, lastSuccess: try row?.optionalTime("last_success_at"), now: now)
+                before: current,
+                after: next,
+                event: event,
+                lastSuccess: try row?.optionalTime("last_success_at"),
+                now: now
+            )
         {
             return
         }
@@ -135,7 +165,8 @@ extension PostgresStore {
             [
                 .text(report.storeID), .text(report.mapping), .text(next.state.rawValue), .int(next.consecutiveFailures), .time(next.probeAt),
                 .time(succeeded ? now : nil), .time(succeeded ? nil : now),
-            ])
+            ]
+        )
         switch event {
         case .opened?: if let alert = report.alerts.make?(.failing) { try await insert(db, alert) }
         case .closed?: if let alert = report.alerts.make?(.recovered) { try await insert(db, alert) }

@@ -26,7 +26,8 @@ extension PostgresStore {
                     INSERT INTO idempotency_keys (store_id, key, status, reply, created_at) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (store_id, key) DO UPDATE SET status = excluded.status, reply = excluded.reply, created_at = excluded.created_at
                     """,
-                    [.text(record.storeID), .text(key), .int(record.replyStatus), .text(record.reply.jsonString), .time(record.now)])
+                    [.text(record.storeID), .text(key), .int(record.replyStatus), .text(record.reply.jsonString), .time(record.now)]
+                )
             }
             return .stored
         }
@@ -56,11 +57,13 @@ extension PostgresStore {
             [
                 .text(message.id), .text(message.storeID), .text(message.name), .text(message.payload.jsonString), .text(message.origin),
                 .text(message.parentMessageID), .text(message.parentDeliveryID), .int(message.depth), .time(message.createdAt),
-            ])
+            ]
+        )
         for identifier in message.identifiers {
             try await db.run(
                 "INSERT INTO message_identifiers (store_id, name, value, message_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [.text(message.storeID), .text(identifier.name), .text(identifier.value), .text(message.id)])
+                [.text(message.storeID), .text(identifier.name), .text(identifier.value), .text(message.id)]
+            )
         }
         var notes: [String] = []
         if let copy = message.objectCopy {
@@ -73,7 +76,8 @@ extension PostgresStore {
                 INSERT INTO object_copies (store_id, type, identity, body, updated_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (store_id, type, identity) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
                 """,
-                [.text(message.storeID), .text(copy.type), .text(copy.identity), .text(copy.object.jsonString), .time(message.createdAt)])
+                [.text(message.storeID), .text(copy.type), .text(copy.identity), .text(copy.object.jsonString), .time(message.createdAt)]
+            )
             let derived = copy.derive(previous)
             for child in derived { try await insert(db, child) }
             notes.append(SQLiteStore.changeNote(copy, derived: derived))
@@ -91,7 +95,8 @@ extension PostgresStore {
                     .text(delivery.id), .text(message.id), .text(message.storeID), .text(delivery.mapping),
                     .text(delivery.paused ? "paused" : "pending"), .time(delivery.nextAttemptAt),
                     .text(delivery.dedupKey), .text(delivery.orderingKey), .time(message.createdAt), .time(message.createdAt),
-                ])
+                ]
+            )
             if inserted == 1 {
                 written += 1
             } else {
@@ -101,7 +106,11 @@ extension PostgresStore {
                 ).first
                 notes.append(
                     SQLiteStore.duplicateNote(
-                        mapping: delivery.mapping, orderingKey: delivery.orderingKey, earlierMessage: try earlier?.text("message_id") ?? "?"))
+                        mapping: delivery.mapping,
+                        orderingKey: delivery.orderingKey,
+                        earlierMessage: try earlier?.text("message_id") ?? "?"
+                    )
+                )
             }
         }
         if written == 0 || !notes.isEmpty {
@@ -109,7 +118,8 @@ extension PostgresStore {
             let note = notes.joined(separator: "; ")
             try await db.run(
                 "UPDATE messages SET state = ?, note = ? WHERE id = ?",
-                [.text(written == 0 ? "skipped" : "accepted"), .text(note), .text(message.id)])
+                [.text(written == 0 ? "skipped" : "accepted"), .text(note), .text(message.id)]
+            )
         }
     }
 }

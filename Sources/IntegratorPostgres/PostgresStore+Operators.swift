@@ -48,7 +48,8 @@ extension PostgresStore {
         let count = try await client.rows("SELECT COUNT(*) AS n FROM messages m WHERE \(whereSQL)", binds).first?.int("n") ?? 0
         let rows = try await client.rows(
             "SELECT m.* FROM messages m WHERE \(whereSQL) ORDER BY m.seq DESC LIMIT ? OFFSET ?",
-            binds + [.int(query.perPage), .int((query.page - 1) * query.perPage)])
+            binds + [.int(query.perPage), .int((query.page - 1) * query.perPage)]
+        )
         var messages = try rows.map(Self.message)
         let deliveries = try await Self.deliveries(client, messageIDs: messages.map(\.id), withAttempts: false)
         for index in messages.indices { messages[index].deliveries = deliveries[messages[index].id] ?? [] }
@@ -59,21 +60,24 @@ extension PostgresStore {
         var row = try await client.rows("SELECT * FROM messages WHERE store_id = ? AND id = ?", [.text(storeID), .text(id)]).first
         if row == nil {
             row = try await client.rows(
-                "SELECT m.* FROM messages m JOIN deliveries d ON d.message_id = m.id WHERE m.store_id = ? AND d.id = ?", [.text(storeID), .text(id)]
+                "SELECT m.* FROM messages m JOIN deliveries d ON d.message_id = m.id WHERE m.store_id = ? AND d.id = ?",
+                [.text(storeID), .text(id)]
             ).first
         }
         guard let row else { return nil }
         var message = try Self.message(row)
         message.deliveries = try await Self.deliveries(client, messageIDs: [message.id], withAttempts: true)[message.id] ?? []
         message.identifiers = try await client.rows(
-            "SELECT name, value FROM message_identifiers WHERE message_id = ? ORDER BY name", [.text(message.id)]
+            "SELECT name, value FROM message_identifiers WHERE message_id = ? ORDER BY name",
+            [.text(message.id)]
         )
         .map { IdentifierValue(name: try $0.text("name"), value: try $0.text("value")) }
         var children = try await client.rows("SELECT * FROM messages WHERE parent_message_id = ? ORDER BY seq", [.text(message.id)]).map(Self.message)
         let childDeliveries = try await Self.deliveries(client, messageIDs: children.map(\.id), withAttempts: false)
         for index in children.indices { children[index].deliveries = childDeliveries[children[index].id] ?? [] }
         let notifications = try await client.rows("SELECT * FROM notifications WHERE message_id = ? ORDER BY id", [.text(message.id)]).map(
-            Self.notification)
+            Self.notification
+        )
         return MessageDetail(message: message, children: children, notifications: notifications)
     }
 
@@ -83,7 +87,8 @@ extension PostgresStore {
             UPDATE deliveries SET state = CASE WHEN state = 'parked' THEN 'pending' ELSE state END, next_attempt_at = ?, updated_at = ?
             WHERE store_id = ? AND (message_id = ? OR id = ?) AND state IN ('pending', 'failing', 'scheduled', 'parked')
             """,
-            [.time(now), .time(now), .text(storeID), .text(id), .text(id)])
+            [.time(now), .time(now), .text(storeID), .text(id), .text(id)]
+        )
     }
 
     public func archive(storeID: String, id: String, now: Date) async throws -> Int {
@@ -96,7 +101,8 @@ extension PostgresStore {
             UPDATE deliveries SET state = 'archived', next_attempt_at = NULL, lease_owner = NULL, updated_at = ?
             WHERE store_id = ? AND (message_id = ? OR id = ?) AND state NOT IN ('completed', 'archived')
             """,
-            [.time(now), .text(storeID), .text(id), .text(id)])
+            [.time(now), .text(storeID), .text(id), .text(id)]
+        )
         try await db.run("UPDATE messages SET state = 'archived' WHERE store_id = ? AND id = ? AND state = 'accepted'", [.text(storeID), .text(id)])
         return count
     }
@@ -114,7 +120,8 @@ extension PostgresStore {
             UPDATE deliveries SET state = CASE WHEN state = 'parked' THEN 'pending' ELSE state END, next_attempt_at = ?, updated_at = ?
             WHERE store_id = ? AND state IN ('parked', 'failing') AND created_at >= ?
             """,
-            [.time(now), .time(now), .text(storeID), .time(since)])
+            [.time(now), .time(now), .text(storeID), .time(since)]
+        )
     }
 
     public func queueCounts(storeID: String) async throws -> [String: Int] {
@@ -144,12 +151,14 @@ extension PostgresStore {
             """
             SELECT FLOOR((created_at - ?) / ?)::BIGINT AS b, COUNT(*) AS n FROM messages
             WHERE store_id = ? AND created_at >= ? AND created_at < ? GROUP BY b
-            """)
+            """
+        )
         let failed = try await counts(
             """
             SELECT FLOOR((a.started_at - ?) / ?)::BIGINT AS b, COUNT(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
             WHERE d.store_id = ? AND a.started_at >= ? AND a.started_at < ? AND a.error IS NOT NULL GROUP BY b
-            """)
+            """
+        )
         return ActivitySlot.fill(since: since, slot: slot, slots: slots, received: received, failed: failed)
     }
 
@@ -177,19 +186,36 @@ extension PostgresStore {
 
     static func message(_ row: PostgresRandomAccessRow) throws -> MessageRecord {
         MessageRecord(
-            id: try row.text("id"), storeID: try row.text("store_id"), name: try row.text("name"), payload: try row.json("payload") ?? .object([:]),
-            origin: try row.text("origin"), parentMessageID: try row.optionalText("parent_message_id"),
-            parentDeliveryID: try row.optionalText("parent_delivery_id"), depth: try row.int("depth"), state: try row.text("state"),
-            note: try row.optionalText("note"), createdAt: try row.time("created_at"))
+            id: try row.text("id"),
+            storeID: try row.text("store_id"),
+            name: try row.text("name"),
+            payload: try row.json("payload") ?? .object([:]),
+            origin: try row.text("origin"),
+            parentMessageID: try row.optionalText("parent_message_id"),
+            parentDeliveryID: try row.optionalText("parent_delivery_id"),
+            depth: try row.int("depth"),
+            state: try row.text("state"),
+            note: try row.optionalText("note"),
+            createdAt: try row.time("created_at")
+        )
     }
 
     static func notification(_ row: PostgresRandomAccessRow) throws -> NotificationRecord {
         NotificationRecord(
-            id: Int64(try row.int("id")), storeID: try row.text("store_id"), messageID: try row.text("message_id"),
-            deliveryID: try row.optionalText("delivery_id"), mapping: try row.text("mapping"), level: try row.text("level"),
-            subject: try row.text("subject"), description: try row.text("description"), extra: try row.json("extra") ?? .object([:]),
-            reference: try row.optionalText("reference"), occurrences: try row.int("occurrences"), createdAt: try row.time("created_at"),
-            updatedAt: try row.time("updated_at"))
+            id: Int64(try row.int("id")),
+            storeID: try row.text("store_id"),
+            messageID: try row.text("message_id"),
+            deliveryID: try row.optionalText("delivery_id"),
+            mapping: try row.text("mapping"),
+            level: try row.text("level"),
+            subject: try row.text("subject"),
+            description: try row.text("description"),
+            extra: try row.json("extra") ?? .object([:]),
+            reference: try row.optionalText("reference"),
+            occurrences: try row.int("occurrences"),
+            createdAt: try row.time("created_at"),
+            updatedAt: try row.time("updated_at")
+        )
     }
 
     static func deliveries(_ db: some SQLRunner, messageIDs: [String], withAttempts: Bool) async throws -> [String: [DeliveryRecord]] {
@@ -202,7 +228,8 @@ extension PostgresStore {
                 AND e.state IN ('pending', 'running', 'failing', 'scheduled', 'parked') ORDER BY e.seq LIMIT 1) AS waiting_for
             FROM deliveries d WHERE d.message_id IN (\(marks)) ORDER BY d.seq
             """,
-            messageIDs.map { .text($0) })
+            messageIDs.map { .text($0) }
+        )
         var attempts: [String: [AttemptRecord]] = [:]
         if withAttempts {
             let ids = try rows.map { try $0.text("id") }
@@ -211,9 +238,15 @@ extension PostgresStore {
                 for row in try await db.rows("SELECT * FROM attempts WHERE delivery_id IN (\(attemptMarks)) ORDER BY id", ids.map { .text($0) }) {
                     attempts[try row.text("delivery_id"), default: []].append(
                         AttemptRecord(
-                            number: try row.int("number"), startedAt: try row.time("started_at"), duration: try row.real("duration"),
+                            number: try row.int("number"),
+                            startedAt: try row.time("started_at"),
+                            duration: try row.real("duration"),
                             url: try row.text("url"),
-                            status: try row.optionalInt("status"), response: try row.optionalText("response"), error: try row.optionalText("error")))
+                            status: try row.optionalInt("status"),
+                            response: try row.optionalText("response"),
+                            error: try row.optionalText("error")
+                        )
+                    )
                 }
             }
         }
@@ -221,13 +254,23 @@ extension PostgresStore {
         for row in rows {
             let id = try row.text("id")
             let record = DeliveryRecord(
-                id: id, messageID: try row.text("message_id"), mapping: try row.text("mapping"),
-                state: DeliveryState(rawValue: try row.text("state")) ?? .pending, attempts: try row.int("attempts"),
-                nextAttemptAt: try row.optionalTime("next_attempt_at"), url: try row.optionalText("url"),
+                id: id,
+                messageID: try row.text("message_id"),
+                mapping: try row.text("mapping"),
+                state: DeliveryState(rawValue: try row.text("state")) ?? .pending,
+                attempts: try row.int("attempts"),
+                nextAttemptAt: try row.optionalTime("next_attempt_at"),
+                url: try row.optionalText("url"),
                 lastError: try row.optionalText("last_error"),
-                lastStatus: try row.optionalInt("last_status"), result: try row.json("result"), createdAt: try row.time("created_at"),
-                updatedAt: try row.time("updated_at"), completedAt: try row.optionalTime("completed_at"), attemptLog: attempts[id] ?? [],
-                orderingKey: try row.optionalText("ordering_key"), waitingFor: try row.optionalText("waiting_for"))
+                lastStatus: try row.optionalInt("last_status"),
+                result: try row.json("result"),
+                createdAt: try row.time("created_at"),
+                updatedAt: try row.time("updated_at"),
+                completedAt: try row.optionalTime("completed_at"),
+                attemptLog: attempts[id] ?? [],
+                orderingKey: try row.optionalText("ordering_key"),
+                waitingFor: try row.optionalText("waiting_for")
+            )
             result[try row.text("message_id"), default: []].append(record)
         }
         return result

@@ -42,10 +42,14 @@ extension PostgresStore {
             return MappingHealth(
                 mapping: mapping,
                 breaker: BreakerStatus(
-                    state: BreakerState(rawValue: try row.text("state")) ?? .closed, consecutiveFailures: try row.int("consecutive_failures"),
-                    probeAt: try row.optionalTime("probe_at")),
-                lastSuccessAt: try row.optionalTime("last_success_at"), lastFailureAt: try row.optionalTime("last_failure_at"),
-                recentFailures: failures[mapping] ?? 0)
+                    state: BreakerState(rawValue: try row.text("state")) ?? .closed,
+                    consecutiveFailures: try row.int("consecutive_failures"),
+                    probeAt: try row.optionalTime("probe_at")
+                ),
+                lastSuccessAt: try row.optionalTime("last_success_at"),
+                lastFailureAt: try row.optionalTime("last_failure_at"),
+                recentFailures: failures[mapping] ?? 0
+            )
         }
     }
 

@@ -82,8 +82,13 @@ public final class PostgresStore: HubStore {
         let tls: PostgresClient.Configuration.TLS =
             sslMode == "disable" ? .disable : (sslMode == "require" ? .require(.makeClientConfiguration()) : .prefer(.makeClientConfiguration()))
         var configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: components.user?.removingPercentEncoding ?? "postgres",
-            password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls)
+            host: host,
+            port: components.port ?? 5432,
+            username: components.user?.removingPercentEncoding ?? "postgres",
+            password: components.password?.removingPercentEncoding,
+            database: database.isEmpty ? nil : database,
+            tls: tls
+        )
         configuration.options.maximumConnections = 40
         return configuration
     }

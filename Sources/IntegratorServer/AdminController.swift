@@ -285,11 +285,16 @@ struct AdminController: Sendable {
         let body = try await ingest.readJSON(request)
         var problems: [Problem] = []
         let since = AdminOperations.parseTime(
-            body["since"]?.stringValue ?? body["since"]?.numberValue.map { String($0) }, name: "since", problems: &problems)
+            body["since"]?.stringValue ?? body["since"]?.numberValue.map { String($0) },
+            name: "since",
+            problems: &problems
+        )
         guard problems.isEmpty, let since else {
             throw APIError(
-                .unprocessableContent, "the recovery is not valid",
-                problems: problems.isEmpty ? [Problem(path: "since", problem: "is required: a time such as 2026-11-24T00:00:00Z")] : problems)
+                .unprocessableContent,
+                "the recovery is not valid",
+                problems: problems.isEmpty ? [Problem(path: "since", problem: "is required: a time such as 2026-11-24T00:00:00Z")] : problems
+            )
         }
         let count = try await hub.store.recover(storeID: storeID, since: since, now: hub.clock.now())
         hub.wakeWorkers()

@@ -15,7 +15,7 @@ struct AdminOperations: Sendable {
 
     /// Creates a store; the token is generated when absent and returned once.
     func createStore(_ body: JSONValue) async throws -> (id: String, name: String, token: String) {
-        let input = try APIError.mapped { try StoreInput.decode(body) }
+        let input = try await APIError.mapped { try StoreInput.decode(body) }
         let token = input.token ?? Tokens.generate()
         if let why = try await hub.tokenProblem(hash: Tokens.hash(token), storeID: input.id) {
             throw APIError.invalid("the store is not valid", path: "token", problem: why)
@@ -53,13 +53,15 @@ struct AdminOperations: Sendable {
     /// Saves a mapping. `name` is the name in the path when replacing; `creating` refuses to
     /// overwrite an existing one. Returns the mapping and whether it existed before.
     func saveMapping(storeID: String, _ json: JSONValue, name: String?, creating: Bool) async throws -> (mapping: Mapping, existed: Bool) {
-        let mapping = try APIError.mapped { try Mapping.decode(json, defaultName: name) }
+        let mapping = try await APIError.mapped { try Mapping.decode(json, defaultName: name) }
         if let problem = hub.targetProblem(mapping) { throw APIError.invalid(ValidationError("the mapping is not valid", problems: [problem])) }
         let existing = hub.catalog.mapping(storeID: storeID, name: mapping.name)?.mapping
         if creating, existing != nil {
             throw APIError.invalid(
-                "the mapping is not valid", path: "name",
-                problem: "a mapping named '\(mapping.name)' already exists; PUT .../mappings/\(mapping.name) to change it")
+                "the mapping is not valid",
+                path: "name",
+                problem: "a mapping named '\(mapping.name)' already exists; PUT .../mappings/\(mapping.name) to change it"
+            )
         }
         if let existing, existing.required, !mapping.enabled {
             throw APIError.invalid("the mapping is not valid", path: "enabled", problem: "'\(mapping.name)' is required and cannot be disabled")
@@ -92,13 +94,16 @@ struct AdminOperations: Sendable {
         }
         if fields["id"] == nil { fields["id"] = .string(storeID) }
         if fields["name"] == nil { fields["name"] = .string(current.name) }
-        let input = try APIError.mapped { try StoreInput.decode(.object(fields)) }
+        let input = try await APIError.mapped { try StoreInput.decode(.object(fields)) }
         if input.id != storeID {
             throw APIError.invalid("the store is not valid", path: "id", problem: "'\(input.id)' differs from the id in the URL, '\(storeID)'")
         }
         if input.token != nil {
             throw APIError.invalid(
-                "the store is not valid", path: "token", problem: "cannot be changed here; a store's token is set when it is created")
+                "the store is not valid",
+                path: "token",
+                problem: "cannot be changed here; a store's token is set when it is created"
+            )
         }
         _ = try await hub.store.upsertStore(id: storeID, name: input.name, tokenHash: nil, at: hub.clock.now())
         if case .some(let retention) = input.retention { _ = try await hub.store.setRetention(storeID: storeID, retention) }
@@ -132,10 +137,13 @@ struct AdminOperations: Sendable {
 
     /// Saves a scheduler and returns it as stored (with its next run).
     func saveScheduler(storeID: String, _ json: JSONValue, id: String?, creating: Bool) async throws -> Scheduler {
-        let scheduler = try APIError.mapped { try SchedulerInput.decode(json, id: id) }
+        let scheduler = try await APIError.mapped { try SchedulerInput.decode(json, id: id) }
         if creating, try await hub.store.schedulers(storeID: storeID).contains(where: { $0.id == scheduler.id }) {
             throw APIError.invalid(
-                "the scheduler is not valid", path: "id", problem: "a scheduler '\(scheduler.id)' already exists; PUT to change it")
+                "the scheduler is not valid",
+                path: "id",
+                problem: "a scheduler '\(scheduler.id)' already exists; PUT to change it"
+            )
         }
         try await hub.store.saveScheduler(storeID: storeID, scheduler, at: hub.clock.now())
         return try await hub.store.schedulers(storeID: storeID).first { $0.id == scheduler.id } ?? scheduler
@@ -229,8 +237,14 @@ struct AdminOperations: Sendable {
             throw APIError(.unprocessableContent, "the edited message is not valid", problems: problems)
         }
         let copy = hub.router.route(
-            storeID: storeID, name: checked.name, payload: checked.payload, origin: "resend", parentMessageID: original.message.id, now: now,
-            dedup: false)
+            storeID: storeID,
+            name: checked.name,
+            payload: checked.payload,
+            origin: "resend",
+            parentMessageID: original.message.id,
+            now: now,
+            dedup: false
+        )
         try await hub.store.resend(storeID: storeID, originalID: original.message.id, copy: copy, now: now)
         hub.logger.info("resent", metadata: ["message_id": .string(copy.id), "original_id": .string(original.message.id), "store": .string(storeID)])
         hub.wakeWorkers()
@@ -262,7 +276,9 @@ struct AdminOperations: Sendable {
         problems.append(
             Problem(
                 path: name,
-                problem: "is not a time from 1970 to 9999: '\(text.prefix(64))'; use ISO 8601 such as 2026-11-24T10:00:00Z, or seconds since 1970"))
+                problem: "is not a time from 1970 to 9999: '\(text.prefix(64))'; use ISO 8601 such as 2026-11-24T10:00:00Z, or seconds since 1970"
+            )
+        )
         return nil
     }
 

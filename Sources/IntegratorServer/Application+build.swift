@@ -27,7 +27,9 @@ public struct BuiltHub {
 /// Builds the whole hub from its settings: store, routing cache, API, delivery workers and
 /// schedulers. `integrator serve` and the tests call this same function.
 public func buildApplication(
-    configuration: HubConfiguration, clock: any HubClock = SystemClock(), logger: Logger = Logger(label: "integrator"),
+    configuration: HubConfiguration,
+    clock: any HubClock = SystemClock(),
+    logger: Logger = Logger(label: "integrator"),
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> BuiltHub {
     if let why = configuration.adminTokenProblem { throw SettingError(description: why) }
@@ -54,7 +56,13 @@ public func buildApplication(
     let knownToken = configuration.adminToken.flatMap { $0.isEmpty ? nil : $0 } ?? generated
     let consoleKey = secrets.key.map(ConsoleSession.key(secretKey:)) ?? knownToken.map(ConsoleSession.key(adminToken:))
     let hub = Hub(
-        store: store, configuration: configuration, clock: clock, adminTokenHash: adminHash, consoleKey: consoleKey, logger: logger)
+        store: store,
+        configuration: configuration,
+        clock: clock,
+        adminTokenHash: adminHash,
+        consoleKey: consoleKey,
+        logger: logger
+    )
     try await hub.loadMappings()
     var changes = try await IntegrationMigration.run(hub)
     if let path = configuration.configFile {
@@ -93,8 +101,10 @@ public func buildApplication(
         hub.metrics.setBreakers(breakers)
         hub.metrics.setGroupCommits(hub.store.groupCommitStatistics)
         return Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: hub.metrics.exposition())))
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: hub.metrics.exposition()))
+        )
     }
     PushController(hub: hub, auth: auth).addRoutes(to: router)
     AdminController(hub: hub, auth: auth).addRoutes(to: router)
@@ -113,18 +123,24 @@ public func buildApplication(
         additionalChannelHandlers: [
             ConnectionGuardHandler(registry: registry, headerTimeout: headerTimeout, bodyTimeout: bodyTimeout, logger: logger)
         ],
-        idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)))
+        idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000))
+    )
     var application = Application(
         router: hummingbirdRouter,
         server: .http1(configuration: http1),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Integrator"),
         onServerRunning: onServerRunning,
-        logger: logger)
+        logger: logger
+    )
     // Shut down in reverse: workers and schedulers stop before the client they use.
     application.addServices(
-        StoreService(hub: hub), HTTPClientService(client: client, targets: hub.targets), DeliveryService(hub: hub, client: client),
-        SchedulerService(hub: hub), RetentionService(hub: hub),
-        MemoryReturnService(memory: hub.memory))
+        StoreService(hub: hub),
+        HTTPClientService(client: client, targets: hub.targets),
+        DeliveryService(hub: hub, client: client),
+        SchedulerService(hub: hub),
+        RetentionService(hub: hub),
+        MemoryReturnService(memory: hub.memory)
+    )
     return BuiltHub(application: application, hub: hub, generatedAdminToken: generated, configChanges: changes)
 }
 

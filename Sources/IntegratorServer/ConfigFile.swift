@@ -64,7 +64,8 @@ public enum ConfigFile {
                             message:
                                 "the number \(scalar.string.prefix(40)) (line \(scalar.mark?.line ?? 0)) cannot be kept exactly; "
                                 + "quote it to keep it as text",
-                            problems: [])
+                            problems: []
+                        )
                     }
                     return number
                 }
@@ -124,7 +125,9 @@ extension Hub {
         }
         var plans: [StorePlan] = []
         let stores = document["stores"]?.arrayValue ?? []
-        if document["stores"] != nil, document["stores"]?.arrayValue == nil {
+        if document.objectValue == nil {
+            problems.append(Problem(path: "", problem: "must be a map with a list of stores, not \(document.typeName)"))
+        } else if document["stores"] != nil, document["stores"]?.arrayValue == nil {
             problems.append(Problem(path: "stores", problem: "must be a list of stores"))
         }
         for (index, entry) in stores.enumerated() {
@@ -205,7 +208,8 @@ extension Hub {
             if !exists, token == nil { token = Tokens.generate() }
             if try await store.upsertStore(id: plan.id, name: plan.name, tokenHash: token.map(Tokens.hash), at: now) {
                 applied.changes.append(
-                    exists ? "store \(plan.id): updated" : "store \(plan.id): created" + (plan.token == nil ? " with token \(token ?? "")" : ""))
+                    exists ? "store \(plan.id): updated" : "store \(plan.id): created" + (plan.token == nil ? " with token \(token ?? "")" : "")
+                )
             }
             if case .some(let retention) = plan.retention, try await store.store(id: plan.id)?.retention != retention {
                 _ = try await store.setRetention(storeID: plan.id, retention)

@@ -31,7 +31,8 @@ final class InFlightTable: Sendable {
     /// starts in the last second (`started`) already reach, are left out; the others' room is
     /// the smaller of what the two leave.
     func limits(
-        cap: @escaping @Sendable (MappingKey) -> Int, rateLimit: @escaping @Sendable (MappingKey) -> Int? = { _ in nil },
+        cap: @escaping @Sendable (MappingKey) -> Int,
+        rateLimit: @escaping @Sendable (MappingKey) -> Int? = { _ in nil },
         started: [MappingKey: Int] = [:]
     ) -> ClaimLimits {
         let snapshot = counts.withLock { $0 }

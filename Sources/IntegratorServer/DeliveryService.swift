@@ -80,7 +80,8 @@ struct DeliveryService: Service {
         }
         if inFlight.value > 0 {
             hub.logger.warning(
-                "cutting \(inFlight.value) attempt(s) still under way after the shutdown grace of \(grace) s; they go again at the next start")
+                "cutting \(inFlight.value) attempt(s) still under way after the shutdown grace of \(grace) s; they go again at the next start"
+            )
             group.cancelAll()
         }
     }
@@ -112,9 +113,19 @@ struct DeliveryService: Service {
         guard let compiled = hub.catalog.mapping(storeID: delivery.storeID, name: delivery.mapping) else {
             await record(
                 AttemptReport(
-                    deliveryID: delivery.id, storeID: delivery.storeID, messageID: delivery.messageID, owner: owner, startedAt: startedAt,
-                    duration: 0, url: "", status: nil, response: nil, error: "mapping '\(delivery.mapping)' no longer exists; parked",
-                    transition: DeliveryTransition(state: .parked)))
+                    deliveryID: delivery.id,
+                    storeID: delivery.storeID,
+                    messageID: delivery.messageID,
+                    owner: owner,
+                    startedAt: startedAt,
+                    duration: 0,
+                    url: "",
+                    status: nil,
+                    response: nil,
+                    error: "mapping '\(delivery.mapping)' no longer exists; parked",
+                    transition: DeliveryTransition(state: .parked)
+                )
+            )
             return
         }
         let mapping = compiled.mapping
@@ -127,7 +138,12 @@ struct DeliveryService: Service {
             // and its lease (the timeout plus a margin, from the claim) outlives it.
             let left = mapping.timeout - (ContinuousClock.now - clockStart).inSeconds
             answer = await Self.send(
-                Self.httpRequest(request), client: client, targets: hub.targets, timeout: max(0.001, left), cap: Self.responseLimit)
+                Self.httpRequest(request),
+                client: client,
+                targets: hub.targets,
+                timeout: max(0.001, left),
+                cap: Self.responseLimit
+            )
         } catch {
             answer.failure = .requestNotMade("\(error)")
         }
@@ -138,11 +154,24 @@ struct DeliveryService: Service {
         }
         let now = hub.clock.now()
         let verdict = AttemptVerdict.judge(
-            answer, url: url, mapping: mapping, attempt: delivery.attempts + 1, targets: hub.targets.policy, now: now,
-            random: Double.random(in: 0..<1))
+            answer,
+            url: url,
+            mapping: mapping,
+            attempt: delivery.attempts + 1,
+            targets: hub.targets.policy,
+            now: now,
+            random: Double.random(in: 0..<1)
+        )
         let effects = ReplyEffects.of(verdict, delivery: delivery, mapping: mapping.name, maxDepth: hub.configuration.maxMessageDepth)
         let report = self.report(
-            delivery, mapping: mapping, url: url, answer: answer, verdict: verdict, effects: effects, timing: (startedAt, duration, now))
+            delivery,
+            mapping: mapping,
+            url: url,
+            answer: answer,
+            verdict: verdict,
+            effects: effects,
+            timing: (startedAt, duration, now)
+        )
         await record(report)
         hub.metrics.attempt(storeID: delivery.storeID, mapping: mapping.name, seconds: duration, failed: !verdict.succeeded)
         hub.metrics.messagesIngested(report.children.count + report.notifications.filter { $0.message != nil }.count)
@@ -151,21 +180,36 @@ struct DeliveryService: Service {
             metadata: [
                 "message_id": .string(delivery.messageID), "delivery": .string(delivery.id), "mapping": .string(mapping.name),
                 "status": .string(answer.status.map(String.init) ?? "-"), "state": .string(verdict.transition.state.rawValue),
-            ])
+            ]
+        )
     }
 
     /// The attempt's record: the verdict, its alerts, and the reply's effects with their
     /// messages routed (in the same transaction as the attempt, so none is lost or doubled).
     private func report(
-        _ delivery: ClaimedDelivery, mapping: Mapping, url: String, answer: AttemptAnswer, verdict: AttemptVerdict, effects: ReplyEffects,
+        _ delivery: ClaimedDelivery,
+        mapping: Mapping,
+        url: String,
+        answer: AttemptAnswer,
+        verdict: AttemptVerdict,
+        effects: ReplyEffects,
         timing: (startedAt: Date, duration: Double, now: Date)
     ) -> AttemptReport {
         let now = timing.now
         let response = answer.body.isEmpty ? nil : String(decoding: answer.body.prefix(hub.configuration.responseCap), as: UTF8.self)
         var report = AttemptReport(
-            deliveryID: delivery.id, storeID: delivery.storeID, messageID: delivery.messageID, owner: owner, startedAt: timing.startedAt,
-            duration: timing.duration, url: url, status: answer.status, response: response, error: verdict.error,
-            transition: verdict.transition)
+            deliveryID: delivery.id,
+            storeID: delivery.storeID,
+            messageID: delivery.messageID,
+            owner: owner,
+            startedAt: timing.startedAt,
+            duration: timing.duration,
+            url: url,
+            status: answer.status,
+            response: response,
+            error: verdict.error,
+            transition: verdict.transition
+        )
         report.mapping = mapping.name
         report.breaker = mapping.breaker
         // Alerts are about other messages' deliveries: a hub message's own failures make none.
@@ -176,14 +220,27 @@ struct DeliveryService: Service {
         report.parameters = effects.parameters
         let route = { (message: ReplyEffects.Message, origin: String) in
             self.hub.router.route(
-                storeID: delivery.storeID, name: message.name, payload: message.payload, origin: origin, parentMessageID: delivery.messageID,
-                parentDeliveryID: delivery.id, depth: effects.depth, now: now)
+                storeID: delivery.storeID,
+                name: message.name,
+                payload: message.payload,
+                origin: origin,
+                parentMessageID: delivery.messageID,
+                parentDeliveryID: delivery.id,
+                depth: effects.depth,
+                now: now
+            )
         }
         report.children = effects.messages.map { route($0, "reply") }
         report.notifications = effects.notifications.map { kept in
             NewNotification(
-                storeID: delivery.storeID, messageID: delivery.messageID, deliveryID: delivery.id, mapping: mapping.name,
-                notification: kept.notification, reference: kept.reference, message: kept.message.map { route($0, "notification") })
+                storeID: delivery.storeID,
+                messageID: delivery.messageID,
+                deliveryID: delivery.id,
+                mapping: mapping.name,
+                notification: kept.notification,
+                reference: kept.reference,
+                message: kept.message.map { route($0, "notification") }
+            )
         }
         return report
     }

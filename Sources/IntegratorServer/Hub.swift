@@ -36,13 +36,18 @@ public final class Hub: Sendable {
     let targets: TargetGuard
 
     init(
-        store: any HubStore, configuration: HubConfiguration, clock: any HubClock, adminTokenHash: String, consoleKey: SymmetricKey?,
+        store: any HubStore,
+        configuration: HubConfiguration,
+        clock: any HubClock,
+        adminTokenHash: String,
+        consoleKey: SymmetricKey?,
         logger: Logger
     ) {
         self.consoleKey = ConsoleKey(consoleKey)
         self.targets = TargetGuard(
             policy: configuration.deliveryTargets,
-            configuration: TargetGuard.clientConfiguration(deliveryConcurrency: configuration.deliveryConcurrency))
+            configuration: TargetGuard.clientConfiguration(deliveryConcurrency: configuration.deliveryConcurrency)
+        )
         self.store = store
         self.configuration = configuration
         self.clock = clock
@@ -55,7 +60,8 @@ public final class Hub: Sendable {
         ConnectionRegistry.raiseOpenFileLimit()
         let automatic = ConnectionRegistry.automaticCapacity()
         self.connections = ConnectionRegistry(
-            capacity: configuration.maxConnections > 0 ? min(configuration.maxConnections, automatic) : automatic)
+            capacity: configuration.maxConnections > 0 ? min(configuration.maxConnections, automatic) : automatic
+        )
     }
 
     /// Fills the routing cache from the store.

@@ -11,12 +11,21 @@ enum HubAlerts {
 
     /// Makes the alerts an attempt may cause, routed only if the store says one happened.
     static func maker(
-        router: MessageRouter, delivery: ClaimedDelivery, mapping: String, lastError: String?, now: Date
+        router: MessageRouter,
+        delivery: ClaimedDelivery,
+        mapping: String,
+        lastError: String?,
+        now: Date
     ) -> AttemptAlerts {
         AttemptAlerts { kind in
             router.route(
-                storeID: delivery.storeID, name: kind.rawValue, payload: payload(delivery: delivery, mapping: mapping, lastError: lastError),
-                origin: origin, now: now, excluding: mapping)
+                storeID: delivery.storeID,
+                name: kind.rawValue,
+                payload: payload(delivery: delivery, mapping: mapping, lastError: lastError),
+                origin: origin,
+                now: now,
+                excluding: mapping
+            )
         }
     }
 
@@ -39,11 +48,19 @@ extension DeliveryService {
         // Paused meanwhile? Then it waits for the resume, as its mapping's deliveries do.
         let paused = hub.catalog.mapping(storeID: delivery.storeID, name: mapping.name)?.mapping.paused ?? mapping.paused
         let report = AttemptReport(
-            deliveryID: delivery.id, storeID: delivery.storeID, messageID: delivery.messageID, owner: owner, startedAt: startedAt,
-            duration: duration, url: url, status: nil, response: nil,
+            deliveryID: delivery.id,
+            storeID: delivery.storeID,
+            messageID: delivery.messageID,
+            owner: owner,
+            startedAt: startedAt,
+            duration: duration,
+            url: url,
+            status: nil,
+            response: nil,
             error: "interrupted: the hub shut down and its grace of \(grace) s ran out before the attempt finished; "
                 + "it will be attempted again at the next start",
-            transition: DeliveryTransition(state: paused ? .paused : .failing, nextAttemptAt: hub.clock.now()))
+            transition: DeliveryTransition(state: paused ? .paused : .failing, nextAttemptAt: hub.clock.now())
+        )
         // Written from a task of its own: this one is cancelled, and a store may refuse a
         // cancelled caller its connection.
         await Task { await record(report) }.value

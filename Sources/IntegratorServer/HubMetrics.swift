@@ -93,8 +93,10 @@ public final class HubMetrics: Sendable {
                 let gauge =
                     gauges[key]
                     ?? Gauge(
-                        label: "integrator_mapping_breaker_open", dimensions: [("store", state.storeID), ("mapping", state.mapping)],
-                        factory: factory)
+                        label: "integrator_mapping_breaker_open",
+                        dimensions: [("store", state.storeID), ("mapping", state.mapping)],
+                        factory: factory
+                    )
                 gauges[key] = gauge
                 gauge.record(state.open ? 1 : 0)
             }

@@ -104,7 +104,8 @@ struct Ingest: Sendable {
                 .unprocessableContent,
                 "this push came through \(hops) deliveries, past the limit of \(limit): "
                     + "a mapping is probably delivering to this hub's own push API in a loop",
-                problems: [Problem(path: DeliveryRequest.hopsHeader, problem: "is \(hops); at most \(limit) is accepted")])
+                problems: [Problem(path: DeliveryRequest.hopsHeader, problem: "is \(hops); at most \(limit) is accepted")]
+            )
         }
         return hops
     }
@@ -124,15 +125,21 @@ struct Ingest: Sendable {
     /// Routes and writes the messages durably; the reply is made by `reply` from the new ids
     /// and stored with them, so a repeat of the key gets exactly the same answer.
     func write(
-        storeID: String, messages: [IncomingMessage], key: String?, status: HTTPResponse.Status, depth: Int = 0,
+        storeID: String,
+        messages: [IncomingMessage],
+        key: String?,
+        status: HTTPResponse.Status,
+        depth: Int = 0,
         reply: ([(id: String, message: IncomingMessage)]) -> JSONValue
     ) async throws -> Response {
         let now = hub.clock.now()
         if let wait = hub.rateLimiter.take(messages.count, storeID: storeID, now: now) {
             let seconds = max(1, Int(min(wait.isFinite ? wait : 86_400, 86_400).rounded(.up)))
             throw APIError(
-                .tooManyRequests, "store '\(storeID)' is over its limit of \(hub.rateLimiter.rate) messages per second; retry after \(seconds) s",
-                headers: [.retryAfter: String(seconds)])
+                .tooManyRequests,
+                "store '\(storeID)' is over its limit of \(hub.rateLimiter.rate) messages per second; retry after \(seconds) s",
+                headers: [.retryAfter: String(seconds)]
+            )
         }
         if let key, let earlier = try await hub.store.idempotentReply(storeID: storeID, key: key, since: now.addingTimeInterval(-24 * 3600)) {
             return replayed(earlier)
@@ -150,7 +157,8 @@ struct Ingest: Sendable {
                     metadata: [
                         "message_id": .string(message.id), "store": .string(storeID), "message": .string(message.name),
                         "deliveries": .stringConvertible(message.deliveries.count),
-                    ])
+                    ]
+                )
             }
             hub.metrics.messagesIngested(routed.count)
             hub.wakeWorkers()

@@ -94,7 +94,9 @@ enum SchedulerInput {
     static func decode(_ json: JSONValue, id pathID: String?) throws -> Scheduler {
         guard case .object(let fields) = json else {
             throw ValidationError(
-                "the scheduler is not valid", problems: [Problem(path: "", problem: "must be an object with id, message, payload and interval")])
+                "the scheduler is not valid",
+                problems: [Problem(path: "", problem: "must be an object with id, message, payload and interval")]
+            )
         }
         var problems: [Problem] = []
         let id = fields["id"]?.stringValue ?? pathID ?? ""

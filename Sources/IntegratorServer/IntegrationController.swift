@@ -42,14 +42,17 @@ struct IntegrationController: Sendable {
             components.host != nil
         else {
             throw APIError.invalid(
-                "the integration is not valid", path: "url", problem: "must be the endpoint's base URL, such as http://127.0.0.1:4000")
+                "the integration is not valid",
+                path: "url",
+                problem: "must be the endpoint's base URL, such as http://127.0.0.1:4000"
+            )
         }
         if let why = hub.targets.refusal(url: url) { throw APIError.invalid("the integration is not valid", path: "url", problem: why) }
         let token = body["token"]?.stringValue ?? ""
         let manifestJSON = try await fetchManifest(base: url)
-        let manifest = try APIError.mapped { try IntegrationManifest.decode(manifestJSON) }
+        let manifest = try await APIError.mapped { try IntegrationManifest.decode(manifestJSON) }
         let now = hub.clock.now()
-        let mappings = try APIError.mapped { try manifest.services.map { try manifest.mapping(for: $0, baseURL: url, token: token) } }
+        let mappings = try await APIError.mapped { try manifest.services.map { try manifest.mapping(for: $0, baseURL: url, token: token) } }
         let existing = Set(try await hub.store.parameters(storeID: storeID).map(\.name))
         var blanks: [String] = []
         for name in Set(manifest.services.flatMap(\.parameters)).sorted() where !existing.contains(name) {

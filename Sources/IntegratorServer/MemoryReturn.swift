@@ -2,7 +2,7 @@ import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Gives memory back to the system after large bodies.
@@ -42,10 +42,10 @@ final class MemoryReturn: Sendable {
     /// glibc's `malloc_trim`, which Swift's Glibc module does not export; nil elsewhere.
     private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
         #if canImport(Glibc)
-            guard let symbol = dlsym(nil, "malloc_trim") else { return nil }
-            return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        guard let symbol = dlsym(nil, "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
         #else
-            return nil
+        return nil
         #endif
     }()
 }

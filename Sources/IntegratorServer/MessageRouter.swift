@@ -11,8 +11,17 @@ struct MessageRouter: Sendable {
     /// Routes a message of `storeID`. `dedup` false skips the duplicate guard (an operator's
     /// deliberate resend); `excluding` names a mapping that must not take it (an alert about it).
     func route(
-        id: String = MessageID.make(), storeID: String, name: String, payload: JSONValue, origin: String, parentMessageID: String? = nil,
-        parentDeliveryID: String? = nil, depth: Int = 0, now: Date, dedup: Bool = true, excluding: String? = nil
+        id: String = MessageID.make(),
+        storeID: String,
+        name: String,
+        payload: JSONValue,
+        origin: String,
+        parentMessageID: String? = nil,
+        parentDeliveryID: String? = nil,
+        depth: Int = 0,
+        now: Date,
+        dedup: Bool = true,
+        excluding: String? = nil
     ) -> NewMessage {
         var deliveries: [NewDelivery] = []
         var identifiers: [IdentifierValue] = []
@@ -29,13 +38,30 @@ struct MessageRouter: Sendable {
             let key = ordering.flatMap { dedup ? "\(name)|\($0)|\(digest ?? "")" : nil }
             deliveries.append(
                 NewDelivery(
-                    id: MessageID.make(at: now), mapping: compiled.mapping.name, dedupKey: key, orderingKey: ordering, nextAttemptAt: now,
-                    paused: compiled.mapping.paused))
+                    id: MessageID.make(at: now),
+                    mapping: compiled.mapping.name,
+                    dedupKey: key,
+                    orderingKey: ordering,
+                    nextAttemptAt: now,
+                    paused: compiled.mapping.paused
+                )
+            )
         }
         let note = deliveries.isEmpty ? Self.whyNothingMatched(name: name, id: id, payload: payload, mappings: mappings) : nil
         var message = NewMessage(
-            id: id, storeID: storeID, name: name, payload: payload, origin: origin, parentMessageID: parentMessageID,
-            parentDeliveryID: parentDeliveryID, depth: depth, createdAt: now, identifiers: identifiers, deliveries: deliveries, note: note)
+            id: id,
+            storeID: storeID,
+            name: name,
+            payload: payload,
+            origin: origin,
+            parentMessageID: parentMessageID,
+            parentDeliveryID: parentDeliveryID,
+            depth: depth,
+            createdAt: now,
+            identifiers: identifiers,
+            deliveries: deliveries,
+            note: note
+        )
         message.objectCopy = objectCopy(storeID: storeID, name: name, id: id, payload: payload, depth: depth, now: now)
         return message
     }
@@ -54,7 +80,14 @@ struct MessageRouter: Sendable {
         return ObjectCopy(type: type, identity: identity, object: object) { previous in
             ChangeDetector.changes(type: type, previous: previous, current: object).map { change in
                 router.route(
-                    storeID: storeID, name: change.name, payload: change.payload, origin: "change", parentMessageID: id, depth: depth + 1, now: now)
+                    storeID: storeID,
+                    name: change.name,
+                    payload: change.payload,
+                    origin: "change",
+                    parentMessageID: id,
+                    depth: depth + 1,
+                    now: now
+                )
             }
         }
     }

@@ -45,7 +45,10 @@ final class MethodRouter: RouterMethods {
             for method in all where !taken.contains(method) && !(method == .head && taken.contains(.get)) {
                 router.on(RouterPath(path), method: method) { _, _ -> Response in
                     throw APIError(
-                        .methodNotAllowed, "\(path) does not take \(method.rawValue); it takes \(allow)", headers: [.allow: allow])
+                        .methodNotAllowed,
+                        "\(path) does not take \(method.rawValue); it takes \(allow)",
+                        headers: [.allow: allow]
+                    )
                 }
             }
         }

@@ -64,7 +64,8 @@ enum Presenter {
         if full {
             fields["payload"] = message.payload
             fields["identifiers"] = .object(
-                Dictionary(message.identifiers.map { ($0.name, JSONValue.string($0.value)) }, uniquingKeysWith: { a, _ in a }))
+                Dictionary(message.identifiers.map { ($0.name, JSONValue.string($0.value)) }, uniquingKeysWith: { a, _ in a })
+            )
         }
         return .object(fields)
     }
@@ -74,7 +75,8 @@ enum Presenter {
             "id": .string(delivery.id), "mapping": .string(delivery.mapping), "state": .string(delivery.state.rawValue),
             "attempts": .int(Int64(delivery.attempts)),
             "next_attempt_at": time(
-                delivery.state == .completed || delivery.state == .parked || delivery.state == .archived ? nil : delivery.nextAttemptAt),
+                delivery.state == .completed || delivery.state == .parked || delivery.state == .archived ? nil : delivery.nextAttemptAt
+            ),
             "last_error": delivery.lastError.map(JSONValue.string) ?? .null,
             "last_status": delivery.lastStatus.map { .int(Int64($0)) } ?? .null,
             "created_at": time(delivery.createdAt), "updated_at": time(delivery.updatedAt), "completed_at": time(delivery.completedAt),

@@ -39,8 +39,10 @@ struct PushController: Sendable {
         }
         if !problems.isEmpty {
             throw APIError(
-                .unprocessableContent, problems.count == 1 ? "the message is not valid" : "\(problems.count) problems in the pushed document",
-                problems: problems)
+                .unprocessableContent,
+                problems.count == 1 ? "the message is not valid" : "\(problems.count) problems in the pushed document",
+                problems: problems
+            )
         }
         let key = try ingest.idempotencyKey(request, single: isBatch ? nil : json)
         return try await ingest.write(storeID: storeID, messages: messages, key: key, status: .accepted, depth: depth) { accepted in

@@ -24,7 +24,8 @@ struct SchedulerService: Service {
                 for message in made {
                     hub.logger.info(
                         "scheduler fired",
-                        metadata: ["message_id": .string(message.id), "store": .string(message.storeID), "message": .string(message.name)])
+                        metadata: ["message_id": .string(message.id), "store": .string(message.storeID), "message": .string(message.name)]
+                    )
                 }
                 if !made.isEmpty {
                     hub.metrics.messagesIngested(made.count)

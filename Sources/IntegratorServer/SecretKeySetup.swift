@@ -38,7 +38,8 @@ public enum SecretKeySetup {
         } else if check != nil {
             throw SettingError(
                 description:
-                    "this database's secrets are encrypted; start the hub with --secret-key-file (INTEGRATOR_SECRET_KEY_FILE) naming the key file")
+                    "this database's secrets are encrypted; start the hub with --secret-key-file (INTEGRATOR_SECRET_KEY_FILE) naming the key file"
+            )
         } else {
             let advice =
                 "no secret key file: mapping tokens, signing secrets and secret parameters are stored in clear; "

@@ -53,7 +53,8 @@ extension HubConfiguration {
                     : "\(setting.range.lowerBound) to \(setting.range.upperBound)"
                 throw SettingError(
                     description:
-                        "\(source.name) must be a \(setting.whole ? "whole number" : "number") from \(bounds), not '\(source.text.prefix(32))'")
+                        "\(source.name) must be a \(setting.whole ? "whole number" : "number") from \(bounds), not '\(source.text.prefix(32))'"
+                )
             }
             setting.apply(&self, value)
         }
@@ -87,7 +88,8 @@ extension HubConfiguration {
             case .success(let targets): deliveryTargets = targets
             case .failure(let error):
                 throw SettingError(
-                    description: "\(name): \(error.problems.first?.problem ?? "is not valid"); use any, public, or host names and CIDRs")
+                    description: "\(name): \(error.problems.first?.problem ?? "is not valid"); use any, public, or host names and CIDRs"
+                )
             }
         }
         if let (name, text) = value("trusted-proxies", "INTEGRATOR_TRUSTED_PROXIES") {

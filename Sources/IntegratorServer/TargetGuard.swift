@@ -6,7 +6,7 @@ import NIOPosix
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A delivery target the operator's `--delivery-targets` refuses.

@@ -62,7 +62,10 @@ public final class GroupCommitter<Job: Sendable>: Sendable {
         }
         if !entries.isEmpty {
             let errors = await commit(entries.map(\.job))
-            counters.withLock { $0.transactions += 1; $0.jobs += entries.count }
+            counters.withLock {
+                $0.transactions += 1
+                $0.jobs += entries.count
+            }
             for (index, entry) in entries.enumerated() { entry.ticket.finish(index < errors.count ? errors[index] : nil) }
         }
         let next = queue.withLock { queue -> Ticket? in

@@ -146,7 +146,9 @@ public enum RetentionWalk {
     /// The candidates (`id`, `parent`) whose chain above holds no open work. `read` returns the
     /// links of some message ids; a chain is at most `maxDepth` long, so the walk ends.
     public static func removable(
-        _ candidates: [(id: String, parent: String?)], maxDepth: Int = 64, read: ([String]) async throws -> [Link]
+        _ candidates: [(id: String, parent: String?)],
+        maxDepth: Int = 64,
+        read: ([String]) async throws -> [Link]
     ) async throws -> [String] {
         // Each candidate's current ancestor, until it reaches a root or open work.
         var frontier: [String: String] = [:]

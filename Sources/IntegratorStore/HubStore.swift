@@ -92,7 +92,11 @@ public protocol HubStore: Sendable {
     /// Mappings in `limits.full` are left out, and the rest are taken fairly (`FairClaim`),
     /// never more of one mapping than `limits.room` gives.
     func claim(
-        owner: String, now: Date, limit: Int, limits: ClaimLimits, lease: @escaping @Sendable (String, String) -> Double
+        owner: String,
+        now: Date,
+        limit: Int,
+        limits: ClaimLimits,
+        lease: @escaping @Sendable (String, String) -> Double
     ) async throws -> [ClaimedDelivery]
     /// Writes one attempt and all it caused, in one transaction.
     func record(_ report: AttemptReport) async throws

@@ -31,9 +31,21 @@ public struct AttemptReport: Sendable {
     public var alerts = AttemptAlerts()
 
     public init(
-        deliveryID: String, storeID: String, messageID: String, owner: String, startedAt: Date, duration: Double, url: String,
-        status: Int?, response: String?, error: String?, transition: DeliveryTransition, result: JSONValue? = nil,
-        children: [NewMessage] = [], notifications: [NewNotification] = [], parameters: [Parameter] = []
+        deliveryID: String,
+        storeID: String,
+        messageID: String,
+        owner: String,
+        startedAt: Date,
+        duration: Double,
+        url: String,
+        status: Int?,
+        response: String?,
+        error: String?,
+        transition: DeliveryTransition,
+        result: JSONValue? = nil,
+        children: [NewMessage] = [],
+        notifications: [NewNotification] = [],
+        parameters: [Parameter] = []
     ) {
         self.deliveryID = deliveryID
         self.storeID = storeID
@@ -65,7 +77,12 @@ public struct NewNotification: Sendable {
     public var message: NewMessage?
 
     public init(
-        storeID: String, messageID: String, deliveryID: String?, mapping: String, notification: IntegratorModel.Notification, reference: String?,
+        storeID: String,
+        messageID: String,
+        deliveryID: String?,
+        mapping: String,
+        notification: IntegratorModel.Notification,
+        reference: String?,
         message: NewMessage?
     ) {
         self.storeID = storeID

@@ -24,9 +24,18 @@ public struct NewMessage: Sendable {
     public var objectCopy: ObjectCopy?
 
     public init(
-        id: String, storeID: String, name: String, payload: JSONValue, origin: String, parentMessageID: String? = nil,
-        parentDeliveryID: String? = nil, depth: Int = 0, createdAt: Date, identifiers: [IdentifierValue] = [],
-        deliveries: [NewDelivery] = [], note: String? = nil
+        id: String,
+        storeID: String,
+        name: String,
+        payload: JSONValue,
+        origin: String,
+        parentMessageID: String? = nil,
+        parentDeliveryID: String? = nil,
+        depth: Int = 0,
+        createdAt: Date,
+        identifiers: [IdentifierValue] = [],
+        deliveries: [NewDelivery] = [],
+        note: String? = nil
     ) {
         self.id = id
         self.storeID = storeID

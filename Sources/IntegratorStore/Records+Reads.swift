@@ -16,8 +16,15 @@ public struct MessageQuery: Sendable {
     public var perPage: Int
 
     public init(
-        storeID: String, message: String? = nil, state: String? = nil, mapping: String? = nil, identifier: IdentifierValue? = nil, since: Date? = nil,
-        until: Date? = nil, page: Int = 1, perPage: Int = 25
+        storeID: String,
+        message: String? = nil,
+        state: String? = nil,
+        mapping: String? = nil,
+        identifier: IdentifierValue? = nil,
+        since: Date? = nil,
+        until: Date? = nil,
+        page: Int = 1,
+        perPage: Int = 25
     ) {
         self.storeID = storeID
         self.message = message
@@ -65,8 +72,19 @@ public struct MessageRecord: Sendable {
     public var identifiers: [IdentifierValue]
 
     public init(
-        id: String, storeID: String, name: String, payload: JSONValue, origin: String, parentMessageID: String?, parentDeliveryID: String?,
-        depth: Int, state: String, note: String?, createdAt: Date, deliveries: [DeliveryRecord] = [], identifiers: [IdentifierValue] = []
+        id: String,
+        storeID: String,
+        name: String,
+        payload: JSONValue,
+        origin: String,
+        parentMessageID: String?,
+        parentDeliveryID: String?,
+        depth: Int,
+        state: String,
+        note: String?,
+        createdAt: Date,
+        deliveries: [DeliveryRecord] = [],
+        identifiers: [IdentifierValue] = []
     ) {
         self.id = id
         self.storeID = storeID
@@ -106,9 +124,22 @@ public struct DeliveryRecord: Sendable {
     public var waitingFor: String?
 
     public init(
-        id: String, messageID: String, mapping: String, state: DeliveryState, attempts: Int, nextAttemptAt: Date?, url: String?, lastError: String?,
-        lastStatus: Int?, result: JSONValue?, createdAt: Date, updatedAt: Date, completedAt: Date?, attemptLog: [AttemptRecord] = [],
-        orderingKey: String? = nil, waitingFor: String? = nil
+        id: String,
+        messageID: String,
+        mapping: String,
+        state: DeliveryState,
+        attempts: Int,
+        nextAttemptAt: Date?,
+        url: String?,
+        lastError: String?,
+        lastStatus: Int?,
+        result: JSONValue?,
+        createdAt: Date,
+        updatedAt: Date,
+        completedAt: Date?,
+        attemptLog: [AttemptRecord] = [],
+        orderingKey: String? = nil,
+        waitingFor: String? = nil
     ) {
         self.orderingKey = orderingKey
         self.waitingFor = waitingFor
@@ -167,8 +198,19 @@ public struct NotificationRecord: Sendable {
     public var updatedAt: Date
 
     public init(
-        id: Int64, storeID: String, messageID: String, deliveryID: String?, mapping: String, level: String, subject: String, description: String,
-        extra: JSONValue, reference: String?, occurrences: Int, createdAt: Date, updatedAt: Date
+        id: Int64,
+        storeID: String,
+        messageID: String,
+        deliveryID: String?,
+        mapping: String,
+        level: String,
+        subject: String,
+        description: String,
+        extra: JSONValue,
+        reference: String?,
+        occurrences: Int,
+        createdAt: Date,
+        updatedAt: Date
     ) {
         self.id = id
         self.storeID = storeID

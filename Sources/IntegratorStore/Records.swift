@@ -30,7 +30,13 @@ public struct Scheduler: Sendable, Hashable {
     public var lastRunAt: Date?
 
     public init(
-        id: String, message: String, payload: JSONValue, interval: Double, enabled: Bool = true, nextRunAt: Date? = nil, lastRunAt: Date? = nil
+        id: String,
+        message: String,
+        payload: JSONValue,
+        interval: Double,
+        enabled: Bool = true,
+        nextRunAt: Date? = nil,
+        lastRunAt: Date? = nil
     ) {
         self.id = id
         self.message = message

@@ -14,7 +14,9 @@ extension SQLiteStore {
     public func setSetting(_ key: String, value: String) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
+                sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [key, value]
+            )
         }
     }
 
@@ -22,7 +24,8 @@ extension SQLiteStore {
         try await pool.write { db in
             try db.execute(
                 sql: "DELETE FROM settings WHERE substr(key, 1, ?) = ? AND CAST(value AS REAL) < ?",
-                arguments: [prefix.count, prefix, before.timeIntervalSince1970])
+                arguments: [prefix.count, prefix, before.timeIntervalSince1970]
+            )
         }
     }
 
@@ -35,7 +38,8 @@ extension SQLiteStore {
             }
             try db.execute(
                 sql: "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [id, name, tokenHash, at.timeIntervalSince1970])
+                arguments: [id, name, tokenHash, at.timeIntervalSince1970]
+            )
         }
     }
 
@@ -46,7 +50,8 @@ extension SQLiteStore {
                 guard let tokenHash else { throw StoreError.invalid("store '\(id)' needs a token") }
                 try db.execute(
                     sql: "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                    arguments: [id, name, tokenHash, at.timeIntervalSince1970])
+                    arguments: [id, name, tokenHash, at.timeIntervalSince1970]
+                )
                 return true
             }
             let oldName: String = existing["name"]
@@ -72,8 +77,11 @@ extension SQLiteStore {
 
     static func storeInfo(_ row: Row) -> StoreInfo {
         StoreInfo(
-            id: row["id"], name: row["name"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
-            retention: (row["retention"] as Double?).flatMap(RetentionPeriod.init(seconds:)))
+            id: row["id"],
+            name: row["name"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            retention: (row["retention"] as Double?).flatMap(RetentionPeriod.init(seconds:))
+        )
     }
 
     public func setRetention(storeID: String, _ retention: RetentionPeriod?) async throws -> Bool {
@@ -114,7 +122,8 @@ extension SQLiteStore {
                 """,
             arguments: [
                 storeID, parameter.name, secrets.sealParameter(name: parameter.name, json: parameter.value.jsonString), at.timeIntervalSince1970,
-            ])
+            ]
+        )
     }
 
     public func resealSecrets(from: SecretBox, to: SecretBox) async throws -> Int {
@@ -124,7 +133,8 @@ extension SQLiteStore {
                 let definition: String = row["definition"]
                 try db.execute(
                     sql: "UPDATE mappings SET definition = ? WHERE store_id = ? AND name = ?",
-                    arguments: [to.seal(try from.open(definition)), row["store_id"] as String, row["name"] as String])
+                    arguments: [to.seal(try from.open(definition)), row["store_id"] as String, row["name"] as String]
+                )
                 written += 1
             }
             for row in try Row.fetchAll(db, sql: "SELECT store_id, name, value FROM parameters") {
@@ -133,13 +143,15 @@ extension SQLiteStore {
                 guard SecretNames.isSecret(name) || SecretBox.isSealed(value) else { continue }
                 try db.execute(
                     sql: "UPDATE parameters SET value = ? WHERE store_id = ? AND name = ?",
-                    arguments: [to.sealParameter(name: name, json: try from.open(value)), row["store_id"] as String, name])
+                    arguments: [to.sealParameter(name: name, json: try from.open(value)), row["store_id"] as String, name]
+                )
                 written += 1
             }
             if to.isEncrypting {
                 try db.execute(
                     sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    arguments: [SecretBox.checkSetting, to.check()])
+                    arguments: [SecretBox.checkSetting, to.check()]
+                )
             } else {
                 try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [SecretBox.checkSetting])
             }
@@ -187,7 +199,8 @@ extension SQLiteStore {
                     INSERT INTO mappings (store_id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(store_id, name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at
                     """,
-                arguments: [storeID, mapping.name, definition, at.timeIntervalSince1970, at.timeIntervalSince1970])
+                arguments: [storeID, mapping.name, definition, at.timeIntervalSince1970, at.timeIntervalSince1970]
+            )
             // Pausing holds what waits; resuming lets it go, in the order received.
             if mapping.paused {
                 try db.execute(sql: HealthSQL.pause, arguments: [storeID, mapping.name])
@@ -216,7 +229,8 @@ extension SQLiteStore {
                 sql:
                     "INSERT INTO integrations (store_id, id, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(store_id, id) DO UPDATE SET "
                     + "body = excluded.body",
-                arguments: [storeID, id, record.jsonString, at.timeIntervalSince1970])
+                arguments: [storeID, id, record.jsonString, at.timeIntervalSince1970]
+            )
         }
     }
 
@@ -238,14 +252,23 @@ extension SQLiteStore {
 
     static func scheduler(_ row: Row) -> Scheduler {
         Scheduler(
-            id: row["id"], message: row["message"], payload: json(row["payload"]) ?? .object([:]), interval: row["interval"],
-            enabled: row["enabled"], nextRunAt: date(row["next_run_at"]), lastRunAt: date(row["last_run_at"]))
+            id: row["id"],
+            message: row["message"],
+            payload: json(row["payload"]) ?? .object([:]),
+            interval: row["interval"],
+            enabled: row["enabled"],
+            nextRunAt: date(row["next_run_at"]),
+            lastRunAt: date(row["last_run_at"])
+        )
     }
 
     public func saveScheduler(storeID: String, _ scheduler: Scheduler, at: Date) async throws {
         try await pool.write { db in
             let existing = try Row.fetchOne(
-                db, sql: "SELECT interval, next_run_at FROM schedulers WHERE store_id = ? AND id = ?", arguments: [storeID, scheduler.id])
+                db,
+                sql: "SELECT interval, next_run_at FROM schedulers WHERE store_id = ? AND id = ?",
+                arguments: [storeID, scheduler.id]
+            )
             var nextRun = scheduler.nextRunAt ?? at
             if let existing, (existing["interval"] as Double) == scheduler.interval, scheduler.nextRunAt == nil {
                 nextRun = Date(timeIntervalSince1970: existing["next_run_at"])
@@ -260,7 +283,8 @@ extension SQLiteStore {
                 arguments: [
                     storeID, scheduler.id, scheduler.message, scheduler.payload.jsonString, scheduler.interval, scheduler.enabled,
                     nextRun.timeIntervalSince1970, at.timeIntervalSince1970,
-                ])
+                ]
+            )
         }
     }
 
@@ -274,8 +298,10 @@ extension SQLiteStore {
     public func fireDueSchedulers(now: Date, plan: @escaping @Sendable (String, Scheduler) -> NewMessage) async throws -> [NewMessage] {
         try await committer.perform { db in
             let due = try Row.fetchAll(
-                db, sql: "SELECT * FROM schedulers WHERE enabled = 1 AND next_run_at <= ? ORDER BY next_run_at",
-                arguments: [now.timeIntervalSince1970])
+                db,
+                sql: "SELECT * FROM schedulers WHERE enabled = 1 AND next_run_at <= ? ORDER BY next_run_at",
+                arguments: [now.timeIntervalSince1970]
+            )
             var made: [NewMessage] = []
             for row in due {
                 let storeID: String = row["store_id"]
@@ -284,7 +310,8 @@ extension SQLiteStore {
                 // Compare-and-set on the tick: a second process that read the same row changes nothing.
                 try db.execute(
                     sql: "UPDATE schedulers SET next_run_at = ?, last_run_at = ? WHERE store_id = ? AND id = ? AND next_run_at = ?",
-                    arguments: [now.timeIntervalSince1970 + scheduler.interval, now.timeIntervalSince1970, storeID, scheduler.id, previous])
+                    arguments: [now.timeIntervalSince1970 + scheduler.interval, now.timeIntervalSince1970, storeID, scheduler.id, previous]
+                )
                 guard db.changesCount == 1 else { continue }
                 let message = plan(storeID, scheduler)
                 try Self.insert(db, message)

@@ -7,7 +7,11 @@ extension SQLiteStore {
     // MARK: Delivery
 
     public func claim(
-        owner: String, now: Date, limit: Int, limits: ClaimLimits, lease: @escaping @Sendable (String, String) -> Double
+        owner: String,
+        now: Date,
+        limit: Int,
+        limits: ClaimLimits,
+        lease: @escaping @Sendable (String, String) -> Double
     ) async throws -> [ClaimedDelivery] {
         // Through the group committer, so a claim shares its fsync with the pushes and reports
         // committed beside it; payloads are parsed after, off the commit thread.
@@ -19,9 +23,14 @@ extension SQLiteStore {
             _ = arguments.append(contentsOf: StatementArguments(exclusion.arguments))
             _ = arguments.append(contentsOf: [ClaimLimits.candidates(for: limit)])
             let candidates = try Row.fetchAll(
-                exclusion.arguments.isEmpty ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql), arguments: arguments)
+                exclusion.arguments.isEmpty ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql),
+                arguments: arguments
+            )
             let picked = FairClaim.select(
-                candidates.map { MappingKey(storeID: $0["store_id"], mapping: $0["mapping"]) }, limit: limit, room: limits.room)
+                candidates.map { MappingKey(storeID: $0["store_id"], mapping: $0["mapping"]) },
+                limit: limit,
+                room: limits.room
+            )
             let rows = picked.map { candidates[$0] }
             var claimed: [(ClaimedDelivery, String)] = []
             for row in rows {
@@ -31,7 +40,9 @@ extension SQLiteStore {
                 if let breaker: String = row["breaker"], breaker != BreakerState.closed.rawValue {
                     // An open breaker whose cool-down is over lets one probe go, across processes.
                     try db.cachedExecute(
-                        sql: HealthSQL.takeProbe, arguments: [nowSeconds + lease(storeID, mapping), storeID, mapping, nowSeconds])
+                        sql: HealthSQL.takeProbe,
+                        arguments: [nowSeconds + lease(storeID, mapping), storeID, mapping, nowSeconds]
+                    )
                     if db.changesCount == 0 { continue }
                 }
                 var attempts: Int = row["attempts"]
@@ -45,18 +56,30 @@ extension SQLiteStore {
                         arguments: [
                             id, attempts, nowSeconds,
                             "the lease expired before the attempt was reported (the worker or its process stopped); trying again",
-                        ])
+                        ]
+                    )
                 }
                 let expiry = nowSeconds + lease(storeID, mapping)
                 try db.cachedExecute(
                     sql: "UPDATE deliveries SET state = 'running', lease_owner = ?, next_attempt_at = ?, attempts = ?, updated_at = ? WHERE id = ?",
-                    arguments: [owner, expiry, attempts, nowSeconds, id])
+                    arguments: [owner, expiry, attempts, nowSeconds, id]
+                )
                 claimed.append(
                     (
                         ClaimedDelivery(
-                            id: id, messageID: row["message_id"], storeID: storeID, mapping: mapping, attempts: attempts, url: row["url"],
-                            messageName: row["name"], payload: .null, depth: row["depth"], origin: row["origin"]), row["payload"]
-                    ))
+                            id: id,
+                            messageID: row["message_id"],
+                            storeID: storeID,
+                            mapping: mapping,
+                            attempts: attempts,
+                            url: row["url"],
+                            messageName: row["name"],
+                            payload: .null,
+                            depth: row["depth"],
+                            origin: row["origin"]
+                        ), row["payload"]
+                    )
+                )
             }
             return claimed
         }
@@ -71,14 +94,17 @@ extension SQLiteStore {
         try await committer.perform { [secrets] db in
             let now = (report.startedAt.addingTimeInterval(report.duration)).timeIntervalSince1970
             let current = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT state, lease_owner, attempts FROM deliveries WHERE id = ?"), arguments: [report.deliveryID])
+                db.cachedStatement(sql: "SELECT state, lease_owner, attempts FROM deliveries WHERE id = ?"),
+                arguments: [report.deliveryID]
+            )
             let attempts: Int = (current?["attempts"] ?? 0) + 1
             try db.cachedExecute(
                 sql: "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
                     report.deliveryID, attempts, report.startedAt.timeIntervalSince1970, report.duration, report.url, report.status, report.response,
                     report.error,
-                ])
+                ]
+            )
             let stillOwned = (current?["state"] as String?) == "running" && (current?["lease_owner"] as String?) == report.owner
             if stillOwned {
                 let transition = report.transition
@@ -93,10 +119,13 @@ extension SQLiteStore {
                         transition.state.rawValue, attempts, transition.nextAttemptAt?.timeIntervalSince1970, transition.nextURL,
                         report.error, report.status, report.result.map(\.jsonString), now,
                         transition.state.rawValue, now, report.deliveryID,
-                    ])
+                    ]
+                )
             } else {
                 try db.cachedExecute(
-                    sql: "UPDATE deliveries SET attempts = ?, updated_at = ? WHERE id = ?", arguments: [attempts, now, report.deliveryID])
+                    sql: "UPDATE deliveries SET attempts = ?, updated_at = ? WHERE id = ?",
+                    arguments: [attempts, now, report.deliveryID]
+                )
             }
             if stillOwned, report.transition.state == .parked, let parked = report.alerts.make?(.parked) { try Self.insert(db, parked) }
             if let policy = report.breaker { try Self.updateBreaker(db, report, policy: policy, at: now) }
@@ -115,12 +144,19 @@ extension SQLiteStore {
         let row = try Row.fetchOne(db.cachedStatement(sql: HealthSQL.breakerRow), arguments: [report.storeID, report.mapping])
         let current = BreakerStatus(
             state: (row?["state"] as String?).flatMap(BreakerState.init(rawValue:)) ?? .closed,
-            consecutiveFailures: row?["consecutive_failures"] ?? 0, probeAt: date(row?["probe_at"]))
+            consecutiveFailures: row?["consecutive_failures"] ?? 0,
+            probeAt: date(row?["probe_at"])
+        )
         let succeeded = report.error == nil
         let (next, event) = current.after(succeeded: succeeded, policy: policy, now: Date(timeIntervalSince1970: now))
         if succeeded,
             BreakerStatus.successWriteIsRedundant(
-                before: current, after: next, event: event, lastSuccess: date(row?["last_success_at"]), now: Date(timeIntervalSince1970: now))
+                before: current,
+                after: next,
+                event: event,
+                lastSuccess: date(row?["last_success_at"]),
+                now: Date(timeIntervalSince1970: now)
+            )
         {
             return
         }
@@ -129,7 +165,8 @@ extension SQLiteStore {
             arguments: [
                 report.storeID, report.mapping, next.state.rawValue, next.consecutiveFailures, next.probeAt?.timeIntervalSince1970,
                 succeeded ? now : nil, succeeded ? nil : now,
-            ])
+            ]
+        )
         switch event {
         case .opened?: if let alert = report.alerts.make?(.failing) { try insert(db, alert) }
         case .closed?: if let alert = report.alerts.make?(.recovered) { try insert(db, alert) }
@@ -148,7 +185,8 @@ extension SQLiteStore {
             arguments: [
                 new.storeID, new.messageID, new.deliveryID, new.mapping, n.level.rawValue, n.subject, n.description,
                 JSONValue.object(n.extra).jsonString, new.reference, now, now,
-            ])
+            ]
+        )
         if db.changesCount == 1 {
             if let message = new.message { try insert(db, message) }
         } else {
@@ -156,7 +194,8 @@ extension SQLiteStore {
                 sql:
                     "UPDATE notifications SET occurrences = occurrences + 1, updated_at = ? WHERE message_id = ? AND mapping = ? AND level "
                     + "= ? AND subject = ? AND description = ?",
-                arguments: [now, new.messageID, new.mapping, n.level.rawValue, n.subject, n.description])
+                arguments: [now, new.messageID, new.mapping, n.level.rawValue, n.subject, n.description]
+            )
         }
     }
 

@@ -14,9 +14,10 @@ extension SQLiteStore {
             if let key = record.idempotencyKey {
                 let since = record.now.addingTimeInterval(-Self.idempotencyWindow).timeIntervalSince1970
                 if let row = try Row.fetchOne(
-                    db, sql: "SELECT status, reply FROM idempotency_keys WHERE store_id = ? AND key = ? AND created_at >= ?",
-                    arguments: [record.storeID, key, since])
-                {
+                    db,
+                    sql: "SELECT status, reply FROM idempotency_keys WHERE store_id = ? AND key = ? AND created_at >= ?",
+                    arguments: [record.storeID, key, since]
+                ) {
                     return .replayed(status: row["status"], reply: Self.json(row["reply"]) ?? .null)
                 }
             }
@@ -27,7 +28,8 @@ extension SQLiteStore {
                         INSERT INTO idempotency_keys (store_id, key, status, reply, created_at) VALUES (?, ?, ?, ?, ?)
                         ON CONFLICT(store_id, key) DO UPDATE SET status = excluded.status, reply = excluded.reply, created_at = excluded.created_at
                         """,
-                    arguments: [record.storeID, key, record.replyStatus, record.reply.jsonString, record.now.timeIntervalSince1970])
+                    arguments: [record.storeID, key, record.replyStatus, record.reply.jsonString, record.now.timeIntervalSince1970]
+                )
             }
             return .stored
         }
@@ -39,7 +41,8 @@ extension SQLiteStore {
     public func idempotentReply(storeID: String, key: String, since: Date) async throws -> (status: Int, reply: JSONValue)? {
         try await pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT status, reply FROM idempotency_keys WHERE store_id = ? AND key = ? AND created_at >= ?",
+                db,
+                sql: "SELECT status, reply FROM idempotency_keys WHERE store_id = ? AND key = ? AND created_at >= ?",
                 arguments: [storeID, key, since.timeIntervalSince1970]
             ).map { (status: $0["status"] as Int, reply: Self.json($0["reply"]) ?? .null) }
         }
@@ -64,23 +67,28 @@ extension SQLiteStore {
             arguments: [
                 message.id, message.storeID, message.name, payloadText ?? message.payload.jsonString, message.origin, message.parentMessageID,
                 message.parentDeliveryID, message.depth, created,
-            ])
+            ]
+        )
         for identifier in message.identifiers {
             try db.cachedExecute(
                 sql: "INSERT OR IGNORE INTO message_identifiers (store_id, name, value, message_id) VALUES (?, ?, ?, ?)",
-                arguments: [message.storeID, identifier.name, identifier.value, message.id])
+                arguments: [message.storeID, identifier.name, identifier.value, message.id]
+            )
         }
         var notes: [String] = []
         if let copy = message.objectCopy {
             let previous = try String.fetchOne(
-                db, sql: "SELECT body FROM object_copies WHERE store_id = ? AND type = ? AND identity = ?",
-                arguments: [message.storeID, copy.type, copy.identity])
+                db,
+                sql: "SELECT body FROM object_copies WHERE store_id = ? AND type = ? AND identity = ?",
+                arguments: [message.storeID, copy.type, copy.identity]
+            )
             try db.cachedExecute(
                 sql: """
                     INSERT INTO object_copies (store_id, type, identity, body, updated_at) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(store_id, type, identity) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
                     """,
-                arguments: [message.storeID, copy.type, copy.identity, copy.object.jsonString, created])
+                arguments: [message.storeID, copy.type, copy.identity, copy.object.jsonString, created]
+            )
             let derived = copy.derive(previous.flatMap { json($0) })
             for child in derived { try insert(db, child) }
             notes.append(Self.changeNote(copy, derived: derived))
@@ -98,13 +106,16 @@ extension SQLiteStore {
                     delivery.id, message.id, message.storeID, delivery.mapping, delivery.paused ? "paused" : "pending",
                     delivery.nextAttemptAt.timeIntervalSince1970, delivery.dedupKey,
                     delivery.orderingKey, created, created,
-                ])
+                ]
+            )
             if db.changesCount == 1 {
                 written += 1
             } else {
                 let earlier = try Row.fetchOne(
-                    db, sql: "SELECT id, message_id FROM deliveries WHERE store_id = ? AND mapping = ? AND dedup_key = ? AND state != 'archived'",
-                    arguments: [message.storeID, delivery.mapping, delivery.dedupKey])
+                    db,
+                    sql: "SELECT id, message_id FROM deliveries WHERE store_id = ? AND mapping = ? AND dedup_key = ? AND state != 'archived'",
+                    arguments: [message.storeID, delivery.mapping, delivery.dedupKey]
+                )
                 let earlierMessage: String = earlier?["message_id"] ?? "?"
                 notes.append(Self.duplicateNote(mapping: delivery.mapping, orderingKey: delivery.orderingKey, earlierMessage: earlierMessage))
             }

@@ -50,7 +50,10 @@ extension SQLiteStore {
             var pageArguments = arguments
             _ = pageArguments.append(contentsOf: [query.perPage, (query.page - 1) * query.perPage])
             let rows = try Row.fetchAll(
-                db, sql: "SELECT m.* FROM messages m WHERE \(whereSQL) ORDER BY m.seq DESC LIMIT ? OFFSET ?", arguments: pageArguments)
+                db,
+                sql: "SELECT m.* FROM messages m WHERE \(whereSQL) ORDER BY m.seq DESC LIMIT ? OFFSET ?",
+                arguments: pageArguments
+            )
             var messages = rows.map(Self.message)
             let deliveries = try Self.deliveries(db, messageIDs: messages.map(\.id), withAttempts: false)
             for index in messages.indices { messages[index].deliveries = deliveries[messages[index].id] ?? [] }
@@ -63,18 +66,23 @@ extension SQLiteStore {
             var row = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE store_id = ? AND id = ?", arguments: [storeID, id])
             if row == nil {
                 row = try Row.fetchOne(
-                    db, sql: "SELECT m.* FROM messages m JOIN deliveries d ON d.message_id = m.id WHERE m.store_id = ? AND d.id = ?",
-                    arguments: [storeID, id])
+                    db,
+                    sql: "SELECT m.* FROM messages m JOIN deliveries d ON d.message_id = m.id WHERE m.store_id = ? AND d.id = ?",
+                    arguments: [storeID, id]
+                )
             }
             guard let row else { return nil }
             var message = Self.message(row)
             message.deliveries = try Self.deliveries(db, messageIDs: [message.id], withAttempts: true)[message.id] ?? []
             message.identifiers = try Row.fetchAll(
-                db, sql: "SELECT name, value FROM message_identifiers WHERE message_id = ? ORDER BY name", arguments: [message.id]
+                db,
+                sql: "SELECT name, value FROM message_identifiers WHERE message_id = ? ORDER BY name",
+                arguments: [message.id]
             )
             .map { IdentifierValue(name: $0["name"], value: $0["value"]) }
             var children = try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE parent_message_id = ? ORDER BY seq", arguments: [message.id]).map(
-                Self.message)
+                Self.message
+            )
             let childDeliveries = try Self.deliveries(db, messageIDs: children.map(\.id), withAttempts: false)
             for index in children.indices { children[index].deliveries = childDeliveries[children[index].id] ?? [] }
             let notifications = try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE message_id = ? ORDER BY id", arguments: [message.id])
@@ -90,7 +98,8 @@ extension SQLiteStore {
                     UPDATE deliveries SET state = CASE WHEN state = 'parked' THEN 'pending' ELSE state END, next_attempt_at = ?, updated_at = ?
                     WHERE store_id = ? AND (message_id = ? OR id = ?) AND state IN ('pending', 'failing', 'scheduled', 'parked')
                     """,
-                arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, storeID, id, id])
+                arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, storeID, id, id]
+            )
             return db.changesCount
         }
     }
@@ -105,10 +114,13 @@ extension SQLiteStore {
                 UPDATE deliveries SET state = 'archived', next_attempt_at = NULL, lease_owner = NULL, updated_at = ?
                 WHERE store_id = ? AND (message_id = ? OR id = ?) AND state NOT IN ('completed', 'archived')
                 """,
-            arguments: [now.timeIntervalSince1970, storeID, id, id])
+            arguments: [now.timeIntervalSince1970, storeID, id, id]
+        )
         let count = db.changesCount
         try db.cachedExecute(
-            sql: "UPDATE messages SET state = 'archived' WHERE store_id = ? AND id = ? AND state = 'accepted'", arguments: [storeID, id])
+            sql: "UPDATE messages SET state = 'archived' WHERE store_id = ? AND id = ? AND state = 'accepted'",
+            arguments: [storeID, id]
+        )
         return count
     }
 
@@ -126,7 +138,8 @@ extension SQLiteStore {
                     UPDATE deliveries SET state = CASE WHEN state = 'parked' THEN 'pending' ELSE state END, next_attempt_at = ?, updated_at = ?
                     WHERE store_id = ? AND state IN ('parked', 'failing') AND created_at >= ?
                     """,
-                arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, storeID, since.timeIntervalSince1970])
+                arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, storeID, since.timeIntervalSince1970]
+            )
             return db.changesCount
         }
     }
@@ -136,8 +149,10 @@ extension SQLiteStore {
             var counts: [String: Int] = [:]
             for state in DeliveryState.allCases { counts[state.rawValue] = 0 }
             for row in try Row.fetchAll(
-                db, sql: "SELECT state, COUNT(*) AS n FROM deliveries WHERE store_id = ? GROUP BY state", arguments: [storeID])
-            {
+                db,
+                sql: "SELECT state, COUNT(*) AS n FROM deliveries WHERE store_id = ? GROUP BY state",
+                arguments: [storeID]
+            ) {
                 counts[row["state"]] = row["n"]
             }
             counts["incoming"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE store_id = ?", arguments: [storeID]) ?? 0
@@ -160,12 +175,14 @@ extension SQLiteStore {
                 """
                 SELECT CAST((created_at - ?) / ? AS INTEGER) AS b, COUNT(*) AS n FROM messages
                 WHERE store_id = ? AND created_at >= ? AND created_at < ? GROUP BY b
-                """)
+                """
+            )
             let failed = try counts(
                 """
                 SELECT CAST((a.started_at - ?) / ? AS INTEGER) AS b, COUNT(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
                 WHERE d.store_id = ? AND a.started_at >= ? AND a.started_at < ? AND a.error IS NOT NULL GROUP BY b
-                """)
+                """
+            )
             return ActivitySlot.fill(since: since, slot: slot, slots: slots, received: received, failed: failed)
         }
     }
@@ -187,7 +204,8 @@ extension SQLiteStore {
             var pageArguments = arguments
             _ = pageArguments.append(contentsOf: [perPage, (page - 1) * perPage])
             let items = try Row.fetchAll(
-                db, sql: "SELECT n.* FROM notifications n WHERE \(whereSQL) ORDER BY n.updated_at DESC, n.id DESC LIMIT ? OFFSET ?",
+                db,
+                sql: "SELECT n.* FROM notifications n WHERE \(whereSQL) ORDER BY n.updated_at DESC, n.id DESC LIMIT ? OFFSET ?",
                 arguments: pageArguments
             )
             .map(Self.notification)
@@ -199,17 +217,36 @@ extension SQLiteStore {
 
     static func message(_ row: Row) -> MessageRecord {
         MessageRecord(
-            id: row["id"], storeID: row["store_id"], name: row["name"], payload: json(row["payload"]) ?? .object([:]), origin: row["origin"],
-            parentMessageID: row["parent_message_id"], parentDeliveryID: row["parent_delivery_id"], depth: row["depth"], state: row["state"],
-            note: row["note"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            id: row["id"],
+            storeID: row["store_id"],
+            name: row["name"],
+            payload: json(row["payload"]) ?? .object([:]),
+            origin: row["origin"],
+            parentMessageID: row["parent_message_id"],
+            parentDeliveryID: row["parent_delivery_id"],
+            depth: row["depth"],
+            state: row["state"],
+            note: row["note"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"])
+        )
     }
 
     static func notification(_ row: Row) -> NotificationRecord {
         NotificationRecord(
-            id: row["id"], storeID: row["store_id"], messageID: row["message_id"], deliveryID: row["delivery_id"], mapping: row["mapping"],
-            level: row["level"], subject: row["subject"], description: row["description"], extra: json(row["extra"]) ?? .object([:]),
-            reference: row["reference"], occurrences: row["occurrences"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
-            updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+            id: row["id"],
+            storeID: row["store_id"],
+            messageID: row["message_id"],
+            deliveryID: row["delivery_id"],
+            mapping: row["mapping"],
+            level: row["level"],
+            subject: row["subject"],
+            description: row["description"],
+            extra: json(row["extra"]) ?? .object([:]),
+            reference: row["reference"],
+            occurrences: row["occurrences"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"])
+        )
     }
 
     static func deliveries(_ db: Database, messageIDs: [String], withAttempts: Bool) throws -> [String: [DeliveryRecord]] {
@@ -223,20 +260,29 @@ extension SQLiteStore {
                     AND e.state IN ('pending', 'running', 'failing', 'scheduled', 'parked') ORDER BY e.seq LIMIT 1) AS waiting_for
                 FROM deliveries d WHERE d.message_id IN (\(marks)) ORDER BY d.seq
                 """,
-            arguments: StatementArguments(messageIDs))
+            arguments: StatementArguments(messageIDs)
+        )
         var attempts: [String: [AttemptRecord]] = [:]
         if withAttempts {
             let ids = rows.map { $0["id"] as String }
             if !ids.isEmpty {
                 let attemptMarks = Array(repeating: "?", count: ids.count).joined(separator: ",")
                 for row in try Row.fetchAll(
-                    db, sql: "SELECT * FROM attempts WHERE delivery_id IN (\(attemptMarks)) ORDER BY id", arguments: StatementArguments(ids))
-                {
+                    db,
+                    sql: "SELECT * FROM attempts WHERE delivery_id IN (\(attemptMarks)) ORDER BY id",
+                    arguments: StatementArguments(ids)
+                ) {
                     attempts[row["delivery_id"], default: []].append(
                         AttemptRecord(
-                            number: row["number"], startedAt: Date(timeIntervalSince1970: row["started_at"]), duration: row["duration"],
+                            number: row["number"],
+                            startedAt: Date(timeIntervalSince1970: row["started_at"]),
+                            duration: row["duration"],
                             url: row["url"],
-                            status: row["status"], response: row["response"], error: row["error"]))
+                            status: row["status"],
+                            response: row["response"],
+                            error: row["error"]
+                        )
+                    )
                 }
             }
         }
@@ -244,11 +290,23 @@ extension SQLiteStore {
         for row in rows {
             let id: String = row["id"]
             let record = DeliveryRecord(
-                id: id, messageID: row["message_id"], mapping: row["mapping"], state: DeliveryState(rawValue: row["state"]) ?? .pending,
-                attempts: row["attempts"], nextAttemptAt: date(row["next_attempt_at"]), url: row["url"], lastError: row["last_error"],
-                lastStatus: row["last_status"], result: json(row["result"]), createdAt: Date(timeIntervalSince1970: row["created_at"]),
-                updatedAt: Date(timeIntervalSince1970: row["updated_at"]), completedAt: date(row["completed_at"]), attemptLog: attempts[id] ?? [],
-                orderingKey: row["ordering_key"], waitingFor: row["waiting_for"])
+                id: id,
+                messageID: row["message_id"],
+                mapping: row["mapping"],
+                state: DeliveryState(rawValue: row["state"]) ?? .pending,
+                attempts: row["attempts"],
+                nextAttemptAt: date(row["next_attempt_at"]),
+                url: row["url"],
+                lastError: row["last_error"],
+                lastStatus: row["last_status"],
+                result: json(row["result"]),
+                createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
+                completedAt: date(row["completed_at"]),
+                attemptLog: attempts[id] ?? [],
+                orderingKey: row["ordering_key"],
+                waitingFor: row["waiting_for"]
+            )
             result[row["message_id"], default: []].append(record)
         }
         return result

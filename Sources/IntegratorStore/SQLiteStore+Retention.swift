@@ -53,10 +53,14 @@ extension SQLiteStore {
                 return MappingHealth(
                     mapping: mapping,
                     breaker: BreakerStatus(
-                        state: BreakerState(rawValue: row["state"]) ?? .closed, consecutiveFailures: row["consecutive_failures"],
-                        probeAt: Self.date(row["probe_at"])),
-                    lastSuccessAt: Self.date(row["last_success_at"]), lastFailureAt: Self.date(row["last_failure_at"]),
-                    recentFailures: failures[mapping] ?? 0)
+                        state: BreakerState(rawValue: row["state"]) ?? .closed,
+                        consecutiveFailures: row["consecutive_failures"],
+                        probeAt: Self.date(row["probe_at"])
+                    ),
+                    lastSuccessAt: Self.date(row["last_success_at"]),
+                    lastFailureAt: Self.date(row["last_failure_at"]),
+                    recentFailures: failures[mapping] ?? 0
+                )
             }
         }
     }

@@ -22,7 +22,7 @@ public final class SQLiteStore: HubStore {
         let lock = try FileLock(path: path + ".lock")
         if !FileManager.default.fileExists(atPath: path) {
             let descriptor = Foundation.open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
-            if descriptor >= 0 { close(descriptor) }
+            if descriptor >= 0 { _ = Foundation.close(descriptor) }
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -87,7 +87,8 @@ public final class SQLiteStore: HubStore {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE deliveries SET state = 'pending', lease_owner = NULL, next_attempt_at = ? WHERE state = 'running'",
-                arguments: [now.timeIntervalSince1970])
+                arguments: [now.timeIntervalSince1970]
+            )
             return db.changesCount
         }
     }
@@ -115,7 +116,8 @@ final class FileLock: Sendable {
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
             throw StoreError.unavailable(
-                "the database is in use by another integrator process (lock file \(path)); stop it first, or use PostgreSQL to run several processes")
+                "the database is in use by another integrator process (lock file \(path)); stop it first, or use PostgreSQL to run several processes"
+            )
         }
         self.descriptor = fd
     }

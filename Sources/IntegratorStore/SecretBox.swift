@@ -30,7 +30,8 @@ public struct SecretBox: Sendable {
         let text = String(decoding: data.prefix(4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let bytes = Data(base64Encoded: text), bytes.count == 32 else {
             throw SecretKeyError(
-                "the secret key file \(path) must hold 32 random bytes in base64 (for example from `openssl rand -base64 32`)")
+                "the secret key file \(path) must hold 32 random bytes in base64 (for example from `openssl rand -base64 32`)"
+            )
         }
         return SymmetricKey(data: bytes)
     }

@@ -89,7 +89,9 @@ public struct Fuzzer {
             case 2: bytes.insert(contentsOf: Array(pick(Self.hostileNumbers).utf8), at: position)
             case 3:
                 bytes.insert(
-                    contentsOf: pick([[0xFF], [0xC3, 0x28], [0xED, 0xA0, 0x80], Array("\\ud800".utf8), Array("\\u0000".utf8)]), at: position)
+                    contentsOf: pick([[0xFF], [0xC3, 0x28], [0xED, 0xA0, 0x80], Array("\\ud800".utf8), Array("\\u0000".utf8)]),
+                    at: position
+                )
             case 4: bytes.insert(contentsOf: Array(repeating: UInt8(ascii: pick(["[", "{"])), count: int(1...80)), at: position)
             default: bytes.insert(contentsOf: Array(pick(["\"", ",", ":", "}", "]", " ", "-", "e", "."]).utf8), at: position)
             }

@@ -26,7 +26,13 @@ public struct Reply: Sendable {
 }
 
 /// Sends one request over loopback.
-public func call(_ method: NIOHTTP1.HTTPMethod, _ url: String, json: JSONValue? = nil, raw: [UInt8]? = nil, headers: [String: String] = [:])
+public func call(
+    _ method: NIOHTTP1.HTTPMethod,
+    _ url: String,
+    json: JSONValue? = nil,
+    raw: [UInt8]? = nil,
+    headers: [String: String] = [:]
+)
     async throws -> Reply
 {
     var request = HTTPClientRequest(url: url)
@@ -40,8 +46,10 @@ public func call(_ method: NIOHTTP1.HTTPMethod, _ url: String, json: JSONValue? 
     var replyHeaders: [String: String] = [:]
     for header in response.headers { replyHeaders[header.name.lowercased()] = header.value }
     return Reply(
-        status: Int(response.status.code), body: (try? JSONValue.parse(bytes)) ?? .string(String(decoding: bytes, as: UTF8.self)),
-        headers: replyHeaders)
+        status: Int(response.status.code),
+        body: (try? JSONValue.parse(bytes)) ?? .string(String(decoding: bytes, as: UTF8.self)),
+        headers: replyHeaders
+    )
 }
 
 /// Waits for `condition`, checking every 20 ms, up to `seconds`.
@@ -57,7 +65,7 @@ public func eventually(_ seconds: Double = 10, _ condition: () async throws -> B
 /// Runs a service group on a real loopback port for the length of `body`.
 public func withServer<T>(
     _ makeApplication: (@escaping @Sendable (any Channel) async -> Void) async throws -> any Service,
-    _ body: (Int) async throws -> T
+    body: (Int) async throws -> T
 ) async throws -> T {
     let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
     let service = try await makeApplication { channel in
@@ -123,8 +131,11 @@ public final class Receiver: Sendable {
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             let received = Received(
-                path: request.uri.path, headers: headers, body: (try? JSONValue.parse(buffer.readableBytesView)) ?? .null,
-                rawBody: Array(buffer.readableBytesView))
+                path: request.uri.path,
+                headers: headers,
+                body: (try? JSONValue.parse(buffer.readableBytesView)) ?? .null,
+                rawBody: Array(buffer.readableBytesView)
+            )
             let count = self.log.withLock { log in
                 let count = log.filter { $0.path == received.path }.count
                 log.append(received)
@@ -132,14 +143,16 @@ public final class Receiver: Sendable {
             }
             let (status, reply) = self.responder(received, count)
             return Response(
-                status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(reply.encoded()))))
+                status: HTTPResponse.Status(code: status),
+                headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(reply.encoded())))
+            )
         }
         var logger = Logger(label: "receiver")
         logger.logLevel = .warning
-        return try await withServer({ onRunning in
+        return try await withServer { onRunning in
             Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning, logger: logger)
-        }) { port in
+        } body: { port in
             try await body("http://127.0.0.1:\(port)")
         }
     }

@@ -36,7 +36,9 @@ public struct OpenAPIDocument: Sendable {
         if let options = schema["oneOf"]?.arrayValue, !options.contains(where: { problems(value, $0, at: path).isEmpty }) {
             out.append("\(path): matches none of the oneOf schemas")
         }
-        if let types = schema["type"].map({ $0.arrayValue?.compactMap(\.stringValue) ?? [$0.stringValue ?? ""] }), !types.contains(where: { Self.isType(value, $0) }) {
+        if let types = schema["type"].map({ $0.arrayValue?.compactMap(\.stringValue) ?? [$0.stringValue ?? ""] }),
+            !types.contains(where: { Self.isType(value, $0) })
+        {
             return out + ["\(path): is \(value.typeName), not \(types.joined(separator: " or "))"]
         }
         if let allowed = schema["enum"]?.arrayValue, !allowed.contains(value) {

@@ -21,7 +21,7 @@ extension SpreeServices {
     /// instant the poller reads on until the cursor can move.
     public func poll(_ request: EndpointRequest) async throws -> EndpointResponse {
         guard let target = request.payload["target"]?.stringValue, target.hasPrefix("collections."),
-              let collection = Self.collections.first(where: { $0.name == target.dropFirst("collections.".count) })
+            let collection = Self.collections.first(where: { $0.name == target.dropFirst("collections.".count) })
         else {
             let names = Self.collections.map { "collections.\($0.name)" }.joined(separator: ", ")
             throw EndpointError.badRequest("payload.target must be one of \(names), not '\(request.payload["target"]?.comparableText ?? "")'")
@@ -79,8 +79,10 @@ extension SpreeServices {
     /// Writes pairs back in the seed's list form, in the collections' order.
     static func list(_ pairs: [String: String]) -> JSONValue {
         let order = collections.map(\.name)
-        return .array(pairs.sorted { (order.firstIndex(of: $0.key) ?? 99, $0.key) < (order.firstIndex(of: $1.key) ?? 99, $1.key) }
-            .map { .object([$0.key: .string($0.value)]) })
+        return .array(
+            pairs.sorted { (order.firstIndex(of: $0.key) ?? 99, $0.key) < (order.firstIndex(of: $1.key) ?? 99, $1.key) }
+                .map { .object([$0.key: .string($0.value)]) }
+        )
     }
 
     static func date(_ text: String?) -> Date? {

@@ -9,7 +9,10 @@ import NIOHTTP1
 /// of failure the hub must tell apart: the store said no (a business failure, not retried) or
 /// the store could not be asked (retried).
 struct SpreeClient: Sendable {
-    enum Version: String, Sendable { case v1_3 = "1.3", v2_0 = "2.0" }
+    enum Version: String, Sendable {
+        case v1_3 = "1.3"
+        case v2_0 = "2.0"
+    }
 
     /// The store refused this request for a reason retrying will not fix (404, 422).
     struct Refusal: Error, CustomStringConvertible {
@@ -29,7 +32,8 @@ struct SpreeClient: Sendable {
     /// Reads `spree.api_url`, `spree.api_key` and `spree.api_version` from the request.
     init(http: HTTPClient, request: EndpointRequest) throws {
         let url = try request.require("spree.api_url")
-        guard let components = URLComponents(string: url), let scheme = components.scheme, ["http", "https"].contains(scheme), components.host != nil else {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, ["http", "https"].contains(scheme), components.host != nil
+        else {
             throw EndpointError.failed("spree.api_url must be the store's API URL, such as http://demostore.com/api/, not '\(url)'")
         }
         let versionText = try request.require("spree.api_version")
@@ -84,7 +88,8 @@ struct SpreeClient: Sendable {
         case 404, 422:
             throw Refusal(status: Int(response.status.code), body: json)
         default:
-            throw EndpointError.failed("the Spree store answered \(response.status.code) to \(method) \(path): \(json["error"]?.stringValue ?? json["exception"]?.stringValue ?? json.jsonString.prefix(300).description)")
+            let detail = json["error"]?.stringValue ?? json["exception"]?.stringValue ?? json.jsonString.prefix(300).description
+            throw EndpointError.failed("the Spree store answered \(response.status.code) to \(method) \(path): \(detail)")
         }
     }
 }

@@ -13,38 +13,107 @@ public enum SpreeEndpoint {
     /// What `GET /endpoint.json` answers: the services, the parameters each needs and the
     /// mappings it recommends.
     public static let manifest = EndpointManifest(
-        name: "spree", display: "Spree", description: "Drives a Spree store's API: polls its collections, imports and locks orders, captures payments, ships shipments and changes stock.",
+        name: "spree",
+        display: "Spree",
+        description:
+            "Drives a Spree store's API: polls its collections, imports and locks orders, captures payments, ships shipments and changes stock.",
         help: "Set spree.api_url, spree.api_key and spree.api_version on the store.",
         services: [
             .init(
-                name: "collections_poll", path: "/collections/poller", description: "Polls a collection of the store for objects changed since the last poll",
+                name: "collections_poll",
+                path: "/collections/poller",
+                description: "Polls a collection of the store for objects changed since the last poll",
                 parameters: common + [
-                    .init(name: "spree.collections_poll.last_updated_at", description: "Per collection, the time of the last change seen", dataType: .list, defaultValue: [], optional: true),
-                    .init(name: "spree.collections_poll.per_page", description: "Per collection, how many objects a poll reads (at most 50)", dataType: .list, defaultValue: [], optional: true),
+                    .init(
+                        name: "spree.collections_poll.last_updated_at",
+                        description: "Per collection, the time of the last change seen",
+                        dataType: .list,
+                        defaultValue: [],
+                        optional: true
+                    ),
+                    .init(
+                        name: "spree.collections_poll.per_page",
+                        description: "Per collection, how many objects a poll reads (at most 50)",
+                        dataType: .list,
+                        defaultValue: [],
+                        optional: true
+                    ),
                 ],
-                messages: ["hub:poll"], required: true),
-            .init(name: "order_lock", path: "/orders/lock", description: "Locks an order so admins cannot edit it", parameters: common, messages: ["order:ship"],
-                  identifiers: ["order_number": "payload.order.number"]),
+                messages: ["hub:poll"],
+                required: true
+            ),
             .init(
-                name: "order_import", path: "/orders/import", description: "Creates an order in the store from the canonical order",
-                parameters: common + [.init(name: "spree.truncate_address_address1", description: "Maximum length of address1", dataType: .integer, defaultValue: 255, optional: true)],
-                messages: ["order:import"], identifiers: ["order_number": "payload.order.number"]),
-            .init(name: "payment_capture", path: "/payments/capturer", description: "Captures the order's pending payment", parameters: common, messages: ["order:capture"],
-                  identifiers: ["order_number": "payload.order.number"]),
-            .init(name: "shipment_confirm", path: "/shipments/inventory_unit", description: "Ships the shipment with tracking and records serial numbers",
-                  parameters: common, messages: ["shipment:confirm"], identifiers: ["shipment_number": "payload.shipment.number"]),
+                name: "order_lock",
+                path: "/orders/lock",
+                description: "Locks an order so admins cannot edit it",
+                parameters: common,
+                messages: ["order:ship"],
+                identifiers: ["order_number": "payload.order.number"]
+            ),
             .init(
-                name: "stock_change", path: "/stock/change", description: "Changes a variant's count on hand",
+                name: "order_import",
+                path: "/orders/import",
+                description: "Creates an order in the store from the canonical order",
                 parameters: common + [
-                    .init(name: "spree.force_quantity", description: "Set the count to the quantity instead of adding it", dataType: .boolean, defaultValue: false, optional: true),
-                    .init(name: "spree.stock_location_id", description: "The stock location (Spree 2.0); the first one when unset", dataType: .integer, optional: true),
+                    .init(
+                        name: "spree.truncate_address_address1",
+                        description: "Maximum length of address1",
+                        dataType: .integer,
+                        defaultValue: 255,
+                        optional: true
+                    )
                 ],
-                messages: ["stock:change"]),
+                messages: ["order:import"],
+                identifiers: ["order_number": "payload.order.number"]
+            ),
             .init(
-                name: "stock_actual", path: "/stock/actual", description: "Sets a variant's count on hand",
-                parameters: common + [.init(name: "spree.stock_location_id", description: "The stock location (Spree 2.0)", dataType: .integer, optional: true)],
-                messages: ["stock:actual"]),
-        ])
+                name: "payment_capture",
+                path: "/payments/capturer",
+                description: "Captures the order's pending payment",
+                parameters: common,
+                messages: ["order:capture"],
+                identifiers: ["order_number": "payload.order.number"]
+            ),
+            .init(
+                name: "shipment_confirm",
+                path: "/shipments/inventory_unit",
+                description: "Ships the shipment with tracking and records serial numbers",
+                parameters: common,
+                messages: ["shipment:confirm"],
+                identifiers: ["shipment_number": "payload.shipment.number"]
+            ),
+            .init(
+                name: "stock_change",
+                path: "/stock/change",
+                description: "Changes a variant's count on hand",
+                parameters: common + [
+                    .init(
+                        name: "spree.force_quantity",
+                        description: "Set the count to the quantity instead of adding it",
+                        dataType: .boolean,
+                        defaultValue: false,
+                        optional: true
+                    ),
+                    .init(
+                        name: "spree.stock_location_id",
+                        description: "The stock location (Spree 2.0); the first one when unset",
+                        dataType: .integer,
+                        optional: true
+                    ),
+                ],
+                messages: ["stock:change"]
+            ),
+            .init(
+                name: "stock_actual",
+                path: "/stock/actual",
+                description: "Sets a variant's count on hand",
+                parameters: common + [
+                    .init(name: "spree.stock_location_id", description: "The stock location (Spree 2.0)", dataType: .integer, optional: true)
+                ],
+                messages: ["stock:actual"]
+            ),
+        ]
+    )
 
     /// The endpoint with every service, guarded by `key` (`ENDPOINT_KEY`).
     public static func make(key: String?, http: HTTPClient) -> Endpoint {

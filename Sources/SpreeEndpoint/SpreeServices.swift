@@ -16,7 +16,11 @@ public struct SpreeServices: Sendable {
 
     /// Runs `work` against the store named by the request's parameters, turning the store's
     /// refusals into error notifications.
-    func withStore(_ request: EndpointRequest, subject: String, _ work: (SpreeClient, inout EndpointResponse) async throws -> Void) async throws -> EndpointResponse {
+    func withStore(
+        _ request: EndpointRequest,
+        subject: String,
+        _ work: (SpreeClient, inout EndpointResponse) async throws -> Void
+    ) async throws -> EndpointResponse {
         var response = EndpointResponse(messageID: request.messageID)
         let client = try SpreeClient(http: http, request: request)
         do {
@@ -44,7 +48,11 @@ public struct SpreeServices: Sendable {
             let now = Self.timestamp(Date())
             let order = try await store.put("orders/\(Self.escape(number))", ["order": ["locked_at": .string(now)]])
             guard let lockedAt = order["locked_at"], lockedAt != .null else {
-                response.addNotification(.warn, subject: "order not locked", description: "the store has no locked_at column (the hub connector adds it), so order \(number) could not be locked")
+                response.addNotification(
+                    .warn,
+                    subject: "order not locked",
+                    description: "the store has no locked_at column (the hub connector adds it), so order \(number) could not be locked"
+                )
                 response.add(value: ["number": .string(number), "locked_at": .null], for: "locked")
                 return
             }
@@ -67,10 +75,12 @@ public struct SpreeServices: Sendable {
             }
             let all = payments["payments"]?.arrayValue ?? []
             guard let payment = all.first(where: { ["checkout", "pending"].contains($0["state"]?.stringValue ?? "") }),
-                  let id = payment["id"]?.numberValue.map({ Int($0) })
+                let id = payment["id"]?.numberValue.map({ Int($0) })
             else {
                 let states = all.compactMap { $0["state"]?.stringValue }
-                throw BusinessFailure("order \(number) has no payment that can be captured (payments: \(states.isEmpty ? "none" : states.joined(separator: ", ")))")
+                throw BusinessFailure(
+                    "order \(number) has no payment that can be captured (payments: \(states.isEmpty ? "none" : states.joined(separator: ", ")))"
+                )
             }
             let captured = try await store.put("orders/\(Self.escape(number))/payments/\(id)/capture")
             response.add(value: captured, for: "payment")
@@ -95,28 +105,41 @@ public struct SpreeServices: Sendable {
             if let status = order["status"]?.stringValue, status == "complete" || status == "completed" {
                 spree["completed_at"] = order["placed_on"] ?? .string(Self.timestamp(Date()))
             }
-            spree["line_items"] = .array((order["line_items"]?.arrayValue ?? []).map { item in
-                var fields: [String: JSONValue] = ["sku": item["sku"] ?? .null, "quantity": item["quantity"] ?? 1]
-                if let price = item["price"] { fields["price"] = price }
-                return .object(fields)
-            })
+            spree["line_items"] = .array(
+                (order["line_items"]?.arrayValue ?? []).map { item in
+                    var fields: [String: JSONValue] = ["sku": item["sku"] ?? .null, "quantity": item["quantity"] ?? 1]
+                    if let price = item["price"] { fields["price"] = price }
+                    return .object(fields)
+                }
+            )
             for (canonical, target) in [("billing_address", "bill_address"), ("shipping_address", "ship_address")] {
                 guard case .object(var address)? = order[canonical] else { continue }
                 if let limit, limit >= 0, let line = address["address1"]?.stringValue, line.count > limit {
                     let cut = String(line.prefix(limit))
                     address["address1"] = .string(cut)
-                    response.addNotification(.warn, subject: "address1 was truncated", description: "address1 was truncated from '\(line)' to '\(cut)'")
+                    response.addNotification(
+                        .warn,
+                        subject: "address1 was truncated",
+                        description: "address1 was truncated from '\(line)' to '\(cut)'"
+                    )
                 }
                 if let country = address["country"]?.stringValue { address["country"] = ["iso": .string(country)] }
                 if let state = address["state"]?.stringValue { address["state"] = ["name": .string(state)] }
                 spree[target] = .object(address)
             }
-            spree["payments"] = .array((order["payments"]?.arrayValue ?? []).map { payment in
-                ["amount": payment["amount"] ?? 0, "payment_method": payment["payment_method"] ?? "Check", "state": payment["status"] ?? "completed"]
-            })
-            spree["adjustments"] = .array((order["adjustments"]?.arrayValue ?? []).map { adjustment in
-                ["label": adjustment["name"] ?? "Adjustment", "amount": adjustment["value"] ?? 0]
-            })
+            spree["payments"] = .array(
+                (order["payments"]?.arrayValue ?? []).map { payment in
+                    [
+                        "amount": payment["amount"] ?? 0, "payment_method": payment["payment_method"] ?? "Check",
+                        "state": payment["status"] ?? "completed",
+                    ]
+                }
+            )
+            spree["adjustments"] = .array(
+                (order["adjustments"]?.arrayValue ?? []).map { adjustment in
+                    ["label": adjustment["name"] ?? "Adjustment", "amount": adjustment["value"] ?? 0]
+                }
+            )
             let created = try await store.post("orders", ["order": .object(spree.filter { $0.value != .null })])
             response.add(value: created, for: "order")
         }
@@ -168,7 +191,11 @@ public struct SpreeServices: Sendable {
                     .compactMap { $0["id"]?.numberValue.map { Int($0) } }
                 for serial in serials {
                     guard !available.isEmpty else {
-                        response.addNotification(.warn, subject: "serial number not recorded", description: "shipment \(number) has no inventory unit left for \(ref) to take serial number \(serial)")
+                        response.addNotification(
+                            .warn,
+                            subject: "serial number not recorded",
+                            description: "shipment \(number) has no inventory unit left for \(ref) to take serial number \(serial)"
+                        )
                         continue
                     }
                     _ = try await store.put("inventory_units/\(available.removeFirst())", ["inventory_unit": ["serial_number": .string(serial)]])
@@ -176,8 +203,11 @@ public struct SpreeServices: Sendable {
                 }
             }
             response.addNotification(
-                .info, subject: "shipment:confirm",
-                description: "shipment \(number) of order \(orderNumber) shipped" + (tracking.map { " with tracking \($0)" } ?? "") + (recorded > 0 ? ", \(recorded) serial number(s) recorded" : ""))
+                .info,
+                subject: "shipment:confirm",
+                description: "shipment \(number) of order \(orderNumber) shipped" + (tracking.map { " with tracking \($0)" } ?? "")
+                    + (recorded > 0 ? ", \(recorded) serial number(s) recorded" : "")
+            )
         }
     }
 
@@ -189,7 +219,9 @@ public struct SpreeServices: Sendable {
         guard let sku = request.payload["sku"].map(\.comparableText), !sku.isEmpty else {
             throw EndpointError.badRequest("payload.sku is required")
         }
-        guard let quantityValue = request.payload["quantity"], let quantity = quantityValue.numberValue.map({ Int($0) }) ?? Int(quantityValue.comparableText) else {
+        guard let quantityValue = request.payload["quantity"],
+            let quantity = quantityValue.numberValue.map({ Int($0) }) ?? Int(quantityValue.comparableText)
+        else {
             throw EndpointError.badRequest("payload.quantity must be a whole number")
         }
         let actual = request.message == "stock:actual"
@@ -200,15 +232,22 @@ public struct SpreeServices: Sendable {
             guard let variant = variants["variants"]?[0], let variantID = variant["id"]?.numberValue.map({ Int($0) }) else {
                 throw BusinessFailure("no variant of the store has sku \(sku)")
             }
-            let from: Int, to: Int
+            let from: Int
+            let to: Int
             switch store.version {
             case .v1_3:
                 from = variant["count_on_hand"]?.numberValue.map { Int($0) } ?? 0
                 guard let result = StockRule.apply(version: .v1_3, current: from, quantity: quantity, force: force) else {
-                    throw BusinessFailure("InvalidQuantityException: a Spree 1.3 store cannot hold a negative count; received \(quantity) for sku \(sku) with \(from) on hand (force = \(force))")
+                    throw BusinessFailure(
+                        "InvalidQuantityException: a Spree 1.3 store cannot hold a negative count; "
+                            + "received \(quantity) for sku \(sku) with \(from) on hand (force = \(force))"
+                    )
                 }
                 let permalink = variant["permalink"]?.stringValue ?? ""
-                let updated = try await store.put("products/\(Self.escape(permalink))/variants/\(variantID)", ["variant": ["on_hand": .int(Int64(result))]])
+                let updated = try await store.put(
+                    "products/\(Self.escape(permalink))/variants/\(variantID)",
+                    ["variant": ["on_hand": .int(Int64(result))]]
+                )
                 to = updated["count_on_hand"]?.numberValue.map { Int($0) } ?? result
             case .v2_0:
                 var locationID = request.string("spree.stock_location_id").flatMap(Int.init)
@@ -225,9 +264,19 @@ public struct SpreeServices: Sendable {
                 var change: [String: JSONValue] = ["count_on_hand": .int(Int64(quantity))]
                 if force { change["force"] = true }
                 let updated = try await store.put("stock_locations/\(locationID)/stock_items/\(itemID)", ["stock_item": .object(change)])
-                to = updated["count_on_hand"]?.numberValue.map { Int($0) } ?? StockRule.apply(version: .v2_0, current: from, quantity: quantity, force: force)!
+                to =
+                    updated["count_on_hand"]?.numberValue.map { Int($0) } ?? StockRule.apply(
+                        version: .v2_0,
+                        current: from,
+                        quantity: quantity,
+                        force: force
+                    )!
             }
-            response.addNotification(.info, subject: subject, description: "received \(quantity) for sku \(sku), changed stock from \(from) to \(to) (force = \(force))")
+            response.addNotification(
+                .info,
+                subject: subject,
+                description: "received \(quantity) for sku \(sku), changed stock from \(from) to \(to) (force = \(force))"
+            )
             response.add(value: .string(sku), for: "sku")
             response.add(value: .int(Int64(quantity)), for: "quantity")
             response.add(value: .int(Int64(from)), for: "from")

@@ -4,7 +4,10 @@
 /// a forced negative quantity, is refused (the original endpoint's `InvalidQuantityException`).
 /// 2.0 keeps stock per location and allows negative counts.
 public enum StockRule {
-    public enum Version: String, Sendable { case v1_3 = "1.3", v2_0 = "2.0" }
+    public enum Version: String, Sendable {
+        case v1_3 = "1.3"
+        case v2_0 = "2.0"
+    }
 
     /// The new count, or nil when the change is refused.
     public static func apply(version: Version, current: Int, quantity: Int, force: Bool) -> Int? {

@@ -26,7 +26,8 @@ public struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConver
     /// Rails' BigDecimal#to_s: at least one decimal, no trailing zeros beyond it.
     public var description: String {
         let sign = cents < 0 ? "-" : ""
-        let whole = abs(cents) / 100, fraction = abs(cents) % 100
+        let whole = abs(cents) / 100
+        let fraction = abs(cents) % 100
         if fraction == 0 { return "\(sign)\(whole).0" }
         if fraction % 10 == 0 { return "\(sign)\(whole).\(fraction / 10)" }
         return "\(sign)\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
@@ -34,7 +35,8 @@ public struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConver
 
     /// `"$45.75"`, as `display_amount` wrote it.
     public var display: String {
-        let whole = abs(cents) / 100, fraction = abs(cents) % 100
+        let whole = abs(cents) / 100
+        let fraction = abs(cents) % 100
         return "\(cents < 0 ? "-" : "")$\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 

@@ -17,13 +17,17 @@ extension SpreeAPI {
     /// combined shape of orders and stock transfers.
     func integratorIndex(_ params: Params) async -> JSONValue {
         if params["message"]?.stringValue == "hub:poll" {
-            return ["collections": .array(collections.map { ["name": .string($0.name), "token": .string($0.token), "frequency": .string($0.frequency)] })]
+            return [
+                "collections": .array(collections.map { ["name": .string($0.name), "token": .string($0.token), "frequency": .string($0.frequency)] })
+            ]
         }
         var legacy: [String: JSONValue] = [:]
         for name in ["orders", "stock_transfers"] {
-            let prefixed = Params(fields: [
-                "since": params["since"] ?? .null, "page": params["\(name)_page"] ?? 1, "per_page": params["\(name)_per_page"] ?? 25,
-            ].filter { $0.value != .null })
+            let prefixed = Params(
+                fields: [
+                    "since": params["since"] ?? .null, "page": params["\(name)_page"] ?? 1, "per_page": params["\(name)_per_page"] ?? 25,
+                ].filter { $0.value != .null }
+            )
             if let records = try? await collection(name, prefixed), case .object(var fields) = records {
                 fields["page"] = fields.removeValue(forKey: name)
                 legacy[name] = .object(fields)
@@ -37,7 +41,8 @@ extension SpreeAPI {
     func collection(_ name: String, _ params: Params) async throws -> JSONValue {
         guard collections.contains(where: { $0.name == name }) else { throw SpreeError.notFound }
         let since = params["since"]?.stringValue.flatMap(SpreeTime.parse) ?? database.now().addingTimeInterval(-24 * 3600)
-        let db = database, r = renderer
+        let db = database
+        let r = renderer
         var records: [(Date, Int, JSONValue)] = []
         switch name {
         case "orders", "carts":
@@ -56,21 +61,32 @@ extension SpreeAPI {
             return page(name, rendered, params)
         case "products":
             for product in await db.allProducts() where product.updatedAt >= since {
-                records.append((product.updatedAt, product.id, r.connectorProduct(product, variants: await db.allVariants().filter { $0.productID == product.id })))
+                records.append(
+                    (
+                        product.updatedAt, product.id,
+                        r.connectorProduct(product, variants: await db.allVariants().filter { $0.productID == product.id })
+                    )
+                )
             }
         case "users":
             for user in await db.allUsers() where user.updatedAt >= since { records.append((user.updatedAt, user.id, r.user(user))) }
         case "taxons":
-            for taxon in await db.allTaxons() where taxon.updatedAt >= since { records.append((taxon.updatedAt, taxon.id, r.taxon(taxon, connector: true))) }
+            for taxon in await db.allTaxons() where taxon.updatedAt >= since {
+                records.append((taxon.updatedAt, taxon.id, r.taxon(taxon, connector: true)))
+            }
         case "return_authorizations":
             for ra in await db.allReturnAuthorizations() where ra.updatedAt >= since {
                 guard case .object(var fields) = r.returnAuthorization(ra) else { continue }
                 if let order = await db.order(id: ra.orderID) {
                     fields["order"] = await r.connectorOrder(order)
                     if version == .v2_0 {
-                        fields["inventory_units"] = .array(order.shipments.flatMap { shipment in
-                            shipment.inventoryUnits.filter { $0.returnAuthorizationID == ra.id }.map { r.inventoryUnit($0, shipment: shipment, order: order) }
-                        })
+                        fields["inventory_units"] = .array(
+                            order.shipments.flatMap { shipment in
+                                shipment.inventoryUnits.filter { $0.returnAuthorizationID == ra.id }.map {
+                                    r.inventoryUnit($0, shipment: shipment, order: order)
+                                }
+                            }
+                        )
                     }
                 }
                 records.append((ra.updatedAt, ra.id, .object(fields)))
@@ -82,22 +98,31 @@ extension SpreeAPI {
                     let variant = await db.variant(id: movement.variantID)
                     movements.append([
                         "id": .int(Int64(transfer.id * 100 + index)), "quantity": .int(Int64(movement.quantity)),
-                        "stock_item": ["count_on_hand": .int(Int64(await db.countOnHand(variantID: movement.variantID))),
-                                       "variant": variant.map { .object(r.variantAttributes($0, product: nil)) } ?? .null],
+                        "stock_item": [
+                            "count_on_hand": .int(Int64(await db.countOnHand(variantID: movement.variantID))),
+                            "variant": variant.map { .object(r.variantAttributes($0, product: nil)) } ?? .null,
+                        ],
                     ])
                 }
-                records.append((transfer.updatedAt, transfer.id, [
-                    "id": .int(Int64(transfer.id)), "number": .string(transfer.number), "created_at": Renderer.time(transfer.createdAt),
-                    "updated_at": Renderer.time(transfer.updatedAt),
-                    "source_location": r.stockLocation(await db.stockLocation(id: transfer.sourceLocationID)),
-                    "source_movements": .array(movements.map { movement in
-                        guard case .object(var fields) = movement else { return movement }
-                        fields["quantity"] = .int(-(fields["quantity"]?.numberValue.map { Int64($0) } ?? 0))
-                        return .object(fields)
-                    }),
-                    "destination_location": r.stockLocation(await db.stockLocation(id: transfer.destinationLocationID)),
-                    "destination_movements": .array(movements),
-                ]))
+                records.append(
+                    (
+                        transfer.updatedAt, transfer.id,
+                        [
+                            "id": .int(Int64(transfer.id)), "number": .string(transfer.number), "created_at": Renderer.time(transfer.createdAt),
+                            "updated_at": Renderer.time(transfer.updatedAt),
+                            "source_location": r.stockLocation(await db.stockLocation(id: transfer.sourceLocationID)),
+                            "source_movements": .array(
+                                movements.map { movement in
+                                    guard case .object(var fields) = movement else { return movement }
+                                    fields["quantity"] = .int(-(fields["quantity"]?.numberValue.map { Int64($0) } ?? 0))
+                                    return .object(fields)
+                                }
+                            ),
+                            "destination_location": r.stockLocation(await db.stockLocation(id: transfer.destinationLocationID)),
+                            "destination_movements": .array(movements),
+                        ]
+                    )
+                )
             }
         default:
             throw SpreeError.notFound

@@ -22,7 +22,11 @@ public struct SpreeAPI: Sendable {
     var renderer: Renderer { Renderer(version: version, database: database, lockable: lockable) }
 
     /// Who is calling.
-    enum Caller { case admin(User), user(User), anonymous }
+    enum Caller {
+        case admin(User)
+        case user(User)
+        case anonymous
+    }
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
@@ -50,7 +54,13 @@ public struct SpreeAPI: Sendable {
             case .notFound: return Self.response(404, ["error": "The resource you were looking for could not be found."])
             case .unauthorized: return Self.response(401, ["error": "You are not authorized to perform that action."])
             case .invalidResource(let errors):
-                return Self.response(422, ["error": "Invalid resource. Please fix errors and try again.", "errors": .object(errors.mapValues { .array($0.map { .string($0) }) })])
+                return Self.response(
+                    422,
+                    [
+                        "error": "Invalid resource. Please fix errors and try again.",
+                        "errors": .object(errors.mapValues { .array($0.map { .string($0) }) }),
+                    ]
+                )
             case .exception(let text): return Self.response(422, ["exception": .string(text)])
             case .error(let status, let text): return Self.response(status, ["error": .string(text)])
             }
@@ -78,13 +88,22 @@ public struct SpreeAPI: Sendable {
     static func response(_ status: Int, _ body: JSONValue?) -> Response {
         guard let body else { return Response(status: HTTPResponse.Status(code: status)) }
         return Response(
-            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(body.encoded()))))
+            status: HTTPResponse.Status(code: status),
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(body.encoded())))
+        )
     }
 
     /// The envelope `{<name>: [...], count, current_page, pages}` (with `total_count` and
     /// `per_page` where the template had them).
-    func page(_ name: String, _ records: [JSONValue], _ params: Params, integerPage: Bool = false, totalCount: Bool = false, perPageKey: Bool = false) -> JSONValue {
+    func page(
+        _ name: String,
+        _ records: [JSONValue],
+        _ params: Params,
+        integerPage: Bool = false,
+        totalCount: Bool = false,
+        perPageKey: Bool = false
+    ) -> JSONValue {
         let (page, perPage, pageEcho, perPageEcho) = params.paging
         let slice = Array(records.dropFirst((page - 1) * perPage).prefix(perPage))
         var fields: [String: JSONValue] = [
@@ -98,7 +117,8 @@ public struct SpreeAPI: Sendable {
     }
 
     func route(_ method: HTTPRequest.Method, _ s: [String], _ params: Params, _ caller: Caller) async throws -> (Int, JSONValue?) {
-        let db = database, r = renderer
+        let db = database
+        let r = renderer
         switch (method, s.count, s.first ?? "") {
         // Orders
         case (.get, 1, "orders"):
@@ -111,7 +131,8 @@ public struct SpreeAPI: Sendable {
             let orders = all.map { JSONValue.object(r.orderAttributes($0)) }
             return (200, page("orders", Ransack.apply(params["q"], to: orders), params))
         case (.post, 1, "orders"):
-            let isAdmin: Bool, userID: Int?
+            let isAdmin: Bool
+            let userID: Int?
             switch caller {
             case .admin(let user): (isAdmin, userID) = (true, user.id)
             case .user(let user): (isAdmin, userID) = (false, user.id)
@@ -147,7 +168,8 @@ public struct SpreeAPI: Sendable {
         case (.put, 5, "orders") where s[2] == "shipments" && (s[4] == "ready" || s[4] == "ship"):
             try requireAdmin(caller)
             let tracking = params["shipment"]?["tracking"]?.stringValue
-            let shipment = s[4] == "ready"
+            let shipment =
+                s[4] == "ready"
                 ? try await db.readyShipment(orderNumber: s[1], shipmentNumber: s[3], tracking: tracking)
                 : try await db.shipShipment(orderNumber: s[1], shipmentNumber: s[3], tracking: tracking)
             guard let order = await db.order(number: s[1]) else { throw SpreeError.notFound }
@@ -156,7 +178,10 @@ public struct SpreeAPI: Sendable {
         case (.get, 3, "orders") where s[2] == "return_authorizations":
             try requireAdmin(caller)
             guard let order = await db.order(number: s[1]) else { throw SpreeError.notFound }
-            return (200, page("return_authorizations", await db.allReturnAuthorizations().filter { $0.orderID == order.id }.map(r.returnAuthorization), params))
+            return (
+                200,
+                page("return_authorizations", await db.allReturnAuthorizations().filter { $0.orderID == order.id }.map(r.returnAuthorization), params)
+            )
         // Inventory units
         case (.get, 2, "inventory_units"), (.put, 2, "inventory_units"):
             if method == .put { try requireAdmin(caller) }
@@ -175,7 +200,10 @@ public struct SpreeAPI: Sendable {
                 if version == .v2_0 { for variant in variants { stock[variant.id] = try await stockItems(variant.id) } }
                 products.append(r.product(product, variants: variants, stock: { stock[$0.id] ?? [] }, locations: locations))
             }
-            return (200, page("products", Ransack.apply(params["q"], to: products), params, integerPage: true, totalCount: true, perPageKey: version == .v2_0))
+            return (
+                200,
+                page("products", Ransack.apply(params["q"], to: products), params, integerPage: true, totalCount: true, perPageKey: version == .v2_0)
+            )
         case (.get, 2, "products"):
             guard let product = await db.product(idOrPermalink: s[1]) else { throw SpreeError.notFound }
             let variants = await db.allVariants().filter { $0.productID == product.id }
@@ -198,7 +226,9 @@ public struct SpreeAPI: Sendable {
                 var json = r.variant(variant, product: await db.product(id: variant.productID), stockItems: stock, locations: locations)
                 // The hub connector adds the variant's inventory units, serial numbers included.
                 if case .object(var fields) = json {
-                    fields["inventory_units"] = .array(await db.inventoryUnits(variantID: variant.id).map { r.inventoryUnit($0.unit, shipment: $0.shipment, order: $0.order) })
+                    fields["inventory_units"] = .array(
+                        await db.inventoryUnits(variantID: variant.id).map { r.inventoryUnit($0.unit, shipment: $0.shipment, order: $0.order) }
+                    )
                     json = .object(fields)
                 }
                 variants.append(json)

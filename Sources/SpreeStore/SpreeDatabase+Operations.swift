@@ -11,10 +11,28 @@ extension SpreeDatabase {
     public func importOrder(_ input: [String: JSONValue], admin: Bool, userID: Int?) throws -> Order {
         let time = now()
         var order = Order(
-            id: 0, number: "", state: "cart", email: input["email"]?.stringValue, userID: userID, channel: "spree", currency: "USD",
-            token: String(UUID().uuidString.prefix(16)).lowercased(), specialInstructions: input["special_instructions"]?.stringValue,
-            paymentState: nil, shipmentState: nil, billAddress: nil, shipAddress: nil, lineItems: [], adjustments: [], payments: [], shipments: [],
-            lockedAt: nil, createdAt: time, updatedAt: time, completedAt: nil)
+            id: 0,
+            number: "",
+            state: "cart",
+            email: input["email"]?.stringValue,
+            userID: userID,
+            channel: "spree",
+            currency: "USD",
+            token: String(UUID().uuidString.prefix(16)).lowercased(),
+            specialInstructions: input["special_instructions"]?.stringValue,
+            paymentState: nil,
+            shipmentState: nil,
+            billAddress: nil,
+            shipAddress: nil,
+            lineItems: [],
+            adjustments: [],
+            payments: [],
+            shipments: [],
+            lockedAt: nil,
+            createdAt: time,
+            updatedAt: time,
+            completedAt: nil
+        )
         if admin, let channel = input["channel"]?.stringValue { order.channel = channel }
         if let currency = input["currency"]?.stringValue, version == .v2_0 { order.currency = currency }
         for (key, field) in [("bill_address", \Order.billAddress), ("ship_address", \Order.shipAddress)] {
@@ -37,31 +55,71 @@ extension SpreeDatabase {
             guard quantity > 0 else { throw SpreeError.exception("Order import line items: Quantity must be greater than 0 \(item)") }
             var price = variant.price
             if admin, let given = Self.money(item["price"]) { price = given }
-            lineItems.append(LineItem(id: nextID("line_item"), variantID: variant.id, quantity: quantity, price: price, createdAt: time, updatedAt: time))
+            lineItems.append(
+                LineItem(id: nextID("line_item"), variantID: variant.id, quantity: quantity, price: price, createdAt: time, updatedAt: time)
+            )
         }
         order.lineItems = lineItems
         for adjustment in Self.list(input["adjustments"]) {
-            guard let amount = Self.money(adjustment["amount"]) else { throw SpreeError.exception("Order import adjustments: amount is not a number \(adjustment)") }
-            order.adjustments.append(Adjustment(id: nextID("adjustment"), label: adjustment["label"]?.stringValue ?? "Adjustment", amount: amount, createdAt: time))
+            guard let amount = Self.money(adjustment["amount"]) else {
+                throw SpreeError.exception("Order import adjustments: amount is not a number \(adjustment)")
+            }
+            order.adjustments.append(
+                Adjustment(id: nextID("adjustment"), label: adjustment["label"]?.stringValue ?? "Adjustment", amount: amount, createdAt: time)
+            )
         }
         for payment in Self.list(input["payments"]) {
-            guard let amount = Self.money(payment["amount"]) else { throw SpreeError.exception("Order import payments: amount is not a number \(payment)") }
-            order.payments.append(Payment(
-                id: nextID("payment"), amount: amount, state: payment["state"]?.stringValue ?? "completed", paymentMethodID: 1, sourceType: nil,
-                sourceID: nil, responseCode: nil, avsResponse: nil, createdAt: time, updatedAt: time))
+            guard let amount = Self.money(payment["amount"]) else {
+                throw SpreeError.exception("Order import payments: amount is not a number \(payment)")
+            }
+            order.payments.append(
+                Payment(
+                    id: nextID("payment"),
+                    amount: amount,
+                    state: payment["state"]?.stringValue ?? "completed",
+                    paymentMethodID: 1,
+                    sourceType: nil,
+                    sourceID: nil,
+                    responseCode: nil,
+                    avsResponse: nil,
+                    createdAt: time,
+                    updatedAt: time
+                )
+            )
         }
         for shipment in Self.list(input["shipments"]) {
             var units: [InventoryUnit] = []
             for unit in Self.list(shipment["inventory_units"]) {
-                let variant = unit["variant_id"].flatMap { $0.numberValue }.flatMap { variants[Int($0)] } ?? unit["sku"].flatMap { self.variant(sku: $0.comparableText) }
+                let variant =
+                    unit["variant_id"].flatMap { $0.numberValue }.flatMap { variants[Int($0)] }
+                    ?? unit["sku"].flatMap { self.variant(sku: $0.comparableText) }
                 guard let variant else { throw SpreeError.exception("Order import shipments: Couldn't find Spree::Variant for \(unit)") }
-                units.append(InventoryUnit(id: nextID("inventory_unit"), variantID: variant.id, state: "on_hand", lockVersion: 0, returnAuthorizationID: nil, serialNumber: nil))
+                units.append(
+                    InventoryUnit(
+                        id: nextID("inventory_unit"),
+                        variantID: variant.id,
+                        state: "on_hand",
+                        lockVersion: 0,
+                        returnAuthorizationID: nil,
+                        serialNumber: nil
+                    )
+                )
             }
-            order.shipments.append(Shipment(
-                id: nextID("shipment"), number: number("H", digits: 11) { n in self.orders.values.contains { $0.shipments.contains { $0.number == n } } },
-                tracking: shipment["tracking"]?.stringValue, cost: Self.money(shipment["cost"]) ?? .zero, shippedAt: nil, state: "pending",
-                stockLocation: shipment["stock_location"]?.stringValue ?? defaultStockLocation?.name ?? "default",
-                shippingMethod: shipment["shipping_method"]?.stringValue ?? "UPS Ground", inventoryUnits: units, createdAt: time, updatedAt: time))
+            order.shipments.append(
+                Shipment(
+                    id: nextID("shipment"),
+                    number: number("H", digits: 11) { n in self.orders.values.contains { $0.shipments.contains { $0.number == n } } },
+                    tracking: shipment["tracking"]?.stringValue,
+                    cost: Self.money(shipment["cost"]) ?? .zero,
+                    shippedAt: nil,
+                    state: "pending",
+                    stockLocation: shipment["stock_location"]?.stringValue ?? defaultStockLocation?.name ?? "default",
+                    shippingMethod: shipment["shipping_method"]?.stringValue ?? "UPS Ground",
+                    inventoryUnits: units,
+                    createdAt: time,
+                    updatedAt: time
+                )
+            )
         }
         if let completed = input["completed_at"]?.stringValue.flatMap(SpreeTime.parse) {
             order.state = "complete"
@@ -110,7 +168,10 @@ extension SpreeDatabase {
         var payment = order.payments[index]
         if payment.state == "completed" { return payment }
         guard ["checkout", "pending", "processing"].contains(payment.state) else {
-            throw SpreeError.exception("Cannot transition state via :started_processing from :\(payment.state) (Reason(s): State cannot transition via \"started processing\")")
+            throw SpreeError.exception(
+                "Cannot transition state via :started_processing from :\(payment.state) "
+                    + "(Reason(s): State cannot transition via \"started processing\")"
+            )
         }
         let time = now()
         payment.state = "completed"
@@ -130,7 +191,7 @@ extension SpreeDatabase {
         try changeShipment(orderNumber: orderNumber, shipmentNumber: shipmentNumber, tracking: tracking) { shipment, order in
             if shipment.state == "ready" { return }
             guard shipment.state == "pending", ["complete", "resumed", "awaiting_return", "returned"].contains(order.state),
-                  order.paymentState == "paid" || order.paymentState == "credit_owed"
+                order.paymentState == "paid" || order.paymentState == "credit_owed"
             else { throw SpreeError.error(422, "Cannot ready shipment.") }
             shipment.state = "ready"
         }
@@ -142,7 +203,9 @@ extension SpreeDatabase {
         try changeShipment(orderNumber: orderNumber, shipmentNumber: shipmentNumber, tracking: tracking) { shipment, _ in
             if shipment.state == "shipped" { return }
             guard shipment.state == "ready" else {
-                throw SpreeError.exception("Cannot transition state via :ship from :\(shipment.state) (Reason(s): State cannot transition via \"ship\")")
+                throw SpreeError.exception(
+                    "Cannot transition state via :ship from :\(shipment.state) (Reason(s): State cannot transition via \"ship\")"
+                )
             }
             shipment.state = "shipped"
             shipment.shippedAt = now()
@@ -150,7 +213,12 @@ extension SpreeDatabase {
         }
     }
 
-    private func changeShipment(orderNumber: String, shipmentNumber: String, tracking: String?, _ change: (inout Shipment, Order) throws -> Void) throws -> Shipment {
+    private func changeShipment(
+        orderNumber: String,
+        shipmentNumber: String,
+        tracking: String?,
+        _ change: (inout Shipment, Order) throws -> Void
+    ) throws -> Shipment {
         guard var order = order(number: orderNumber), let index = order.shipments.firstIndex(where: { $0.number == shipmentNumber }) else {
             throw SpreeError.notFound
         }
@@ -222,7 +290,9 @@ extension SpreeDatabase {
     public func stockItems(locationID: Int, variantID: Int?) throws -> [StockItem] {
         guard stockLocations[locationID] != nil else { throw SpreeError.notFound }
         if let variantID, variants[variantID] != nil { _ = stockItem(variantID: variantID, locationID: locationID) }
-        return stockItems.values.filter { $0.stockLocationID == locationID && (variantID == nil || $0.variantID == variantID) }.sorted { $0.id < $1.id }
+        return stockItems.values.filter { $0.stockLocationID == locationID && (variantID == nil || $0.variantID == variantID) }.sorted {
+            $0.id < $1.id
+        }
     }
 
     public func allStockLocations() -> [StockLocation] { stockLocations.values.sorted { $0.name < $1.name } }
@@ -297,13 +367,23 @@ extension SpreeDatabase {
             return value
         }
         let address = Address(
-            id: id, firstname: required("firstname"), lastname: required("lastname"), address1: required("address1"),
-            address2: fields["address2"]?.stringValue, city: required("city"), zipcode: required("zipcode"), phone: required("phone"),
+            id: id,
+            firstname: required("firstname"),
+            lastname: required("lastname"),
+            address1: required("address1"),
+            address2: fields["address2"]?.stringValue,
+            city: required("city"),
+            zipcode: required("zipcode"),
+            phone: required("phone"),
             company: fields["company"]?.stringValue,
             countryISO: fields["country"]?["iso"]?.stringValue ?? fields["country"]?.stringValue ?? fields["country_iso"]?.stringValue ?? "US",
-            stateName: fields["state"]?["name"]?.stringValue ?? fields["state"]?.stringValue ?? fields["state_name"]?.stringValue)
+            stateName: fields["state"]?["name"]?.stringValue ?? fields["state"]?.stringValue ?? fields["state_name"]?.stringValue
+        )
         if !errors.isEmpty {
-            throw SpreeError.exception("Ensure order import address: " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.joined(separator: ", "))" }.joined(separator: "; "))
+            throw SpreeError.exception(
+                "Ensure order import address: "
+                    + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.joined(separator: ", "))" }.joined(separator: "; ")
+            )
         }
         return address
     }

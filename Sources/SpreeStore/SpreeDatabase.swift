@@ -26,10 +26,14 @@ public actor SpreeDatabase {
         self.now = now
         writer = path == ":memory:" ? try DatabaseQueue() : try DatabaseQueue(path: path)
         try writer.write { db in
-            try db.execute(sql: "CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, id INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id))")
+            try db.execute(
+                sql: "CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, id INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id))"
+            )
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         }
-        let rows = try writer.read { db in try Row.fetchAll(db, sql: "SELECT kind, id, body FROM records").map { ($0["kind"] as String, $0["id"] as Int, $0["body"] as String) } }
+        let rows = try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT kind, id, body FROM records").map { ($0["kind"] as String, $0["id"] as Int, $0["body"] as String) }
+        }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
         for (kind, id, body) in rows {
@@ -48,12 +52,15 @@ public actor SpreeDatabase {
             default: break
             }
         }
-        let meta = try writer.read { db in try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) } }
+        let meta = try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) }
+        }
         for (key, value) in meta where key.hasPrefix("seq.") { sequences[String(key.dropFirst(4))] = Int(value) }
         if let stored = meta.first(where: { $0.0 == "version" })?.1, stored != version.rawValue {
             throw SpreeError.exception("the database at \(path) holds a Spree \(stored) shop; start with --version \(stored) or use another file")
         }
-        try writer.write { db in try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('version', ?)", arguments: [version.rawValue]) }
+        try writer.write { db in try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('version', ?)", arguments: [version.rawValue])
+        }
     }
 
     /// How many orders the shop has.
@@ -62,7 +69,9 @@ public actor SpreeDatabase {
     func nextID(_ kind: String) -> Int {
         let next = (sequences[kind] ?? 0) + 1
         sequences[kind] = next
-        try? writer.write { db in try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: ["seq.\(kind)", String(next)]) }
+        try? writer.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: ["seq.\(kind)", String(next)])
+        }
         return next
     }
 
@@ -76,16 +85,46 @@ public actor SpreeDatabase {
         }
     }
 
-    func save(_ user: User) { users[user.id] = user; persist("user", user.id, user) }
-    func save(_ product: Product) { products[product.id] = product; persist("product", product.id, product) }
-    func save(_ variant: Variant) { variants[variant.id] = variant; persist("variant", variant.id, variant) }
-    func save(_ location: StockLocation) { stockLocations[location.id] = location; persist("stock_location", location.id, location) }
-    func save(_ item: StockItem) { stockItems[item.id] = item; persist("stock_item", item.id, item) }
-    func save(_ order: Order) { orders[order.id] = order; persist("order", order.id, order) }
-    func save(_ taxonomy: Taxonomy) { taxonomies[taxonomy.id] = taxonomy; persist("taxonomy", taxonomy.id, taxonomy) }
-    func save(_ taxon: Taxon) { taxons[taxon.id] = taxon; persist("taxon", taxon.id, taxon) }
-    func save(_ ra: ReturnAuthorization) { returnAuthorizations[ra.id] = ra; persist("return_authorization", ra.id, ra) }
-    func save(_ transfer: StockTransfer) { stockTransfers[transfer.id] = transfer; persist("stock_transfer", transfer.id, transfer) }
+    func save(_ user: User) {
+        users[user.id] = user
+        persist("user", user.id, user)
+    }
+    func save(_ product: Product) {
+        products[product.id] = product
+        persist("product", product.id, product)
+    }
+    func save(_ variant: Variant) {
+        variants[variant.id] = variant
+        persist("variant", variant.id, variant)
+    }
+    func save(_ location: StockLocation) {
+        stockLocations[location.id] = location
+        persist("stock_location", location.id, location)
+    }
+    func save(_ item: StockItem) {
+        stockItems[item.id] = item
+        persist("stock_item", item.id, item)
+    }
+    func save(_ order: Order) {
+        orders[order.id] = order
+        persist("order", order.id, order)
+    }
+    func save(_ taxonomy: Taxonomy) {
+        taxonomies[taxonomy.id] = taxonomy
+        persist("taxonomy", taxonomy.id, taxonomy)
+    }
+    func save(_ taxon: Taxon) {
+        taxons[taxon.id] = taxon
+        persist("taxon", taxon.id, taxon)
+    }
+    func save(_ ra: ReturnAuthorization) {
+        returnAuthorizations[ra.id] = ra
+        persist("return_authorization", ra.id, ra)
+    }
+    func save(_ transfer: StockTransfer) {
+        stockTransfers[transfer.id] = transfer
+        persist("stock_transfer", transfer.id, transfer)
+    }
 
     // MARK: Lookups
 

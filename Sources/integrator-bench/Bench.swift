@@ -15,8 +15,11 @@ import ServiceLifecycle
 @main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "integrator-bench", abstract: "Benchmarks: ingest, delivery and end-to-end latency against this machine's limits.",
-        subcommands: [RunAll.self, BaselineServer.self], defaultSubcommand: RunAll.self)
+        commandName: "integrator-bench",
+        abstract: "Benchmarks: ingest, delivery and end-to-end latency against this machine's limits.",
+        subcommands: [RunAll.self, BaselineServer.self],
+        defaultSubcommand: RunAll.self
+    )
 }
 
 struct RunAll: AsyncParsableCommand {
@@ -42,9 +45,17 @@ struct RunAll: AsyncParsableCommand {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let settings = BenchSettings(
-            folder: folder, seconds: seconds, latencySeconds: latencySeconds, rate: rate, backlog: backlog, grow: grow, orders: orders,
-            soakSeconds: soakSeconds, soakRate: soakRate,
-            only: Set((only ?? "").split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }))
+            folder: folder,
+            seconds: seconds,
+            latencySeconds: latencySeconds,
+            rate: rate,
+            backlog: backlog,
+            grow: grow,
+            orders: orders,
+            soakSeconds: soakSeconds,
+            soakRate: soakRate,
+            only: Set((only ?? "").split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) })
+        )
         let table = try await Benchmarks(settings: settings, logger: logger).runAll()
         print(table)
     }
@@ -62,16 +73,21 @@ struct BaselineServer: AsyncParsableCommand {
             var request = request
             _ = try await request.collectBody(upTo: 1 << 20)
             return Response(
-                status: .accepted, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(string: #"{"message_id":"000000000000000000000000","result":"accepted"}"#)))
+                status: .accepted,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"message_id":"000000000000000000000000","result":"accepted"}"#))
+            )
         }
         var logger = Logger(label: "baseline")
         logger.logLevel = .warning
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "Integrator"),
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "Integrator"),
             onServerRunning: { channel in
                 FileHandle.standardOutput.write(Data("baseline listening on http://127.0.0.1:\(channel.localAddress?.port ?? 0)\n".utf8))
-            }, logger: logger)
+            },
+            logger: logger
+        )
         try await app.runService()
     }
 }

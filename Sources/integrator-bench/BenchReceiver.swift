@@ -32,7 +32,12 @@ final class BenchReceiver: Sendable {
         for continuation in waiting { continuation.resume() }
     }
 
-    func startLatencies() { state.withLock { $0.recordLatency = true; $0.latencies = [] } }
+    func startLatencies() {
+        state.withLock {
+            $0.recordLatency = true
+            $0.latencies = []
+        }
+    }
     func latencies() -> [Double] { state.withLock { $0.latencies } }
     func reset() { state.withLock { $0.count = 0 } }
 
@@ -44,7 +49,8 @@ final class BenchReceiver: Sendable {
             let arrived = Monotonic.nanoseconds()
             let (holding, recordLatency) = self.state.withLock { ($0.holding, $0.recordLatency) }
             if recordLatency, let json = try? JSONValue.parse(body.readableBytesView),
-               let sent = json["payload"]?["order"]?["sent_ns"]?.numberValue {
+                let sent = json["payload"]?["order"]?["sent_ns"]?.numberValue
+            {
                 let delay = Double(arrived - UInt64(sent)) / 1e6
                 self.state.withLock { $0.latencies.append(delay) }
             }

@@ -20,7 +20,8 @@ struct BenchTable {
     func render(machine: String) -> String {
         var out = "\(machine)\n\n| measure | result | detail | ratio | target |\n|---|---|---|---|---|\n"
         for row in rows.sorted(by: { $0.measure < $1.measure }) {
-            out += "| \(row.measure) | \(row.value) | \(row.detail) | \(row.ratio.isNaN ? "–" : String(format: "%.2f", row.ratio)) | \(row.target) |\n"
+            out +=
+                "| \(row.measure) | \(row.value) | \(row.detail) | \(row.ratio.isNaN ? "–" : String(format: "%.2f", row.ratio)) | \(row.target) |\n"
         }
         return out
     }
@@ -30,9 +31,12 @@ struct BenchTable {
 enum Machine {
     static func describe(_ folder: URL) -> String {
         let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpu.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        let model =
+            cpu.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces)
+            ?? "unknown CPU"
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let filesystem = (try? Shell.run("/usr/bin/df", ["-T", folder.path]))?.split(separator: "\n").dropFirst().first
+        let filesystem =
+            (try? Shell.run("/usr/bin/df", ["-T", folder.path]))?.split(separator: "\n").dropFirst().first
             .map { $0.split(separator: " ", omittingEmptySubsequences: true) }.map { "\($0[1]) on \($0[0])" } ?? "unknown filesystem"
         return "Machine: \(cores) cores, \(model); data on \(filesystem); \(ISO8601DateFormatter().string(from: Date()))"
     }

@@ -32,12 +32,16 @@ struct Benchmarks {
         var table = BenchTable()
         let wrk = Wrk(directory: settings.folder)
         let receiver = BenchReceiver()
-        try await withServer({ onRunning in
+        try await withServer { onRunning in
             var logger = logger
             logger.logLevel = .error
             return Application(
-                router: receiver.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning, logger: logger)
-        }) { receiverPort in
+                router: receiver.router(),
+                configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: onRunning,
+                logger: logger
+            )
+        } body: { receiverPort in
             let endpoint = "http://127.0.0.1:\(receiverPort)/orders"
             log("body: \(Self.pushBody.utf8.count) bytes; wrk: 2 threads, 64 connections, \(settings.seconds) s per load")
 
@@ -46,14 +50,25 @@ struct Benchmarks {
             if settings.runs(1) {
                 // 1. Baseline HTTP.
                 let baseline = try ChildProcess(
-                    "integrator-bench", arguments: ["baseline-server"], logURL: settings.folder.appendingPathComponent("baseline.log"))
+                    "integrator-bench",
+                    arguments: ["baseline-server"],
+                    logURL: settings.folder.appendingPathComponent("baseline.log")
+                )
                 let baselinePort = try await baseline.port()
                 base = try wrk.run(
-                    url: "http://127.0.0.1:\(baselinePort)/events", body: Self.pushBody, headers: pushHeaders, seconds: settings.seconds)
+                    url: "http://127.0.0.1:\(baselinePort)/events",
+                    body: Self.pushBody,
+                    headers: pushHeaders,
+                    seconds: settings.seconds
+                )
                 baseline.terminate()
                 table.add(
-                    "1. Baseline HTTP: 202 to a 1 KB POST, nothing stored", value: "\(Int(base.requestsPerSecond)) req/s",
-                    detail: "p50 \(ms(base.p50)), p99 \(ms(base.p99))", ratio: 1, target: "")
+                    "1. Baseline HTTP: 202 to a 1 KB POST, nothing stored",
+                    value: "\(Int(base.requestsPerSecond)) req/s",
+                    detail: "p50 \(ms(base.p50)), p99 \(ms(base.p99))",
+                    ratio: 1,
+                    target: ""
+                )
                 log("baseline: \(Int(base.requestsPerSecond)) req/s")
 
                 // 3. The disk (measured before the hub runs, on the same filesystem).
@@ -67,14 +82,20 @@ struct Benchmarks {
                 ingest = try wrk.run(url: "\(hub.url)/events", body: Self.pushBody, headers: pushHeaders, seconds: settings.seconds)
                 let commits = try await commitCount(hub.url)
                 table.add(
-                    "2. Durable ingest: SQLite FULL, one matching mapping", value: "\(Int(ingest.requestsPerSecond)) pushes/s",
+                    "2. Durable ingest: SQLite FULL, one matching mapping",
+                    value: "\(Int(ingest.requestsPerSecond)) pushes/s",
                     detail: "p50 \(ms(ingest.p50)), p99 \(ms(ingest.p99)); \(ingest.non2xx) non-2xx",
-                    ratio: ingest.requestsPerSecond / base.requestsPerSecond, target: "≥ 0.80")
+                    ratio: ingest.requestsPerSecond / base.requestsPerSecond,
+                    target: "≥ 0.80"
+                )
                 let perCommit = commits > 0 ? Double(ingest.requests) / Double(commits) : .nan
                 table.add(
-                    "3. Disk: fsync'd 4 KB writes", value: "\(Int(fsyncs)) fsync/s",
+                    "3. Disk: fsync'd 4 KB writes",
+                    value: "\(Int(fsyncs)) fsync/s",
                     detail: String(format: "ingest used %.1f pushes per commit (%d commits)", perCommit, commits),
-                    ratio: ingest.requestsPerSecond / fsyncs, target: "pushes/s ÷ fsync/s")
+                    ratio: ingest.requestsPerSecond / fsyncs,
+                    target: "pushes/s ÷ fsync/s"
+                )
                 log("ingest: \(Int(ingest.requestsPerSecond)) pushes/s, \(commits) commits")
 
                 // 5. Delivery throughput: top the backlog up, release it, time the drain.
@@ -82,7 +103,11 @@ struct Benchmarks {
                 while stored < settings.backlog {
                     let needed = Double(settings.backlog - stored) / max(1000, ingest.requestsPerSecond)
                     _ = try wrk.run(
-                        url: "\(hub.url)/events", body: Self.pushBody, headers: pushHeaders, seconds: max(1, Int(needed.rounded(.up)) + 1))
+                        url: "\(hub.url)/events",
+                        body: Self.pushBody,
+                        headers: pushHeaders,
+                        seconds: max(1, Int(needed.rounded(.up)) + 1)
+                    )
                     stored = try await pendingCount(hub.url)
                 }
                 receiver.reset()
@@ -94,9 +119,12 @@ struct Benchmarks {
                 hub.process.terminate()
                 let plainRate = try await PlainClient.postRate(url: endpoint, body: deliveryBody(), requests: min(stored, 50_000), concurrency: 64)
                 table.add(
-                    "5. Delivery: drain a backlog to a loopback receiver", value: "\(Int(drainRate)) deliveries/s",
+                    "5. Delivery: drain a backlog to a loopback receiver",
+                    value: "\(Int(drainRate)) deliveries/s",
                     detail: "\(stored) deliveries in \(String(format: "%.1f", drainSeconds)) s; plain client \(Int(plainRate)) req/s",
-                    ratio: drainRate / plainRate, target: "≥ 0.50")
+                    ratio: drainRate / plainRate,
+                    target: "≥ 0.50"
+                )
                 log("drain: \(Int(drainRate))/s vs plain \(Int(plainRate))/s")
             }
 
@@ -108,9 +136,19 @@ struct Benchmarks {
                 let latencyHub = try await startHub(name: "latency", mappingURL: endpoint)
                 // One second at the same rate first, not counted: connections open, caches fill.
                 _ = try await FixedRate.run(
-                    url: "\(latencyHub.url)/events", headers: pushHeaders, rate: settings.rate, seconds: 1, receiver: receiver)
+                    url: "\(latencyHub.url)/events",
+                    headers: pushHeaders,
+                    rate: settings.rate,
+                    seconds: 1,
+                    receiver: receiver
+                )
                 let latencies = try await FixedRate.run(
-                    url: "\(latencyHub.url)/events", headers: pushHeaders, rate: settings.rate, seconds: settings.latencySeconds, receiver: receiver)
+                    url: "\(latencyHub.url)/events",
+                    headers: pushHeaders,
+                    rate: settings.rate,
+                    seconds: settings.latencySeconds,
+                    receiver: receiver
+                )
                 latencyHub.process.terminate()
                 let sorted = latencies.sorted()
                 table.add(
@@ -119,7 +157,9 @@ struct Benchmarks {
                     detail:
                         "p50 \(ms(percentile(sorted, 0.5))), p99.9 \(ms(percentile(sorted, 0.999))), max \(ms(sorted.last ?? .nan)); "
                         + "\(sorted.count) delivered",
-                    ratio: percentile(sorted, 0.99) / 5, target: "p99 ≤ 5 ms")
+                    ratio: percentile(sorted, 0.99) / 5,
+                    target: "p99 ≤ 5 ms"
+                )
                 log("latency p99: \(ms(percentile(sorted, 0.99)))")
             }
 
@@ -132,7 +172,11 @@ struct Benchmarks {
                 let database = settings.folder.appendingPathComponent("soak.sqlite").path
                 let admin = admin
                 let result = try await SoakBench.run(
-                    hub: soak, database: database, headers: pushHeaders, rate: settings.soakRate, seconds: settings.soakSeconds
+                    hub: soak,
+                    database: database,
+                    headers: pushHeaders,
+                    rate: settings.soakRate,
+                    seconds: settings.soakSeconds
                 ) {
                     Int((try? await call(.GET, "\(soak.url)/api/stores/bench/queues", headers: admin).body["incoming"]?.numberValue) ?? -1)
                 }
@@ -144,17 +188,34 @@ struct Benchmarks {
                     detail: String(
                         format:
                             "last third ÷ middle third; middle: database + WAL %.1f MB, resident %.0f MB; WAL peak %.1f MB; %d pushed, %d refused",
-                        result.middleDiskMB, result.middleMemoryMB, result.peakWALMB, result.pushed, result.failed),
-                    ratio: worst, target: "≤ 1.10 both")
+                        result.middleDiskMB,
+                        result.middleMemoryMB,
+                        result.peakWALMB,
+                        result.pushed,
+                        result.failed
+                    ),
+                    ratio: worst,
+                    target: "≤ 1.10 both"
+                )
                 log("soak: disk \(result.diskRatio), memory \(result.memoryRatio)")
                 let lines = result.samples.map {
                     String(
                         format: "%.0f s: database %d B, WAL %d B, resident %d MB (heap %d, files %d, shared %d), %d incoming",
-                        $0.seconds, $0.databaseBytes, $0.walBytes, $0.residentMB, $0.parts.anonymous, $0.parts.files, $0.parts.shared,
-                        $0.messages)
+                        $0.seconds,
+                        $0.databaseBytes,
+                        $0.walBytes,
+                        $0.residentMB,
+                        $0.parts.anonymous,
+                        $0.parts.files,
+                        $0.parts.shared,
+                        $0.messages
+                    )
                 }
                 try? lines.joined(separator: "\n").write(
-                    to: settings.folder.appendingPathComponent("soak-samples.txt"), atomically: true, encoding: .utf8)
+                    to: settings.folder.appendingPathComponent("soak-samples.txt"),
+                    atomically: true,
+                    encoding: .utf8
+                )
             }
 
             if settings.runs(6) {
@@ -168,9 +229,12 @@ struct Benchmarks {
                 receiver.release()
                 grown.process.terminate()
                 table.add(
-                    "6. Growth: ingest with \(settings.grow) messages stored", value: "\(Int(grownIngest.requestsPerSecond)) pushes/s",
+                    "6. Growth: ingest with \(settings.grow) messages stored",
+                    value: "\(Int(grownIngest.requestsPerSecond)) pushes/s",
                     detail: "p99 \(ms(grownIngest.p99)); resident \(memory.rss) MB (peak \(memory.peak) MB, target ≤ 200)",
-                    ratio: grownIngest.requestsPerSecond / ingest.requestsPerSecond, target: "≥ 0.80 of row 2")
+                    ratio: grownIngest.requestsPerSecond / ingest.requestsPerSecond,
+                    target: "≥ 0.80 of row 2"
+                )
                 log("growth: \(Int(grownIngest.requestsPerSecond)) pushes/s, \(memory.rss) MB")
             }
         }
@@ -181,23 +245,30 @@ struct Benchmarks {
             table.add(
                 "7. Routing: 20 mappings × 3 filters (old and new operators, groups) over a 5 KB order, one core",
                 value: "\(Int(routing.rate / 1000)) k evals/s",
-                detail: "\(routing.evaluations) evaluations; the order is \(routing.bytes) bytes", ratio: routing.rate / 1_000_000,
-                target: "≥ 1,000 k")
+                detail: "\(routing.evaluations) evaluations; the order is \(routing.bytes) bytes",
+                ratio: routing.rate / 1_000_000,
+                target: "≥ 1,000 k"
+            )
             let transforms = TransformBench.perSecond(seconds: 2)
             table.add(
                 "7b. Transforms: 4 paths (one through *) into a template, same order, one core",
                 value: "\(Int(transforms.transforms / 1000)) k/s",
                 detail: "encoding the order's payload as JSON, which every delivery does: \(Int(transforms.encodes / 1000)) k/s",
-                ratio: transforms.transforms / transforms.encodes, target: "÷ payload encodes")
+                ratio: transforms.transforms / transforms.encodes,
+                target: "÷ payload encodes"
+            )
         }
 
         // 8. The Spree poller.
         if settings.runs(8) {
             let poller = try await PollerBench.run(orders: settings.orders, logger: logger)
             table.add(
-                "8. Spree poller: page \(settings.orders) orders out of the simulator", value: String(format: "%.2f s", poller.pollerSeconds),
+                "8. Spree poller: page \(settings.orders) orders out of the simulator",
+                value: String(format: "%.2f s", poller.pollerSeconds),
                 detail: String(format: "%d polls; plain client %.2f s for the same pages", poller.polls, poller.plainSeconds),
-                ratio: poller.plainSeconds / poller.pollerSeconds, target: "plain ÷ poller")
+                ratio: poller.plainSeconds / poller.pollerSeconds,
+                target: "plain ÷ poller"
+            )
         }
         return table.render(machine: Machine.describe(settings.folder))
     }

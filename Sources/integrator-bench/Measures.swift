@@ -126,13 +126,16 @@ enum Prefill {
                     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
                     INSERT INTO messages (id, store_id, name, payload, origin, depth, state, created_at)
                     SELECT printf('%024x', i), 'bench', 'order:new', ?, 'push', 0, 'accepted', ? + i * 0.001 FROM n
-                    """, arguments: [count, payload, now])
+                    """,
+                arguments: [count, payload, now]
+            )
             try db.execute(
                 sql: """
                     INSERT INTO deliveries (id, message_id, store_id, mapping, state, attempts, last_status, created_at, updated_at, completed_at)
                     SELECT 'd' || substr(id, 2), id, store_id, 'erp', 'completed', 1, 200, created_at, created_at,
                     created_at FROM messages WHERE store_id = 'bench'
-                    """)
+                    """
+            )
         }
     }
 }
@@ -173,7 +176,8 @@ enum RoutingBench {
                 var line = item.objectValue!
                 line["sku"] = .string("SKU-\(index)")
                 return .object(line)
-            })
+            }
+        )
         return .object(["order": .object(order)])
     }
 
@@ -234,7 +238,9 @@ enum TransformBench {
                 "template": [
                     "text": "Order <number> for <total> from <email>", "order": "<number>", "items": "<skus>", "blocks": [["value": "<total>"]],
                 ],
-            ], problems: &problems)!
+            ],
+            problems: &problems
+        )!
         var count = 0
         var fields = 0
         var start = ContinuousClock.now

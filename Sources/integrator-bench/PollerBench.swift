@@ -29,26 +29,44 @@ enum PollerBench {
         await database.loadSample()
         let existing = await database.orderCount
         for index in existing..<orders {
-            _ = try await database.importOrder([
-                "email": .string("buyer\(index)@example.com"), "channel": "bench", "completed_at": .string(ISO8601DateFormatter().string(from: clock.next())),
-                "line_items_attributes": [["sku": "RUB-00001", "quantity": 1, "price": 12.5]],
-                "ship_address": ["firstname": "A", "lastname": "B", "address1": "1 Road", "city": "Town", "zipcode": "12345", "phone": "555", "country": ["iso": "US"], "state": ["name": "Maryland"]],
-            ], admin: true, userID: nil)
+            _ = try await database.importOrder(
+                [
+                    "email": .string("buyer\(index)@example.com"), "channel": "bench",
+                    "completed_at": .string(ISO8601DateFormatter().string(from: clock.next())),
+                    "line_items_attributes": [["sku": "RUB-00001", "quantity": 1, "price": 12.5]],
+                    "ship_address": [
+                        "firstname": "A", "lastname": "B", "address1": "1 Road", "city": "Town", "zipcode": "12345", "phone": "555",
+                        "country": ["iso": "US"], "state": ["name": "Maryland"],
+                    ],
+                ],
+                admin: true,
+                userID: nil
+            )
         }
         let api = await SpreeAPI(database: database)
         var quiet = logger
         quiet.logLevel = .error
         let endpoint = SpreeEndpoint.make(key: "bench-endpoint-key", http: testClient)
-        return try await withServer({ onRunning in
-            Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning, logger: quiet)
-        }) { port in
+        return try await withServer { onRunning in
+            Application(
+                router: api.router(),
+                configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: onRunning,
+                logger: quiet
+            )
+        } body: { port in
             let apiURL = "http://127.0.0.1:\(port)/api/"
             // A plain client reading the collection page by page: the floor, and the orders to find.
             var expected = Set<String>()
             let plainStart = ContinuousClock.now
-            var page = 1, pages = 1
+            var page = 1
+            var pages = 1
             while page <= pages {
-                let reply = try await call(.GET, apiURL + "integrator/orders?page=\(page)&per_page=50&since=2000-01-01T00:00:00Z", headers: ["X-Spree-Token": "bench-spree-key"])
+                let reply = try await call(
+                    .GET,
+                    apiURL + "integrator/orders?page=\(page)&per_page=50&since=2000-01-01T00:00:00Z",
+                    headers: ["X-Spree-Token": "bench-spree-key"]
+                )
                 pages = Int(reply.body["pages"]?.numberValue ?? 1)
                 for order in reply.body["orders"]?.arrayValue ?? [] { if let number = order["number"]?.stringValue { expected.insert(number) } }
                 page += 1
@@ -62,10 +80,14 @@ enum PollerBench {
             var polls = 0
             let start = ContinuousClock.now
             while seen.count < total, polls < total {
-                let request = EndpointTesting.request("hub:poll", payload: ["target": "collections.orders"], parameters: [
-                    "spree.api_url": .string(apiURL), "spree.api_key": "bench-spree-key", "spree.api_version": "2.0",
-                    "spree.collections_poll.last_updated_at": cursor, "spree.collections_poll.per_page": [["orders": "50"]],
-                ])
+                let request = EndpointTesting.request(
+                    "hub:poll",
+                    payload: ["target": "collections.orders"],
+                    parameters: [
+                        "spree.api_url": .string(apiURL), "spree.api_key": "bench-spree-key", "spree.api_version": "2.0",
+                        "spree.collections_poll.last_updated_at": cursor, "spree.collections_poll.per_page": [["orders": "50"]],
+                    ]
+                )
                 let reply = await EndpointTesting.send(endpoint, path: "/collections/poller", request)
                 guard reply.status == 200 else { throw BenchError("the poller answered \(reply.status): \(reply.body)") }
                 polls += 1

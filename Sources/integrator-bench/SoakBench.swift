@@ -33,7 +33,12 @@ enum SoakBench {
     }
 
     static func run(
-        hub: Benchmarks.RunningHub, database: String, headers: [String: String], rate: Int, seconds duration: Int, messages: @escaping () async -> Int
+        hub: Benchmarks.RunningHub,
+        database: String,
+        headers: [String: String],
+        rate: Int,
+        seconds duration: Int,
+        messages: @escaping () async -> Int
     ) async throws -> Result {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
@@ -55,9 +60,14 @@ enum SoakBench {
                 if elapsed >= nextSample {
                     samples.append(
                         Sample(
-                            seconds: elapsed, databaseBytes: size(database), walBytes: size(database + "-wal"),
+                            seconds: elapsed,
+                            databaseBytes: size(database),
+                            walBytes: size(database + "-wal"),
                             residentMB: Memory.of(pid: hub.process.process.processIdentifier).rss,
-                            parts: Memory.parts(pid: hub.process.process.processIdentifier), messages: await messages()))
+                            parts: Memory.parts(pid: hub.process.process.processIdentifier),
+                            messages: await messages()
+                        )
+                    )
                     nextSample += 2
                 }
                 group.addTask {
@@ -82,9 +92,15 @@ enum SoakBench {
         let disk = { (sample: Sample) in Double(sample.databaseBytes + sample.walBytes) / 1_048_576 }
         let memory = { (sample: Sample) in Double(sample.residentMB) }
         return Result(
-            samples: samples, pushed: total, failed: failures.value, diskRatio: mean(last, disk) / mean(middle, disk),
-            memoryRatio: mean(last, memory) / mean(middle, memory), middleDiskMB: mean(middle, disk), middleMemoryMB: mean(middle, memory),
-            peakWALMB: Double(samples.map(\.walBytes).max() ?? 0) / 1_048_576)
+            samples: samples,
+            pushed: total,
+            failed: failures.value,
+            diskRatio: mean(last, disk) / mean(middle, disk),
+            memoryRatio: mean(last, memory) / mean(middle, memory),
+            middleDiskMB: mean(middle, disk),
+            middleMemoryMB: mean(middle, memory),
+            peakWALMB: Double(samples.map(\.walBytes).max() ?? 0) / 1_048_576
+        )
     }
 
     static func size(_ path: String) -> Int {

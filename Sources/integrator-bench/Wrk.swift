@@ -19,14 +19,31 @@ struct Wrk {
         try lua.write(to: script, atomically: true, encoding: .utf8)
         let output = try Shell.run("/usr/bin/wrk", ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path, url])
         func number(after label: String) -> Double? {
-            guard let line = output.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }) else { return nil }
-            let value = line.trimmingCharacters(in: .whitespaces).dropFirst(label.count).trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
+            guard let line = output.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }) else {
+                return nil
+            }
+            let value =
+                line.trimmingCharacters(in: .whitespaces).dropFirst(label.count).trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(
+                    String.init
+                ) ?? ""
             return Self.milliseconds(value) ?? Double(value)
         }
-        let requests = output.split(separator: "\n").first { $0.contains("requests in") }.flatMap { Int($0.trimmingCharacters(in: .whitespaces).split(separator: " ")[0]) } ?? 0
-        let non2xx = output.split(separator: "\n").first { $0.contains("Non-2xx") }.flatMap { Int($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) } ?? 0
+        let requests =
+            output.split(separator: "\n").first { $0.contains("requests in") }.flatMap {
+                Int($0.trimmingCharacters(in: .whitespaces).split(separator: " ")[0])
+            } ?? 0
+        let non2xx =
+            output.split(separator: "\n").first { $0.contains("Non-2xx") }.flatMap {
+                Int($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces))
+            } ?? 0
         guard let rate = number(after: "Requests/sec:") else { throw BenchError("wrk printed no rate:\n\(output)") }
-        return Result(requestsPerSecond: rate, p50: number(after: "50%") ?? .nan, p99: number(after: "99%") ?? .nan, requests: requests, non2xx: non2xx)
+        return Result(
+            requestsPerSecond: rate,
+            p50: number(after: "50%") ?? .nan,
+            p99: number(after: "99%") ?? .nan,
+            requests: requests,
+            non2xx: non2xx
+        )
     }
 
     /// wrk's "1.23ms", "456.00us", "1.02s" as milliseconds.

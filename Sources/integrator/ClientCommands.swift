@@ -56,7 +56,9 @@ struct Push: AsyncParsableCommand {
 
 struct Messages: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, show, retry and archive messages.", subcommands: [List.self, Show.self, Retry.self, Archive.self, Recover.self])
+        abstract: "List, show, retry and archive messages.",
+        subcommands: [List.self, Show.self, Retry.self, Archive.self, Recover.self]
+    )
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a store's messages, newest first.")
@@ -155,7 +157,8 @@ struct Messages: AsyncParsableCommand {
 
     struct Recover: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Attempt again every parked or failing delivery since a time, and follow the queue until it has drained.")
+            abstract: "Attempt again every parked or failing delivery since a time, and follow the queue until it has drained."
+        )
         @OptionGroup var hub: HubOptions
         @Option var store: String
         @Option(help: "A time such as 2026-11-24T00:00:00Z: deliveries created since then are attempted again.") var since: String
@@ -188,7 +191,10 @@ struct Messages: AsyncParsableCommand {
     static func update(hub: HubOptions, store: String, id: String, change: String, done: String) async throws {
         try await hub.withClient { client in
             let reply = try await client.expect(
-                .PUT, "/api/stores/\(HubClient.escape(store))/messages/\(HubClient.escape(id))", .object([change: true]))
+                .PUT,
+                "/api/stores/\(HubClient.escape(store))/messages/\(HubClient.escape(id))",
+                .object([change: true])
+            )
             let count = reply[change == "archive" ? "archived" : change]?.comparableText ?? "0"
             print(hub.json ? reply.jsonString : "\(count) delivery(ies) of \(id) \(done)")
         }
@@ -215,7 +221,9 @@ struct Stores: AsyncParsableCommand {
                     ["ID", "NAME", "CREATED"],
                     (stores["stores"]?.arrayValue ?? []).map {
                         [$0["id"]?.stringValue ?? "", $0["name"]?.stringValue ?? "", $0["created_at"]?.stringValue ?? ""]
-                    }))
+                    }
+                )
+            )
         }
     }
 }
@@ -250,14 +258,18 @@ struct Parameters: AsyncParsableCommand {
             if hub.json { return print(list.jsonString) }
             print(
                 Table.render(
-                    ["NAME", "VALUE"], (list["parameters"]?.arrayValue ?? []).map { [$0["name"]?.stringValue ?? "", $0["value"]?.jsonString ?? ""] }))
+                    ["NAME", "VALUE"],
+                    (list["parameters"]?.arrayValue ?? []).map { [$0["name"]?.stringValue ?? "", $0["value"]?.jsonString ?? ""] }
+                )
+            )
         }
     }
 }
 
 struct Apply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply a YAML or JSON file of stores, parameters, mappings and schedulers; prints what changed. Applying it again changes nothing.")
+        abstract: "Apply a YAML or JSON file of stores, parameters, mappings and schedulers; prints what changed. Applying it again changes nothing."
+    )
     @OptionGroup var hub: HubOptions
     @Option(name: .customShort("f"), help: "The file (- for stdin).") var file: String
 

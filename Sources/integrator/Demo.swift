@@ -17,7 +17,8 @@ import UnixSignals
 /// order every few seconds so there is something to watch in the console.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start a hub, the Spree endpoint and a sample Spree store, wired together, and print the console's address.")
+        abstract: "Start a hub, the Spree endpoint and a sample Spree store, wired together, and print the console's address."
+    )
 
     @Option(help: "Address the hub listens on.") var host = "127.0.0.1"
     @Option(help: "Port of the hub and its console (0 picks a free one).") var port = 8080
@@ -27,7 +28,10 @@ struct Demo: AsyncParsableCommand {
     @Option(name: .customLong("poll-every"), help: "Seconds between polls of the store's orders.") var pollEvery: Double = 5
 
     func run() async throws {
-        let folder = URL(fileURLWithPath: data ?? FileManager.default.temporaryDirectory.appendingPathComponent("integrator-demo-\(UUID().uuidString.prefix(8))").path)
+        let folder = URL(
+            fileURLWithPath: data
+                ?? FileManager.default.temporaryDirectory.appendingPathComponent("integrator-demo-\(UUID().uuidString.prefix(8))").path
+        )
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let secrets = DemoSecrets(admin: adminToken ?? Tokens.generate())
         LoggingSystem.bootstrap { label in
@@ -45,7 +49,9 @@ struct Demo: AsyncParsableCommand {
         let shopApp = Application(
             router: await SpreeAPI(database: shop, lockable: true).router(),
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "spree-store"),
-            onServerRunning: { ports.report(.shop, $0) }, logger: logger)
+            onServerRunning: { ports.report(.shop, $0) },
+            logger: logger
+        )
 
         // The Spree endpoint, which the hub calls and which calls the shop.
         var clientConfiguration = HTTPClient.Configuration()
@@ -69,14 +75,24 @@ struct Demo: AsyncParsableCommand {
         }
 
         let marketplace = DemoMarketplace(
-            ports: ports, secrets: secrets, host: host, orderEvery: orderEvery, pollEvery: pollEvery, folder: folder.path, http: http)
+            ports: ports,
+            secrets: secrets,
+            host: host,
+            orderEvery: orderEvery,
+            pollEvery: pollEvery,
+            folder: folder.path,
+            http: http
+        )
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: shopApp), .init(service: endpointApp), .init(service: built.application),
                     .init(service: marketplace, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
                 ],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         do {
             try await group.run()
         } catch {

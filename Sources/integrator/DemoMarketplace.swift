@@ -18,37 +18,45 @@ struct DemoMarketplace: Service {
     let http: HTTPClient
 
     static let storeID = "demo"
-    static let customers = [("Ada", "Lovelace"), ("Grace", "Hopper"), ("Alan", "Turing"), ("Edsger", "Dijkstra"), ("Barbara", "Liskov"), ("Ken", "Thompson")]
+    static let customers = [
+        ("Ada", "Lovelace"), ("Grace", "Hopper"), ("Alan", "Turing"), ("Edsger", "Dijkstra"), ("Barbara", "Liskov"), ("Ken", "Thompson"),
+    ]
     static let items: [(sku: String, price: Double)] = [("ABC-123", 19.99), ("ABC-124", 19.99), ("DEF-123", 23.99), ("RUB-00001", 12.5)]
 
     func run() async throws {
-        let shopPort = await ports.port(.shop), endpointPort = await ports.port(.endpoint), hubPort = await ports.port(.hub)
+        let shopPort = await ports.port(.shop)
+        let endpointPort = await ports.port(.endpoint)
+        let hubPort = await ports.port(.hub)
         let shopAPI = "http://127.0.0.1:\(shopPort)/api/"
         let endpoint = "http://127.0.0.1:\(endpointPort)"
         let hubHost = host == "0.0.0.0" ? "127.0.0.1" : host
         let hub = "http://\(hubHost):\(hubPort)"
         try await wire(hub: hub, shopAPI: shopAPI, endpoint: endpoint)
 
-        FileHandle.standardOutput.write(Data("""
+        FileHandle.standardOutput.write(
+            Data(
+                """
 
-            Integrator demo is running.
+                Integrator demo is running.
 
-              Console       \(hub)/console
-              Admin token   \(secrets.admin)
-              Store         \(Self.storeID) (push token \(secrets.store))
-              Spree store   \(shopAPI) (X-Spree-Token \(secrets.spree))
-              Spree endpoint \(endpoint)
-              Data          \(folder)
+                  Console       \(hub)/console
+                  Admin token   \(secrets.admin)
+                  Store         \(Self.storeID) (push token \(secrets.store))
+                  Spree store   \(shopAPI) (X-Spree-Token \(secrets.spree))
+                  Spree endpoint \(endpoint)
+                  Data          \(folder)
 
-            A marketplace pushes an order:import every \(orderEvery) s; the hub imports it into the store
-            through the Spree endpoint, polls the store's orders every \(pollEvery) s, and turns what changed
-            into order:new and order:updated, whose payments are captured. Try it from another terminal:
+                A marketplace pushes an order:import every \(orderEvery) s; the hub imports it into the store
+                through the Spree endpoint, polls the store's orders every \(pollEvery) s, and turns what changed
+                into order:new and order:updated, whose payments are captured. Try it from another terminal:
 
-              INTEGRATOR_URL=\(hub) INTEGRATOR_ADMIN_TOKEN=\(secrets.admin) integrator messages list --store \(Self.storeID)
+                  INTEGRATOR_URL=\(hub) INTEGRATOR_ADMIN_TOKEN=\(secrets.admin) integrator messages list --store \(Self.storeID)
 
-            Press Ctrl-C to stop.
+                Press Ctrl-C to stop.
 
-            """.utf8))
+                """.utf8
+            )
+        )
 
         var sequence = 0
         // Two orders at once, so the console has something to show on first sight.
@@ -93,22 +101,35 @@ struct DemoMarketplace: Service {
         if try await client.send(.GET, store).status == 404 {
             _ = try await client.expect(.POST, "/api/stores", ["id": .string(Self.storeID), "name": "Demo Shop", "token": .string(secrets.store)])
         }
-        let parameters: [(String, JSONValue)] = [("spree.api_url", .string(shopAPI)), ("spree.api_key", .string(secrets.spree)), ("spree.api_version", "2.0")]
+        let parameters: [(String, JSONValue)] = [
+            ("spree.api_url", .string(shopAPI)), ("spree.api_key", .string(secrets.spree)), ("spree.api_version", "2.0"),
+        ]
         for (name, value) in parameters {
             _ = try await client.expect(.PUT, "\(store)/parameters/\(name)", ["value": value])
         }
         let mappings: [JSONValue] = [
-            ["name": "spree.order_import", "messages": ["order:import"], "url": .string(endpoint + "/orders/import"), "token": .string(secrets.endpoint),
-             "parameters": ["spree.*"], "identifiers": ["order_number": "payload.order.number"]],
-            ["name": "spree.collections_poll", "messages": ["hub:poll"], "url": .string(endpoint + "/collections/poller"), "token": .string(secrets.endpoint),
-             "parameters": ["spree.*"], "required": true],
-            ["name": "spree.payment_capture", "messages": ["order:new"], "url": .string(endpoint + "/payments/capturer"), "token": .string(secrets.endpoint),
-             "parameters": ["spree.*"], "identifiers": ["order_number": "payload.order.number"]],
+            [
+                "name": "spree.order_import", "messages": ["order:import"], "url": .string(endpoint + "/orders/import"),
+                "token": .string(secrets.endpoint),
+                "parameters": ["spree.*"], "identifiers": ["order_number": "payload.order.number"],
+            ],
+            [
+                "name": "spree.collections_poll", "messages": ["hub:poll"], "url": .string(endpoint + "/collections/poller"),
+                "token": .string(secrets.endpoint),
+                "parameters": ["spree.*"], "required": true,
+            ],
+            [
+                "name": "spree.payment_capture", "messages": ["order:new"], "url": .string(endpoint + "/payments/capturer"),
+                "token": .string(secrets.endpoint),
+                "parameters": ["spree.*"], "identifiers": ["order_number": "payload.order.number"],
+            ],
         ]
         for mapping in mappings {
             _ = try await client.expect(.PUT, "\(store)/mappings/\(mapping["name"]!.stringValue!)", mapping)
         }
-        let scheduler: JSONValue = ["id": "poll-orders", "message": "hub:poll", "payload": ["target": "collections.orders"], "interval": .double(pollEvery)]
+        let scheduler: JSONValue = [
+            "id": "poll-orders", "message": "hub:poll", "payload": ["target": "collections.orders"], "interval": .double(pollEvery),
+        ]
         _ = try await client.expect(.PUT, "\(store)/schedulers/poll-orders", scheduler)
     }
 
@@ -124,13 +145,15 @@ struct DemoMarketplace: Service {
         ]
         let order: JSONValue = [
             "message": "order:import",
-            "payload": ["order": [
-                "number": .string(number), "channel": "Marketplace", "email": .string("\(first.lowercased())@example.com"), "status": "complete",
-                "currency": "USD", "placed_on": .string(ISO8601DateFormatter().string(from: Date())),
-                "line_items": [["sku": .string(item.sku), "quantity": .int(Int64(quantity)), "price": .double(item.price)]],
-                "payments": [["amount": .double(total), "status": "pending", "payment_method": "Credit Card"]],
-                "shipping_address": address, "billing_address": address,
-            ]],
+            "payload": [
+                "order": [
+                    "number": .string(number), "channel": "Marketplace", "email": .string("\(first.lowercased())@example.com"), "status": "complete",
+                    "currency": "USD", "placed_on": .string(ISO8601DateFormatter().string(from: Date())),
+                    "line_items": [["sku": .string(item.sku), "quantity": .int(Int64(quantity)), "price": .double(item.price)]],
+                    "payments": [["amount": .double(total), "status": "pending", "payment_method": "Credit Card"]],
+                    "shipping_address": address, "billing_address": address,
+                ]
+            ],
         ]
         var request = HTTPClientRequest(url: hub + "/events")
         request.method = .POST

@@ -14,7 +14,8 @@ struct Integrator: AsyncParsableCommand {
             Serve.self, Push.self, Messages.self, Mappings.self, Apply.self, Stores.self, Parameters.self, Demo.self, RotateSecretKey.self,
             Backup.self,
         ],
-        defaultSubcommand: nil)
+        defaultSubcommand: nil
+    )
 }
 
 struct Serve: AsyncParsableCommand {
@@ -33,10 +34,14 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("secret-key-file"), help: "32 random bytes in base64 that encrypt secrets at rest (INTEGRATOR_SECRET_KEY_FILE).")
     var secretKeyFile: String?
     @Option(
-        name: .customLong("delivery-targets"), help: "any, public, or host names and CIDRs deliveries may go to (INTEGRATOR_DELIVERY_TARGETS, any).")
+        name: .customLong("delivery-targets"),
+        help: "any, public, or host names and CIDRs deliveries may go to (INTEGRATOR_DELIVERY_TARGETS, any)."
+    )
     var deliveryTargets: String?
     @Option(
-        name: .customLong("trusted-proxies"), help: "CIDRs of proxies whose X-Forwarded-For and -Proto are believed (INTEGRATOR_TRUSTED_PROXIES).")
+        name: .customLong("trusted-proxies"),
+        help: "CIDRs of proxies whose X-Forwarded-For and -Proto are believed (INTEGRATOR_TRUSTED_PROXIES)."
+    )
     var trustedProxies: String?
     @Option(name: .customLong("rate-limit"), help: "Messages per second each store may push; 0 for no limit (INTEGRATOR_RATE_LIMIT).")
     var rateLimit: String?
@@ -52,7 +57,8 @@ struct Serve: AsyncParsableCommand {
     var retention: String?
     @Option(
         name: .customLong("shutdown-grace"),
-        help: "Seconds attempts under way may take to finish at shutdown before they are cut (INTEGRATOR_SHUTDOWN_GRACE, 30).")
+        help: "Seconds attempts under way may take to finish at shutdown before they are cut (INTEGRATOR_SHUTDOWN_GRACE, 30)."
+    )
     var shutdownGrace: String?
     @Option(help: "A YAML or JSON file of stores, parameters, mappings and schedulers to apply at start (INTEGRATOR_CONFIG).")
     var config: String?
@@ -108,7 +114,8 @@ struct Serve: AsyncParsableCommand {
 struct RotateSecretKey: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate-secret-key",
-        abstract: "Re-encrypt the database's secrets with a new key, in place, with the hub stopped.")
+        abstract: "Re-encrypt the database's secrets with a new key, in place, with the hub stopped."
+    )
 
     @Option(help: "The hub's database (sqlite:PATH or postgres://…).")
     var database: String
@@ -120,7 +127,11 @@ struct RotateSecretKey: AsyncParsableCommand {
     func run() async throws {
         do {
             let count = try await SecretKeySetup.rotate(
-                database: database, oldKeyFile: oldKeyFile, newKeyFile: newKeyFile, logger: Logger(label: "integrator"))
+                database: database,
+                oldKeyFile: oldKeyFile,
+                newKeyFile: newKeyFile,
+                logger: Logger(label: "integrator")
+            )
             print("re-encrypted \(count) secret value(s); start the hub with --secret-key-file \(newKeyFile ?? "(none)")")
         } catch {
             FileHandle.standardError.write(Data("integrator: \(error)\n".utf8))

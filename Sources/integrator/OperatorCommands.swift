@@ -8,8 +8,10 @@ import NIOHTTP1
 /// `integrator mappings`: a store's mappings with their health, and pausing or resuming one.
 struct Mappings: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List a store's mappings with their health; pause or resume one.", subcommands: [List.self, Pause.self, Resume.self],
-        defaultSubcommand: List.self)
+        abstract: "List a store's mappings with their health; pause or resume one.",
+        subcommands: [List.self, Pause.self, Resume.self],
+        defaultSubcommand: List.self
+    )
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Each mapping's breaker, pause and failures in the last hour.")
@@ -34,7 +36,8 @@ struct Mappings: AsyncParsableCommand {
 
     struct Pause: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Hold a mapping's deliveries (state paused) until it is resumed; messages still get their deliveries.")
+            abstract: "Hold a mapping's deliveries (state paused) until it is resumed; messages still get their deliveries."
+        )
         @OptionGroup var hub: HubOptions
         @Option var store: String
         @Argument(help: "The mapping's name.") var name: String
@@ -68,7 +71,8 @@ struct Mappings: AsyncParsableCommand {
 /// `integrator backup`: a consistent copy of a SQLite database while the hub serves.
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Copy a SQLite database consistently while the hub runs (PostgreSQL: use pg_dump; see README).")
+        abstract: "Copy a SQLite database consistently while the hub runs (PostgreSQL: use pg_dump; see README)."
+    )
 
     @Option(help: "The hub's database: sqlite:PATH.") var database: String
     @Option(help: "The new file to write the copy to.") var to: String
@@ -81,13 +85,15 @@ struct Backup: AsyncParsableCommand {
         }
         if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
             FileHandle.standardError.write(
-                Data("integrator: back up PostgreSQL with pg_dump --format=custom and restore with pg_restore (see README, Backups)\n".utf8))
+                Data("integrator: back up PostgreSQL with pg_dump --format=custom and restore with pg_restore (see README, Backups)\n".utf8)
+            )
             throw ExitCode(2)
         }
         do {
             let summary = try SQLiteBackup.copy(from: path, to: to)
             print(
-                "backed up \(path) to \(to): \(summary.bytes) bytes, \(summary.messages) message(s); restore by stopping the hub and copying it back")
+                "backed up \(path) to \(to): \(summary.bytes) bytes, \(summary.messages) message(s); restore by stopping the hub and copying it back"
+            )
         } catch {
             FileHandle.standardError.write(Data("integrator: \(error)\n".utf8))
             throw ExitCode(2)

@@ -11,7 +11,10 @@ import SpreeEndpoint
 @main
 struct SpreeEndpointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "spree-endpoint", abstract: "The Spree endpoint: hub messages in, Spree API calls out.", subcommands: [Serve.self])
+        commandName: "spree-endpoint",
+        abstract: "The Spree endpoint: hub messages in, Spree API calls out.",
+        subcommands: [Serve.self]
+    )
 }
 
 struct Serve: AsyncParsableCommand {
@@ -20,7 +23,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one and prints it).") var port = 4000
     @Option(help: "The key the hub must send as X-Augury-Token (ENDPOINT_KEY).") var token: String?
-    @Option(name: .customLong("signing-secret"), help: "A Standard Webhooks secret (whsec_...): requests must be signed with it (ENDPOINT_SIGNING_SECRET).")
+    @Option(
+        name: .customLong("signing-secret"),
+        help: "A Standard Webhooks secret (whsec_...): requests must be signed with it (ENDPOINT_SIGNING_SECRET)."
+    )
     var signingSecret: String?
 
     func run() async throws {

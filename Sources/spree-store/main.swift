@@ -10,7 +10,10 @@ import SpreeStore
 @main
 struct SpreeStoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "spree-store", abstract: "A Spree store simulator (API v1, 1.3 and 2.0).", subcommands: [Serve.self])
+        commandName: "spree-store",
+        abstract: "A Spree store simulator (API v1, 1.3 and 2.0).",
+        subcommands: [Serve.self]
+    )
 }
 
 struct Serve: AsyncParsableCommand {
@@ -45,12 +48,18 @@ struct Serve: AsyncParsableCommand {
         let api = await SpreeAPI(database: db, lockable: !noLockColumn)
         var logger = Logger(label: "spree-store")
         logger.logLevel = .warning
-        let host = self.host, shown = spreeVersion.rawValue
+        let host = self.host
+        let shown = spreeVersion.rawValue
         let app = Application(
-            router: api.router(), configuration: .init(address: .hostname(host, port: port), serverName: "spree-store"),
+            router: api.router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "spree-store"),
             onServerRunning: { channel in
-                FileHandle.standardOutput.write(Data("Spree \(shown) store listening on http://\(host):\(channel.localAddress?.port ?? 0)/api/\n".utf8))
-            }, logger: logger)
+                FileHandle.standardOutput.write(
+                    Data("Spree \(shown) store listening on http://\(host):\(channel.localAddress?.port ?? 0)/api/\n".utf8)
+                )
+            },
+            logger: logger
+        )
         try await app.runService()
     }
 }

@@ -9,8 +9,19 @@ import Testing
 /// The cases of endpoint_base's own spec (reference/protocol.md §7), one test each.
 @Suite struct EndpointTests {
     static let manifest = EndpointManifest(
-        name: "sample", display: "Sample", description: "A sample endpoint",
-        services: [.init(name: "echo", path: "/echo", description: "echoes", parameters: [.init(name: "sample.api_key", description: "key")], messages: ["order:new"])])
+        name: "sample",
+        display: "Sample",
+        description: "A sample endpoint",
+        services: [
+            .init(
+                name: "echo",
+                path: "/echo",
+                description: "echoes",
+                parameters: [.init(name: "sample.api_key", description: "key")],
+                messages: ["order:new"]
+            )
+        ]
+    )
 
     static var endpoint: Endpoint {
         var endpoint = Endpoint(key: "123", prefix: "sample", manifest: manifest)
@@ -58,7 +69,11 @@ import Testing
     }
 
     @Test func turnsTheParameterListIntoADictionaryReadByExactName() throws {
-        let body = EndpointTesting.request("order:new", payload: ["order": ["number": "R1"]], parameters: ["sample.api_url": "http://x/api/", "store_id": "acme"])
+        let body = EndpointTesting.request(
+            "order:new",
+            payload: ["order": ["number": "R1"]],
+            parameters: ["sample.api_url": "http://x/api/", "store_id": "acme"]
+        )
         let request = try EndpointRequest.decode(body, prefix: "sample")
         #expect(request.parameters["sample.api_url"] == "http://x/api/")
         #expect(request.string("api_url") == "http://x/api/")
@@ -102,11 +117,23 @@ import Testing
         let body = Array(EndpointTesting.request("order:new").encoded())
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         let signature = try WebhookSignature.sign(id: "d1", timestamp: 1_700_000_000, body: body, secrets: endpoint.signingSecrets)
-        let signed = await endpoint.respond(path: "/echo", token: "123", body: body, signature: WebhookHeaders(id: "d1", timestamp: "1700000000", signature: signature), now: now)
+        let signed = await endpoint.respond(
+            path: "/echo",
+            token: "123",
+            body: body,
+            signature: WebhookHeaders(id: "d1", timestamp: "1700000000", signature: signature),
+            now: now
+        )
         #expect(signed.status == 200)
         let unsigned = await endpoint.respond(path: "/echo", token: "123", body: body, now: now)
         #expect(unsigned.status == 401)
-        let stale = await endpoint.respond(path: "/echo", token: "123", body: body, signature: WebhookHeaders(id: "d1", timestamp: "1700000000", signature: signature), now: now.addingTimeInterval(600))
+        let stale = await endpoint.respond(
+            path: "/echo",
+            token: "123",
+            body: body,
+            signature: WebhookHeaders(id: "d1", timestamp: "1700000000", signature: signature),
+            now: now.addingTimeInterval(600)
+        )
         #expect(stale.status == 401)
         #expect(stale.body["error"]?.stringValue?.contains("5 minutes") == true)
     }

@@ -5,7 +5,12 @@ import Testing
 /// object with the copy it kept.
 @Suite struct ChangeDetectorTests {
     /// A Spree API order as the hub connector's collection renders it.
-    static func spreeOrder(state: String = "complete", total: String = "24.99", shipments: [(String, String)] = [("H1", "pending")], updatedAt: String = "2026-11-24T10:00:00.000Z") -> JSONValue {
+    static func spreeOrder(
+        state: String = "complete",
+        total: String = "24.99",
+        shipments: [(String, String)] = [("H1", "pending")],
+        updatedAt: String = "2026-11-24T10:00:00.000Z"
+    ) -> JSONValue {
         [
             "id": 1, "number": "R123456789", "state": .string(state), "email": "a@example.com", "channel": "spree", "currency": "USD",
             "item_total": "19.99", "total": .string(total), "ship_total": "5.0", "payment_total": "0.0", "adjustment_total": "0.0",
@@ -13,8 +18,10 @@ import Testing
             "line_items": [["id": 1, "quantity": 1, "price": "19.99", "variant_id": 2, "variant": ["name": "Spree T-Shirt", "sku": "ABC-123"]]],
             "shipments": .array(shipments.map { ["number": .string($0.0), "state": .string($0.1), "cost": "5.0", "order_id": "R123456789"] }),
             "payments": [["id": 1, "amount": "24.99", "state": "checkout", "payment_method": ["name": "Check"]]],
-            "ship_address": ["firstname": "Chris", "lastname": "Mar", "address1": "112 Hula Lane", "city": "Leesburg", "zipcode": "20175", "phone": "555",
-                             "country": ["iso": "US"], "state": ["name": "Virginia"]],
+            "ship_address": [
+                "firstname": "Chris", "lastname": "Mar", "address1": "112 Hula Lane", "city": "Leesburg", "zipcode": "20175", "phone": "555",
+                "country": ["iso": "US"], "state": ["name": "Virginia"],
+            ],
         ]
     }
 
@@ -33,7 +40,10 @@ import Testing
 
     @Test func theSameOrderAgainYieldsNothingEvenIfOnlyTouched() {
         #expect(ChangeDetector.changes(type: "order", previous: Self.spreeOrder(), current: Self.spreeOrder()).isEmpty)
-        #expect(ChangeDetector.changes(type: "order", previous: Self.spreeOrder(), current: Self.spreeOrder(updatedAt: "2026-11-24T11:00:00.000Z")).isEmpty)
+        #expect(
+            ChangeDetector.changes(type: "order", previous: Self.spreeOrder(), current: Self.spreeOrder(updatedAt: "2026-11-24T11:00:00.000Z"))
+                .isEmpty
+        )
     }
 
     @Test func aChangedOrderIsUpdatedWithPreviousAndDiff() {
@@ -60,13 +70,18 @@ import Testing
         #expect(changes[1].payload["shipment"]?["order_number"] == "R123456789")
         #expect(changes[1].payload["shipment"]?["email"] == "a@example.com")
         // A new order with a ready shipment is new and ready.
-        #expect(ChangeDetector.changes(type: "order", previous: nil, current: current).map(\.name) == ["order:new", "shipment:ready", "shipment:ready"])
+        #expect(
+            ChangeDetector.changes(type: "order", previous: nil, current: current).map(\.name) == ["order:new", "shipment:ready", "shipment:ready"]
+        )
     }
 
     @Test func productsAndUsersAreNewThenUpdatedThenQuiet() {
         let product: JSONValue = ["id": 3, "sku": "ABC-123", "name": "T-Shirt", "price": "19.99"]
         var changed = product
-        if case .object(var fields) = changed { fields["price"] = "17.99"; changed = .object(fields) }
+        if case .object(var fields) = changed {
+            fields["price"] = "17.99"
+            changed = .object(fields)
+        }
         #expect(ChangeDetector.changes(type: "product", previous: nil, current: product).map(\.name) == ["product:new"])
         #expect(ChangeDetector.changes(type: "product", previous: product, current: changed).map(\.name) == ["product:updated"])
         #expect(ChangeDetector.changes(type: "product", previous: product, current: product).isEmpty)

@@ -106,7 +106,11 @@ import Testing
         let direct = ForwardedClient.resolve(peer: "203.0.113.9", forwardedFor: ["1.2.3.4"], forwardedProto: "https", trusted: trusted)
         #expect(direct == ForwardedClient(address: "203.0.113.9", secure: false))
         let proxied = ForwardedClient.resolve(
-            peer: "10.0.0.2", forwardedFor: ["6.6.6.6, 198.51.100.7", "10.0.0.3"], forwardedProto: "https", trusted: trusted)
+            peer: "10.0.0.2",
+            forwardedFor: ["6.6.6.6, 198.51.100.7", "10.0.0.3"],
+            forwardedProto: "https",
+            trusted: trusted
+        )
         #expect(proxied == ForwardedClient(address: "198.51.100.7", secure: true))
         let plain = ForwardedClient.resolve(peer: "10.0.0.2", forwardedFor: [], forwardedProto: "http", trusted: trusted)
         #expect(plain == ForwardedClient(address: "10.0.0.2", secure: false))

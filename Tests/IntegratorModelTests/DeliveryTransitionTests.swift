@@ -20,7 +20,14 @@ import Testing
     }
 
     @Test func lastRetryParks() {
-        let t = DeliveryTransition.after(.failure(retryAfter: nil), attempt: 3, retriesAllowed: true, policy: RetryPolicy(schedule: [1, 2]), now: now, random: 0.5)
+        let t = DeliveryTransition.after(
+            .failure(retryAfter: nil),
+            attempt: 3,
+            retriesAllowed: true,
+            policy: RetryPolicy(schedule: [1, 2]),
+            now: now,
+            random: 0.5
+        )
         #expect(t.state == .parked)
     }
 
@@ -38,7 +45,14 @@ import Testing
     }
 
     @Test func laterSchedulesTheUpdateURL() {
-        let t = DeliveryTransition.after(.later(delay: 30, updateURL: "http://h/u"), attempt: 1, retriesAllowed: true, policy: RetryPolicy(), now: now, random: 0.5)
+        let t = DeliveryTransition.after(
+            .later(delay: 30, updateURL: "http://h/u"),
+            attempt: 1,
+            retriesAllowed: true,
+            policy: RetryPolicy(),
+            now: now,
+            random: 0.5
+        )
         #expect(t == DeliveryTransition(state: .scheduled, nextAttemptAt: now.addingTimeInterval(30), nextURL: "http://h/u"))
     }
 
@@ -51,7 +65,10 @@ import Testing
 
 @Suite struct EndpointReplyTests {
     @Test func readsEveryPart() throws {
-        let body = #"{"message_id":"m","messages":[{"message":"order:new","payload":{"order":{"number":"R1"}}},{"key":"stock:change","payload":{}}],"notifications":[{"level":"warn","subject":"s","description":"d","backtrace":"x"}],"parameters":[{"name":"spree.cursor","value":"2026"}],"order":{"id":1}}"#
+        let body =
+            #"{"message_id":"m","messages":[{"message":"order:new","payload":{"order":{"number":"R1"}}},{"key":"stock:change","payload":{}}],"#
+            + #""notifications":[{"level":"warn","subject":"s","description":"d","backtrace":"x"}],"#
+            + #""parameters":[{"name":"spree.cursor","value":"2026"}],"order":{"id":1}}"#
         let reply = EndpointReply.read(Array(body.utf8))
         #expect(reply.messages.map(\.name) == ["order:new", "stock:change"])
         #expect(reply.notifications.first?.extra["backtrace"] == "x")

@@ -20,34 +20,58 @@ let languageCases: [FilterCase] = [
     FilterCase(label: "in compares numbers as eq", filter: filter("payload.order.items", "in", ["3", 7]), payload: order, passes: true),
     FilterCase(label: "in is case-sensitive", filter: filter("payload.order.channel", "in", ["AMAZON"]), payload: order, passes: false),
     FilterCase(
-        label: "in ignore_case", filter: ["path": "payload.order.channel", "operator": "in", "value": ["AMAZON"], "ignore_case": true],
-        payload: order, passes: true),
+        label: "in ignore_case",
+        filter: ["path": "payload.order.channel", "operator": "in", "value": ["AMAZON"], "ignore_case": true],
+        payload: order,
+        passes: true
+    ),
     FilterCase(label: "not_in not listed", filter: filter("payload.order.channel", "not_in", ["spree"]), payload: order, passes: true),
     FilterCase(label: "not_in listed", filter: filter("payload.order.channel", "not_in", ["amazon"]), payload: order, passes: false),
     FilterCase(label: "not_in on missing fails", filter: filter("payload.order.nope", "not_in", ["x"]), payload: order, passes: false),
     FilterCase(
-        label: "not_in any over *", filter: filter("payload.order.line_items.*.sku", "not_in", ["SKU-1"], rule: "any"), payload: order,
-        passes: true),
+        label: "not_in any over *",
+        filter: filter("payload.order.line_items.*.sku", "not_in", ["SKU-1"], rule: "any"),
+        payload: order,
+        passes: true
+    ),
     FilterCase(
-        label: "not_in all over *", filter: filter("payload.order.line_items.*.sku", "not_in", ["SKU-1"], rule: "all"), payload: order,
-        passes: false),
+        label: "not_in all over *",
+        filter: filter("payload.order.line_items.*.sku", "not_in", ["SKU-1"], rule: "all"),
+        payload: order,
+        passes: false
+    ),
     // ignore_case
     FilterCase(
-        label: "eq ignore_case", filter: ["path": "payload.order.channel", "operator": "eq", "value": "Amazon", "ignore_case": true],
-        payload: order, passes: true),
+        label: "eq ignore_case",
+        filter: ["path": "payload.order.channel", "operator": "eq", "value": "Amazon", "ignore_case": true],
+        payload: order,
+        passes: true
+    ),
     FilterCase(label: "eq without ignore_case", filter: filter("payload.order.channel", "eq", "Amazon"), payload: order, passes: false),
     FilterCase(
-        label: "neq ignore_case", filter: ["path": "payload.order.channel", "operator": "neq", "value": "AMAZON", "ignore_case": true],
-        payload: order, passes: false),
+        label: "neq ignore_case",
+        filter: ["path": "payload.order.channel", "operator": "neq", "value": "AMAZON", "ignore_case": true],
+        payload: order,
+        passes: false
+    ),
     FilterCase(
-        label: "begin ignore_case", filter: ["path": "payload.order.number", "operator": "begin", "value": "r1", "ignore_case": true],
-        payload: order, passes: true),
+        label: "begin ignore_case",
+        filter: ["path": "payload.order.number", "operator": "begin", "value": "r1", "ignore_case": true],
+        payload: order,
+        passes: true
+    ),
     FilterCase(
-        label: "end ignore_case", filter: ["path": "payload.order.email", "operator": "end", "value": "@EXAMPLE.COM", "ignore_case": true],
-        payload: order, passes: true),
+        label: "end ignore_case",
+        filter: ["path": "payload.order.email", "operator": "end", "value": "@EXAMPLE.COM", "ignore_case": true],
+        payload: order,
+        passes: true
+    ),
     FilterCase(
-        label: "contains ignore_case in a list", filter: ["path": "payload.order.tags", "operator": "contains", "value": "VIP", "ignore_case": true],
-        payload: order, passes: true),
+        label: "contains ignore_case in a list",
+        filter: ["path": "payload.order.tags", "operator": "contains", "value": "VIP", "ignore_case": true],
+        payload: order,
+        passes: true
+    ),
     // exists
     FilterCase(label: "exists true on a value", filter: filter("payload.order.number", "exists", true), payload: order, passes: true),
     FilterCase(label: "exists true on null", filter: filter("payload.order.gift", "exists", true), payload: order, passes: true),
@@ -56,7 +80,11 @@ let languageCases: [FilterCase] = [
     FilterCase(label: "exists false on null", filter: filter("payload.order.gift", "exists", false), payload: order, passes: false),
     FilterCase(label: "exists over * reaching some", filter: filter("payload.order.line_items.*.sku", "exists", true), payload: order, passes: true),
     FilterCase(
-        label: "exists over * reaching none", filter: filter("payload.order.line_items.*.nope", "exists", false), payload: order, passes: true),
+        label: "exists over * reaching none",
+        filter: filter("payload.order.line_items.*.nope", "exists", false),
+        payload: order,
+        passes: true
+    ),
     // cidr
     FilterCase(label: "cidr inside", filter: filter("payload.ip", "cidr", "10.0.0.0/8"), payload: ["ip": "10.20.30.40"], passes: true),
     FilterCase(label: "cidr outside", filter: filter("payload.ip", "cidr", "10.0.0.0/8"), payload: ["ip": "11.0.0.1"], passes: false),
@@ -67,7 +95,11 @@ let languageCases: [FilterCase] = [
     FilterCase(label: "anything_but other value", filter: filter("payload.order.channel", "anything_but", "spree"), payload: order, passes: true),
     FilterCase(label: "anything_but that value", filter: filter("payload.order.channel", "anything_but", "amazon"), payload: order, passes: false),
     FilterCase(
-        label: "anything_but a list", filter: filter("payload.order.channel", "anything_but", ["spree", "amazon"]), payload: order, passes: false),
+        label: "anything_but a list",
+        filter: filter("payload.order.channel", "anything_but", ["spree", "amazon"]),
+        payload: order,
+        passes: false
+    ),
     FilterCase(label: "anything_but on missing fails", filter: filter("payload.order.nope", "anything_but", "x"), payload: order, passes: false),
 ]
 
@@ -193,7 +225,8 @@ let languageCases: [FilterCase] = [
         let otherName = compiled.explain(message: "order:updated", id: "m1", payload: big)
         #expect(!otherName.matches && otherName.why.contains("does not take order:updated"))
         let missing = CompiledMapping(
-            try Mapping.decode(["name": "n", "messages": ["order:new"], "url": "http://h/x", "filters": [filter("payload.order.nope", "eq", "x")]]))
+            try Mapping.decode(["name": "n", "messages": ["order:new"], "url": "http://h/x", "filters": [filter("payload.order.nope", "eq", "x")]])
+        )
         #expect(missing.explain(message: "order:new", id: "m1", payload: order).why.contains("reached nothing"))
     }
 
@@ -211,13 +244,18 @@ let languageCases: [FilterCase] = [
                         "ref": "<number>", "skus": "<skus>", "amount": "<total>", "missing": "<gone>", "text": "Order <number> (<name>) for <total>",
                         "list": ["<number>", ["deep": "<total>"]], "fixed": 7,
                     ],
-                ], problems: &problems), "\(problems)")
+                ],
+                problems: &problems
+            ),
+            "\(problems)"
+        )
         let out = transform.apply(message: "order:new", id: "m1", payload: order)
         #expect(
             out == [
                 "ref": "R123", "skus": ["SKU-1", "SKU-2"], "amount": 120.5, "missing": nil, "text": "Order R123 (order:new) for 120.5",
                 "list": ["R123", ["deep": 120.5]], "fixed": 7,
-            ])
+            ]
+        )
     }
 
     @Test(
@@ -229,7 +267,8 @@ let languageCases: [FilterCase] = [
             (["paths": "payload.x", "template": [:]], "transform.paths"),
             (["paths": [:], "template": [:], "extra": 1], "transform.extra"),
             ("just text", "transform"),
-        ] as [(JSONValue, String)])
+        ] as [(JSONValue, String)]
+    )
     func badTransformsAreRefusedNamingTheirPath(json: JSONValue, path: String) {
         var problems: [Problem] = []
         #expect(Transform.decode(json, problems: &problems) == nil)

@@ -16,7 +16,7 @@ let order: JSONValue = [
         "note": "", "gift": nil, "flag": "null", "tags": ["vip", "wholesale"], "empty_list": [],
         "line_items": [["sku": "SKU-1", "quantity": 2], ["sku": "SKU-2", "quantity": 5]],
         "shipments": [["items": [["sku": "A"], ["sku": "B"]]], ["items": [["sku": "C"]]]],
-    ],
+    ]
 ]
 
 func filter(_ path: String, _ op: String, _ value: JSONValue = nil, rule: String? = nil) -> JSONValue {
@@ -74,13 +74,28 @@ let filterCases: [FilterCase] = [
     // * over arrays, all and any
     FilterCase(label: "* all pass", filter: filter("payload.order.line_items.*.sku", "begin", "SKU-"), payload: order, passes: true),
     FilterCase(label: "* all, one fails", filter: filter("payload.order.line_items.*.sku", "eq", "SKU-1"), payload: order, passes: false),
-    FilterCase(label: "* any, one passes", filter: filter("payload.order.line_items.*.sku", "eq", "SKU-2", rule: "any"), payload: order, passes: true),
-    FilterCase(label: "* any, none passes", filter: filter("payload.order.line_items.*.sku", "eq", "SKU-9", rule: "any"), payload: order, passes: false),
+    FilterCase(
+        label: "* any, one passes",
+        filter: filter("payload.order.line_items.*.sku", "eq", "SKU-2", rule: "any"),
+        payload: order,
+        passes: true
+    ),
+    FilterCase(
+        label: "* any, none passes",
+        filter: filter("payload.order.line_items.*.sku", "eq", "SKU-9", rule: "any"),
+        payload: order,
+        passes: false
+    ),
     FilterCase(label: "* numbers gt all", filter: filter("payload.order.line_items.*.quantity", "gt", 1), payload: order, passes: true),
     FilterCase(label: "* numbers gt any", filter: filter("payload.order.line_items.*.quantity", "gt", 4, rule: "any"), payload: order, passes: true),
     FilterCase(label: "nested * any", filter: filter("payload.order.shipments.*.items.*.sku", "eq", "C", rule: "any"), payload: order, passes: true),
     FilterCase(label: "nested * all", filter: filter("payload.order.shipments.*.items.*.sku", "eq", "C"), payload: order, passes: false),
-    FilterCase(label: "* over empty array is missing", filter: filter("payload.order.empty_list.*.sku", "eq", "x", rule: "any"), payload: order, passes: false),
+    FilterCase(
+        label: "* over empty array is missing",
+        filter: filter("payload.order.empty_list.*.sku", "eq", "x", rule: "any"),
+        payload: order,
+        passes: false
+    ),
     FilterCase(label: "* over empty array is empty", filter: filter("payload.order.empty_list.*.sku", "empty"), payload: order, passes: true),
     FilterCase(label: "* over a non-array is missing", filter: filter("payload.order.number.*", "present"), payload: order, passes: false),
     FilterCase(label: "index selects one element", filter: filter("payload.order.line_items.1.sku", "eq", "SKU-2"), payload: order, passes: true),

@@ -69,7 +69,8 @@ import Testing
     /// `^(a+)+$` backtracks exponentially on `aaaa…b`; the budget cuts it off as no match.
     @Test func aCatastrophicPatternIsCutOffAtItsBudget() throws {
         let filter = try #require(
-            Filter.decode(["path": "payload.name", "operator": "match", "value": "^(a+)+$"], at: "filters.0", problems: &Self.ignored))
+            Filter.decode(["path": "payload.name", "operator": "match", "value": "^(a+)+$"], at: "filters.0", problems: &Self.ignored)
+        )
         let compiled = CompiledFilter(filter)
         let started = ContinuousClock.now
         let hostile: JSONValue = ["name": .string(String(repeating: "a", count: 40) + "b")]

@@ -4,18 +4,20 @@ import Testing
 
 /// The hand-written parser against the JSON grammar: what it must accept, and what it must refuse.
 @Suite struct JSONParserTests {
-    @Test(arguments: [
-        (#"{"a":1,"b":[true,false,null],"c":{"d":"e"}}"#, ["a": 1, "b": [true, false, nil], "c": ["d": "e"]] as JSONValue),
-        (#"  [ 1 , -2 , 3.5 , -0.25e2 , 1E3 , 0 ]  "#, [1, -2, 3.5, -25.0, 1000.0, 0]),
-        (#""\"\\\/\b\f\n\r\t""#, "\"\\/\u{08}\u{0C}\n\r\t"),
-        (#""caf\u00e9 \u20ac \ud83d\ude00""#, "café € 😀"),
-        (#""naïve 日本""#, "naïve 日本"),
-        (#"9223372036854775807"#, .int(Int64.max)),
-        (#"92233720368547760000"#, .double(92233720368547760000)),
-        (#"[19.99, 0.1, 1.50, 1e2, -0.0, 123456789012345.6]"#, [19.99, 0.1, 1.5, 100.0, -0.0, 123456789012345.6]),
-        (#"{}"#, [:]),
-        (#"[]"#, []),
-    ] as [(String, JSONValue)])
+    @Test(
+        arguments: [
+            (#"{"a":1,"b":[true,false,null],"c":{"d":"e"}}"#, ["a": 1, "b": [true, false, nil], "c": ["d": "e"]] as JSONValue),
+            (#"  [ 1 , -2 , 3.5 , -0.25e2 , 1E3 , 0 ]  "#, [1, -2, 3.5, -25.0, 1000.0, 0]),
+            (#""\"\\\/\b\f\n\r\t""#, "\"\\/\u{08}\u{0C}\n\r\t"),
+            (#""caf\u00e9 \u20ac \ud83d\ude00""#, "café € 😀"),
+            (#""naïve 日本""#, "naïve 日本"),
+            (#"9223372036854775807"#, .int(Int64.max)),
+            (#"92233720368547760000"#, .double(92_233_720_368_547_760_000)),
+            (#"[19.99, 0.1, 1.50, 1e2, -0.0, 123456789012345.6]"#, [19.99, 0.1, 1.5, 100.0, -0.0, 123456789012345.6]),
+            (#"{}"#, [:]),
+            (#"[]"#, []),
+        ] as [(String, JSONValue)]
+    )
     func acceptsValidDocuments(text: String, expected: JSONValue) throws {
         #expect(try JSONValue.parse(text) == expected)
     }
@@ -41,15 +43,22 @@ import Testing
     ])
     func numbersThatCannotBeKeptExactlyAreRefusedNamingTheirPath(text: String, path: String) {
         #expect(throws: JSONReadError.inexactNumber(path: path.split(separator: ".").map(String.init), text: "")) {
-            do { try JSONValue.parse(text) } catch JSONReadError.inexactNumber(let path, _) { throw JSONReadError.inexactNumber(path: path, text: "") }
+            do { try JSONValue.parse(text) } catch JSONReadError.inexactNumber(let path, _) {
+                throw JSONReadError.inexactNumber(path: path, text: "")
+            }
         }
     }
 
     @Test func invalidUTF8InAStringIsRefusedNamingTheByte() {
-        for bytes: [UInt8] in [[0x22, 0x61, 0xFF, 0x22], [0x7B, 0x22, 0x6B, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D], [0x22, 0x5C, 0x6E, 0xED, 0xA0, 0x80, 0x22]] {
+        for bytes: [UInt8] in [
+            [0x22, 0x61, 0xFF, 0x22], [0x7B, 0x22, 0x6B, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D], [0x22, 0x5C, 0x6E, 0xED, 0xA0, 0x80, 0x22],
+        ] {
             #expect(throws: JSONReadError.self) { try JSONValue.parse(bytes) }
             do { _ = try JSONValue.parse(bytes) } catch let error as JSONReadError {
-                guard case .invalidUTF8(let at) = error else { Issue.record("expected invalidUTF8, got \(error)"); continue }
+                guard case .invalidUTF8(let at) = error else {
+                    Issue.record("expected invalidUTF8, got \(error)")
+                    continue
+                }
                 #expect(bytes.indices.contains(at) && bytes[at] >= 0x80)
             } catch { Issue.record("\(error)") }
         }
@@ -63,7 +72,10 @@ import Testing
     }
 
     @Test func agreesWithFoundationOnARealisticOrder() throws {
-        let text = #"{"message":"order:new","payload":{"order":{"number":"R123","totals":{"item":12.99,"order":29.99},"line_items":[{"sku":"ABC-123","quantity":1,"price":19.99,"options":{"size":"XL"}}],"shipping_address":{"firstname":"Chris","address2":"","zipcode":"20175"},"note":null,"gift":false}}}"#
+        let text =
+            #"{"message":"order:new","payload":{"order":{"number":"R123","totals":{"item":12.99,"order":29.99},"#
+            + #""line_items":[{"sku":"ABC-123","quantity":1,"price":19.99,"options":{"size":"XL"}}],"#
+            + #""shipping_address":{"firstname":"Chris","address2":"","zipcode":"20175"},"note":null,"gift":false}}}"#
         let ours = try JSONValue.parse(text)
         let theirs = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
         #expect(ours == theirs)
@@ -99,7 +111,7 @@ import Testing
 
     @Test func bareDatesAndEpochSecondsStillRead() {
         #expect(Timestamp.parse("2026-11-24") != nil)
-        #expect(Timestamp.parse("1795548494")?.timeIntervalSince1970 == 1795548494)
+        #expect(Timestamp.parse("1795548494")?.timeIntervalSince1970 == 1_795_548_494)
     }
 }
 

@@ -38,10 +38,12 @@ import Testing
     }
 
     @Test func identifierValuesAreReadFromTheMessage() throws {
-        let compiled = CompiledMapping(try Mapping.decode([
-            "name": "m", "messages": ["shipment:ready"], "url": "http://h/x",
-            "identifiers": ["shipment": "payload.shipment.number", "missing": "payload.nope"],
-        ]))
+        let compiled = CompiledMapping(
+            try Mapping.decode([
+                "name": "m", "messages": ["shipment:ready"], "url": "http://h/x",
+                "identifiers": ["shipment": "payload.shipment.number", "missing": "payload.nope"],
+            ])
+        )
         let values = compiled.identifierValues(message: "shipment:ready", id: "1", payload: ["shipment": ["number": "H1"]])
         #expect(values.map(\.name) == ["shipment"])
         #expect(values.map(\.value) == ["H1"])

@@ -2,17 +2,22 @@ import IntegratorModel
 import Testing
 
 @Suite struct PayloadValidatorTests {
-    @Test(arguments: [
-        ("order:new", ["order": ["number": "R1"]] as JSONValue),
-        ("order:updated", ["order": ["number": "R1", "totals": ["order": "10.50"], "line_items": [["sku": "A", "quantity": 1, "price": "9.99"]]]]),
-        ("payment:ready", ["order": ["number": "R1"], "payment": ["amount": 10]]),
-        ("shipment:ready", ["shipment": ["number": "H1"]]),
-        ("shipment:confirm", ["shipment_number": "H1", "tracking_number": "1Z"]),
-        ("product:new", ["product": ["sku": "SKU"]]),
-        ("product:updated", ["product": ["id": 12]]),
-        ("user:new", ["user": ["email": "a@b.co"]]),
-        ("hub:poll", ["anything": true]),
-    ] as [(String, JSONValue)])
+    @Test(
+        arguments: [
+            ("order:new", ["order": ["number": "R1"]] as JSONValue),
+            (
+                "order:updated",
+                ["order": ["number": "R1", "totals": ["order": "10.50"], "line_items": [["sku": "A", "quantity": 1, "price": "9.99"]]]]
+            ),
+            ("payment:ready", ["order": ["number": "R1"], "payment": ["amount": 10]]),
+            ("shipment:ready", ["shipment": ["number": "H1"]]),
+            ("shipment:confirm", ["shipment_number": "H1", "tracking_number": "1Z"]),
+            ("product:new", ["product": ["sku": "SKU"]]),
+            ("product:updated", ["product": ["id": 12]]),
+            ("user:new", ["user": ["email": "a@b.co"]]),
+            ("hub:poll", ["anything": true]),
+        ] as [(String, JSONValue)]
+    )
     func acceptsCanonicalObjects(name: String, payload: JSONValue) {
         #expect(PayloadValidator.problems(message: name, payload: payload).isEmpty)
     }
@@ -20,11 +25,14 @@ import Testing
     @Test func namesEveryProblemWithItsPath() {
         let problems = PayloadValidator.problems(
             message: "order:new",
-            payload: ["order": ["email": true, "line_items": [["sku": "A", "quantity": "two"], "x"], "totals": ["order": "lots"]]])
-        #expect(Set(problems.map(\.path)) == [
-            "payload.order.number", "payload.order.email", "payload.order.line_items.0.quantity", "payload.order.line_items.1",
-            "payload.order.totals.order",
-        ])
+            payload: ["order": ["email": true, "line_items": [["sku": "A", "quantity": "two"], "x"], "totals": ["order": "lots"]]]
+        )
+        #expect(
+            Set(problems.map(\.path)) == [
+                "payload.order.number", "payload.order.email", "payload.order.line_items.0.quantity", "payload.order.line_items.1",
+                "payload.order.totals.order",
+            ]
+        )
     }
 
     @Test func eachKindNeedsItsIdentity() {

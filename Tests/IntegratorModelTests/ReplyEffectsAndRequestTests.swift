@@ -9,14 +9,28 @@ import Testing
 
     static func delivery(depth: Int = 0, url: String? = nil, payload: JSONValue = ["order": ["number": "R100", "total": 20]]) -> ClaimedDelivery {
         ClaimedDelivery(
-            id: "d1", messageID: "m1", storeID: "acme", mapping: "erp", attempts: 0, url: url, messageName: "order:new", payload: payload,
-            depth: depth)
+            id: "d1",
+            messageID: "m1",
+            storeID: "acme",
+            mapping: "erp",
+            attempts: 0,
+            url: url,
+            messageName: "order:new",
+            payload: payload,
+            depth: depth
+        )
     }
 
     static func verdict(_ status: Int, _ body: String) -> AttemptVerdict {
         AttemptVerdict.judge(
-            AttemptAnswer(status: status, reasonPhrase: "", body: Array(body.utf8)), url: "https://erp.example.com",
-            mapping: Mapping(name: "erp", messages: ["order:new"], url: "https://erp.example.com"), attempt: 1, targets: .any, now: now, random: 0)
+            AttemptAnswer(status: status, reasonPhrase: "", body: Array(body.utf8)),
+            url: "https://erp.example.com",
+            mapping: Mapping(name: "erp", messages: ["order:new"], url: "https://erp.example.com"),
+            attempt: 1,
+            targets: .any,
+            now: now,
+            random: 0
+        )
     }
 
     static let fullReply = """
@@ -40,7 +54,8 @@ import Testing
             kept.message?.payload == [
                 "level": "info", "subject": "synced", "description": "R100 is in the ERP", "source": "erp", "message_id": "m1",
                 "reference": "R100", "backtrace": "x",
-            ])
+            ]
+        )
     }
 
     @Test func pastTheDepthLimitNoMessageIsMadeAndAnErrorNotificationSaysWhy() {
@@ -61,7 +76,11 @@ import Testing
 
     @Test func ignoredPartsOfAReplyBecomeAWarning() {
         let effects = ReplyEffects.of(
-            Self.verdict(200, #"{"messages": [{"payload": {}}]}"#), delivery: Self.delivery(), mapping: "erp", maxDepth: 10)
+            Self.verdict(200, #"{"messages": [{"payload": {}}]}"#),
+            delivery: Self.delivery(),
+            mapping: "erp",
+            maxDepth: 10
+        )
         #expect(effects.notifications.map(\.notification.subject) == ["parts of the reply were ignored"])
         #expect(effects.notifications[0].notification.level == .warn)
     }
@@ -71,7 +90,8 @@ import Testing
             (["order": ["number": "R1"]] as JSONValue, "R1"), (["shipment": ["number": "H1"]], "H1"), (["shipment_number": "H2"], "H2"),
             (["product": ["sku": "SKU-9"]], "SKU-9"), (["user": ["email": "a@b.c"]], "a@b.c"), (["order_number": "R7"], "R7"),
             (["number": 42], "42"), (["order": ["number": nil]], nil), (["other": 1], nil),
-        ] as [(JSONValue, String?)])
+        ] as [(JSONValue, String?)]
+    )
     func aNotificationIsFoundByItsMessagesReference(payload: JSONValue, reference: String?) {
         #expect(ReplyEffects.reference(of: payload) == reference)
     }
@@ -80,12 +100,17 @@ import Testing
         var mapping = Mapping(name: "erp", messages: ["order:new"], url: "https://erp.example.com", token: "t0k")
         mapping.parameters = ["erp.key"]
         let request = try DeliveryRequest.make(
-            Self.delivery(depth: 1), mapping: mapping, url: "https://erp.example.com", parameters: [Parameter(name: "erp.key", value: "k")],
-            now: Self.now)
+            Self.delivery(depth: 1),
+            mapping: mapping,
+            url: "https://erp.example.com",
+            parameters: [Parameter(name: "erp.key", value: "k")],
+            now: Self.now
+        )
         #expect(
             request.headers.map(\.name) == [
                 "Content-Type", "Accept", "X-Augury-Token", "X-Integrator-Delivery", DeliveryRequest.hopsHeader, "User-Agent",
-            ])
+            ]
+        )
         #expect(request.header("x-augury-token") == "t0k")
         #expect(request.header(DeliveryRequest.hopsHeader) == "2")
         let body = try JSONValue.parse(Array(request.body))
@@ -111,15 +136,21 @@ import Testing
         #expect(request.header("webhook-id") == "d1")
         #expect(request.header("webhook-timestamp") == "1700000000")
         try WebhookSignature.verify(
-            id: request.header("webhook-id"), timestamp: request.header("webhook-timestamp"), signature: request.header("webhook-signature"),
-            body: request.body, secrets: mapping.signingSecrets, now: Self.now)
+            id: request.header("webhook-id"),
+            timestamp: request.header("webhook-timestamp"),
+            signature: request.header("webhook-signature"),
+            body: request.body,
+            secrets: mapping.signingSecrets,
+            now: Self.now
+        )
     }
 
     @Test(
         arguments: [
             (nil, "https://erp.example.com/orders"), ("https://erp.example.com/poll/9", "https://erp.example.com/poll/9"),
             ("ftp://erp.example.com/poll", "https://erp.example.com/orders"),
-        ] as [(String?, String)])
+        ] as [(String?, String)]
+    )
     func anAttemptCallsAStoredUpdateURLOnlyWhileItPassesTheRules(stored: String?, called: String) {
         let mapping = Mapping(name: "erp", messages: ["order:new"], url: "https://erp.example.com/orders")
         #expect(DeliveryRequest.target(stored: stored, mapping: mapping) == called)

@@ -46,11 +46,19 @@ import Testing
         (.closed, Int.max, false, .open, 1_000_000_001, .opened),
     ])
     func theBreakerDecidesFromEachAttempt(
-        before: BreakerState, failures: Int, succeeded: Bool, after: BreakerState, failuresAfter: Int, event: BreakerStatus.Event?
+        before: BreakerState,
+        failures: Int,
+        succeeded: Bool,
+        after: BreakerState,
+        failuresAfter: Int,
+        event: BreakerStatus.Event?
     ) {
         let now = Date(timeIntervalSince1970: 1_000_000)
         let (next, happened) = BreakerStatus(state: before, consecutiveFailures: failures).after(
-            succeeded: succeeded, policy: BreakerPolicy(threshold: 3, cooldown: 60), now: now)
+            succeeded: succeeded,
+            policy: BreakerPolicy(threshold: 3, cooldown: 60),
+            now: now
+        )
         #expect(next.state == after)
         #expect(next.consecutiveFailures == failuresAfter)
         #expect(happened == event)

@@ -6,7 +6,7 @@ import Testing
     // The Standard Webhooks specification's published example.
     static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     static let id = "msg_p5jXN8AQM9LWM0D4loKWxJek"
-    static let timestamp: Int64 = 1614265330
+    static let timestamp: Int64 = 1_614_265_330
     static let body = Data(#"{"test": 2432232314}"#.utf8)
     static let signature = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 
@@ -16,12 +16,33 @@ import Testing
 
     @Test func verifiesTheExampleWithinFiveMinutes() throws {
         let signedAt = Date(timeIntervalSince1970: Double(Self.timestamp))
-        try WebhookSignature.verify(id: Self.id, timestamp: String(Self.timestamp), signature: Self.signature, body: Self.body, secrets: [Self.secret], now: signedAt.addingTimeInterval(299))
+        try WebhookSignature.verify(
+            id: Self.id,
+            timestamp: String(Self.timestamp),
+            signature: Self.signature,
+            body: Self.body,
+            secrets: [Self.secret],
+            now: signedAt.addingTimeInterval(299)
+        )
         #expect(throws: WebhookSignature.Failure.timestampOutOfTolerance) {
-            try WebhookSignature.verify(id: Self.id, timestamp: String(Self.timestamp), signature: Self.signature, body: Self.body, secrets: [Self.secret], now: signedAt.addingTimeInterval(301))
+            try WebhookSignature.verify(
+                id: Self.id,
+                timestamp: String(Self.timestamp),
+                signature: Self.signature,
+                body: Self.body,
+                secrets: [Self.secret],
+                now: signedAt.addingTimeInterval(301)
+            )
         }
         #expect(throws: WebhookSignature.Failure.noMatchingSignature) {
-            try WebhookSignature.verify(id: Self.id, timestamp: String(Self.timestamp), signature: Self.signature, body: Data("{}".utf8), secrets: [Self.secret], now: signedAt)
+            try WebhookSignature.verify(
+                id: Self.id,
+                timestamp: String(Self.timestamp),
+                signature: Self.signature,
+                body: Data("{}".utf8),
+                secrets: [Self.secret],
+                now: signedAt
+            )
         }
         #expect(throws: WebhookSignature.Failure.missingHeaders) {
             try WebhookSignature.verify(id: nil, timestamp: nil, signature: nil, body: Self.body, secrets: [Self.secret], now: signedAt)

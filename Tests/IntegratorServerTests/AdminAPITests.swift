@@ -34,41 +34,73 @@ import Testing
 
     @Test(arguments: TestBackend.all) func mappingsAreValidatedAndRequiredOnesProtected(backend: TestBackend) async throws {
         try await TestHub.run(backend: backend) { hub in
-            let bad = try await call(.POST, "\(hub.url)/api/stores/acme/mappings", json: [
-                "name": "m", "messages": ["order:new"], "url": "not a url",
-                "filters": [["path": "payload.order.number", "operator": "match", "value": "(["]],
-            ], headers: hub.admin)
+            let bad = try await call(
+                .POST,
+                "\(hub.url)/api/stores/acme/mappings",
+                json: [
+                    "name": "m", "messages": ["order:new"], "url": "not a url",
+                    "filters": [["path": "payload.order.number", "operator": "match", "value": "(["]],
+                ],
+                headers: hub.admin
+            )
             #expect(bad.status == 422)
             #expect(Set(bad.body["errors"]?.arrayValue?.compactMap { $0["path"]?.stringValue } ?? []) == ["url", "filters.0.value"])
             #expect(try await call(.GET, "\(hub.url)/api/stores/acme/mappings/m", headers: hub.admin).status == 404)
 
             try await hub.addMapping(["name": "spree.poll", "messages": ["hub:poll"], "url": "http://127.0.0.1:9/p", "required": true])
-            let disable = try await call(.PUT, "\(hub.url)/api/stores/acme/mappings/spree.poll", json: [
-                "messages": ["hub:poll"], "url": "http://127.0.0.1:9/p", "required": true, "enabled": false,
-            ], headers: hub.admin)
+            let disable = try await call(
+                .PUT,
+                "\(hub.url)/api/stores/acme/mappings/spree.poll",
+                json: [
+                    "messages": ["hub:poll"], "url": "http://127.0.0.1:9/p", "required": true, "enabled": false,
+                ],
+                headers: hub.admin
+            )
             #expect(disable.status == 422)
             #expect(try await call(.DELETE, "\(hub.url)/api/stores/acme/mappings/spree.poll", headers: hub.admin).status == 422)
-            let update = try await call(.PUT, "\(hub.url)/api/stores/acme/mappings/spree.poll", json: [
-                "messages": ["hub:poll"], "url": "http://127.0.0.1:9/q", "required": true, "timeout": 30,
-            ], headers: hub.admin)
+            let update = try await call(
+                .PUT,
+                "\(hub.url)/api/stores/acme/mappings/spree.poll",
+                json: [
+                    "messages": ["hub:poll"], "url": "http://127.0.0.1:9/q", "required": true, "timeout": 30,
+                ],
+                headers: hub.admin
+            )
             #expect(update.status == 200)
             #expect(update.body["timeout"] == 30)
-            let again = try await call(.POST, "\(hub.url)/api/stores/acme/mappings", json: ["name": "spree.poll", "messages": ["x"], "url": "http://h/x"], headers: hub.admin)
+            let again = try await call(
+                .POST,
+                "\(hub.url)/api/stores/acme/mappings",
+                json: ["name": "spree.poll", "messages": ["x"], "url": "http://h/x"],
+                headers: hub.admin
+            )
             #expect(again.status == 422)
         }
     }
 
     @Test(arguments: TestBackend.all) func parametersAndSchedulersRoundTrip(backend: TestBackend) async throws {
         try await TestHub.run(backend: backend) { hub in
-            let put = try await call(.PUT, "\(hub.url)/api/stores/acme/parameters/spree.collections_poll.per_page", json: ["value": [["orders": 50]]], headers: hub.admin)
+            let put = try await call(
+                .PUT,
+                "\(hub.url)/api/stores/acme/parameters/spree.collections_poll.per_page",
+                json: ["value": [["orders": 50]]],
+                headers: hub.admin
+            )
             #expect(put.status == 200)
             let got = try await call(.GET, "\(hub.url)/api/stores/acme/parameters/spree.collections_poll.per_page", headers: hub.admin)
             #expect(got.body["value"] == [["orders": 50]])
             #expect(try await call(.PUT, "\(hub.url)/api/stores/acme/parameters/x", json: ["nothing": 1], headers: hub.admin).status == 422)
-            #expect(try await call(.DELETE, "\(hub.url)/api/stores/acme/parameters/spree.collections_poll.per_page", headers: hub.admin).status == 204)
+            #expect(
+                try await call(.DELETE, "\(hub.url)/api/stores/acme/parameters/spree.collections_poll.per_page", headers: hub.admin).status == 204
+            )
             #expect(try await call(.GET, "\(hub.url)/api/stores/acme/parameters/spree.collections_poll.per_page", headers: hub.admin).status == 404)
 
-            let badScheduler = try await call(.POST, "\(hub.url)/api/stores/acme/schedulers", json: ["id": "s", "message": "", "interval": 0], headers: hub.admin)
+            let badScheduler = try await call(
+                .POST,
+                "\(hub.url)/api/stores/acme/schedulers",
+                json: ["id": "s", "message": "", "interval": 0],
+                headers: hub.admin
+            )
             #expect(badScheduler.status == 422)
             #expect(Set(badScheduler.body["errors"]?.arrayValue?.compactMap { $0["path"]?.stringValue } ?? []) == ["message", "interval"])
         }
@@ -89,7 +121,9 @@ import Testing
         let receiver = Receiver { request, count -> (Int, JSONValue) in count < 3 ? (500, [:]) : (200, ["message_id": request.body["message_id"]!]) }
         try await receiver.run { endpoint in
             try await TestHub.run(backend: backend) { hub in
-                try await hub.addMapping(["name": "m", "messages": ["order:new"], "url": .string("\(endpoint)/m"), "options": ["retries_allowed": false]])
+                try await hub.addMapping([
+                    "name": "m", "messages": ["order:new"], "url": .string("\(endpoint)/m"), "options": ["retries_allowed": false],
+                ])
                 for number in ["R1", "R2", "R3"] {
                     _ = try await hub.push(["message": "order:new", "payload": ["order": ["number": .string(number)]]])
                 }

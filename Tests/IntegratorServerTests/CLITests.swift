@@ -16,14 +16,17 @@ import Testing
         environment["INTEGRATOR_URL"] = url
         environment["INTEGRATOR_ADMIN_TOKEN"] = adminToken
         process.environment = environment
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = stderr
         try ChildProcess.spawn(process)
         stdin.fileHandleForWriting.write(Data(input.utf8))
         try stdin.fileHandleForWriting.close()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile(), err = stderr.fileHandleForReading.readDataToEndOfFile()
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        let err = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
@@ -33,21 +36,25 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let hub = try ChildProcess(
-            arguments: ["serve", "--port", "0", "--database", "sqlite:" + directory.appendingPathComponent("hub.sqlite").path, "--admin-token", Self.adminToken],
-            logURL: directory.appendingPathComponent("hub.log"))
+            arguments: [
+                "serve", "--port", "0", "--database", "sqlite:" + directory.appendingPathComponent("hub.sqlite").path, "--admin-token",
+                Self.adminToken,
+            ],
+            logURL: directory.appendingPathComponent("hub.log")
+        )
         defer { hub.terminate() }
         let url = "http://127.0.0.1:\(try await hub.port())"
         let config = directory.appendingPathComponent("config.yaml")
         try """
-            stores:
-              - id: acme
-                token: acme-token-0123456789
-                parameters: {spree.api_url: "http://127.0.0.1:3000/api/", spree.api_version: "2.0"}
-                mappings:
-                  - {name: erp, messages: ["order:new"], url: "http://127.0.0.1:9/erp", options: {retries_allowed: false}}
-                schedulers:
-                  - {id: poll, message: "hub:poll", interval: 3600, payload: {target: collections.orders}}
-            """.write(to: config, atomically: true, encoding: .utf8)
+        stores:
+          - id: acme
+            token: acme-token-0123456789
+            parameters: {spree.api_url: "http://127.0.0.1:3000/api/", spree.api_version: "2.0"}
+            mappings:
+              - {name: erp, messages: ["order:new"], url: "http://127.0.0.1:9/erp", options: {retries_allowed: false}}
+            schedulers:
+              - {id: poll, message: "hub:poll", interval: 3600, payload: {target: collections.orders}}
+        """.write(to: config, atomically: true, encoding: .utf8)
 
         let applied = try Self.run(["apply", "-f", config.path], url: url)
         #expect(applied.status == 0, "\(applied.err)")
@@ -61,22 +68,28 @@ import Testing
         #expect(pushed.status == 0, "\(pushed.err)")
         let id = try #require(pushed.out.split(separator: " ").first.map(String.init))
         #expect(id.count == 24)
-        #expect(try await eventually {
-            let listed = try Self.run(["messages", "list", "--store", "acme", "--state", "parked", "--json"], url: url)
-            return (try JSONValue.parse(listed.out))["count"] == 1
-        })
+        #expect(
+            try await eventually {
+                let listed = try Self.run(["messages", "list", "--store", "acme", "--state", "parked", "--json"], url: url)
+                return (try JSONValue.parse(listed.out))["count"] == 1
+            }
+        )
         let table = try Self.run(["messages", "list", "--store", "acme"], url: url)
         #expect(table.out.contains("MESSAGE") && table.out.contains(id) && table.out.contains("erp:parked"))
         let shown = try Self.run(["messages", "show", "--store", "acme", id], url: url)
         #expect(shown.out.contains("could not connect"))
         let retried = try Self.run(["messages", "retry", "--store", "acme", id], url: url)
         #expect(retried.out.contains("1 delivery(ies) of \(id) due now"))
-        #expect(try await eventually { try Self.run(["messages", "show", "--store", "acme", id, "--json"], url: url).out.contains(#""state":"parked""#) })
+        #expect(
+            try await eventually { try Self.run(["messages", "show", "--store", "acme", id, "--json"], url: url).out.contains(#""state":"parked""#) }
+        )
         let recovered = try Self.run(["messages", "recover", "--store", "acme", "--since", "2026-01-01T00:00:00Z", "--follow", "20"], url: url)
         #expect(recovered.status == 0, "\(recovered.err)")
         #expect(recovered.out.contains("1 delivery(ies) since 2026-01-01T00:00:00Z will be attempted again"))
         #expect(recovered.err.contains("[1/1] queued 0"), "progress: \(recovered.err)")
-        #expect(try await eventually { try Self.run(["messages", "show", "--store", "acme", id, "--json"], url: url).out.contains(#""state":"parked""#) })
+        #expect(
+            try await eventually { try Self.run(["messages", "show", "--store", "acme", id, "--json"], url: url).out.contains(#""state":"parked""#) }
+        )
         let archived = try Self.run(["messages", "archive", "--store", "acme", id], url: url)
         #expect(archived.out.contains("1 delivery(ies) of \(id) archived"))
 

@@ -36,7 +36,10 @@ import Testing
             #expect(first.count == 5, "\(first)")
             #expect(try await hub.hub.apply(document).isEmpty)
             let mapping = try await call(
-                .GET, "\(hub.url)/api/stores/shop/mappings/spree.order_import", headers: ["X-Augury-Token": "shop-token-0123456789"])
+                .GET,
+                "\(hub.url)/api/stores/shop/mappings/spree.order_import",
+                headers: ["X-Augury-Token": "shop-token-0123456789"]
+            )
             #expect(mapping.status == 200)
             #expect(mapping.body["token"] == "123")
             let parameter = try await call(.GET, "\(hub.url)/api/stores/shop/parameters/spree.collections_poll.per_page", headers: hub.admin)

@@ -35,7 +35,8 @@ import Testing
         }
         let healthy = Locked(false)
         let receiver = Receiver { request, _ in
-            healthy.value ? (200, ["message_id": request.body["message_id"] ?? nil])
+            healthy.value
+                ? (200, ["message_id": request.body["message_id"] ?? nil])
                 : (500, ["notifications": [["level": "error", "subject": "warehouse offline", "description": "the ERP is down for maintenance"]]])
         }
         try await receiver.run { endpoint in
@@ -46,12 +47,19 @@ import Testing
                 ]
                 #expect(try await call(.POST, "\(hub.url)/api/stores/acme/mappings", json: mapping, headers: hub.admin).status == 201)
                 let number = "R100200300"
-                let pushed = try await call(.POST, "\(hub.url)/api/stores/acme/messages", json: SampleMessages.message("order:new", number: number)!, headers: hub.admin)
+                let pushed = try await call(
+                    .POST,
+                    "\(hub.url)/api/stores/acme/messages",
+                    json: SampleMessages.message("order:new", number: number)!,
+                    headers: hub.admin
+                )
                 #expect(pushed.status == 201)
                 let id = try #require(pushed.body["message_id"]?.stringValue)
-                #expect(try await eventually {
-                    try await call(.GET, "\(hub.url)/api/stores/acme/messages/\(id)", headers: hub.admin).body["state"] == "failing"
-                })
+                #expect(
+                    try await eventually {
+                        try await call(.GET, "\(hub.url)/api/stores/acme/messages/\(id)", headers: hub.admin).body["state"] == "failing"
+                    }
+                )
                 healthy.update { $0 = true }
 
                 let screenshots = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-console-\(UUID().uuidString)")
@@ -73,7 +81,8 @@ import Testing
                     let png = try Data(contentsOf: screenshots.appendingPathComponent("\(name).png"))
                     #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "\(name).png is not a PNG")
                     // Width and height from the IHDR chunk: the window's size, not an empty capture.
-                    let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) }, height = png[20..<24].reduce(0) { $0 << 8 | Int($1) }
+                    let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) }
+                    let height = png[20..<24].reduce(0) { $0 << 8 | Int($1) }
                     #expect(width >= 1000 && height >= 600, "\(name).png is \(width)×\(height)")
                     #expect(png.count > 20_000, "\(name).png is only \(png.count) bytes: a blank page?")
                     if let keep = ProcessInfo.processInfo.environment["INTEGRATOR_SCREENSHOTS"] {

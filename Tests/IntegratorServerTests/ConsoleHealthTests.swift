@@ -22,7 +22,8 @@ import Testing
                     try await eventually {
                         let health = try await call(.GET, "\(hub.url)/api/stores/acme/health", headers: hub.admin).body
                         return health["mappings"]?.arrayValue?.first { $0["mapping"] == "down" }?["breaker"] == "open"
-                    })
+                    }
+                )
                 let visitor = ConsoleTests.Visitor(base: hub.url)
                 defer { Task { await visitor.shutdown() } }
                 _ = try await visitor.go(.POST, "/console/sign-in", form: ["token": TestHub.adminToken, "next": "/console"])

@@ -39,8 +39,11 @@ import Testing
             var forgeries = ["integrator_console=\(old)"]
             for material in [hash, "integrator-console:" + hash] {
                 let key = HKDF<SHA256>.deriveKey(
-                    inputKeyMaterial: SymmetricKey(data: Data(material.utf8)), salt: Data("integrator-console".utf8),
-                    info: Data("cookie signing".utf8), outputByteCount: 32)
+                    inputKeyMaterial: SymmetricKey(data: Data(material.utf8)),
+                    salt: Data("integrator-console".utf8),
+                    info: Data("cookie signing".utf8),
+                    outputByteCount: 32
+                )
                 forgeries.append("integrator_console=\(body).\(Self.hmac("\(body)|\(hash)", key: key))")
                 forgeries.append("integrator_console=\(body).\(Self.hmac(body, key: SymmetricKey(data: Data(material.utf8))))")
             }
@@ -81,7 +84,11 @@ import Testing
             }
             // A sign-in posted from another site is refused too.
             let crossSignIn = try await visitor.go(
-                .POST, "/console/sign-in", form: ["token": TestHub.adminToken], headers: ["Origin": "http://evil.example"])
+                .POST,
+                "/console/sign-in",
+                form: ["token": TestHub.adminToken],
+                headers: ["Origin": "http://evil.example"]
+            )
             #expect(crossSignIn.status == 403)
             let parameters = try await call(.GET, "\(hub.url)/api/stores/acme/parameters", headers: hub.admin).body
             #expect(parameters["parameters"]?.arrayValue?.isEmpty == true, "\(parameters)")
@@ -89,8 +96,12 @@ import Testing
             // The same form from this site, with its token, is taken.
             let origin = hub.url
             let saved = try await visitor.go(
-                .POST, "/console/stores/acme/parameters", form: ["name": "spree.api_url", "value": "http://shop/api", "csrf": token],
-                headers: ["Origin": origin, "Sec-Fetch-Site": "same-origin"], withToken: false)
+                .POST,
+                "/console/stores/acme/parameters",
+                form: ["name": "spree.api_url", "value": "http://shop/api", "csrf": token],
+                headers: ["Origin": origin, "Sec-Fetch-Site": "same-origin"],
+                withToken: false
+            )
             #expect(saved.status == 303)
             let after = try await call(.GET, "\(hub.url)/api/stores/acme/parameters", headers: hub.admin).body
             #expect(after["parameters"]?[0]?["value"] == "http://shop/api")
@@ -175,7 +186,8 @@ import Testing
             // The second process is `integrator serve` itself, given the same admin token.
             let child = try ChildProcess(
                 arguments: ["serve", "--port", "0", "--database", database, "--admin-token", TestHub.adminToken],
-                logURL: directory.appendingPathComponent("second.log"))
+                logURL: directory.appendingPathComponent("second.log")
+            )
             defer { child.terminate() }
             let secondURL = "http://127.0.0.1:\(try await child.port())"
             let visitor = Visitor(base: first.url)
@@ -225,7 +237,9 @@ import Testing
     }
 
     @Test func theCookieIsSecureBehindATrustedProxyOverHTTPS() async throws {
-        try await TestHub.run(configure: { $0.trustedProxies = [IPNetwork("127.0.0.1/32")!] }) { hub in
+        try await TestHub.run {
+            $0.trustedProxies = [IPNetwork("127.0.0.1/32")!]
+        } body: { hub in
             for (proto, secure) in [("https", true), ("http", false)] {
                 var request = HTTPClientRequest(url: hub.url + "/console/sign-in")
                 request.method = .POST
@@ -254,16 +268,20 @@ extension TestHub {
         var settings = settings
         settings.port = 0
         settings.pollInterval = 0.02
-        return try await withServer({ onRunning in
+        return try await withServer { onRunning in
             let built = try await buildApplication(configuration: settings, clock: clock, logger: logger, onServerRunning: onRunning)
             hubBox.withLock { $0 = built.hub }
             return built.application
-        }) { port in
+        } body: { port in
             let hub = TestHub(port: port, hub: hubBox.withLock { $0! }, clock: clock)
             let stores = try await call(.GET, "\(hub.url)/api/stores", headers: hub.admin).body
             if stores["stores"]?.arrayValue?.contains(where: { $0["id"] == "acme" }) != true {
                 _ = try await call(
-                    .POST, "\(hub.url)/api/stores", json: ["id": "acme", "name": "Acme", "token": .string(storeToken)], headers: hub.admin)
+                    .POST,
+                    "\(hub.url)/api/stores",
+                    json: ["id": "acme", "name": "Acme", "token": .string(storeToken)],
+                    headers: hub.admin
+                )
             }
             return try await body(hub)
         }

@@ -23,7 +23,11 @@ import Testing
         init(base: String) { self.base = base }
 
         func go(
-            _ method: NIOHTTP1.HTTPMethod, _ path: String, form: [String: String]? = nil, cookie override: String? = nil, headers: [String: String] = [:],
+            _ method: NIOHTTP1.HTTPMethod,
+            _ path: String,
+            form: [String: String]? = nil,
+            cookie override: String? = nil,
+            headers: [String: String] = [:],
             withToken: Bool = true
         ) async throws -> (status: Int, location: String?, html: String) {
             var request = HTTPClientRequest(url: base + path)
@@ -76,7 +80,9 @@ import Testing
             #expect(forged.status == 303)
 
             // Pushed data is shown escaped.
-            let hostile: JSONValue = ["message": "order:new", "payload": ["order": ["number": "<script>alert(1)</script>", "email": "x@example.com"]]]
+            let hostile: JSONValue = [
+                "message": "order:new", "payload": ["order": ["number": "<script>alert(1)</script>", "email": "x@example.com"]],
+            ]
             let pushed = try await call(.POST, "\(hub.url)/api/stores/acme/messages", json: hostile, headers: hub.admin)
             let id = try #require(pushed.body["message_id"]?.stringValue)
             let inspector = try await visitor.go(.GET, "/console/stores/acme/messages/\(id)")
@@ -103,7 +109,11 @@ import Testing
             // Forms: a bad JSON document and a parameter are named; good ones redirect to the result.
             let badJSON = try await visitor.go(.POST, "/console/stores/acme/test", form: ["document": "{\"message\": "])
             #expect(badJSON.status == 400 && badJSON.html.contains("the document is not valid JSON"))
-            let invalid = try await visitor.go(.POST, "/console/stores/acme/test", form: ["document": #"{"message":"order:new","payload":{"order":{}}}"#])
+            let invalid = try await visitor.go(
+                .POST,
+                "/console/stores/acme/test",
+                form: ["document": #"{"message":"order:new","payload":{"order":{}}}"#]
+            )
             #expect(invalid.status == 422 && invalid.html.contains("payload.order.number"))
             let test = try await visitor.go(.POST, "/console/stores/acme/test", form: ["document": SampleMessages.message("user:new")!.jsonString])
             #expect(test.status == 303 && test.location?.hasPrefix("/console/stores/acme/messages/") == true)

@@ -1,8 +1,8 @@
 import Foundation
 import IntegratorModel
+import IntegratorTestSupport
 import NIOHTTP1
 import Synchronization
-import IntegratorTestSupport
 import Testing
 
 /// A 2xx to a push is a promise: the message and its deliveries are on disk. These tests kill

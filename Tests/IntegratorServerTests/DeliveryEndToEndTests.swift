@@ -13,11 +13,17 @@ import Testing
             try await TestHub.run(backend: backend) { hub in
                 try await call(.PUT, "\(hub.url)/api/stores/acme/parameters/spree.api_url", json: ["value": "http://store/api/"], headers: hub.admin)
                 try await call(.PUT, "\(hub.url)/api/stores/acme/parameters/other.key", json: ["value": "no"], headers: hub.admin)
-                try await hub.addMapping(["name": "a", "messages": ["order:new"], "url": .string("\(endpoint)/a"), "token": "tok-a", "parameters": ["spree.*"]])
-                try await hub.addMapping(["name": "b", "messages": ["order:new"], "url": .string("\(endpoint)/b"), "token": "tok-b",
-                                          "filters": [["path": "payload.order.channel", "operator": "eq", "value": "spree"]]])
-                try await hub.addMapping(["name": "c", "messages": ["order:new"], "url": .string("\(endpoint)/c"),
-                                          "filters": [["path": "payload.order.channel", "operator": "eq", "value": "amazon"]]])
+                try await hub.addMapping([
+                    "name": "a", "messages": ["order:new"], "url": .string("\(endpoint)/a"), "token": "tok-a", "parameters": ["spree.*"],
+                ])
+                try await hub.addMapping([
+                    "name": "b", "messages": ["order:new"], "url": .string("\(endpoint)/b"), "token": "tok-b",
+                    "filters": [["path": "payload.order.channel", "operator": "eq", "value": "spree"]],
+                ])
+                try await hub.addMapping([
+                    "name": "c", "messages": ["order:new"], "url": .string("\(endpoint)/c"),
+                    "filters": [["path": "payload.order.channel", "operator": "eq", "value": "amazon"]],
+                ])
                 let reply = try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1", "channel": "spree"]]])
                 #expect(reply.status == 202)
                 let id = try #require(reply.body["message_id"]?.stringValue)
@@ -30,7 +36,11 @@ import Testing
                 #expect(a.body["message"] == "order:new")
                 #expect(a.body["message_id"]?.stringValue == id)
                 #expect(a.body["payload"]?["order"]?["number"] == "R1")
-                #expect(a.body["payload"]?["parameters"] == [["name": "store_id", "value": "acme"], ["name": "spree.api_url", "value": "http://store/api/"]])
+                #expect(
+                    a.body["payload"]?["parameters"] == [
+                        ["name": "store_id", "value": "acme"], ["name": "spree.api_url", "value": "http://store/api/"],
+                    ]
+                )
                 #expect(a.body["store_id"] == "acme")
                 #expect(receiver.received(path: "/b").first?.headers["x-augury-token"] == "tok-b")
                 #expect(receiver.received(path: "/c").isEmpty)
@@ -41,8 +51,10 @@ import Testing
 
     @Test(arguments: TestBackend.all) func aMessageNoMappingTakesIsArchivedAsSkippedWithTheReason(backend: TestBackend) async throws {
         try await TestHub.run(backend: backend) { hub in
-            try await hub.addMapping(["name": "amazon", "messages": ["order:new"], "url": "http://127.0.0.1:9/x",
-                                      "filters": [["path": "payload.order.channel", "operator": "eq", "value": "amazon"]]])
+            try await hub.addMapping([
+                "name": "amazon", "messages": ["order:new"], "url": "http://127.0.0.1:9/x",
+                "filters": [["path": "payload.order.channel", "operator": "eq", "value": "amazon"]],
+            ])
             let reply = try await hub.push(["message": "order:new", "payload": ["order": ["number": "R2", "channel": "spree"]]])
             let message = try await hub.message(reply.body["message_id"]!.stringValue!)
             #expect(message["state"] == "skipped")
@@ -56,8 +68,10 @@ import Testing
         let receiver = Receiver()
         try await receiver.run { endpoint in
             try await TestHub.run(backend: backend) { hub in
-                try await hub.addMapping(["name": "ship", "messages": ["shipment:ready"], "url": .string("\(endpoint)/ship"),
-                                          "identifiers": ["shipment_number": "payload.shipment.number"]])
+                try await hub.addMapping([
+                    "name": "ship", "messages": ["shipment:ready"], "url": .string("\(endpoint)/ship"),
+                    "identifiers": ["shipment_number": "payload.shipment.number"],
+                ])
                 let first = try await hub.push(["message": "shipment:ready", "payload": ["shipment": ["number": "H1"]]])
                 let second = try await hub.push(["message": "shipment:ready", "payload": ["shipment": ["number": "H1"]]])
                 let other = try await hub.push(["message": "shipment:ready", "payload": ["shipment": ["number": "H2"]]])
@@ -74,12 +88,18 @@ import Testing
     }
 
     @Test(arguments: TestBackend.all) func aFailedAttemptIsRetriedThenSucceeds(backend: TestBackend) async throws {
-        let receiver = Receiver { request, count -> (Int, JSONValue) in count == 0 ? (500, ["error": "database down"]) : (200, ["message_id": request.body["message_id"]!]) }
+        let receiver = Receiver { request, count -> (Int, JSONValue) in
+            count == 0 ? (500, ["error": "database down"]) : (200, ["message_id": request.body["message_id"]!])
+        }
         try await receiver.run { endpoint in
             try await TestHub.run(backend: backend) { hub in
-                try await hub.addMapping(["name": "flaky", "messages": ["order:new"], "url": .string("\(endpoint)/flaky"),
-                                          "options": ["retry_schedule": [60]]])
-                let id = try #require(try await hub.push(["message": "order:new", "payload": ["order": ["number": "R3"]]]).body["message_id"]?.stringValue)
+                try await hub.addMapping([
+                    "name": "flaky", "messages": ["order:new"], "url": .string("\(endpoint)/flaky"),
+                    "options": ["retry_schedule": [60]],
+                ])
+                let id = try #require(
+                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R3"]]]).body["message_id"]?.stringValue
+                )
                 #expect(try await eventually { try await hub.message(id)["state"] == "failing" })
                 let failing = try await hub.message(id)
                 let delivery = try #require(failing["deliveries"]?.arrayValue?.first)
@@ -101,9 +121,13 @@ import Testing
         let receiver = Receiver { request, count -> (Int, JSONValue) in count == 0 ? (503, [:]) : (200, ["message_id": request.body["message_id"]!]) }
         try await receiver.run { endpoint in
             try await TestHub.run(backend: backend) { hub in
-                try await hub.addMapping(["name": "strict", "messages": ["order:new"], "url": .string("\(endpoint)/strict"),
-                                          "options": ["retries_allowed": false]])
-                let id = try #require(try await hub.push(["message": "order:new", "payload": ["order": ["number": "R4"]]]).body["message_id"]?.stringValue)
+                try await hub.addMapping([
+                    "name": "strict", "messages": ["order:new"], "url": .string("\(endpoint)/strict"),
+                    "options": ["retries_allowed": false],
+                ])
+                let id = try #require(
+                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R4"]]]).body["message_id"]?.stringValue
+                )
                 #expect(try await eventually { try await hub.message(id)["state"] == "parked" })
                 #expect(try await hub.messages("state=parked")["count"] == 1)
                 let queues = try await call(.GET, "\(hub.url)/api/stores/acme/queues", headers: hub.admin).body
@@ -118,13 +142,16 @@ import Testing
     @Test(arguments: TestBackend.all) func aReplysMessagesNotificationsAndParametersTakeEffect(backend: TestBackend) async throws {
         let receiver = Receiver { request, _ -> (Int, JSONValue) in
             if request.path == "/poll" {
-                return (200, [
-                    "message_id": request.body["message_id"]!,
-                    "messages": [["message": "order:new", "payload": ["order": ["number": "R10"]]]],
-                    "notifications": [["level": "warn", "subject": "address1 was truncated", "description": "from 'x' to 'y'"]],
-                    "parameters": [["name": "spree.cursor", "value": "2026-11-24T00:00:00Z"]],
-                    "order": ["id": 7],
-                ])
+                return (
+                    200,
+                    [
+                        "message_id": request.body["message_id"]!,
+                        "messages": [["message": "order:new", "payload": ["order": ["number": "R10"]]]],
+                        "notifications": [["level": "warn", "subject": "address1 was truncated", "description": "from 'x' to 'y'"]],
+                        "parameters": [["name": "spree.cursor", "value": "2026-11-24T00:00:00Z"]],
+                        "order": ["id": 7],
+                    ]
+                )
             }
             return (200, ["message_id": request.body["message_id"]!])
         }
@@ -133,7 +160,9 @@ import Testing
                 try await hub.addMapping(["name": "poller", "messages": ["hub:poll"], "url": .string("\(endpoint)/poll")])
                 try await hub.addMapping(["name": "orders", "messages": ["order:new"], "url": .string("\(endpoint)/orders")])
                 try await hub.addMapping(["name": "alerts", "messages": ["notification:warn"], "url": .string("\(endpoint)/alerts")])
-                let id = try #require(try await hub.push(["message": "hub:poll", "payload": ["target": "collections.orders"]]).body["message_id"]?.stringValue)
+                let id = try #require(
+                    try await hub.push(["message": "hub:poll", "payload": ["target": "collections.orders"]]).body["message_id"]?.stringValue
+                )
                 #expect(try await eventually { receiver.received(path: "/orders").count == 1 && receiver.received(path: "/alerts").count == 1 })
                 #expect(receiver.received(path: "/orders").first?.body["payload"]?["order"]?["number"] == "R10")
                 #expect(receiver.received(path: "/alerts").first?.body["payload"]?["subject"] == "address1 was truncated")
@@ -152,13 +181,19 @@ import Testing
 
     @Test(arguments: TestBackend.all) func aRepeatedNotificationRaisesOccurrencesAndNon200NotificationsAreKept(backend: TestBackend) async throws {
         let receiver = Receiver { request, count -> (Int, JSONValue) in
-            let body: JSONValue = ["message_id": request.body["message_id"]!, "notifications": [["level": "error", "subject": "store down", "description": "timeout"]]]
+            let body: JSONValue = [
+                "message_id": request.body["message_id"]!, "notifications": [["level": "error", "subject": "store down", "description": "timeout"]],
+            ]
             return (count < 2 ? 500 : 200, body)
         }
         try await receiver.run { endpoint in
             try await TestHub.run(backend: backend) { hub in
-                try await hub.addMapping(["name": "down", "messages": ["order:new"], "url": .string("\(endpoint)/down"), "options": ["retry_schedule": [0, 0]]])
-                let id = try #require(try await hub.push(["message": "order:new", "payload": ["order": ["number": "R5"]]]).body["message_id"]?.stringValue)
+                try await hub.addMapping([
+                    "name": "down", "messages": ["order:new"], "url": .string("\(endpoint)/down"), "options": ["retry_schedule": [0, 0]],
+                ])
+                let id = try #require(
+                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R5"]]]).body["message_id"]?.stringValue
+                )
                 #expect(try await eventually { try await hub.message(id)["state"] == "completed" })
                 let detail = try await hub.message(id)
                 #expect(detail["notifications"]?.arrayValue?.count == 1)
@@ -176,7 +211,9 @@ import Testing
             (200, ["message_id": request.body["message_id"]!, "messages": [["message": "ping", "payload": [:]]]])
         }
         try await receiver.run { endpoint in
-            try await TestHub.run(backend: backend, configure: { $0.maxMessageDepth = 3 }) { hub in
+            try await TestHub.run(backend: backend) {
+                $0.maxMessageDepth = 3
+            } body: { hub in
                 try await hub.addMapping(["name": "echo", "messages": ["ping"], "url": .string("\(endpoint)/echo")])
                 _ = try await hub.push(["message": "ping", "payload": [:]])
                 #expect(try await eventually { try await hub.messages("message=ping")["count"] == 4 })
@@ -197,7 +234,9 @@ import Testing
         try await receiver.run { endpoint in
             try await TestHub.run(backend: backend) { hub in
                 try await hub.addMapping(["name": "async", "messages": ["order:new"], "url": .string("\(endpoint)/start")])
-                let id = try #require(try await hub.push(["message": "order:new", "payload": ["order": ["number": "R6"]]]).body["message_id"]?.stringValue)
+                let id = try #require(
+                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R6"]]]).body["message_id"]?.stringValue
+                )
                 #expect(try await eventually { try await hub.message(id)["state"] == "scheduled" })
                 hub.clock.advance(130)
                 hub.hub.wakeWorkers()
@@ -212,9 +251,14 @@ import Testing
         try await receiver.run { endpoint in
             try await TestHub.run(backend: backend) { hub in
                 try await hub.addMapping(["name": "poller", "messages": ["hub:poll"], "url": .string("\(endpoint)/poll")])
-                let created = try await call(.POST, "\(hub.url)/api/stores/acme/schedulers", json: [
-                    "id": "orders", "message": "hub:poll", "payload": ["target": "collections.orders"], "interval": 300,
-                ], headers: hub.admin)
+                let created = try await call(
+                    .POST,
+                    "\(hub.url)/api/stores/acme/schedulers",
+                    json: [
+                        "id": "orders", "message": "hub:poll", "payload": ["target": "collections.orders"], "interval": 300,
+                    ],
+                    headers: hub.admin
+                )
                 #expect(created.status == 201)
                 #expect(try await eventually { receiver.received.count == 1 })
                 #expect(receiver.received.first?.body["payload"]?["target"] == "collections.orders")
@@ -233,12 +277,21 @@ import Testing
         let receiver = Receiver { request, count -> (Int, JSONValue) in count == 0 ? (500, [:]) : (200, ["message_id": request.body["message_id"]!]) }
         try await receiver.run { endpoint in
             try await TestHub.run(backend: backend) { hub in
-                try await hub.addMapping(["name": "m", "messages": ["order:new"], "url": .string("\(endpoint)/m"), "options": ["retries_allowed": false]])
-                let id = try #require(try await hub.push(["message": "order:new", "payload": ["order": ["number": "R7"]]]).body["message_id"]?.stringValue)
+                try await hub.addMapping([
+                    "name": "m", "messages": ["order:new"], "url": .string("\(endpoint)/m"), "options": ["retries_allowed": false],
+                ])
+                let id = try #require(
+                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R7"]]]).body["message_id"]?.stringValue
+                )
                 #expect(try await eventually { try await hub.message(id)["state"] == "parked" })
                 let bad = try await call(.PUT, "\(hub.url)/api/stores/acme/messages/\(id)", json: ["payload": ["order": [:]]], headers: hub.admin)
                 #expect(bad.status == 422)
-                let resent = try await call(.PUT, "\(hub.url)/api/stores/acme/messages/\(id)", json: ["payload": ["order": ["number": "R7-fixed"]]], headers: hub.admin)
+                let resent = try await call(
+                    .PUT,
+                    "\(hub.url)/api/stores/acme/messages/\(id)",
+                    json: ["payload": ["order": ["number": "R7-fixed"]]],
+                    headers: hub.admin
+                )
                 #expect(resent.status == 201)
                 let copy = try #require(resent.body["message_id"]?.stringValue)
                 #expect(try await eventually { try await hub.message(copy)["state"] == "completed" })

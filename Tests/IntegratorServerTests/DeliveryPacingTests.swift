@@ -15,7 +15,10 @@ import Testing
         let table = InFlightTable()
         table.add(a, 1)
         let limits = table.limits(
-            cap: { _ in 16 }, rateLimit: { $0 == self.c ? nil : 5 }, started: [a: 5, b: 2, c: 100])
+            cap: { _ in 16 },
+            rateLimit: { $0 == self.c ? nil : 5 },
+            started: [a: 5, b: 2, c: 100]
+        )
         #expect(limits.full == [a])
         #expect(limits.room(b) == 3)
         #expect(limits.room(c) == 16)  // no rate limit: only its cap

@@ -24,14 +24,19 @@ import Testing
     }
 
     @Test func publicRefusesLoopbackPrivateAndMetadataTargetsAtSave() async throws {
-        try await TestHub.run(configure: { $0.deliveryTargets = .publicOnly }) { hub in
+        try await TestHub.run {
+            $0.deliveryTargets = .publicOnly
+        } body: { hub in
             for url in [
                 "http://127.0.0.1:8080/x", "http://localhost/x", "http://169.254.169.254/latest/meta-data", "http://[::1]:9/x", "http://10.1.2.3/x",
                 "http://[::ffff:127.0.0.1]/x", "http://2130706433/x", "http://0x7f.1/x",
             ] {
                 let reply = try await call(
-                    .POST, "\(hub.url)/api/stores/acme/mappings", json: ["name": "m", "messages": ["order:new"], "url": .string(url)],
-                    headers: hub.admin)
+                    .POST,
+                    "\(hub.url)/api/stores/acme/mappings",
+                    json: ["name": "m", "messages": ["order:new"], "url": .string(url)],
+                    headers: hub.admin
+                )
                 #expect(reply.status == 422, "\(url) was saved")
                 #expect(reply.body["errors"]?[0]?["path"] == "url", "\(url): \(reply.body)")
                 #expect(reply.body["errors"]?[0]?["problem"]?.stringValue?.contains("delivery-targets") == true)
@@ -43,8 +48,11 @@ import Testing
             #expect(register.body["errors"]?[0]?["problem"]?.stringValue?.contains("delivery-targets") == true)
             // A public address is saved.
             let ok = try await call(
-                .POST, "\(hub.url)/api/stores/acme/mappings", json: ["name": "m", "messages": ["order:new"], "url": "http://93.184.216.34/x"],
-                headers: hub.admin)
+                .POST,
+                "\(hub.url)/api/stores/acme/mappings",
+                json: ["name": "m", "messages": ["order:new"], "url": "http://93.184.216.34/x"],
+                headers: hub.admin
+            )
             #expect(ok.status == 201)
         }
     }
@@ -54,7 +62,9 @@ import Testing
         let receiver = Receiver()
         try await receiver.run { endpoint in
             let port = try #require(URLComponents(string: endpoint)?.port)
-            try await TestHub.run(configure: { $0.deliveryTargets = .publicOnly }) { hub in
+            try await TestHub.run {
+                $0.deliveryTargets = .publicOnly
+            } body: { hub in
                 // The name alone does not tell, so it is saved; the attempt checks where it goes.
                 try await hub.addMapping(["name": "m", "messages": ["order:new"], "url": .string("http://\(name):\(port)/x")])
                 let pushed = try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1"]]])
@@ -67,7 +77,11 @@ import Testing
                 #expect(receiver.received.isEmpty)
                 // Registration with that name is refused with no connection made.
                 let register = try await call(
-                    .POST, "\(hub.url)/api/stores/acme/integrations", json: ["url": .string("http://\(name):\(port)")], headers: hub.admin)
+                    .POST,
+                    "\(hub.url)/api/stores/acme/integrations",
+                    json: ["url": .string("http://\(name):\(port)")],
+                    headers: hub.admin
+                )
                 #expect(register.status == 422)
                 #expect(register.body["errors"]?[0]?["problem"]?.stringValue?.contains("delivery-targets") == true)
                 #expect(receiver.received.isEmpty)
@@ -79,7 +93,9 @@ import Testing
         let receiver = Receiver { _, _ in (200, ["delay": 1, "update_url": "http://169.254.169.254/latest/meta-data"]) }
         try await receiver.run { endpoint in
             // 127.0.0.1 is allowed (the receiver), the metadata address is not.
-            try await TestHub.run(configure: { $0.deliveryTargets = try! DeliveryTargets.parse("127.0.0.1").get() }) { hub in
+            try await TestHub.run {
+                $0.deliveryTargets = try! DeliveryTargets.parse("127.0.0.1").get()
+            } body: { hub in
                 try await hub.addMapping(["name": "m", "messages": ["order:new"], "url": .string("\(endpoint)/x")])
                 let pushed = try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1"]]])
                 let id = try #require(pushed.body["message_id"]?.stringValue)
@@ -96,11 +112,16 @@ import Testing
         try await receiver.run { endpoint in
             let port = try #require(URLComponents(string: endpoint)?.port)
             let targets = try DeliveryTargets.parse("127.0.0.1/32, localhost").get()
-            try await TestHub.run(configure: { $0.deliveryTargets = targets }) { hub in
+            try await TestHub.run {
+                $0.deliveryTargets = targets
+            } body: { hub in
                 for url in ["http://[::1]:\(port)/x", "http://10.1.2.3/x", "http://169.254.169.254/x", "http://127.0.0.2:\(port)/x"] {
                     let reply = try await call(
-                        .POST, "\(hub.url)/api/stores/acme/mappings", json: ["name": "m", "messages": ["order:new"], "url": .string(url)],
-                        headers: hub.admin)
+                        .POST,
+                        "\(hub.url)/api/stores/acme/mappings",
+                        json: ["name": "m", "messages": ["order:new"], "url": .string(url)],
+                        headers: hub.admin
+                    )
                     #expect(reply.status == 422, "\(url)")
                 }
                 try await hub.addMapping(["name": "byaddress", "messages": ["order:new"], "url": .string("http://127.0.0.1:\(port)/address")])

@@ -12,8 +12,12 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let token = "demo-test-admin-token-0123456789"
         let demo = try ChildProcess(
-            arguments: ["demo", "--port", "0", "--data", directory.appendingPathComponent("data").path, "--admin-token", token, "--order-every", "1", "--poll-every", "1"],
-            logURL: directory.appendingPathComponent("demo.log"))
+            arguments: [
+                "demo", "--port", "0", "--data", directory.appendingPathComponent("data").path, "--admin-token", token, "--order-every", "1",
+                "--poll-every", "1",
+            ],
+            logURL: directory.appendingPathComponent("demo.log")
+        )
         defer { demo.terminate() }
         let port = try await demo.port(within: 60, marker: "Console ")
         let hub = "http://127.0.0.1:\(port)"
@@ -29,7 +33,9 @@ import Testing
         // Orders from the marketplace are imported into the store, come back from the poll as
         // order:new, and have their payments captured; all within a minute of the start.
         let flowing = try await eventually(60) {
-            let imported = try await completed("order:import"), new = try await completed("order:new"), polls = try await completed("hub:poll")
+            let imported = try await completed("order:import")
+            let new = try await completed("order:new")
+            let polls = try await completed("hub:poll")
             return imported >= 2 && new >= 2 && polls >= 1
         }
         let log = (try? String(contentsOf: directory.appendingPathComponent("demo.log"), encoding: .utf8)) ?? ""

@@ -37,7 +37,10 @@ import Testing
         let router = Router()
         router.get("/endpoint.json") { _, _ in
             Response(
-                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: Array(Self.manifest.encoded()))))
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: Array(Self.manifest.encoded())))
+            )
         }
         router.post("**") { request, _ -> Response in
             var request = request
@@ -45,21 +48,27 @@ import Testing
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             let received = Receiver.Received(
-                path: request.uri.path, headers: headers, body: (try? JSONValue.parse(buffer.readableBytesView)) ?? .null,
-                rawBody: Array(buffer.readableBytesView))
+                path: request.uri.path,
+                headers: headers,
+                body: (try? JSONValue.parse(buffer.readableBytesView)) ?? .null,
+                rawBody: Array(buffer.readableBytesView)
+            )
             log.update { $0.append(received) }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
         }
         var logger = Logger(label: "endpoint")
         logger.logLevel = .warning
-        try await withServer({ onRunning in
+        try await withServer { onRunning in
             Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning, logger: logger)
-        }) { port in
+        } body: { port in
             let endpoint = "http://127.0.0.1:\(port)"
             try await TestHub.run(backend: backend) { hub in
                 let registered = try await call(
-                    .POST, "\(hub.url)/api/stores/acme/integrations", json: ["url": .string(endpoint), "token": "amazon-endpoint-token"],
-                    headers: hub.admin)
+                    .POST,
+                    "\(hub.url)/api/stores/acme/integrations",
+                    json: ["url": .string(endpoint), "token": "amazon-endpoint-token"],
+                    headers: hub.admin
+                )
                 #expect(registered.status == 201, "\(registered.body)")
                 #expect(registered.body["parameters_to_fill"] == ["amazon.aws_access_key", "amazon.seller_id", "spree.api_url"])
                 #expect(registered.body["mappings"]?[0]?["parameters"] == ["amazon.*", "spree.api_url"])
@@ -67,10 +76,15 @@ import Testing
                 #expect(
                     stored["parameters"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == [
                         "amazon.aws_access_key", "amazon.seller_id", "spree.api_url",
-                    ])
+                    ]
+                )
                 for (name, value) in [("amazon.aws_access_key", "AKIA0001"), ("amazon.seller_id", "SELLER7"), ("spree.api_url", "http://shop/api/")] {
                     let put = try await call(
-                        .PUT, "\(hub.url)/api/stores/acme/parameters/\(name)", json: ["value": .string(value)], headers: hub.admin)
+                        .PUT,
+                        "\(hub.url)/api/stores/acme/parameters/\(name)",
+                        json: ["value": .string(value)],
+                        headers: hub.admin
+                    )
                     #expect(put.status == 200)
                 }
                 let pushed = try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1"]]])
@@ -82,7 +96,8 @@ import Testing
                 #expect(names == ["store_id", "amazon.aws_access_key", "amazon.seller_id", "spree.api_url"])
                 let byName = Dictionary(
                     (sent.body["payload"]?["parameters"]?.arrayValue ?? []).map { ($0["name"]?.stringValue ?? "", $0["value"] ?? .null) },
-                    uniquingKeysWith: { first, _ in first })
+                    uniquingKeysWith: { first, _ in first }
+                )
                 #expect(byName["amazon.seller_id"] == "SELLER7")
                 #expect(byName["amazon.aws_access_key"] == "AKIA0001")
                 #expect(byName["store_id"] == "acme")
@@ -110,8 +125,11 @@ import Testing
             ])
             try await hub.addMapping(["name": "mine", "messages": ["order:new"], "url": "http://127.0.0.1:9/mine", "parameters": ["other"]])
             try await hub.hub.store.saveIntegration(
-                storeID: "acme", id: "amazon",
-                record: ["id": "amazon", "name": "amazon", "url": "http://127.0.0.1:9", "services": Self.manifest["services"] ?? []], at: Date())
+                storeID: "acme",
+                id: "amazon",
+                record: ["id": "amazon", "name": "amazon", "url": "http://127.0.0.1:9", "services": Self.manifest["services"] ?? []],
+                at: Date()
+            )
         }
         for _ in 0..<2 {  // a second start changes nothing
             try await TestHub.serve(settings) { hub in

@@ -56,7 +56,10 @@ import Testing
             }
             _ = RetentionPeriod(seconds: Double(bitPattern: fuzzer.next()))?.description
             _ = BreakerStatus(consecutiveFailures: Int(truncatingIfNeeded: fuzzer.next())).after(
-                succeeded: fuzzer.chance(50), policy: BreakerPolicy(threshold: fuzzer.int(1...100), cooldown: 60), now: Date())
+                succeeded: fuzzer.chance(50),
+                policy: BreakerPolicy(threshold: fuzzer.int(1...100), cooldown: 60),
+                now: Date()
+            )
             var problems: [Problem] = []
             let page = fuzzer.pick(Fuzzer.hostileNumbers + Fuzzer.hostileStrings)
             _ = AdminOperations.paging({ $0 == "page" ? page : $0 == "per_page" ? fuzzer.pick(Fuzzer.hostileNumbers) : nil }, problems: &problems)

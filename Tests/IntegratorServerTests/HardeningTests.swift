@@ -54,13 +54,17 @@ import Testing
             try await TestHub.run { hub in
                 try await hub.addMapping(["name": "far", "messages": ["order:new"], "url": .string("\(endpoint)/far")])
                 let bad = try await call(
-                    .POST, "\(hub.url)/api/stores/acme/mappings",
+                    .POST,
+                    "\(hub.url)/api/stores/acme/mappings",
                     json: [
                         "name": "far2", "messages": ["order:new"], "url": .string("\(endpoint)/far2"), "options": ["retry_schedule": [1e300]],
-                    ], headers: hub.admin)
+                    ],
+                    headers: hub.admin
+                )
                 #expect(bad.status == 422 && bad.body["errors"]?[0]?["path"] == "options.retry_schedule.0")
                 let id = try #require(
-                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1"]]]).body["message_id"]?.stringValue)
+                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1"]]]).body["message_id"]?.stringValue
+                )
                 #expect(try await eventually { try await hub.message(id)["state"] == "failing" })
                 let detail = try await hub.message(id)
                 let error = detail["deliveries"]?[0]?["last_error"]?.stringValue ?? ""
@@ -76,7 +80,8 @@ import Testing
             try await TestHub.run { hub in
                 try await hub.addMapping(["name": "sock", "messages": ["order:new"], "url": .string("\(endpoint)/sock"), "token": "secret"])
                 let id = try #require(
-                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R2"]]]).body["message_id"]?.stringValue)
+                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R2"]]]).body["message_id"]?.stringValue
+                )
                 #expect(try await eventually { try await hub.message(id)["state"] == "failing" })
                 let delivery = try await hub.message(id)["deliveries"]?[0]
                 #expect(delivery?["last_error"]?.stringValue?.contains("update_url") == true)
@@ -93,7 +98,8 @@ import Testing
                 try await TestHub.run(backend: backend) { hub in
                     try await hub.addMapping(["name": "broken", "messages": ["order:new"], "url": .string("\(url)/x"), "timeout": 10])
                     let id = try #require(
-                        try await hub.push(["message": "order:new", "payload": ["order": ["number": "R3"]]]).body["message_id"]?.stringValue)
+                        try await hub.push(["message": "order:new", "payload": ["order": ["number": "R3"]]]).body["message_id"]?.stringValue
+                    )
                     #expect(try await eventually { try await hub.message(id)["state"] == "failing" }, "\(script)")
                     let detail = try await hub.message(id)
                     let error = detail["deliveries"]?[0]?["last_error"]?.stringValue ?? ""
@@ -122,21 +128,30 @@ import Testing
                     #expect(try await eventually(5) { staller.requests >= Mapping.defaultMaxInFlight })
 
                     let other = try await call(
-                        .POST, "\(hub.url)/api/stores", json: ["id": "other", "name": "Other", "token": "other-store-token-0123456789"],
-                        headers: hub.admin)
+                        .POST,
+                        "\(hub.url)/api/stores",
+                        json: ["id": "other", "name": "Other", "token": "other-store-token-0123456789"],
+                        headers: hub.admin
+                    )
                     #expect(other.status == 201)
                     let mapped = try await call(
-                        .POST, "\(hub.url)/api/stores/other/mappings",
+                        .POST,
+                        "\(hub.url)/api/stores/other/mappings",
                         json: [
                             "name": "fast", "messages": ["order:new"], "url": .string("\(endpoint)/fast"),
-                        ], headers: hub.admin)
+                        ],
+                        headers: hub.admin
+                    )
                     #expect(mapped.status == 201)
                     let started = ContinuousClock.now
                     let pushed = try await call(
-                        .POST, "\(hub.url)/events", json: ["message": "order:new", "payload": ["order": ["number": "F1"]]],
+                        .POST,
+                        "\(hub.url)/events",
+                        json: ["message": "order:new", "payload": ["order": ["number": "F1"]]],
                         headers: [
                             "X-Hub-Store": "other", "X-Hub-Access-Token": "other-store-token-0123456789",
-                        ])
+                        ]
+                    )
                     #expect(pushed.status == 202)
                     #expect(try await eventually(1) { !receiver.received(path: "/fast").isEmpty })
                     #expect(ContinuousClock.now - started < .seconds(1))
@@ -173,8 +188,11 @@ import Testing
             let error = try await hub.message(parked)["deliveries"]?[0]?["last_error"]?.stringValue ?? ""
             #expect(error.contains("422") && error.contains("past the limit"), "\(error)")
             let refused = try await call(
-                .POST, "\(hub.url)/events", json: ["message": "order:new", "payload": ["order": ["number": "X"]]],
-                headers: hub.pusher.merging(["X-Integrator-Hops": "11"]) { _, new in new })
+                .POST,
+                "\(hub.url)/events",
+                json: ["message": "order:new", "payload": ["order": ["number": "X"]]],
+                headers: hub.pusher.merging(["X-Integrator-Hops": "11"]) { _, new in new }
+            )
             #expect(refused.status == 422 && refused.body["errors"]?[0]?["path"] == "X-Integrator-Hops")
             try await Self.expectAlive(hub)
         }
@@ -237,18 +255,32 @@ import Testing
                 #expect(reply.status == 422 && reply.body["errors"]?[0]?["path"] == "id", "\(id)")
             }
             let shared = try await call(
-                .POST, "\(hub.url)/api/stores", json: ["id": "twin", "name": "Twin", "token": .string(TestHub.storeToken)], headers: hub.admin)
+                .POST,
+                "\(hub.url)/api/stores",
+                json: ["id": "twin", "name": "Twin", "token": .string(TestHub.storeToken)],
+                headers: hub.admin
+            )
             #expect(shared.status == 422 && shared.body["errors"]?[0]?["path"] == "token")
             let admin = try await call(
-                .POST, "\(hub.url)/api/stores", json: ["id": "boss", "name": "Boss", "token": .string(TestHub.adminToken)], headers: hub.admin)
+                .POST,
+                "\(hub.url)/api/stores",
+                json: ["id": "boss", "name": "Boss", "token": .string(TestHub.adminToken)],
+                headers: hub.admin
+            )
             #expect(admin.status == 422 && admin.body["errors"]?[0]?["problem"]?.stringValue?.contains("admin token") == true)
             // An unknown store and a wrong token get the very same answer.
             let unknown = try await call(
-                .POST, "\(hub.url)/events", json: ["message": "order:new"],
-                headers: ["X-Hub-Store": "nope", "X-Hub-Access-Token": "wrong-token-0123456789"])
+                .POST,
+                "\(hub.url)/events",
+                json: ["message": "order:new"],
+                headers: ["X-Hub-Store": "nope", "X-Hub-Access-Token": "wrong-token-0123456789"]
+            )
             let wrong = try await call(
-                .POST, "\(hub.url)/events", json: ["message": "order:new"],
-                headers: ["X-Hub-Store": "acme", "X-Hub-Access-Token": "wrong-token-0123456789"])
+                .POST,
+                "\(hub.url)/events",
+                json: ["message": "order:new"],
+                headers: ["X-Hub-Store": "acme", "X-Hub-Access-Token": "wrong-token-0123456789"]
+            )
             #expect(unknown.status == 401 && wrong.status == 401 && unknown.body == wrong.body)
             try await Self.expectAlive(hub)
         }

@@ -27,7 +27,11 @@ struct TestHub: Sendable {
     var pusher: [String: String] { ["X-Hub-Store": "acme", "X-Hub-Access-Token": Self.storeToken] }
 
     /// Starts a hub with store `acme`, runs `body`, and stops the hub.
-    static func run<T>(backend: TestBackend = .sqlite, configure: (inout HubConfiguration) -> Void = { _ in }, _ body: (TestHub) async throws -> T) async throws -> T {
+    static func run<T>(
+        backend: TestBackend = .sqlite,
+        configure: (inout HubConfiguration) -> Void = { _ in },
+        body: (TestHub) async throws -> T
+    ) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -44,13 +48,18 @@ struct TestHub: Sendable {
         var logger = Logger(label: "hub")
         logger.logLevel = .warning
         do {
-            let result = try await withServer({ onRunning in
+            let result = try await withServer { onRunning in
                 let built = try await buildApplication(configuration: settings, clock: clock, logger: logger, onServerRunning: onRunning)
                 hubBox.withLock { $0 = built.hub }
                 return built.application
-            }) { port in
+            } body: { port in
                 let hub = TestHub(port: port, hub: hubBox.withLock { $0! }, clock: clock)
-                let created = try await call(.POST, "\(hub.url)/api/stores", json: ["id": "acme", "name": "Acme", "token": .string(storeToken)], headers: hub.admin)
+                let created = try await call(
+                    .POST,
+                    "\(hub.url)/api/stores",
+                    json: ["id": "acme", "name": "Acme", "token": .string(storeToken)],
+                    headers: hub.admin
+                )
                 #expect(created.status == 201)
                 return try await body(hub)
             }
@@ -79,4 +88,3 @@ struct TestHub: Sendable {
         try await call(.GET, "\(url)/api/stores/acme/messages?\(query)", headers: admin).body
     }
 }
-

@@ -21,32 +21,61 @@ import Testing
         var logger = Logger(label: "spree")
         logger.logLevel = .warning
         let endpoint = SpreeEndpoint.make(key: "ep-key-0123456789", http: testClient)
-        try await withServer({ onRunning in
-            Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning, logger: logger)
-        }) { storePort in
-            try await withServer({ onRunning in
-                Application(router: endpoint.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning, logger: logger)
-            }) { endpointPort in
+        try await withServer { onRunning in
+            Application(
+                router: api.router(),
+                configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: onRunning,
+                logger: logger
+            )
+        } body: { storePort in
+            try await withServer { onRunning in
+                Application(
+                    router: endpoint.router(),
+                    configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                    onServerRunning: onRunning,
+                    logger: logger
+                )
+            } body: { endpointPort in
                 try await TestHub.run(backend: backend) { hub in
                     let integrations = "\(hub.url)/api/stores/acme/integrations"
-                    let registered = try await call(.POST, integrations, json: ["url": .string("http://127.0.0.1:\(endpointPort)"), "token": "ep-key-0123456789"], headers: hub.admin)
+                    let registered = try await call(
+                        .POST,
+                        integrations,
+                        json: ["url": .string("http://127.0.0.1:\(endpointPort)"), "token": "ep-key-0123456789"],
+                        headers: hub.admin
+                    )
                     #expect(registered.status == 201, "\(registered.body)")
                     #expect(registered.body["name"] == "spree")
                     let names = Set(registered.body["mappings"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? [])
-                    #expect(names == ["spree.collections_poll", "spree.order_lock", "spree.order_import", "spree.payment_capture", "spree.shipment_confirm", "spree.stock_change", "spree.stock_actual"])
+                    #expect(
+                        names == [
+                            "spree.collections_poll", "spree.order_lock", "spree.order_import", "spree.payment_capture", "spree.shipment_confirm",
+                            "spree.stock_change", "spree.stock_actual",
+                        ]
+                    )
                     let blanks = Set(registered.body["parameters_to_fill"]?.arrayValue?.compactMap(\.stringValue) ?? [])
                     #expect(blanks.isSuperset(of: ["spree.api_url", "spree.api_key", "spree.api_version"]))
                     #expect(try await call(.GET, "\(hub.url)/api/stores/acme/parameters/spree.api_url", headers: hub.admin).body["value"] == "")
 
                     // Fill the blanks; the default mappings then work.
-                    for (name, value) in [("spree.api_url", "http://127.0.0.1:\(storePort)/api/"), ("spree.api_key", "admin-key"), ("spree.api_version", "2.0")] {
+                    for (name, value) in [
+                        ("spree.api_url", "http://127.0.0.1:\(storePort)/api/"), ("spree.api_key", "admin-key"), ("spree.api_version", "2.0"),
+                    ] {
                         _ = try await call(.PUT, "\(hub.url)/api/stores/acme/parameters/\(name)", json: ["value": .string(value)], headers: hub.admin)
                     }
                     _ = try await hub.push(["message": "stock:change", "payload": ["sku": "RUB-00001", "quantity": 5]])
                     let variant = try #require(await database.allVariants().first { $0.sku == "RUB-00001" })
                     #expect(try await eventually { await database.countOnHand(variantID: variant.id) == 30 })
-                    let imported = try await hub.push(["message": "order:import", "payload": ["order": ["number": "AMZ-9", "email": "nine@example.com", "status": "complete",
-                                                                                                     "line_items": [["sku": "DEF-123", "quantity": 1]]]]])
+                    let imported = try await hub.push([
+                        "message": "order:import",
+                        "payload": [
+                            "order": [
+                                "number": "AMZ-9", "email": "nine@example.com", "status": "complete",
+                                "line_items": [["sku": "DEF-123", "quantity": 1]],
+                            ]
+                        ],
+                    ])
                     #expect(try await eventually { await database.allOrders().contains { $0.email == "nine@example.com" } })
                     #expect(try await eventually { try await hub.message(imported.body["message_id"]!.stringValue!)["state"] == "completed" })
 
@@ -81,19 +110,35 @@ import Testing
         let router = Router()
         router.get("/endpoint.json") { _, _ -> Response in
             let body: JSONValue = ["name": "Bad Name", "services": [["name": "s", "path": "nope", "recommends": ["messages": []]]]]
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(body.encoded()))))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(body.encoded())))
+            )
         }
         _ = receiver
-        try await withServer({ onRunning in
+        try await withServer { onRunning in
             Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning)
-        }) { port in
+        } body: { port in
             try await TestHub.run { hub in
-                let bad = try await call(.POST, "\(hub.url)/api/stores/acme/integrations", json: ["url": .string("http://127.0.0.1:\(port)"), "token": "t"], headers: hub.admin)
+                let bad = try await call(
+                    .POST,
+                    "\(hub.url)/api/stores/acme/integrations",
+                    json: ["url": .string("http://127.0.0.1:\(port)"), "token": "t"],
+                    headers: hub.admin
+                )
                 #expect(bad.status == 422)
-                #expect(Set(bad.body["errors"]?.arrayValue?.compactMap { $0["path"]?.stringValue } ?? []) == [
-                    "manifest.name", "manifest.services.0.path", "manifest.services.0.recommends.messages",
-                ])
-                let unreachable = try await call(.POST, "\(hub.url)/api/stores/acme/integrations", json: ["url": "http://127.0.0.1:9", "token": "t"], headers: hub.admin)
+                #expect(
+                    Set(bad.body["errors"]?.arrayValue?.compactMap { $0["path"]?.stringValue } ?? []) == [
+                        "manifest.name", "manifest.services.0.path", "manifest.services.0.recommends.messages",
+                    ]
+                )
+                let unreachable = try await call(
+                    .POST,
+                    "\(hub.url)/api/stores/acme/integrations",
+                    json: ["url": "http://127.0.0.1:9", "token": "t"],
+                    headers: hub.admin
+                )
                 #expect(unreachable.status == 422)
                 #expect(unreachable.body["errors"]?[0]?["problem"]?.stringValue?.contains("could not be reached") == true)
                 #expect(try await call(.GET, "\(hub.url)/api/stores/acme/mappings", headers: hub.admin).body["mappings"] == [])

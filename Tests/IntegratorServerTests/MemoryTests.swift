@@ -19,7 +19,8 @@ import Testing
             let headers = hub.pusher
             // Just under the 1 MiB limit: 16,500 messages, each missing its order number.
             let bad = Array(
-                JSONValue.array(Array(repeating: ["message": "order:new", "payload": ["order": ["email": "x"]]], count: 16_500)).encoded())
+                JSONValue.array(Array(repeating: ["message": "order:new", "payload": ["order": ["email": "x"]]], count: 16_500)).encoded()
+            )
             #expect(bad.count < 1 << 20)
             // Warm up: the first requests build caches that stay.
             _ = try await call(.POST, "\(hub.url)/events", raw: bad, headers: headers)

@@ -10,16 +10,25 @@ import Testing
         let receiver = Receiver { request, count in count == 0 ? (500, [:]) : (200, ["message_id": request.body["message_id"] ?? nil]) }
         try await receiver.run { endpoint in
             try await TestHub.run { hub in
-                let mapping: JSONValue = ["name": "erp", "messages": ["order:new"], "url": .string("\(endpoint)/orders"), "options": ["retry_schedule": [0.05]]]
+                let mapping: JSONValue = [
+                    "name": "erp", "messages": ["order:new"], "url": .string("\(endpoint)/orders"), "options": ["retry_schedule": [0.05]],
+                ]
                 #expect(try await call(.POST, "\(hub.url)/api/stores/acme/mappings", json: mapping, headers: hub.admin).status == 201)
                 for number in ["R1", "R2", "R3"] {
-                    let pushed = try await call(.POST, "\(hub.url)/events", json: SampleMessages.message("order:new", number: number)!, headers: hub.pusher)
+                    let pushed = try await call(
+                        .POST,
+                        "\(hub.url)/events",
+                        json: SampleMessages.message("order:new", number: number)!,
+                        headers: hub.pusher
+                    )
                     #expect(pushed.status == 202)
                 }
-                #expect(try await eventually(20) {
-                    let queues = try await call(.GET, "\(hub.url)/api/stores/acme/queues", headers: hub.admin).body
-                    return queues["completed"] == 3
-                })
+                #expect(
+                    try await eventually(20) {
+                        let queues = try await call(.GET, "\(hub.url)/api/stores/acme/queues", headers: hub.admin).body
+                        return queues["completed"] == 3
+                    }
+                )
                 let reply = try await call(.GET, "\(hub.url)/metrics")
                 #expect(reply.status == 200)
                 #expect(reply.headers["content-type"]?.hasPrefix("text/plain") == true)
@@ -50,8 +59,12 @@ import Testing
         let logURL = directory.appendingPathComponent("hub.log")
         try await Receiver().run { endpoint in
             let hub = try ChildProcess(
-                arguments: ["serve", "--port", "0", "--database", "sqlite:" + directory.appendingPathComponent("hub.sqlite").path, "--admin-token", token],
-                logURL: logURL, environment: ["LOG_LEVEL": "info"])
+                arguments: [
+                    "serve", "--port", "0", "--database", "sqlite:" + directory.appendingPathComponent("hub.sqlite").path, "--admin-token", token,
+                ],
+                logURL: logURL,
+                environment: ["LOG_LEVEL": "info"]
+            )
             defer { hub.terminate() }
             let base = "http://127.0.0.1:\(try await hub.port())"
             let admin = ["Authorization": "Bearer \(token)"]
@@ -60,7 +73,9 @@ import Testing
             #expect(try await call(.POST, "\(base)/api/stores/acme/mappings", json: mapping, headers: admin).status == 201)
             let pushed = try await call(.POST, "\(base)/api/stores/acme/messages", json: SampleMessages.message("order:new")!, headers: admin)
             let id = try #require(pushed.body["message_id"]?.stringValue)
-            #expect(try await eventually { try await call(.GET, "\(base)/api/stores/acme/messages/\(id)", headers: admin).body["state"] == "completed" })
+            #expect(
+                try await eventually { try await call(.GET, "\(base)/api/stores/acme/messages/\(id)", headers: admin).body["state"] == "completed" }
+            )
             #expect(try await call(.PUT, "\(base)/api/stores/acme/messages/\(id)", json: ["archive": true], headers: admin).status == 200)
             let lines = try String(contentsOf: logURL, encoding: .utf8).split(separator: "\n")
             let aboutIt = lines.filter { $0.contains(" accepted") || $0.contains(" attempt") || $0.contains(" archived") }

@@ -40,7 +40,9 @@ import Testing
             func start(_ name: String) async throws -> (ChildProcess, String) {
                 let child = try ChildProcess(
                     arguments: ["serve", "--port", "0", "--database", database, "--admin-token", Self.adminToken, "--config", configURL.path],
-                    logURL: directory.appendingPathComponent("\(name).log"), environment: environment)
+                    logURL: directory.appendingPathComponent("\(name).log"),
+                    environment: environment
+                )
                 return (child, "http://127.0.0.1:\(try await child.port())")
             }
             var initial: [(ChildProcess, String)] = []
@@ -98,13 +100,20 @@ import Testing
             let sink = receiver.received(path: "/sink").compactMap { $0.body["message_id"]?.stringValue }
             #expect(delivered, "\(ids.subtracting(sink).count) of \(ids.count) acknowledged pushes were never delivered")
             let duplicates = sink.count - Set(sink).count
-            #expect(duplicates <= Self.concurrency, "\(duplicates) duplicate deliveries, more than the \(Self.concurrency) leases the killed process could hold")
+            #expect(
+                duplicates <= Self.concurrency,
+                "\(duplicates) duplicate deliveries, more than the \(Self.concurrency) leases the killed process could hold"
+            )
 
             // Ticks: one per interval across all processes, never two for one tick.
             let ticks = receiver.received(path: "/ticks").compactMap { $0.body["message_id"]?.stringValue }
             #expect(Set(ticks).count == ticks.count || ticks.count - Set(ticks).count <= Self.concurrency)
             let base = bases.value[0]
-            let tickMessages = try await call(.GET, "\(base)/api/stores/acme/messages?message=hub:tick&per_page=100", headers: ["Authorization": "Bearer \(Self.adminToken)"])
+            let tickMessages = try await call(
+                .GET,
+                "\(base)/api/stores/acme/messages?message=hub:tick&per_page=100",
+                headers: ["Authorization": "Bearer \(Self.adminToken)"]
+            )
             let times = (tickMessages.body["messages"]?.arrayValue ?? []).compactMap { $0["created_at"]?.stringValue }.sorted()
             let elapsed = Date().timeIntervalSince(started)
             #expect(times.count >= 3)

@@ -31,10 +31,14 @@ import Testing
         var logger = Logger(label: "endpoint")
         logger.logLevel = .warning
         let endpoint = SpreeEndpoint.make(key: "ep-key-0123456789", http: testClient)
-        try await withServer({ onRunning in
+        try await withServer { onRunning in
             Application(
-                router: endpoint.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning, logger: logger)
-        }) { endpointPort in
+                router: endpoint.router(),
+                configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: onRunning,
+                logger: logger
+            )
+        } body: { endpointPort in
             try await Receiver().run { receiver in
                 try await TestHub.run { hub in
                     let order = SampleMessages.message("order:new")!
@@ -48,25 +52,56 @@ import Testing
                         Case(method: .GET, template: "/health", path: "/health", status: 200),
                         Case(method: .POST, template: "/events", path: "/events", body: order, status: 202, headers: hub.pusher),
                         Case(
-                            method: .POST, template: "/events", path: "/events", body: [order, SampleMessages.message("user:new")!], status: 202,
-                            headers: hub.pusher),
+                            method: .POST,
+                            template: "/events",
+                            path: "/events",
+                            body: [order, SampleMessages.message("user:new")!],
+                            status: 202,
+                            headers: hub.pusher
+                        ),
                         Case(
-                            method: .POST, template: "/events", path: "/events", body: ["orders": [["id": "R1", "status": "complete"]]], status: 202,
-                            headers: hub.pusher),
+                            method: .POST,
+                            template: "/events",
+                            path: "/events",
+                            body: ["orders": [["id": "R1", "status": "complete"]]],
+                            status: 202,
+                            headers: hub.pusher
+                        ),
                         Case(
-                            method: .POST, template: "/events", path: "/events", body: ["message": "order:new", "payload": ["order": 7]], status: 422,
-                            headers: hub.pusher),
+                            method: .POST,
+                            template: "/events",
+                            path: "/events",
+                            body: ["message": "order:new", "payload": ["order": 7]],
+                            status: 422,
+                            headers: hub.pusher
+                        ),
                         Case(method: .POST, template: "/events", path: "/events", body: order, status: 401, headers: [:]),
                         Case(method: .GET, template: "/api/stores", path: "/api/stores", status: 200),
                         Case(
-                            method: .POST, template: "/api/apply", path: "/api/apply",
-                            body: ["stores": [["id": "applied", "parameters": ["erp.key": "k"], "mappings": [mapping]]]], status: 200),
+                            method: .POST,
+                            template: "/api/apply",
+                            path: "/api/apply",
+                            body: ["stores": [["id": "applied", "parameters": ["erp.key": "k"], "mappings": [mapping]]]],
+                            status: 200
+                        ),
                         Case(method: .POST, template: "/api/apply", path: "/api/apply", body: ["stores": 7], status: 422),
+                        Case(method: .POST, template: "/api/apply", path: "/api/apply", body: [nil, nil], status: 422),
+                        Case(method: .POST, template: "/api/apply", path: "/api/apply", body: .null, status: 422),
                         Case(
-                            method: .POST, template: "/api/apply", path: "/api/apply", body: ["stores": []], status: 403,
-                            headers: ["X-Augury-Token": TestHub.storeToken]),
+                            method: .POST,
+                            template: "/api/apply",
+                            path: "/api/apply",
+                            body: ["stores": []],
+                            status: 403,
+                            headers: ["X-Augury-Token": TestHub.storeToken]
+                        ),
                         Case(
-                            method: .GET, template: "/api/stores", path: "/api/stores", status: 403, headers: ["X-Augury-Token": TestHub.storeToken]),
+                            method: .GET,
+                            template: "/api/stores",
+                            path: "/api/stores",
+                            status: 403,
+                            headers: ["X-Augury-Token": TestHub.storeToken]
+                        ),
                         Case(method: .POST, template: "/api/stores", path: "/api/stores", body: ["id": "other", "name": "Other"], status: 201),
                         Case(method: .POST, template: "/api/stores", path: "/api/stores", body: ["id": "other", "name": "Other"], status: 409),
                         Case(method: .POST, template: "/api/stores", path: "/api/stores", body: ["id": "Bad Id!"], status: 422),
@@ -79,33 +114,65 @@ import Testing
                         Case(method: .GET, template: "\(s)/health", path: "/api/stores/acme/health", status: 200),
                         Case(method: .GET, template: "\(s)/health", path: "/api/stores/nowhere/health", status: 404),
                         Case(
-                            method: .PUT, template: "\(s)/parameters/{name}", path: "/api/stores/acme/parameters/erp.key", body: ["value": "abc"],
-                            status: 200),
+                            method: .PUT,
+                            template: "\(s)/parameters/{name}",
+                            path: "/api/stores/acme/parameters/erp.key",
+                            body: ["value": "abc"],
+                            status: 200
+                        ),
                         Case(
-                            method: .PUT, template: "\(s)/parameters/{name}", path: "/api/stores/acme/parameters/erp.key", body: ["nothing": 1],
-                            status: 422),
+                            method: .PUT,
+                            template: "\(s)/parameters/{name}",
+                            path: "/api/stores/acme/parameters/erp.key",
+                            body: ["nothing": 1],
+                            status: 422
+                        ),
                         Case(method: .GET, template: "\(s)/parameters", path: "/api/stores/acme/parameters", status: 200),
                         Case(method: .GET, template: "\(s)/parameters/{name}", path: "/api/stores/acme/parameters/erp.key", status: 200),
                         Case(method: .DELETE, template: "\(s)/parameters/{name}", path: "/api/stores/acme/parameters/erp.key", status: 204),
                         Case(method: .GET, template: "\(s)/parameters/{name}", path: "/api/stores/acme/parameters/erp.key", status: 404),
                         Case(
-                            method: .POST, template: "\(s)/mappings", path: "/api/stores/acme/mappings",
-                            body: ["name": "erp-copy", "messages": ["order:new"], "url": .string("\(receiver)/copy")], status: 201),
+                            method: .POST,
+                            template: "\(s)/mappings",
+                            path: "/api/stores/acme/mappings",
+                            body: ["name": "erp-copy", "messages": ["order:new"], "url": .string("\(receiver)/copy")],
+                            status: 201
+                        ),
                         Case(
-                            method: .POST, template: "\(s)/mappings", path: "/api/stores/acme/mappings",
-                            body: ["name": "bad", "messages": [], "url": "ftp://x"], status: 422),
+                            method: .POST,
+                            template: "\(s)/mappings",
+                            path: "/api/stores/acme/mappings",
+                            body: ["name": "bad", "messages": [], "url": "ftp://x"],
+                            status: 422
+                        ),
                         Case(method: .GET, template: "\(s)/mappings", path: "/api/stores/acme/mappings", status: 200),
                         Case(
-                            method: .POST, template: "\(s)/mappings/{name}/test", path: "/api/stores/acme/mappings/erp/test",
-                            body: ["message": "order:new", "payload": ["order": ["number": "R1"]]], status: 200),
+                            method: .POST,
+                            template: "\(s)/mappings/{name}/test",
+                            path: "/api/stores/acme/mappings/erp/test",
+                            body: ["message": "order:new", "payload": ["order": ["number": "R1"]]],
+                            status: 200
+                        ),
                         Case(
-                            method: .POST, template: "\(s)/mappings/{name}/test", path: "/api/stores/acme/mappings/erp/test", body: ["message": 3],
-                            status: 422),
+                            method: .POST,
+                            template: "\(s)/mappings/{name}/test",
+                            path: "/api/stores/acme/mappings/erp/test",
+                            body: ["message": 3],
+                            status: 422
+                        ),
                         Case(
-                            method: .POST, template: "\(s)/route-test", path: "/api/stores/acme/route-test",
-                            body: ["message": "order:new", "payload": ["order": ["number": "R1"]]], status: 200),
+                            method: .POST,
+                            template: "\(s)/route-test",
+                            path: "/api/stores/acme/route-test",
+                            body: ["message": "order:new", "payload": ["order": ["number": "R1"]]],
+                            status: 200
+                        ),
                         Case(
-                            method: .POST, template: "\(s)/route-test", path: "/api/stores/acme/route-test", body: ["message_id": "none"], status: 404
+                            method: .POST,
+                            template: "\(s)/route-test",
+                            path: "/api/stores/acme/route-test",
+                            body: ["message_id": "none"],
+                            status: 404
                         ),
                         Case(method: .GET, template: "\(s)/mappings/{name}", path: "/api/stores/acme/mappings/erp", status: 200),
                         Case(method: .POST, template: "\(s)/mappings/{name}/pause", path: "/api/stores/acme/mappings/erp-copy/pause", status: 200),
@@ -114,55 +181,103 @@ import Testing
                         Case(method: .POST, template: "\(s)/mappings/{name}/resume", path: "/api/stores/acme/mappings/nothing/resume", status: 404),
                         Case(method: .PUT, template: "\(s)/mappings/{name}", path: "/api/stores/acme/mappings/erp", body: mapping, status: 200),
                         Case(
-                            method: .PUT, template: "\(s)/mappings/{name}", path: "/api/stores/acme/mappings/spare",
-                            body: ["messages": ["user:new"], "url": .string("\(receiver)/users")], status: 201),
+                            method: .PUT,
+                            template: "\(s)/mappings/{name}",
+                            path: "/api/stores/acme/mappings/spare",
+                            body: ["messages": ["user:new"], "url": .string("\(receiver)/users")],
+                            status: 201
+                        ),
                         Case(method: .DELETE, template: "\(s)/mappings/{name}", path: "/api/stores/acme/mappings/spare", status: 204),
                         Case(method: .GET, template: "\(s)/mappings/{name}", path: "/api/stores/acme/mappings/spare", status: 404),
                         Case(method: .POST, template: "\(s)/schedulers", path: "/api/stores/acme/schedulers", body: scheduler, status: 201),
                         Case(
-                            method: .POST, template: "\(s)/schedulers", path: "/api/stores/acme/schedulers",
-                            body: ["id": "x", "message": "hub:poll", "interval": 0], status: 422),
+                            method: .POST,
+                            template: "\(s)/schedulers",
+                            path: "/api/stores/acme/schedulers",
+                            body: ["id": "x", "message": "hub:poll", "interval": 0],
+                            status: 422
+                        ),
                         Case(method: .GET, template: "\(s)/schedulers", path: "/api/stores/acme/schedulers", status: 200),
                         Case(method: .GET, template: "\(s)/schedulers/{id}", path: "/api/stores/acme/schedulers/poll", status: 200),
                         Case(
-                            method: .PUT, template: "\(s)/schedulers/{id}", path: "/api/stores/acme/schedulers/poll",
-                            body: ["message": "hub:poll", "interval": 120], status: 200),
+                            method: .PUT,
+                            template: "\(s)/schedulers/{id}",
+                            path: "/api/stores/acme/schedulers/poll",
+                            body: ["message": "hub:poll", "interval": 120],
+                            status: 200
+                        ),
                         Case(method: .DELETE, template: "\(s)/schedulers/{id}", path: "/api/stores/acme/schedulers/poll", status: 204),
                         Case(method: .GET, template: "\(s)/schedulers/{id}", path: "/api/stores/acme/schedulers/poll", status: 404),
                         Case(
-                            method: .POST, template: "\(s)/integrations", path: "/api/stores/acme/integrations",
-                            body: ["url": .string("http://127.0.0.1:\(endpointPort)"), "token": "ep-key-0123456789"], status: 201),
+                            method: .POST,
+                            template: "\(s)/integrations",
+                            path: "/api/stores/acme/integrations",
+                            body: ["url": .string("http://127.0.0.1:\(endpointPort)"), "token": "ep-key-0123456789"],
+                            status: 201
+                        ),
                         Case(
-                            method: .POST, template: "\(s)/integrations", path: "/api/stores/acme/integrations", body: ["url": "not a url"],
-                            status: 422),
+                            method: .POST,
+                            template: "\(s)/integrations",
+                            path: "/api/stores/acme/integrations",
+                            body: ["url": "not a url"],
+                            status: 422
+                        ),
                         Case(method: .GET, template: "\(s)/integrations", path: "/api/stores/acme/integrations", status: 200),
                         Case(method: .GET, template: "\(s)/integrations/{id}", path: "/api/stores/acme/integrations/spree", status: 200),
                         Case(method: .GET, template: "\(s)/integrations/{id}", path: "/api/stores/acme/integrations/nothing", status: 404),
                         Case(
-                            method: .PUT, template: "\(s)/integrations/{id}/disable_mappings",
-                            path: "/api/stores/acme/integrations/spree/disable_mappings", status: 200),
+                            method: .PUT,
+                            template: "\(s)/integrations/{id}/disable_mappings",
+                            path: "/api/stores/acme/integrations/spree/disable_mappings",
+                            status: 200
+                        ),
                         Case(
-                            method: .PUT, template: "\(s)/integrations/{id}/enable_mappings",
-                            path: "/api/stores/acme/integrations/spree/enable_mappings", status: 200),
+                            method: .PUT,
+                            template: "\(s)/integrations/{id}/enable_mappings",
+                            path: "/api/stores/acme/integrations/spree/enable_mappings",
+                            status: 200
+                        ),
                         Case(
-                            method: .PUT, template: "\(s)/integrations/{id}/enable_mappings",
-                            path: "/api/stores/acme/integrations/nothing/enable_mappings", status: 404),
+                            method: .PUT,
+                            template: "\(s)/integrations/{id}/enable_mappings",
+                            path: "/api/stores/acme/integrations/nothing/enable_mappings",
+                            status: 404
+                        ),
                         Case(
-                            method: .PUT, template: "\(s)/integrations/{id}/disable_mappings",
-                            path: "/api/stores/acme/integrations/nothing/disable_mappings", status: 404),
+                            method: .PUT,
+                            template: "\(s)/integrations/{id}/disable_mappings",
+                            path: "/api/stores/acme/integrations/nothing/disable_mappings",
+                            status: 404
+                        ),
                         Case(
-                            method: .POST, template: "\(s)/messages", path: "/api/stores/acme/messages",
-                            body: SampleMessages.message("order:new", number: "R777")!, status: 201),
+                            method: .POST,
+                            template: "\(s)/messages",
+                            path: "/api/stores/acme/messages",
+                            body: SampleMessages.message("order:new", number: "R777")!,
+                            status: 201
+                        ),
                         Case(
-                            method: .POST, template: "\(s)/messages", path: "/api/stores/acme/messages", body: ["message": "order:new"], status: 422),
+                            method: .POST,
+                            template: "\(s)/messages",
+                            path: "/api/stores/acme/messages",
+                            body: ["message": "order:new"],
+                            status: 422
+                        ),
                         Case(method: .GET, template: "\(s)/messages", path: "/api/stores/acme/messages?per_page=5", status: 200),
                         Case(method: .GET, template: "\(s)/messages", path: "/api/stores/acme/messages?state=lost", status: 422),
                         Case(
-                            method: .GET, template: "\(s)/messages/{message_id}", path: "/api/stores/acme/messages/000000000000000000000000",
-                            status: 404),
+                            method: .GET,
+                            template: "\(s)/messages/{message_id}",
+                            path: "/api/stores/acme/messages/000000000000000000000000",
+                            status: 404
+                        ),
                         Case(
-                            method: .POST, template: "\(s)/recover", path: "/api/stores/acme/recover", body: ["since": "2026-01-01T00:00:00Z"],
-                            status: 200),
+                            method: .POST,
+                            template: "\(s)/recover",
+                            path: "/api/stores/acme/recover",
+                            body: ["since": "2026-01-01T00:00:00Z"],
+                            status: 200
+                        ),
                         Case(method: .POST, template: "\(s)/recover", path: "/api/stores/acme/recover", body: ["since": "yesterday"], status: 422),
                         Case(method: .GET, template: "\(s)/queues", path: "/api/stores/acme/queues", status: 200),
                         Case(method: .GET, template: "\(s)/notifications", path: "/api/stores/acme/notifications?level=error", status: 200),
@@ -171,20 +286,29 @@ import Testing
                     // The message calls need an id: an order delivered through mapping erp.
                     #expect(try await call(.POST, "\(hub.url)/api/stores/acme/mappings", json: mapping, headers: hub.admin).status == 201)
                     let pushed = try await call(
-                        .POST, "\(hub.url)/api/stores/acme/messages", json: SampleMessages.message("order:new", number: "R555")!, headers: hub.admin)
+                        .POST,
+                        "\(hub.url)/api/stores/acme/messages",
+                        json: SampleMessages.message("order:new", number: "R555")!,
+                        headers: hub.admin
+                    )
                     let id = try #require(pushed.body["message_id"]?.stringValue)
                     #expect(
                         try await eventually {
                             try await call(.GET, "\(hub.url)/api/stores/acme/messages/\(id)", headers: hub.admin).body["state"] == "completed"
-                        })
+                        }
+                    )
                     let one = "\(s)/messages/{message_id}"
                     cases += [
                         Case(method: .GET, template: one, path: "/api/stores/acme/messages/\(id)", status: 200),
                         Case(method: .PUT, template: one, path: "/api/stores/acme/messages/\(id)", body: ["attempt_now": true], status: 200),
                         Case(method: .PUT, template: one, path: "/api/stores/acme/messages/\(id)", body: ["archive": true], status: 200),
                         Case(
-                            method: .PUT, template: one, path: "/api/stores/acme/messages/\(id)",
-                            body: ["payload": SampleMessages.payload("order:new", number: "R556")!], status: 201),
+                            method: .PUT,
+                            template: one,
+                            path: "/api/stores/acme/messages/\(id)",
+                            body: ["payload": SampleMessages.payload("order:new", number: "R556")!],
+                            status: 201
+                        ),
                         Case(method: .PUT, template: one, path: "/api/stores/acme/messages/\(id)", body: ["shout": true], status: 422),
                     ]
 
@@ -209,7 +333,8 @@ import Testing
                     #expect(metrics.status == 200 && document.responseSchema(method: "GET", path: "/metrics", status: 200) == .null)
                     #expect(
                         exercised == document.operations,
-                        "not exercised: \(document.operations.subtracting(exercised)); not documented: \(exercised.subtracting(document.operations))")
+                        "not exercised: \(document.operations.subtracting(exercised)); not documented: \(exercised.subtracting(document.operations))"
+                    )
                 }
             }
         }

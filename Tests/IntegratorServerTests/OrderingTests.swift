@@ -24,7 +24,10 @@ import Testing
                 var batch: [JSONValue] = []
                 for version in 0..<8 {
                     for order in orders {
-                        batch.append(["message": version == 0 ? "order:new" : "order:updated", "payload": ["order": ["number": .string(order), "version": .int(Int64(version))]]])
+                        batch.append([
+                            "message": version == 0 ? "order:new" : "order:updated",
+                            "payload": ["order": ["number": .string(order), "version": .int(Int64(version))]],
+                        ])
                     }
                 }
                 #expect(try await hub.push(.array(batch)).status == 202)
@@ -60,7 +63,12 @@ import Testing
                 let headDelivery = try await hub.message(head.body["message_id"]!.stringValue!)["deliveries"]?[0]?["id"]
                 #expect(waiting["deliveries"]?[0]?["waiting_for"] == headDelivery)
                 // Archiving the head lets the rest go.
-                _ = try await call(.PUT, "\(hub.url)/api/stores/acme/messages/\(head.body["message_id"]!.stringValue!)", json: ["archive": true], headers: hub.admin)
+                _ = try await call(
+                    .PUT,
+                    "\(hub.url)/api/stores/acme/messages/\(head.body["message_id"]!.stringValue!)",
+                    json: ["archive": true],
+                    headers: hub.admin
+                )
                 hub.hub.wakeWorkers()
                 #expect(try await eventually { try await hub.message(behind.body["message_id"]!.stringValue!)["state"] == "completed" })
             }

@@ -15,10 +15,14 @@ import Testing
             "totals": ["item": 200, "adjustment": 20, "tax": 10, "shipping": 10, "payment": 220, "order": 220],
             "line_items": [["product_id": "SPREE-T-SHIRT", "name": "Spree T-Shirt", "quantity": 2, "price": 100]],
             "adjustments": [["name": "Tax", "value": 10], ["name": "Shipping", "value": 5]],
-            "shipping_address": ["firstname": "Joe", "lastname": "Smith", "address1": "1234 Awesome Street", "address2": "", "zipcode": "90210",
-                                 "city": "Hollywood", "state": "California", "country": "US", "phone": "0000000000"],
-            "billing_address": ["firstname": "Joe", "lastname": "Smith", "address1": "1234 Awesome Street", "address2": "", "zipcode": "90210",
-                                "city": "Hollywood", "state": "California", "country": "US", "phone": "0000000000"],
+            "shipping_address": [
+                "firstname": "Joe", "lastname": "Smith", "address1": "1234 Awesome Street", "address2": "", "zipcode": "90210",
+                "city": "Hollywood", "state": "California", "country": "US", "phone": "0000000000",
+            ],
+            "billing_address": [
+                "firstname": "Joe", "lastname": "Smith", "address1": "1234 Awesome Street", "address2": "", "zipcode": "90210",
+                "city": "Hollywood", "state": "California", "country": "US", "phone": "0000000000",
+            ],
             "payments": [["number": 63, "status": "completed", "amount": 220, "payment_method": "Credit Card"]],
         ]
     }
@@ -28,7 +32,9 @@ import Testing
         let receiver = Receiver()
         try await receiver.run { endpoint in
             try await TestHub.run(backend: backend) { hub in
-                try await hub.addMapping(["name": "erp", "messages": ["order:new", "order:updated", "order:canceled"], "url": .string("\(endpoint)/erp")])
+                try await hub.addMapping([
+                    "name": "erp", "messages": ["order:new", "order:updated", "order:canceled"], "url": .string("\(endpoint)/erp"),
+                ])
                 let first = try await hub.push(["request_id": "12e12341523e449c3000001", "orders": [Self.wombatOrder()]])
                 #expect(first.status == 202)
                 #expect(first.body == ["orders": 1])
@@ -59,18 +65,27 @@ import Testing
     @Test func aV6EndpointGetsWombatsFormAndItsObjectsComeBack() async throws {
         let receiver = Receiver { request, _ -> (Int, JSONValue) in
             if request.path == "/v6" {
-                return (202, ["request_id": request.body["request_id"]!, "summary": "shipment created",
-                              "shipments": [["id": "H438105731", "order_id": "R154085346", "status": "ready", "tracking": "12345"]]])
+                return (
+                    202,
+                    [
+                        "request_id": request.body["request_id"]!, "summary": "shipment created",
+                        "shipments": [["id": "H438105731", "order_id": "R154085346", "status": "ready", "tracking": "12345"]],
+                    ]
+                )
             }
             return (200, ["message_id": request.body["message_id"]!])
         }
         try await receiver.run { endpoint in
             try await TestHub.run { hub in
                 _ = try await call(.PUT, "\(hub.url)/api/stores/acme/parameters/wombat.key", json: ["value": "k1"], headers: hub.admin)
-                try await hub.addMapping(["name": "wombat", "messages": ["order:new"], "url": .string("\(endpoint)/v6"), "token": "hub-token",
-                                          "protocol": "v6", "parameters": ["wombat.*"]])
+                try await hub.addMapping([
+                    "name": "wombat", "messages": ["order:new"], "url": .string("\(endpoint)/v6"), "token": "hub-token",
+                    "protocol": "v6", "parameters": ["wombat.*"],
+                ])
                 try await hub.addMapping(["name": "warehouse", "messages": ["shipment:ready"], "url": .string("\(endpoint)/warehouse")])
-                let pushed = try await hub.push(["message": "order:new", "payload": ["order": ["number": "R154085346", "email": "spree@example.com"]]])
+                let pushed = try await hub.push([
+                    "message": "order:new", "payload": ["order": ["number": "R154085346", "email": "spree@example.com"]],
+                ])
                 let id = try #require(pushed.body["message_id"]?.stringValue)
                 #expect(try await eventually { receiver.received(path: "/warehouse").count == 1 })
                 let sent = try #require(receiver.received(path: "/v6").first)
@@ -94,10 +109,17 @@ import Testing
         let receiver = Receiver()
         try await receiver.run { endpoint in
             try await TestHub.run { hub in
-                let bad = try await call(.POST, "\(hub.url)/api/stores/acme/mappings", json: ["name": "x", "messages": ["order:new"], "url": "http://h/x", "signing_secret": "plain"], headers: hub.admin)
+                let bad = try await call(
+                    .POST,
+                    "\(hub.url)/api/stores/acme/mappings",
+                    json: ["name": "x", "messages": ["order:new"], "url": "http://h/x", "signing_secret": "plain"],
+                    headers: hub.admin
+                )
                 #expect(bad.status == 422)
-                try await hub.addMapping(["name": "signed", "messages": ["order:new"], "url": .string("\(endpoint)/signed"),
-                                          "signing_secret": .string(secret), "previous_signing_secret": .string(previous)])
+                try await hub.addMapping([
+                    "name": "signed", "messages": ["order:new"], "url": .string("\(endpoint)/signed"),
+                    "signing_secret": .string(secret), "previous_signing_secret": .string(previous),
+                ])
                 _ = try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1"]]])
                 #expect(try await eventually { receiver.received.count == 1 })
                 let request = receiver.received[0]
@@ -106,8 +128,12 @@ import Testing
                 // The receiver checks it with either secret, over the exact bytes it received.
                 for key in [secret, previous] {
                     try WebhookSignature.verify(
-                        id: request.headers["webhook-id"], timestamp: request.headers["webhook-timestamp"], signature: request.headers["webhook-signature"],
-                        body: request.rawBody, secrets: [key])
+                        id: request.headers["webhook-id"],
+                        timestamp: request.headers["webhook-timestamp"],
+                        signature: request.headers["webhook-signature"],
+                        body: request.rawBody,
+                        secrets: [key]
+                    )
                 }
             }
         }

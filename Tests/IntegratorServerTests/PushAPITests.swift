@@ -28,8 +28,11 @@ import Testing
     @Test(arguments: TestBackend.all) func theV5StoreRouteAnswers201WithTheEcho(backend: TestBackend) async throws {
         try await TestHub.run(backend: backend) { hub in
             let reply = try await call(
-                .POST, "\(hub.url)/api/stores/acme/messages", json: ["message": "user:new", "payload": ["user": ["email": "a@b.co"]], "origin": "store"],
-                headers: ["X-Augury-Token": TestHub.storeToken])
+                .POST,
+                "\(hub.url)/api/stores/acme/messages",
+                json: ["message": "user:new", "payload": ["user": ["email": "a@b.co"]], "origin": "store"],
+                headers: ["X-Augury-Token": TestHub.storeToken]
+            )
             #expect(reply.status == 201)
             #expect(reply.body["message"] == "user:new")
             #expect(reply.body["payload"]?["user"]?["email"] == "a@b.co")
@@ -43,7 +46,12 @@ import Testing
         try await TestHub.run(backend: backend) { hub in
             let body: JSONValue = ["message": "order:new", "payload": ["order": ["number": "R1"]]]
             let wrongToken = try await call(.POST, "\(hub.url)/events", json: body, headers: ["X-Hub-Store": "acme", "X-Hub-Access-Token": "nope"])
-            let unknownStore = try await call(.POST, "\(hub.url)/events", json: body, headers: ["X-Hub-Store": "ghost", "X-Hub-Access-Token": TestHub.storeToken])
+            let unknownStore = try await call(
+                .POST,
+                "\(hub.url)/events",
+                json: body,
+                headers: ["X-Hub-Store": "ghost", "X-Hub-Access-Token": TestHub.storeToken]
+            )
             let none = try await call(.POST, "\(hub.url)/events", json: body)
             #expect(wrongToken.status == 401)
             #expect(unknownStore.status == 401)
@@ -76,8 +84,12 @@ import Testing
     }
 
     @Test(arguments: TestBackend.all) func aBodyOverTheLimitGets413(backend: TestBackend) async throws {
-        try await TestHub.run(backend: backend, configure: { $0.maxBodySize = 10_000 }) { hub in
-            let big: JSONValue = ["message": "order:new", "payload": ["order": ["number": "R1", "note": .string(String(repeating: "x", count: 20_000))]]]
+        try await TestHub.run(backend: backend) {
+            $0.maxBodySize = 10_000
+        } body: { hub in
+            let big: JSONValue = [
+                "message": "order:new", "payload": ["order": ["number": "R1", "note": .string(String(repeating: "x", count: 20_000))]],
+            ]
             let reply = try await hub.push(big)
             #expect(reply.status == 413)
             #expect(reply.body["error"]?.stringValue?.contains("10000 bytes") == true)
@@ -93,8 +105,10 @@ import Testing
                 (["message": "has spaces", "payload": [:]], ["message"]),
                 (["message": "order:new", "payload": "text"], ["payload"]),
                 (["message": "order:new", "payload": [:]], ["payload.order"]),
-                (["message": "order:new", "payload": ["order": ["line_items": [["sku": 5, "quantity": "many"]]]]],
-                 ["payload.order.number", "payload.order.line_items.0.quantity"]),
+                (
+                    ["message": "order:new", "payload": ["order": ["line_items": [["sku": 5, "quantity": "many"]]]]],
+                    ["payload.order.number", "payload.order.line_items.0.quantity"]
+                ),
                 (["message": "shipment:ready", "payload": ["shipment": ["number": ""]]], ["payload.shipment.number"]),
                 (["message": "product:new", "payload": ["product": ["name": "x"]]], ["payload.product"]),
                 (["message": "user:updated", "payload": ["user": ["email": "nope"]]], ["payload.user.email"]),
@@ -119,7 +133,9 @@ import Testing
     }
 
     @Test(arguments: TestBackend.all) func aStoreOverItsRateGets429WithRetryAfter(backend: TestBackend) async throws {
-        try await TestHub.run(backend: backend, configure: { $0.rateLimit = 1 }) { hub in
+        try await TestHub.run(backend: backend) {
+            $0.rateLimit = 1
+        } body: { hub in
             let body: JSONValue = ["message": "order:new", "payload": ["order": ["number": "R1"]]]
             var statuses: [Int] = []
             for _ in 0..<2 { statuses.append(try await hub.push(body).status) }

@@ -60,7 +60,11 @@ import Testing
 
             // Bad requests name their problem.
             let bad = try await call(
-                .POST, "\(hub.url)/api/stores/acme/route-test", json: ["message": "not a name!", "payload": 3], headers: hub.admin)
+                .POST,
+                "\(hub.url)/api/stores/acme/route-test",
+                json: ["message": "not a name!", "payload": 3],
+                headers: hub.admin
+            )
             #expect(bad.status == 422)
             #expect(Set(bad.body["errors"]?.arrayValue?.compactMap { $0["path"]?.stringValue } ?? []) == ["message", "payload"])
             let unknown = try await call(.POST, "\(hub.url)/api/stores/acme/mappings/nope/test", json: small, headers: hub.admin)
@@ -79,19 +83,23 @@ import Testing
             ]
             for (filter, path) in cases {
                 let reply = try await call(
-                    .POST, "\(hub.url)/api/stores/acme/mappings",
+                    .POST,
+                    "\(hub.url)/api/stores/acme/mappings",
                     json: ["name": "m", "messages": ["order:new"], "url": "http://h/x", "filters": [filter]],
-                    headers: hub.admin)
+                    headers: hub.admin
+                )
                 #expect(reply.status == 422)
                 #expect(reply.body["errors"]?.arrayValue?.compactMap { $0["path"]?.stringValue }.contains(path) == true, "\(reply.body)")
             }
             let transform = try await call(
-                .POST, "\(hub.url)/api/stores/acme/mappings",
+                .POST,
+                "\(hub.url)/api/stores/acme/mappings",
                 json: [
                     "name": "m", "messages": ["order:new"], "url": "http://h/x",
                     "transform": ["paths": ["n": "payload.order.number"], "template": ["a": "<x>"]],
                 ],
-                headers: hub.admin)
+                headers: hub.admin
+            )
             #expect(transform.status == 422)
             #expect(transform.body["errors"]?[0]?["path"] == "transform.template.a")
         }
@@ -128,7 +136,9 @@ import Testing
                     sent.body["payload"] == [
                         "text": "New order R9 for 42.5", "order": "R9", "items": ["A", "B"], "gift": nil, "fields": [["value": 42.5]],
                         "parameters": [["name": "store_id", "value": "acme"], ["name": "slack.channel", "value": "#orders"]],
-                    ], "\(sent.body)")
+                    ],
+                    "\(sent.body)"
+                )
                 // The stored message keeps its own payload.
                 #expect(try await hub.message(id)["payload"]?["order"]?["email"] == "x@example.com")
             }
@@ -162,8 +172,10 @@ import Testing
             // The editor's "Try it" panel, over plain HTTP.
             _ = try await visitor.go(.GET, "/console/stores/acme/mappings/big-orders")
             let tried = try await visitor.go(
-                .POST, "/console/stores/acme/mappings/big-orders/try",
-                form: ["message": "order:new", "payload": #"{"order": {"channel": "Amazon", "total": 700}}"#])
+                .POST,
+                "/console/stores/acme/mappings/big-orders/try",
+                form: ["message": "order:new", "payload": #"{"order": {"channel": "Amazon", "total": 700}}"#]
+            )
             #expect(tried.status == 200)
             #expect(tried.html.contains("It takes it"))
             let bad = try await visitor.go(.POST, "/console/stores/acme/mappings/big-orders/try", form: ["message": "order:new", "payload": "{nope"])

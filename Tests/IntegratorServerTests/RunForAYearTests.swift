@@ -73,7 +73,8 @@ import Testing
                     "name": "pager", "messages": .array(Self.alertNames), "url": .string("\(endpoint)/pager"), "options": ["retries_allowed": false],
                 ])
                 let id = try #require(
-                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R9"]]]).body["message_id"]?.stringValue)
+                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R9"]]]).body["message_id"]?.stringValue
+                )
                 #expect(try await eventually { receiver.received(path: "/pager").count == 1 })
                 let alert = try #require(receiver.received(path: "/pager").first)
                 #expect(alert.body["message"] == "hub:delivery:parked")
@@ -160,15 +161,19 @@ import Testing
     @Test(arguments: TestBackend.all) func retentionRemovesOldFinishedMessagesAndTheAPIShowsIt(backend: TestBackend) async throws {
         let receiver = Receiver()
         try await receiver.run { endpoint in
-            try await TestHub.run(backend: backend, configure: { $0.retention = try! RetentionPeriod.parse("7d").get() }) { hub in
+            try await TestHub.run(backend: backend) {
+                $0.retention = try! RetentionPeriod.parse("7d").get()
+            } body: { hub in
                 let shown = try await call(.GET, "\(hub.url)/api/stores/acme", headers: hub.admin).body
                 #expect(shown["retention"] == "7d")
                 #expect(shown["retention_source"] == "hub")
                 try await hub.addMapping(["name": "erp", "messages": ["order:new"], "url": .string("\(endpoint)/erp")])
                 let done = try #require(
-                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1"]]]).body["message_id"]?.stringValue)
+                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1"]]]).body["message_id"]?.stringValue
+                )
                 let skipped = try #require(
-                    try await hub.push(["message": "nobody:wants", "payload": ["order": ["number": "R2"]]]).body["message_id"]?.stringValue)
+                    try await hub.push(["message": "nobody:wants", "payload": ["order": ["number": "R2"]]]).body["message_id"]?.stringValue
+                )
                 #expect(try await eventually { try await hub.message(done)["state"] == "completed" })
                 hub.clock.advance(8 * 86_400)
                 let pass = try await hub.hub.applyRetention()
@@ -176,7 +181,8 @@ import Testing
                 #expect(try await call(.GET, "\(hub.url)/api/stores/acme/messages/\(skipped)", headers: hub.admin).status == 404)
                 // A store's own 0 keeps everything whatever the hub says.
                 let kept = try #require(
-                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1"]]]).body["message_id"]?.stringValue)
+                    try await hub.push(["message": "order:new", "payload": ["order": ["number": "R1"]]]).body["message_id"]?.stringValue
+                )
                 let update = try await call(.PUT, "\(hub.url)/api/stores/acme", json: ["retention": "0"], headers: hub.admin)
                 #expect(update.status == 200)
                 #expect(update.body["retention"] == "0")

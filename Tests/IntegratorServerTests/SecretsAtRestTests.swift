@@ -47,11 +47,18 @@ import Testing
 
     static func expectSignedAndAuthorised(_ received: Receiver.Received) {
         #expect(received.headers["x-augury-token"] == mappingToken)
-        #expect(received.body["payload"]?["parameters"] == [["name": "store_id", "value": "acme"], ["name": "spree.api_key", "value": .string(apiKey)]])
+        #expect(
+            received.body["payload"]?["parameters"] == [["name": "store_id", "value": "acme"], ["name": "spree.api_key", "value": .string(apiKey)]]
+        )
         #expect(
             (try? WebhookSignature.verify(
-                id: received.headers["webhook-id"], timestamp: received.headers["webhook-timestamp"],
-                signature: received.headers["webhook-signature"], body: received.rawBody, secrets: [signingSecret])) != nil)
+                id: received.headers["webhook-id"],
+                timestamp: received.headers["webhook-timestamp"],
+                signature: received.headers["webhook-signature"],
+                body: received.rawBody,
+                secrets: [signingSecret]
+            )) != nil
+        )
     }
 
     @Test func secretsWrittenThroughTheAPIAndTheConfigFileAreNeverInClearOnDisk() async throws {
@@ -83,9 +90,17 @@ import Testing
         try await receiver.run { endpoint in
             try await TestHub.serve(settings) { hub in
                 _ = try await call(
-                    .PUT, "\(hub.url)/api/stores/acme/parameters/spree.api_key", json: ["value": .string(Self.apiKey)], headers: hub.admin)
+                    .PUT,
+                    "\(hub.url)/api/stores/acme/parameters/spree.api_key",
+                    json: ["value": .string(Self.apiKey)],
+                    headers: hub.admin
+                )
                 _ = try await call(
-                    .PUT, "\(hub.url)/api/stores/acme/parameters/spree.api_url", json: ["value": "http://shop.example/api"], headers: hub.admin)
+                    .PUT,
+                    "\(hub.url)/api/stores/acme/parameters/spree.api_url",
+                    json: ["value": "http://shop.example/api"],
+                    headers: hub.admin
+                )
                 try await hub.addMapping([
                     "name": "erp", "messages": ["order:new"], "url": .string("\(endpoint)/erp"), "token": .string(Self.mappingToken),
                     "signing_secret": .string(Self.signingSecret), "parameters": ["spree.api_key"],
@@ -136,7 +151,8 @@ import Testing
             let log = directory.appendingPathComponent("serve-\(UUID().uuidString).log")
             let child = try ChildProcess(
                 arguments: ["serve", "--port", "0", "--database", settings.database, "--admin-token", TestHub.adminToken, "--secret-key-file", file],
-                logURL: log)
+                logURL: log
+            )
             child.process.waitUntilExit()
             let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             #expect(child.process.terminationStatus != 0)
@@ -164,7 +180,11 @@ import Testing
             // Begun in clear, as an existing hub would be.
             try await TestHub.serve(settings) { hub in
                 _ = try await call(
-                    .PUT, "\(hub.url)/api/stores/acme/parameters/spree.api_key", json: ["value": .string(Self.apiKey)], headers: hub.admin)
+                    .PUT,
+                    "\(hub.url)/api/stores/acme/parameters/spree.api_key",
+                    json: ["value": .string(Self.apiKey)],
+                    headers: hub.admin
+                )
                 try await hub.addMapping([
                     "name": "erp", "messages": ["order:new"], "url": .string("\(endpoint)/erp"), "token": .string(Self.mappingToken),
                     "signing_secret": .string(Self.signingSecret), "parameters": ["spree.api_key"],
@@ -177,7 +197,11 @@ import Testing
                 Self.expectSignedAndAuthorised(try await Self.deliverOne(hub, receiver: receiver, number: "C2"))
             }
             let rotated = try await SecretKeySetup.rotate(
-                database: settings.database, oldKeyFile: old, newKeyFile: new, logger: Logger(label: "test"))
+                database: settings.database,
+                oldKeyFile: old,
+                newKeyFile: new,
+                logger: Logger(label: "test")
+            )
             #expect(rotated == 2)
             settings.secretKeyFile = new
             try await TestHub.serve(settings) { hub in
@@ -228,7 +252,9 @@ import Testing
     }
 
     @Test func metricsAnswerOnlyToTheMetricsTokenWhenOneIsSet() async throws {
-        try await TestHub.run(configure: { $0.metricsToken = "metrics-token-0123456789" }) { hub async throws in
+        try await TestHub.run {
+            $0.metricsToken = "metrics-token-0123456789"
+        } body: { hub async throws in
             #expect(try await call(.GET, "\(hub.url)/metrics").status == 401)
             #expect(try await call(.GET, "\(hub.url)/metrics", headers: ["Authorization": "Bearer wrong"]).status == 401)
             #expect(try await call(.GET, "\(hub.url)/metrics", headers: hub.admin).status == 401)

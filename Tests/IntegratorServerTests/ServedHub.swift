@@ -22,7 +22,9 @@ struct ServedHub: Sendable {
         let database = "sqlite:" + directory.appendingPathComponent("hub.sqlite").path
         let child = try ChildProcess(
             arguments: ["serve", "--port", "0", "--database", database, "--admin-token", adminToken, "--config", config.path] + arguments,
-            logURL: directory.appendingPathComponent("serve.log"), launcher: launcher)
+            logURL: directory.appendingPathComponent("serve.log"),
+            launcher: launcher
+        )
         defer { child.terminate() }
         return try await body(ServedHub(child: child, port: try await child.port()))
     }

@@ -18,7 +18,8 @@ import Testing
         try "stores:\n  - id: acme\n    name: Acme\n    token: \(Self.storeToken)\n".write(to: config, atomically: true, encoding: .utf8)
         let child = try ChildProcess(
             arguments: ["serve", "--port", "0", "--database", database, "--admin-token", Self.adminToken, "--config", config.path] + extra,
-            logURL: directory.appendingPathComponent("serve-\(UUID().uuidString.prefix(6)).log"))
+            logURL: directory.appendingPathComponent("serve-\(UUID().uuidString.prefix(6)).log")
+        )
         return (child, "http://127.0.0.1:\(try await child.port())")
     }
 
@@ -41,7 +42,11 @@ import Testing
                 let mapping: JSONValue = ["name": "erp", "messages": ["order:new"], "url": .string("\(hanging)/erp"), "timeout": 600]
                 #expect(try await call(.POST, "\(url)/api/stores/acme/mappings", json: mapping, headers: admin).status == 201)
                 let pushed = try await call(
-                    .POST, "\(url)/events", json: ["message": "order:new", "payload": ["order": ["number": "R1"]]], headers: pusher)
+                    .POST,
+                    "\(url)/events",
+                    json: ["message": "order:new", "payload": ["order": ["number": "R1"]]],
+                    headers: pusher
+                )
                 let id = try #require(pushed.body["message_id"]?.stringValue)
                 #expect(try await eventually { stalled.requests == 1 })
                 // The endpoint moves; the attempt under way still hangs on the old one.
@@ -59,7 +64,8 @@ import Testing
                 #expect(
                     try await eventually {
                         try await call(.GET, "\(url2)/api/stores/acme/messages/\(id)", headers: admin).body["state"] == "completed"
-                    })
+                    }
+                )
                 let log =
                     try await call(.GET, "\(url2)/api/stores/acme/messages/\(id)", headers: admin).body["deliveries"]?[0]?["attempt_log"]?
                     .arrayValue ?? []
@@ -81,7 +87,11 @@ import Testing
             let mapping: JSONValue = ["name": "erp", "messages": ["order:new"], "url": .string("\(endpoint)/erp")]
             #expect(try await call(.POST, "\(url)/api/stores/acme/mappings", json: mapping, headers: admin).status == 201)
             let pushed = try await call(
-                .POST, "\(url)/events", json: ["message": "order:new", "payload": ["order": ["number": "R1"]]], headers: pusher)
+                .POST,
+                "\(url)/events",
+                json: ["message": "order:new", "payload": ["order": ["number": "R1"]]],
+                headers: pusher
+            )
             let id = try #require(pushed.body["message_id"]?.stringValue)
             #expect(try await eventually { slow.requests == 1 })
             child.terminate()
@@ -111,9 +121,11 @@ import Testing
                     while !stop.value {
                         number += 1
                         let reply = try await call(
-                            .POST, "\(url)/events",
+                            .POST,
+                            "\(url)/events",
                             json: ["message": "order:new", "payload": ["order": ["number": .string("W\(worker)-\(number)")]]],
-                            headers: pusher)
+                            headers: pusher
+                        )
                         if reply.status == 202, let id = reply.body["message_id"]?.stringValue { acknowledged.update { $0.append(id) } }
                     }
                 }
@@ -157,7 +169,8 @@ import Testing
         #expect(postgres.err.contains("pg_dump"))
         let missing = try CLITests.run(
             ["backup", "--database", "sqlite:/nonexistent/\(UUID().uuidString).sqlite", "--to", "/tmp/\(UUID().uuidString)"],
-            url: "http://127.0.0.1:9")
+            url: "http://127.0.0.1:9"
+        )
         #expect(missing.status == 2)
         #expect(missing.err.contains("no SQLite database"))
     }

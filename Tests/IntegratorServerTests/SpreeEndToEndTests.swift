@@ -16,11 +16,18 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let storeArguments = { (port: Int) in
-            ["serve", "--port", String(port), "--version", "2.0", "--api-key", Self.spreeKey, "--database", directory.appendingPathComponent("shop.sqlite").path, "--sample"]
+            [
+                "serve", "--port", String(port), "--version", "2.0", "--api-key", Self.spreeKey, "--database",
+                directory.appendingPathComponent("shop.sqlite").path, "--sample",
+            ]
         }
         var store = try ChildProcess("spree-store", arguments: storeArguments(0), logURL: directory.appendingPathComponent("store.log"))
         let storePort = try await store.port()
-        let endpoint = try ChildProcess("spree-endpoint", arguments: ["serve", "--port", "0", "--token", Self.endpointKey], logURL: directory.appendingPathComponent("endpoint.log"))
+        let endpoint = try ChildProcess(
+            "spree-endpoint",
+            arguments: ["serve", "--port", "0", "--token", Self.endpointKey],
+            logURL: directory.appendingPathComponent("endpoint.log")
+        )
         defer { endpoint.terminate() }
         let endpointURL = "http://127.0.0.1:\(try await endpoint.port())"
         let api = "http://127.0.0.1:\(storePort)/api/"
@@ -51,8 +58,13 @@ import Testing
         let configURL = directory.appendingPathComponent("hub.yaml")
         try config.write(to: configURL, atomically: true, encoding: .utf8)
         let hub = try ChildProcess(
-            arguments: ["serve", "--port", "0", "--database", "sqlite:" + directory.appendingPathComponent("hub.sqlite").path, "--admin-token", Self.adminToken, "--config", configURL.path],
-            logURL: directory.appendingPathComponent("hub.log"), environment: ["INTEGRATOR_SCHEDULER_TICK": "0.2"])
+            arguments: [
+                "serve", "--port", "0", "--database", "sqlite:" + directory.appendingPathComponent("hub.sqlite").path, "--admin-token",
+                Self.adminToken, "--config", configURL.path,
+            ],
+            logURL: directory.appendingPathComponent("hub.log"),
+            environment: ["INTEGRATOR_SCHEDULER_TICK": "0.2"]
+        )
         defer { hub.terminate() }
         let base = "http://127.0.0.1:\(try await hub.port())"
         let admin = ["Authorization": "Bearer \(Self.adminToken)"]
@@ -60,11 +72,20 @@ import Testing
         let pusher = ["X-Hub-Store": "shop", "X-Hub-Access-Token": Self.storeToken]
 
         func order(_ email: String) -> JSONValue {
-            ["message": "order:import", "payload": ["order": [
-                "number": .string("AMZ-\(email)"), "channel": "Amazon", "email": .string(email), "status": "complete", "placed_on": "2026-11-24T10:00:00Z",
-                "line_items": [["sku": "DEF-123", "quantity": 1, "price": 23.99]],
-                "shipping_address": ["firstname": "Chris", "lastname": "Mar", "address1": "112 Hula Lane", "city": "Leesburg", "zipcode": "20175", "phone": "555", "country": "US", "state": "Virginia"],
-            ]]]
+            [
+                "message": "order:import",
+                "payload": [
+                    "order": [
+                        "number": .string("AMZ-\(email)"), "channel": "Amazon", "email": .string(email), "status": "complete",
+                        "placed_on": "2026-11-24T10:00:00Z",
+                        "line_items": [["sku": "DEF-123", "quantity": 1, "price": 23.99]],
+                        "shipping_address": [
+                            "firstname": "Chris", "lastname": "Mar", "address1": "112 Hula Lane", "city": "Leesburg", "zipcode": "20175",
+                            "phone": "555", "country": "US", "state": "Virginia",
+                        ],
+                    ]
+                ],
+            ]
         }
         func storeHas(_ email: String) async throws -> String? {
             let found = try await call(.GET, api + "orders?q[email_eq]=\(email)", headers: spree).body
@@ -81,11 +102,13 @@ import Testing
         let number = try #require(try await storeHas("first@example.com"))
 
         // 2. The scheduler's hub:poll brings it back as a message, and the cursor advances.
-        #expect(try await eventually(30) {
-            let persisted = try await call(.GET, "\(base)/api/stores/shop/messages?message=order:persist", headers: admin).body
-            let current = try await cursor()
-            return (persisted["count"]?.numberValue ?? 0) > 0 && current != nil
-        })
+        #expect(
+            try await eventually(30) {
+                let persisted = try await call(.GET, "\(base)/api/stores/shop/messages?message=order:persist", headers: admin).body
+                let current = try await cursor()
+                return (persisted["count"]?.numberValue ?? 0) > 0 && current != nil
+            }
+        )
         let firstCursor = try #require(try await cursor())
         func persisted(_ number: String) async throws -> Bool {
             let list = try await call(.GET, "\(base)/api/stores/shop/messages?message=order:persist&per_page=20", headers: admin).body
@@ -102,10 +125,12 @@ import Testing
         store.kill9()
         let pushed = try await call(.POST, "\(base)/events", json: order("second@example.com"), headers: pusher)
         let id = try #require(pushed.body["message_id"]?.stringValue)
-        #expect(try await eventually(30) {
-            let message = try await call(.GET, "\(base)/api/stores/shop/messages/\(id)", headers: admin).body
-            return message["state"] == "failing" && message["deliveries"]?[0]?["last_status"] == 500
-        })
+        #expect(
+            try await eventually(30) {
+                let message = try await call(.GET, "\(base)/api/stores/shop/messages/\(id)", headers: admin).body
+                return message["state"] == "failing" && message["deliveries"]?[0]?["last_status"] == 500
+            }
+        )
         let failing = try await call(.GET, "\(base)/api/stores/shop/messages/\(id)", headers: admin).body
         #expect(failing["deliveries"]?[0]?["last_error"]?.stringValue?.contains("500") == true)
         #expect(failing["notifications"]?.arrayValue?.contains { $0["description"]?.stringValue?.contains("could not be reached") == true } == true)
@@ -113,13 +138,17 @@ import Testing
         store = try ChildProcess("spree-store", arguments: storeArguments(storePort), logURL: directory.appendingPathComponent("store.log"))
         defer { store.terminate() }
         _ = try await store.port()
-        #expect(try await eventually(30) {
-            try await call(.GET, "\(base)/api/stores/shop/messages/\(id)", headers: admin).body["state"] == "completed"
-        })
+        #expect(
+            try await eventually(30) {
+                try await call(.GET, "\(base)/api/stores/shop/messages/\(id)", headers: admin).body["state"] == "completed"
+            }
+        )
         #expect(try await storeHas("second@example.com") != nil)
-        #expect(try await eventually(30) {
-            let current = try await cursor() ?? ""
-            return current > firstCursor
-        })
+        #expect(
+            try await eventually(30) {
+                let current = try await cursor() ?? ""
+                return current > firstCursor
+            }
+        )
     }
 }

@@ -19,10 +19,16 @@ import Testing
     /// A message of `acme` created at `at`, with one delivery per mapping named, due at `at`.
     func made(_ id: String, at: Date, due: Date? = nil, mappings: [String] = ["m"], parent: String? = nil, paused: Bool = false) -> NewMessage {
         NewMessage(
-            id: id, storeID: "acme", name: "order:new", payload: ["order": ["number": .string(id)]], origin: parent == nil ? "push" : "reply",
-            parentMessageID: parent, createdAt: at,
+            id: id,
+            storeID: "acme",
+            name: "order:new",
+            payload: ["order": ["number": .string(id)]],
+            origin: parent == nil ? "push" : "reply",
+            parentMessageID: parent,
+            createdAt: at,
             identifiers: [IdentifierValue(name: "number", value: id)],
-            deliveries: mappings.map { NewDelivery(id: "d-\(id)-\($0)", mapping: $0, dedupKey: nil, nextAttemptAt: due ?? at, paused: paused) })
+            deliveries: mappings.map { NewDelivery(id: "d-\(id)-\($0)", mapping: $0, dedupKey: nil, nextAttemptAt: due ?? at, paused: paused) }
+        )
     }
 
     /// Claims every due delivery and ends each as `plan` says (by message id); unplanned ones stay running.
@@ -31,16 +37,32 @@ import Testing
         for delivery in claimed {
             guard let state = plan[delivery.messageID] else { continue }
             var report = AttemptReport(
-                deliveryID: delivery.id, storeID: "acme", messageID: delivery.messageID, owner: "w", startedAt: now, duration: 0.01, url: "http://x",
-                status: state == .completed ? 200 : 500, response: nil, error: state == .completed ? nil : "the endpoint answered 500",
+                deliveryID: delivery.id,
+                storeID: "acme",
+                messageID: delivery.messageID,
+                owner: "w",
+                startedAt: now,
+                duration: 0.01,
+                url: "http://x",
+                status: state == .completed ? 200 : 500,
+                response: nil,
+                error: state == .completed ? nil : "the endpoint answered 500",
                 transition: DeliveryTransition(
-                    state: state, nextAttemptAt: state == .failing || state == .scheduled ? now.addingTimeInterval(3600) : nil),
-                children: children[delivery.messageID] ?? [])
+                    state: state,
+                    nextAttemptAt: state == .failing || state == .scheduled ? now.addingTimeInterval(3600) : nil
+                ),
+                children: children[delivery.messageID] ?? []
+            )
             report.notifications = [
                 NewNotification(
-                    storeID: "acme", messageID: delivery.messageID, deliveryID: delivery.id, mapping: delivery.mapping,
+                    storeID: "acme",
+                    messageID: delivery.messageID,
+                    deliveryID: delivery.id,
+                    mapping: delivery.mapping,
                     notification: IntegratorModel.Notification(level: .info, subject: "done", description: "attempt \(delivery.messageID)"),
-                    reference: nil, message: nil)
+                    reference: nil,
+                    message: nil
+                )
             ]
             try await store.record(report)
         }
@@ -58,16 +80,25 @@ import Testing
                     made("scheduled", at: old), made("running", at: old), made("paused", at: old, paused: true),
                     made("root", at: old), made("open-root", at: old), made("grand-root", at: old),
                     made("recent", at: now.addingTimeInterval(-86_400), due: old),
-                ])
+                ]
+            )
             try await push(
                 store,
                 [
                     NewMessage(
-                        id: "pending", storeID: "acme", name: "order:new", payload: [:], origin: "push", createdAt: old,
-                        deliveries: [NewDelivery(id: "d-pending", mapping: "m", dedupKey: nil, nextAttemptAt: now.addingTimeInterval(86_400))])
-                ])
+                        id: "pending",
+                        storeID: "acme",
+                        name: "order:new",
+                        payload: [:],
+                        origin: "push",
+                        createdAt: old,
+                        deliveries: [NewDelivery(id: "d-pending", mapping: "m", dedupKey: nil, nextAttemptAt: now.addingTimeInterval(86_400))]
+                    )
+                ]
+            )
             try await settle(
-                store, now: old,
+                store,
+                now: old,
                 [
                     "completed": .completed, "parked": .parked, "failing": .failing, "scheduled": .scheduled, "root": .completed,
                     "open-root": .parked, "grand-root": .failing, "recent": .completed, "archived": .parked,
@@ -75,12 +106,16 @@ import Testing
                 children: [
                     "root": [made("child", at: old, parent: "root")], "open-root": [made("open-child", at: old, parent: "open-root")],
                     "grand-root": [made("middle", at: old, parent: "grand-root")],
-                ])
+                ]
+            )
             // Children made by replies: finished, one under a finished parent, one under a parked one,
             // one two levels under a failing one.
             try await settle(
-                store, now: old, ["child": .completed, "open-child": .completed, "middle": .completed],
-                children: ["middle": [made("grandchild", at: old, parent: "middle")]])
+                store,
+                now: old,
+                ["child": .completed, "open-child": .completed, "middle": .completed],
+                children: ["middle": [made("grandchild", at: old, parent: "middle")]]
+            )
             try await settle(store, now: old, ["grandchild": .completed])
             #expect(try await store.archive(storeID: "acme", id: "archived", now: old) == 1)
 
@@ -115,15 +150,29 @@ import Testing
             try await push(store, (0..<4).map { made("b\($0)", at: start) })
             func attempt(_ delivery: ClaimedDelivery, at now: Date, ok: Bool) async throws {
                 var report = AttemptReport(
-                    deliveryID: delivery.id, storeID: "acme", messageID: delivery.messageID, owner: "w", startedAt: now, duration: 0.01,
-                    url: "http://x", status: ok ? 200 : 500, response: nil, error: ok ? nil : "the endpoint answered 500",
-                    transition: ok ? DeliveryTransition(state: .completed) : DeliveryTransition(state: .failing, nextAttemptAt: now))
+                    deliveryID: delivery.id,
+                    storeID: "acme",
+                    messageID: delivery.messageID,
+                    owner: "w",
+                    startedAt: now,
+                    duration: 0.01,
+                    url: "http://x",
+                    status: ok ? 200 : 500,
+                    response: nil,
+                    error: ok ? nil : "the endpoint answered 500",
+                    transition: ok ? DeliveryTransition(state: .completed) : DeliveryTransition(state: .failing, nextAttemptAt: now)
+                )
                 report.mapping = "m"
                 report.breaker = policy
                 report.alerts = AttemptAlerts { kind in
                     NewMessage(
-                        id: "alert-\(kind.rawValue)-\(delivery.messageID)", storeID: "acme", name: kind.rawValue, payload: [:], origin: "hub",
-                        createdAt: now)
+                        id: "alert-\(kind.rawValue)-\(delivery.messageID)",
+                        storeID: "acme",
+                        name: kind.rawValue,
+                        payload: [:],
+                        origin: "hub",
+                        createdAt: now
+                    )
                 }
                 try await store.record(report)
             }

@@ -21,9 +21,13 @@ import Testing
     func skipped(_ count: Int, at: Date) -> [NewMessage] {
         (0..<count).map { index in
             NewMessage(
-                id: MessageID.make(), storeID: "acme", name: "order:new",
-                payload: ["order": ["number": .string("R\(index)"), "note": .string(String(repeating: "x", count: 2000))]], origin: "push",
-                createdAt: at)
+                id: MessageID.make(),
+                storeID: "acme",
+                name: "order:new",
+                payload: ["order": ["number": .string("R\(index)"), "note": .string(String(repeating: "x", count: 2000))]],
+                origin: "push",
+                createdAt: at
+            )
         }
     }
 
@@ -78,7 +82,8 @@ import Testing
             let now = Date()
             for _ in 0..<400 {
                 _ = try await store.push(
-                    PushRecord(storeID: "acme", idempotencyKey: nil, messages: skipped(100, at: now), replyStatus: 202, reply: [:], now: now))
+                    PushRecord(storeID: "acme", idempotencyKey: nil, messages: skipped(100, at: now), replyStatus: 202, reply: [:], now: now)
+                )
                 largest = max(largest, size(path + "-wal"))
             }
             writing.update { $0 = false }
@@ -98,7 +103,8 @@ import Testing
         let old = Date().addingTimeInterval(-100 * 86_400)
         for _ in 0..<20 {
             _ = try await store.push(
-                PushRecord(storeID: "acme", idempotencyKey: nil, messages: skipped(100, at: old), replyStatus: 202, reply: [:], now: Date()))
+                PushRecord(storeID: "acme", idempotencyKey: nil, messages: skipped(100, at: old), replyStatus: 202, reply: [:], now: Date())
+            )
         }
         let full = try await store.storageReport()
         #expect(full.pages * full.pageSize > 4_000_000)

@@ -17,10 +17,22 @@ func groupCommitStatistics(_ store: any HubStore) -> (transactions: Int, writes:
     (store as? SQLiteStore)?.groupCommitStatistics ?? (store as? PostgresStore)?.groupCommitStatistics ?? (0, 0)
 }
 
-func message(_ id: String = MessageID.make(), name: String = "order:new", mapping: String? = "m", dedup: String? = nil, at now: Date = Date()) -> NewMessage {
+func message(
+    _ id: String = MessageID.make(),
+    name: String = "order:new",
+    mapping: String? = "m",
+    dedup: String? = nil,
+    at now: Date = Date()
+) -> NewMessage {
     NewMessage(
-        id: id, storeID: "acme", name: name, payload: ["order": ["number": "R1"]], origin: "push", createdAt: now,
-        deliveries: mapping.map { [NewDelivery(id: MessageID.make(), mapping: $0, dedupKey: dedup, nextAttemptAt: now)] } ?? [])
+        id: id,
+        storeID: "acme",
+        name: name,
+        payload: ["order": ["number": "R1"]],
+        origin: "push",
+        createdAt: now,
+        deliveries: mapping.map { [NewDelivery(id: MessageID.make(), mapping: $0, dedupKey: dedup, nextAttemptAt: now)] } ?? []
+    )
 }
 
 /// One conformance suite for every store: SQLite always, PostgreSQL when a server is given.
@@ -31,7 +43,9 @@ func message(_ id: String = MessageID.make(), name: String = "order:new", mappin
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<400 {
                     group.addTask {
-                        let outcome = try await store.push(PushRecord(storeID: "acme", idempotencyKey: nil, messages: [message()], replyStatus: 202, reply: [:], now: Date()))
+                        let outcome = try await store.push(
+                            PushRecord(storeID: "acme", idempotencyKey: nil, messages: [message()], replyStatus: 202, reply: [:], now: Date())
+                        )
                         #expect(outcome == .stored)
                     }
                 }
@@ -47,12 +61,17 @@ func message(_ id: String = MessageID.make(), name: String = "order:new", mappin
     @Test(arguments: TestBackend.all) func aFailingWriteDoesNotUndoItsBatch(backend: TestBackend) async throws {
         try await withStore(backend) { store, _ in
             let duplicateID = MessageID.make()
-            _ = try await store.push(PushRecord(storeID: "acme", idempotencyKey: nil, messages: [message(duplicateID)], replyStatus: 202, reply: [:], now: Date()))
+            _ = try await store.push(
+                PushRecord(storeID: "acme", idempotencyKey: nil, messages: [message(duplicateID)], replyStatus: 202, reply: [:], now: Date())
+            )
             let results = await withTaskGroup(of: Bool.self) { group in
                 for index in 0..<50 {
                     group.addTask {
                         let id = index == 25 ? duplicateID : MessageID.make()
-                        return (try? await store.push(PushRecord(storeID: "acme", idempotencyKey: nil, messages: [message(id)], replyStatus: 202, reply: [:], now: Date()))) != nil
+                        return
+                            (try? await store.push(
+                                PushRecord(storeID: "acme", idempotencyKey: nil, messages: [message(id)], replyStatus: 202, reply: [:], now: Date())
+                            )) != nil
                     }
                 }
                 return await group.reduce(into: [Bool]()) { $0.append($1) }
@@ -65,21 +84,34 @@ func message(_ id: String = MessageID.make(), name: String = "order:new", mappin
     @Test(arguments: TestBackend.all) func anIdempotencyKeyReplaysItsReplyForADay(backend: TestBackend) async throws {
         try await withStore(backend) { store, directory in
             let now = Date()
-            let first = try await store.push(PushRecord(storeID: "acme", idempotencyKey: "k", messages: [message()], replyStatus: 202, reply: ["message_id": "a"], now: now))
+            let first = try await store.push(
+                PushRecord(storeID: "acme", idempotencyKey: "k", messages: [message()], replyStatus: 202, reply: ["message_id": "a"], now: now)
+            )
             #expect(first == .stored)
-            let again = try await store.push(PushRecord(storeID: "acme", idempotencyKey: "k", messages: [message()], replyStatus: 202, reply: ["message_id": "b"], now: now))
+            let again = try await store.push(
+                PushRecord(storeID: "acme", idempotencyKey: "k", messages: [message()], replyStatus: 202, reply: ["message_id": "b"], now: now)
+            )
             #expect(again == .replayed(status: 202, reply: ["message_id": "a"]))
-            let later = try await store.push(PushRecord(storeID: "acme", idempotencyKey: "k", messages: [message()], replyStatus: 202, reply: ["message_id": "c"], now: now.addingTimeInterval(25 * 3600)))
+            let later = try await store.push(
+                PushRecord(
+                    storeID: "acme",
+                    idempotencyKey: "k",
+                    messages: [message()],
+                    replyStatus: 202,
+                    reply: ["message_id": "c"],
+                    now: now.addingTimeInterval(25 * 3600)
+                )
+            )
             #expect(later == .stored)
             #expect(try await store.queueCounts(storeID: "acme")["incoming"] == 2)
         }
     }
 
-
     @Test(arguments: TestBackend.all) func aDuplicateByIdentifiersIsSkippedUntilTheFirstIsArchived(backend: TestBackend) async throws {
         try await withStore(backend) { store, _ in
             let now = Date()
-            let first = message(dedup: "n=1"), second = message(dedup: "n=1")
+            let first = message(dedup: "n=1")
+            let second = message(dedup: "n=1")
             for m in [first, second] {
                 _ = try await store.push(PushRecord(storeID: "acme", idempotencyKey: nil, messages: [m], replyStatus: 202, reply: [:], now: now))
             }
@@ -96,16 +128,30 @@ func message(_ id: String = MessageID.make(), name: String = "order:new", mappin
     @Test(arguments: TestBackend.all) func anExpiredLeaseIsTakenAgainAndLogged(backend: TestBackend) async throws {
         try await withStore(backend) { store, _ in
             let now = Date()
-            _ = try await store.push(PushRecord(storeID: "acme", idempotencyKey: nil, messages: [message(at: now)], replyStatus: 202, reply: [:], now: now))
+            _ = try await store.push(
+                PushRecord(storeID: "acme", idempotencyKey: nil, messages: [message(at: now)], replyStatus: 202, reply: [:], now: now)
+            )
             let first = try await store.claim(owner: "a", now: now, limit: 10) { _, _ in 10 }
             try #require(first.count == 1)
             #expect(try await store.claim(owner: "b", now: now.addingTimeInterval(5), limit: 10) { _, _ in 10 }.isEmpty)
             let retaken = try await store.claim(owner: "b", now: now.addingTimeInterval(11), limit: 10) { _, _ in 10 }
             #expect(retaken.map(\.id) == first.map(\.id))
             // The worker that lost its lease reports late: its attempt is kept, the state is not its to change.
-            try await store.record(AttemptReport(
-                deliveryID: first[0].id, storeID: "acme", messageID: first[0].messageID, owner: "a", startedAt: now, duration: 1, url: "http://x",
-                status: 200, response: nil, error: nil, transition: DeliveryTransition(state: .completed)))
+            try await store.record(
+                AttemptReport(
+                    deliveryID: first[0].id,
+                    storeID: "acme",
+                    messageID: first[0].messageID,
+                    owner: "a",
+                    startedAt: now,
+                    duration: 1,
+                    url: "http://x",
+                    status: 200,
+                    response: nil,
+                    error: nil,
+                    transition: DeliveryTransition(state: .completed)
+                )
+            )
             let detail = try #require(try await store.message(storeID: "acme", id: first[0].messageID))
             #expect(detail.message.deliveries[0].state == .running)
             #expect(detail.message.deliveries[0].attemptLog.count == 2)

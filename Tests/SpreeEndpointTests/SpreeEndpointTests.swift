@@ -21,7 +21,13 @@ struct Shop: Sendable {
         ["spree.api_url": .string(api), "spree.api_key": "admin-key", "spree.api_version": .string(version.rawValue)]
     }
 
-    static func run<T>(_ version: SpreeVersion, lockable: Bool = true, now: (@Sendable () -> Date)? = nil, sample: Bool = true, _ body: (Shop) async throws -> T) async throws -> T {
+    static func run<T>(
+        _ version: SpreeVersion,
+        lockable: Bool = true,
+        now: (@Sendable () -> Date)? = nil,
+        sample: Bool = true,
+        _ body: (Shop) async throws -> T
+    ) async throws -> T {
         let database = try SpreeDatabase(path: ":memory:", version: version, now: now ?? { Date() })
         await database.ensureAdmin(apiKey: "admin-key")
         if sample { await database.loadSample() }
@@ -29,13 +35,30 @@ struct Shop: Sendable {
         var logger = Logger(label: "spree")
         logger.logLevel = .warning
         let endpoint = SpreeEndpoint.make(key: key, http: testClient)
-        return try await withServer({ onRunning in
-            Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning, logger: logger)
-        }) { storePort in
-            try await withServer({ onRunning in
-                Application(router: endpoint.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning, logger: logger)
-            }) { endpointPort in
-                try await body(Shop(endpoint: "http://127.0.0.1:\(endpointPort)", api: "http://127.0.0.1:\(storePort)/api/", database: database, version: version))
+        return try await withServer { onRunning in
+            Application(
+                router: api.router(),
+                configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: onRunning,
+                logger: logger
+            )
+        } body: { storePort in
+            try await withServer { onRunning in
+                Application(
+                    router: endpoint.router(),
+                    configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                    onServerRunning: onRunning,
+                    logger: logger
+                )
+            } body: { endpointPort in
+                try await body(
+                    Shop(
+                        endpoint: "http://127.0.0.1:\(endpointPort)",
+                        api: "http://127.0.0.1:\(storePort)/api/",
+                        database: database,
+                        version: version
+                    )
+                )
             }
         }
     }
@@ -89,7 +112,10 @@ let stockTable: [StockRow] = [
             if let result = row.result {
                 #expect(reply.body["from"] == .int(Int64(row.original)))
                 #expect(reply.body["to"] == .int(Int64(result)))
-                #expect(reply.body["notifications"]?[0]?["description"] == .string("received \(row.quantity) for sku ABC-123, changed stock from \(row.original) to \(result) (force = false)"))
+                #expect(
+                    reply.body["notifications"]?[0]?["description"]
+                        == .string("received \(row.quantity) for sku ABC-123, changed stock from \(row.original) to \(result) (force = false)")
+                )
                 #expect(await shop.database.countOnHand(variantID: variant.id) == result)
             } else {
                 #expect(reply.body["notifications"]?[0]?["level"] == "error")
@@ -103,7 +129,12 @@ let stockTable: [StockRow] = [
     func forceQuantitySetsTheCountAndStockActualAlwaysForces(version: SpreeVersion) async throws {
         try await Shop.run(version) { shop in
             try await shop.setStock("ABC-123", 6)
-            let forced = try await shop.send("/stock/change", "stock:change", payload: ["sku": "ABC-123", "quantity": 5], extra: ["spree.force_quantity": true])
+            let forced = try await shop.send(
+                "/stock/change",
+                "stock:change",
+                payload: ["sku": "ABC-123", "quantity": 5],
+                extra: ["spree.force_quantity": true]
+            )
             #expect(forced.body["to"] == 5)
             #expect(forced.body["notifications"]?[0]?["description"]?.stringValue?.hasSuffix("(force = true)") == true)
             let actual = try await shop.send("/stock/actual", "stock:actual", payload: ["sku": "ABC-123", "quantity": 9])
@@ -126,19 +157,30 @@ let stockTable: [StockRow] = [
             try await Shop.run(version) { shop in
                 let reply = try await shop.send(path, message, payload: ["sku": "APC-00001", "quantity": 5])
                 let force = message == "stock:actual"
-                #expect(reply.body == [
-                    "message_id": "523fcd00b439573338018fab",
-                    "notifications": [["level": "info", "subject": .string(message),
-                                       "description": .string("received 5 for sku APC-00001, changed stock from 0 to 5 (force = \(force))")]],
-                    "sku": "APC-00001", "quantity": 5, "from": 0, "to": 5,
-                ])
+                #expect(
+                    reply.body == [
+                        "message_id": "523fcd00b439573338018fab",
+                        "notifications": [
+                            [
+                                "level": "info", "subject": .string(message),
+                                "description": .string("received 5 for sku APC-00001, changed stock from 0 to 5 (force = \(force))"),
+                            ]
+                        ],
+                        "sku": "APC-00001", "quantity": 5, "from": 0, "to": 5,
+                    ]
+                )
             }
         }
     }
 
     @Test func stockLocationIDPicksTheLocation() async throws {
         try await Shop.run(.v2_0) { shop in
-            let reply = try await shop.send("/stock/change", "stock:change", payload: ["sku": "ABC-123", "quantity": 4], extra: ["spree.stock_location_id": 2])
+            let reply = try await shop.send(
+                "/stock/change",
+                "stock:change",
+                payload: ["sku": "ABC-123", "quantity": 4],
+                extra: ["spree.stock_location_id": 2]
+            )
             #expect(reply.body["from"] == 0)
             #expect(reply.body["to"] == 4)
             let variant = try #require(await shop.database.allVariants().first { $0.sku == "ABC-123" })

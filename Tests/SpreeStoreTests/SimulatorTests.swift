@@ -15,9 +15,9 @@ func withSimulator<T>(_ version: SpreeVersion, lockable: Bool = true, _ body: (S
     let api = await SpreeAPI(database: database, lockable: lockable)
     var logger = Logger(label: "spree-store")
     logger.logLevel = .warning
-    return try await withServer({ onRunning in
+    return try await withServer { onRunning in
         Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onRunning, logger: logger)
-    }) { port in
+    } body: { port in
         try await body("http://127.0.0.1:\(port)/api/", database)
     }
 }
@@ -114,7 +114,12 @@ let admin = ["X-Spree-Token": "admin-key"]
             #expect(early.body["exception"]?.stringValue?.contains("Cannot transition state via :ship from :pending") == true)
             let cannotReady = try await call(.PUT, api + "orders/\(unpaid.number)/shipments/\(unpaid.shipments[0].number)/ready", headers: admin)
             #expect(cannotReady.body == ["error": "Cannot ready shipment."])
-            let shipped = try await call(.PUT, api + "orders/\(ready.number)/shipments/\(ready.shipments[0].number)/ship", json: ["shipment": ["tracking": "1Z"]], headers: admin)
+            let shipped = try await call(
+                .PUT,
+                api + "orders/\(ready.number)/shipments/\(ready.shipments[0].number)/ship",
+                json: ["shipment": ["tracking": "1Z"]],
+                headers: admin
+            )
             #expect(shipped.status == 200)
             #expect(shipped.body["state"] == "shipped")
             #expect(shipped.body["tracking"] == "1Z")
@@ -131,9 +136,19 @@ let admin = ["X-Spree-Token": "admin-key"]
             let id = Int(item["id"]!.numberValue!)
             let added = try await call(.PUT, api + "stock_locations/1/stock_items/\(id)", json: ["stock_item": ["count_on_hand": 40]], headers: admin)
             #expect(added.body["count_on_hand"] == 46)
-            let forced = try await call(.PUT, api + "stock_locations/1/stock_items/\(id)", json: ["stock_item": ["count_on_hand": 40, "force": "false"]], headers: admin)
+            let forced = try await call(
+                .PUT,
+                api + "stock_locations/1/stock_items/\(id)",
+                json: ["stock_item": ["count_on_hand": 40, "force": "false"]],
+                headers: admin
+            )
             #expect(forced.body["count_on_hand"] == 40)
-            let negative = try await call(.PUT, api + "stock_locations/1/stock_items/\(id)", json: ["stock_item": ["count_on_hand": -50]], headers: admin)
+            let negative = try await call(
+                .PUT,
+                api + "stock_locations/1/stock_items/\(id)",
+                json: ["stock_item": ["count_on_hand": -50]],
+                headers: admin
+            )
             #expect(negative.body["count_on_hand"] == -10)
         }
     }
@@ -144,7 +159,12 @@ let admin = ["X-Spree-Token": "admin-key"]
             let product = try #require(await database.product(id: variant.productID))
             let found = try await call(.GET, api + "variants?q[sku_eq]=ABC-123", headers: admin).body
             #expect(found["variants"]?[0]?["count_on_hand"] == 6)
-            let set = try await call(.PUT, api + "products/\(product.permalink)/variants/\(variant.id)", json: ["variant": ["on_hand": 26]], headers: admin)
+            let set = try await call(
+                .PUT,
+                api + "products/\(product.permalink)/variants/\(variant.id)",
+                json: ["variant": ["on_hand": 26]],
+                headers: admin
+            )
             #expect(set.body["count_on_hand"] == 26)
             #expect(try await call(.GET, api + "stock_locations", headers: admin).status == 404)
         }
@@ -180,10 +200,17 @@ let admin = ["X-Spree-Token": "admin-key"]
 
     @Test func anImportedOrderIsCreatedOrRefusedWithSpreesMessage() async throws {
         try await withSimulator(.v2_0) { api, _ in
-            let created = try await call(.POST, api + "orders", json: ["order": [
-                "email": "a@b.co", "channel": "Amazon", "completed_at": "2013-09-20T16:24:22Z",
-                "line_items": [["sku": "ABC-123", "quantity": 2, "price": "18.0"]],
-            ]], headers: admin)
+            let created = try await call(
+                .POST,
+                api + "orders",
+                json: [
+                    "order": [
+                        "email": "a@b.co", "channel": "Amazon", "completed_at": "2013-09-20T16:24:22Z",
+                        "line_items": [["sku": "ABC-123", "quantity": 2, "price": "18.0"]],
+                    ]
+                ],
+                headers: admin
+            )
             #expect(created.status == 201)
             #expect(created.body["channel"] == "Amazon")
             #expect(created.body["state"] == "complete")
@@ -212,7 +239,11 @@ let admin = ["X-Spree-Token": "admin-key"]
     @Test func anUnknownVersionIsRefusedByName() async throws {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("spree-store-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
-        let child = try ChildProcess("spree-store", arguments: ["serve", "--port", "0", "--version", "3.0", "--api-key", "k", "--database", ":memory:"], logURL: log)
+        let child = try ChildProcess(
+            "spree-store",
+            arguments: ["serve", "--port", "0", "--version", "3.0", "--api-key", "k", "--database", ":memory:"],
+            logURL: log
+        )
         child.process.waitUntilExit()
         #expect(child.process.terminationStatus != 0)
         let output = try String(contentsOf: log, encoding: .utf8)

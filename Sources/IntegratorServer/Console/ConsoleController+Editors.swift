@@ -23,12 +23,18 @@ extension ConsoleController {
             return row
         }
         return page(
-            "mappings", title: "Mappings", store: store.id, nav: "mappings", ["mappings": rows], notice: request.uri.queryParameters.get("notice"))
+            "mappings",
+            title: "Mappings",
+            store: store.id,
+            nav: "mappings",
+            ["mappings": rows],
+            notice: request.uri.queryParameters.get("notice")
+        )
     }
 
     static let mappingHelp =
         "The mapping as the admin API takes it: name, messages, url, token, filters [{path, operator, value}], identifiers {name: path}, "
-            + "parameters, options."
+        + "parameters, options."
 
     @Sendable func newMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
@@ -48,8 +54,13 @@ extension ConsoleController {
             throw APIError.notFound("store '\(store.id)' has no mapping '\(name)'")
         }
         return mappingEditor(
-            storeID: store.id, name: name, document: compiled.mapping.json.prettyJSONString, extra: [:], status: .ok,
-            notice: request.uri.queryParameters.get("notice"))
+            storeID: store.id,
+            name: name,
+            document: compiled.mapping.json.prettyJSONString,
+            extra: [:],
+            status: .ok,
+            notice: request.uri.queryParameters.get("notice")
+        )
     }
 
     @Sendable func createMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
@@ -67,7 +78,12 @@ extension ConsoleController {
     }
 
     func mappingEditor(
-        storeID: String, name: String?, document: String, extra: [String: Any], status: HTTPResponse.Status, notice: String? = nil
+        storeID: String,
+        name: String?,
+        document: String,
+        extra: [String: Any],
+        status: HTTPResponse.Status,
+        notice: String? = nil
     ) -> Response {
         editorPage(.mapping, storeID: storeID, name: name, document: document, extra: extra, status: status, notice: notice)
     }
@@ -87,7 +103,10 @@ extension ConsoleController {
         do {
             let payload = try parseDocument(payloadText, field: "payload")
             let explanation = try await operations.explain(
-                storeID: store.id, mapping: name, ["message": .string(messageText), "payload": payload])
+                storeID: store.id,
+                mapping: name,
+                ["message": .string(messageText), "payload": payload]
+            )
             extra["tryResult"] =
                 [
                     "matches": explanation.matches, "verdict": explanation.matches ? "It takes it" : "It does not take it",
@@ -118,8 +137,13 @@ extension ConsoleController {
             return row
         }
         return page(
-            "schedulers", title: "Schedulers", store: store.id, nav: "schedulers", ["schedulers": rows],
-            notice: request.uri.queryParameters.get("notice"))
+            "schedulers",
+            title: "Schedulers",
+            store: store.id,
+            nav: "schedulers",
+            ["schedulers": rows],
+            notice: request.uri.queryParameters.get("notice")
+        )
     }
 
     static let schedulerHelp = "The scheduler as the admin API takes it: id, message, payload, interval (seconds), enabled."
@@ -141,7 +165,12 @@ extension ConsoleController {
             "interval": .double(scheduler.interval), "enabled": .bool(scheduler.enabled),
         ]
         return schedulerEditor(
-            storeID: store.id, id: id, document: document.prettyJSONString, extra: [:], status: .ok, notice: request.uri.queryParameters.get("notice")
+            storeID: store.id,
+            id: id,
+            document: document.prettyJSONString,
+            extra: [:],
+            status: .ok,
+            notice: request.uri.queryParameters.get("notice")
         )
     }
 
@@ -160,7 +189,12 @@ extension ConsoleController {
     }
 
     func schedulerEditor(
-        storeID: String, id: String?, document: String, extra: [String: Any], status: HTTPResponse.Status, notice: String? = nil
+        storeID: String,
+        id: String?,
+        document: String,
+        extra: [String: Any],
+        status: HTTPResponse.Status,
+        notice: String? = nil
     ) -> Response {
         editorPage(.scheduler, storeID: storeID, name: id, document: document, extra: extra, status: status, notice: notice)
     }
@@ -181,7 +215,10 @@ extension ConsoleController {
     /// Saves the posted document with `save` (which returns the saved name) and shows the saved
     /// item, or shows the editor again with the document as typed and every problem.
     func submit(
-        _ kind: EditorKind, _ request: Request, _ context: HubRequestContext, name: String?,
+        _ kind: EditorKind,
+        _ request: Request,
+        _ context: HubRequestContext,
+        name: String?,
         save: (String, JSONValue) async throws -> String
     ) async throws -> Response {
         let store = try await storeInfo(context)
@@ -196,7 +233,13 @@ extension ConsoleController {
     }
 
     func editorPage(
-        _ kind: EditorKind, storeID: String, name: String?, document: String, extra: [String: Any], status: HTTPResponse.Status, notice: String? = nil
+        _ kind: EditorKind,
+        storeID: String,
+        name: String?,
+        document: String,
+        extra: [String: Any],
+        status: HTTPResponse.Status,
+        notice: String? = nil
     ) -> Response {
         let base = "/console/stores/\(ConsoleView.segment(storeID))"
         let heading = name.map { "\(kind.title) \($0)" } ?? "New \(kind.noun)"

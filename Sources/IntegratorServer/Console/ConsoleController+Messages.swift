@@ -69,7 +69,14 @@ extension ConsoleController {
         }
         values.merge(extra) { _, new in new }
         return page(
-            "message", title: "\(detail.message.name) \(detail.message.id)", store: storeID, nav: "messages", values, notice: notice, status: status)
+            "message",
+            title: "\(detail.message.name) \(detail.message.id)",
+            store: storeID,
+            nav: "messages",
+            values,
+            notice: notice,
+            status: status
+        )
     }
 
     @Sendable func attemptNow(_ request: Request, context: HubRequestContext) async throws -> Response {
@@ -77,7 +84,8 @@ extension ConsoleController {
         let count = try await operations.attemptNow(storeID: storeID, id: id)
         return redirect(
             messageLink(storeID, id)
-                + ConsoleView.query([("notice", count == 0 ? "nothing left to attempt" : "\(count) delivery(ies) will be attempted now")]))
+                + ConsoleView.query([("notice", count == 0 ? "nothing left to attempt" : "\(count) delivery(ies) will be attempted now")])
+        )
     }
 
     @Sendable func archive(_ request: Request, context: HubRequestContext) async throws -> Response {

@@ -64,14 +64,18 @@ extension ConsoleController {
             return fields
         }
         return page(
-            "dashboard", title: store.name, store: store.id, nav: "dashboard",
+            "dashboard",
+            title: store.name,
+            store: store.id,
+            nav: "dashboard",
             [
                 "name": store.name, "queues": queues, "health": health, "notice": request.uri.queryParameters.get("notice") ?? "",
                 "retention": Presenter.store(store, hubRetention: hub.configuration.retention)["retention"]?.stringValue ?? "",
                 "retentionSource": store.retention == nil ? "the hub's setting" : "this store's own", "chart": ConsoleView.chart(slots),
                 "attention": attention,
                 "receivedTotal": slots.reduce(0) { $0 + $1.received }, "failedTotal": slots.reduce(0) { $0 + $1.failed },
-            ])
+            ]
+        )
     }
 
     @Sendable func pauseMapping(_ request: Request, context: HubRequestContext) async throws -> Response {
@@ -116,7 +120,8 @@ extension ConsoleController {
         do {
             _ = try await operations.setParameter(storeID: store.id, name: name, value: value)
             return redirect(
-                "/console/stores/\(ConsoleView.segment(store.id))/parameters" + ConsoleView.query([("notice", "parameter '\(name)' saved")]))
+                "/console/stores/\(ConsoleView.segment(store.id))/parameters" + ConsoleView.query([("notice", "parameter '\(name)' saved")])
+            )
         } catch let error as APIError where error.status == .unprocessableContent {
             return try await parametersView(storeID: store.id, extra: ConsoleView.problems(error), notice: nil, status: error.status)
         }
@@ -127,7 +132,8 @@ extension ConsoleController {
         let name = try Authenticator.pathParameter(context, "name")
         try await operations.deleteParameter(storeID: store.id, name: name)
         return redirect(
-            "/console/stores/\(ConsoleView.segment(store.id))/parameters" + ConsoleView.query([("notice", "parameter '\(name)' deleted")]))
+            "/console/stores/\(ConsoleView.segment(store.id))/parameters" + ConsoleView.query([("notice", "parameter '\(name)' deleted")])
+        )
     }
 
     // MARK: Test tool

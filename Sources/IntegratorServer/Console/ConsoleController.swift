@@ -72,9 +72,10 @@ struct ConsoleController: Sendable {
         let trusted = hub.configuration.trustedProxies
         let client = ConsoleDefences.client(request, context: context, trusted: trusted)
         if let why = ConsoleDefences.crossSite(
-            origin: request.headers[.origin], fetchSite: request.headers[ConsoleDefences.secFetchSite],
-            host: ConsoleDefences.host(request, context: context, trusted: trusted))
-        {
+            origin: request.headers[.origin],
+            fetchSite: request.headers[ConsoleDefences.secFetchSite],
+            host: ConsoleDefences.host(request, context: context, trusted: trusted)
+        ) {
             throw APIError(.forbidden, why)
         }
         let now = hub.clock.now().timeIntervalSince1970
@@ -99,8 +100,15 @@ struct ConsoleController: Sendable {
         var response = redirect(next)
         response.setCookie(
             Cookie(
-                name: ConsoleSession.cookieName, value: issued.value, maxAge: Int(ConsoleSession.lifetime), path: "/console",
-                secure: client.secure, httpOnly: true, sameSite: .strict))
+                name: ConsoleSession.cookieName,
+                value: issued.value,
+                maxAge: Int(ConsoleSession.lifetime),
+                path: "/console",
+                secure: client.secure,
+                httpOnly: true,
+                sameSite: .strict
+            )
+        )
         return response
     }
 
@@ -121,7 +129,9 @@ struct ConsoleController: Sendable {
     func currentSession(_ request: Request) -> ConsoleSession.Claims? {
         guard let key = hub.consoleKey.current else { return nil }
         return ConsoleSession(key: key, adminTokenHash: hub.adminTokenHash).claims(
-            request.cookies[ConsoleSession.cookieName]?.value, now: hub.clock.now())
+            request.cookies[ConsoleSession.cookieName]?.value,
+            now: hub.clock.now()
+        )
     }
 
     /// Signed-in pages only; a form post must come from this site and carry the session's form
@@ -156,9 +166,10 @@ struct ConsoleController: Sendable {
     private func checkForm(_ request: inout Request, context: HubRequestContext, formToken: String) async throws {
         let trusted = hub.configuration.trustedProxies
         if let why = ConsoleDefences.crossSite(
-            origin: request.headers[.origin], fetchSite: request.headers[ConsoleDefences.secFetchSite],
-            host: ConsoleDefences.host(request, context: context, trusted: trusted))
-        {
+            origin: request.headers[.origin],
+            fetchSite: request.headers[ConsoleDefences.secFetchSite],
+            host: ConsoleDefences.host(request, context: context, trusted: trusted)
+        ) {
             throw APIError(.forbidden, why)
         }
         let body = try await Ingest(hub: hub).readBody(request)
@@ -172,8 +183,10 @@ struct ConsoleController: Sendable {
     /// policy allows no inline style or script).
     static func asset(_ text: String, type: String) -> Response {
         Response(
-            status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=3600"],
-            body: .init(byteBuffer: ByteBuffer(string: text)))
+            status: .ok,
+            headers: [.contentType: type, .cacheControl: "public, max-age=3600"],
+            body: .init(byteBuffer: ByteBuffer(string: text))
+        )
     }
 
     // MARK: Helpers
@@ -212,8 +225,14 @@ struct ConsoleController: Sendable {
 
     /// Renders `template` inside the layout.
     func page(
-        _ template: String, title: String, signedIn: Bool = true, store: String? = nil, nav: String? = nil, _ values: [String: Any],
-        notice: String? = nil, status: HTTPResponse.Status = .ok
+        _ template: String,
+        title: String,
+        signedIn: Bool = true,
+        store: String? = nil,
+        nav: String? = nil,
+        _ values: [String: Any],
+        notice: String? = nil,
+        status: HTTPResponse.Status = .ok
     ) -> Response {
         var values = values
         if let store { values["store"] = store }
@@ -226,7 +245,9 @@ struct ConsoleController: Sendable {
         if let notice, !notice.isEmpty { frame["notice"] = notice }
         let html = library.render(frame, withTemplate: "layout") ?? body
         return Response(
-            status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: html)))
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: html))
+        )
     }
 }

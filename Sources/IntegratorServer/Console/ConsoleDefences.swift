@@ -33,8 +33,11 @@ enum ConsoleDefences {
     /// trusted proxy.
     static func client(_ request: Request, context: HubRequestContext, trusted: [IPNetwork]) -> ForwardedClient {
         ForwardedClient.resolve(
-            peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[values: forwardedFor],
-            forwardedProto: request.headers[forwardedProto], trusted: trusted)
+            peer: context.remoteAddress?.ipAddress,
+            forwardedFor: request.headers[values: forwardedFor],
+            forwardedProto: request.headers[forwardedProto],
+            trusted: trusted
+        )
     }
 
     /// The host the client asked for: `X-Forwarded-Host` from a trusted proxy, else `Host`.

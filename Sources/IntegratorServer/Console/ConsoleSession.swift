@@ -64,7 +64,11 @@ struct ConsoleSession: Sendable {
 
     private static func derive(_ material: SymmetricKey) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: material, salt: Data("integrator-console".utf8), info: Data("cookie signing".utf8), outputByteCount: 32)
+            inputKeyMaterial: material,
+            salt: Data("integrator-console".utf8),
+            info: Data("cookie signing".utf8),
+            outputByteCount: 32
+        )
     }
 }
 

@@ -75,11 +75,18 @@ enum ConsoleView {
             let x = Double(index) * step
             let received = Double(slot.received) / Double(peak) * Double(height - 4)
             let failed = Double(slot.failed) / Double(peak) * Double(height - 4)
-            bars += "<rect x=\"\(Int(x))\" y=\"\(Int(Double(height) - received))\" width=\"\(max(1, Int(step) - 2))\" height=\"\(Int(received))\" fill=\"#2457c5\" opacity=\"0.75\"><title>\(slot.received) received, \(slot.failed) failed</title></rect>"
+            bars +=
+                "<rect x=\"\(Int(x))\" y=\"\(Int(Double(height) - received))\" width=\"\(max(1, Int(step) - 2))\" height=\"\(Int(received))\""
+                + " fill=\"#2457c5\" opacity=\"0.75\"><title>\(slot.received) received, \(slot.failed) failed</title></rect>"
             if slot.failed > 0 {
-                bars += "<rect x=\"\(Int(x) + 2)\" y=\"\(Int(Double(height) - failed))\" width=\"\(max(1, Int(step) - 6))\" height=\"\(Int(failed))\" fill=\"#c4320a\"></rect>"
+                bars +=
+                    "<rect x=\"\(Int(x) + 2)\" y=\"\(Int(Double(height) - failed))\" width=\"\(max(1, Int(step) - 6))\""
+                    + " height=\"\(Int(failed))\" fill=\"#c4320a\"></rect>"
             }
         }
-        return "<svg id=\"activity\" viewBox=\"0 0 \(width) \(height)\" width=\"100%\" height=\"\(height)\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"messages per minute\"><line x1=\"0\" y1=\"\(height - 1)\" x2=\"\(width)\" y2=\"\(height - 1)\" stroke=\"#e4e7ec\"/>\(bars)</svg>"
+        return
+            "<svg id=\"activity\" viewBox=\"0 0 \(width) \(height)\" width=\"100%\" height=\"\(height)\" preserveAspectRatio=\"none\" role=\"img\""
+            + " aria-label=\"messages per minute\"><line x1=\"0\" y1=\"\(height - 1)\" x2=\"\(width)\" y2=\"\(height - 1)\" stroke=\"#e4e7ec\"/>"
+            + "\(bars)</svg>"
     }
 }
