@@ -245,6 +245,8 @@ let package = Package(
                 "IntegratorStore", "IntegratorModel", "IntegratorPostgres", "IntegratorTestSupport",
                 // To make a database file as an older version of the hub left it.
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // A secret key to seal and reseal with.
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import IntegratorModel
+import IntegratorStore
 import PostgresNIO
 
 /// A value bound to a statement. Statements are written with `?` placeholders, numbered
@@ -78,15 +79,12 @@ extension PostgresClient: QueryRunner {
     }
 }
 
-extension PostgresRandomAccessRow {
-    func text(_ column: String) throws -> String { try self[column].decode(String.self) }
-    func optionalText(_ column: String) throws -> String? { try self[column].decode(String?.self) }
-    func real(_ column: String) throws -> Double { try self[column].decode(Double.self) }
-    func optionalReal(_ column: String) throws -> Double? { try self[column].decode(Double?.self) }
+/// A PostgreSQL row read by the shared decoders (`StoreRow`); the required readers, times and
+/// JSON come from there.
+extension PostgresRandomAccessRow: StoreRow {
+    public func optionalText(_ column: String) throws -> String? { try self[column].decode(String?.self) }
+    public func optionalReal(_ column: String) throws -> Double? { try self[column].decode(Double?.self) }
+    public func optionalBool(_ column: String) throws -> Bool? { try self[column].decode(Bool?.self) }
     func int(_ column: String) throws -> Int { try self[column].decode(Int.self) }
     func optionalInt(_ column: String) throws -> Int? { try self[column].decode(Int?.self) }
-    func bool(_ column: String) throws -> Bool { try self[column].decode(Bool.self) }
-    func time(_ column: String) throws -> Date { Date(timeIntervalSince1970: try real(column)) }
-    func optionalTime(_ column: String) throws -> Date? { try optionalReal(column).map { Date(timeIntervalSince1970: $0) } }
-    func json(_ column: String) throws -> JSONValue? { try optionalText(column).flatMap { try? JSONValue.parse($0, depthLimit: 512) } }
 }

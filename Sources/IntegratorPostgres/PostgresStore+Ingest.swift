@@ -80,7 +80,7 @@ extension PostgresStore {
             )
             let derived = copy.derive(previous)
             for child in derived { try await insert(db, child) }
-            notes.append(SQLiteStore.changeNote(copy, derived: derived))
+            notes.append(StoreNotes.changeNote(copy, derived: derived))
         }
         if let note = message.note { notes.append(note) }
         var written = 0
@@ -105,7 +105,7 @@ extension PostgresStore {
                     [.text(message.storeID), .text(delivery.mapping), .text(delivery.dedupKey)]
                 ).first
                 notes.append(
-                    SQLiteStore.duplicateNote(
+                    StoreNotes.duplicateNote(
                         mapping: delivery.mapping,
                         orderingKey: delivery.orderingKey,
                         earlierMessage: try earlier?.text("message_id") ?? "?"

@@ -8,15 +8,12 @@ extension SQLiteStore {
     // MARK: Settings
 
     public func setting(_ key: String) async throws -> String? {
-        try await pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]) }
+        try await pool.read { db in try String.fetchOne(db, sql: ConfigurationSQL.setting, arguments: [key]) }
     }
 
     public func setSetting(_ key: String, value: String) async throws {
         try await pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                arguments: [key, value]
-            )
+            try db.execute(sql: ConfigurationSQL.putSetting, arguments: [key, value])
         }
     }
 
@@ -36,78 +33,61 @@ extension SQLiteStore {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM stores WHERE id = ?", arguments: [id]) != nil {
                 throw StoreError.conflict("a store with id '\(id)' already exists")
             }
-            try db.execute(
-                sql: "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [id, name, tokenHash, at.timeIntervalSince1970]
-            )
+            try db.execute(sql: ConfigurationSQL.insertStore, arguments: [id, name, tokenHash, at.timeIntervalSince1970])
         }
     }
 
     public func upsertStore(id: String, name: String, tokenHash: String?, at: Date) async throws -> Bool {
         try await pool.write { db in
-            let existing = try Row.fetchOne(db, sql: "SELECT name, token_hash FROM stores WHERE id = ?", arguments: [id])
-            guard let existing else {
+            guard let existing = try Row.fetchOne(db, sql: ConfigurationSQL.storeIdentity, arguments: [id]) else {
                 guard let tokenHash else { throw StoreError.invalid("store '\(id)' needs a token") }
-                try db.execute(
-                    sql: "INSERT INTO stores (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                    arguments: [id, name, tokenHash, at.timeIntervalSince1970]
-                )
+                try db.execute(sql: ConfigurationSQL.insertStore, arguments: [id, name, tokenHash, at.timeIntervalSince1970])
                 return true
             }
-            let oldName: String = existing["name"]
-            let oldHash: String = existing["token_hash"]
+            let oldHash = try existing.text("token_hash")
             let newHash = tokenHash ?? oldHash
-            if oldName == name, oldHash == newHash { return false }
-            try db.execute(sql: "UPDATE stores SET name = ?, token_hash = ? WHERE id = ?", arguments: [name, newHash, id])
+            if try existing.text("name") == name, oldHash == newHash { return false }
+            try db.execute(sql: ConfigurationSQL.updateStore, arguments: [name, newHash, id])
             return true
         }
     }
 
     public func stores() async throws -> [StoreInfo] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, created_at, retention FROM stores ORDER BY id").map(Self.storeInfo)
+            try Row.fetchAll(db, sql: ConfigurationSQL.stores).map(ConfigurationSQL.storeInfo)
         }
     }
 
     public func store(id: String) async throws -> StoreInfo? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, name, created_at, retention FROM stores WHERE id = ?", arguments: [id]).map(Self.storeInfo)
+            try Row.fetchOne(db, sql: ConfigurationSQL.store, arguments: [id]).map(ConfigurationSQL.storeInfo)
         }
-    }
-
-    static func storeInfo(_ row: Row) -> StoreInfo {
-        StoreInfo(
-            id: row["id"],
-            name: row["name"],
-            createdAt: Date(timeIntervalSince1970: row["created_at"]),
-            retention: (row["retention"] as Double?).flatMap(RetentionPeriod.init(seconds:))
-        )
     }
 
     public func setRetention(storeID: String, _ retention: RetentionPeriod?) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE stores SET retention = ? WHERE id = ?", arguments: [retention?.seconds, storeID])
+            try db.execute(sql: ConfigurationSQL.setRetention, arguments: [retention?.seconds, storeID])
             return db.changesCount > 0
         }
     }
 
     public func storeID(tokenHash: String) async throws -> String? {
-        try await pool.read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM stores WHERE token_hash = ?"), arguments: [tokenHash])
+        try await pool.read { db in try String.fetchOne(db.cachedStatement(sql: ConfigurationSQL.storeByToken), arguments: [tokenHash])
         }
     }
 
     public func tokenHash(storeID: String) async throws -> String? {
-        try await pool.read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT token_hash FROM stores WHERE id = ?"), arguments: [storeID]) }
+        try await pool.read { db in try String.fetchOne(db.cachedStatement(sql: ConfigurationSQL.tokenHash), arguments: [storeID]) }
     }
 
     // MARK: Parameters
 
     public func parameters(storeID: String) async throws -> [Parameter] {
-        let rows = try await pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT name, value FROM parameters WHERE store_id = ? ORDER BY name"), arguments: [storeID]).map
-            { row -> (String, String) in (row["name"], row["value"]) }
+        try await pool.read { [secrets] db in
+            try Row.fetchAll(db.cachedStatement(sql: ConfigurationSQL.parameters), arguments: [storeID]).map {
+                try ConfigurationSQL.parameter($0, secrets: secrets)
+            }
         }
-        return try rows.map { name, value in Parameter(name: name, value: Self.json(try secrets.open(value)) ?? .null) }
     }
 
     public func setParameter(storeID: String, _ parameter: Parameter, at: Date) async throws {
@@ -116,10 +96,7 @@ extension SQLiteStore {
 
     static func upsertParameter(_ db: Database, storeID: String, _ parameter: Parameter, at: Date, secrets: SecretBox) throws {
         try db.execute(
-            sql: """
-                INSERT INTO parameters (store_id, name, value, updated_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT(store_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-                """,
+            sql: ConfigurationSQL.putParameter,
             arguments: [
                 storeID, parameter.name, secrets.sealParameter(name: parameter.name, json: parameter.value.jsonString), at.timeIntervalSince1970,
             ]
@@ -129,31 +106,23 @@ extension SQLiteStore {
     public func resealSecrets(from: SecretBox, to: SecretBox) async throws -> Int {
         try await pool.write { db in
             var written = 0
-            for row in try Row.fetchAll(db, sql: "SELECT store_id, name, definition FROM mappings") {
-                let definition: String = row["definition"]
-                try db.execute(
-                    sql: "UPDATE mappings SET definition = ? WHERE store_id = ? AND name = ?",
-                    arguments: [to.seal(try from.open(definition)), row["store_id"] as String, row["name"] as String]
-                )
+            for row in try Row.fetchAll(db, sql: ConfigurationSQL.allDefinitions) {
+                let sealed = to.seal(try from.open(try row.text("definition")))
+                try db.execute(sql: ConfigurationSQL.setDefinition, arguments: [sealed, try row.text("store_id"), try row.text("name")])
                 written += 1
             }
-            for row in try Row.fetchAll(db, sql: "SELECT store_id, name, value FROM parameters") {
-                let name: String = row["name"]
-                let value: String = row["value"]
+            for row in try Row.fetchAll(db, sql: ConfigurationSQL.allParameterValues) {
+                let name = try row.text("name")
+                let value = try row.text("value")
                 guard SecretNames.isSecret(name) || SecretBox.isSealed(value) else { continue }
-                try db.execute(
-                    sql: "UPDATE parameters SET value = ? WHERE store_id = ? AND name = ?",
-                    arguments: [to.sealParameter(name: name, json: try from.open(value)), row["store_id"] as String, name]
-                )
+                let sealed = to.sealParameter(name: name, json: try from.open(value))
+                try db.execute(sql: ConfigurationSQL.setParameterValue, arguments: [sealed, try row.text("store_id"), name])
                 written += 1
             }
             if to.isEncrypting {
-                try db.execute(
-                    sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    arguments: [SecretBox.checkSetting, to.check()]
-                )
+                try db.execute(sql: ConfigurationSQL.putSetting, arguments: [SecretBox.checkSetting, to.check()])
             } else {
-                try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [SecretBox.checkSetting])
+                try db.execute(sql: ConfigurationSQL.deleteSetting, arguments: [SecretBox.checkSetting])
             }
             return written
         }
@@ -161,7 +130,7 @@ extension SQLiteStore {
 
     public func deleteParameter(storeID: String, name: String) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM parameters WHERE store_id = ? AND name = ?", arguments: [storeID, name])
+            try db.execute(sql: ConfigurationSQL.deleteParameter, arguments: [storeID, name])
             return db.changesCount > 0
         }
     }
@@ -170,35 +139,16 @@ extension SQLiteStore {
 
     public func allMappings() async throws -> [(storeID: String, mapping: Mapping)] {
         let rows = try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT store_id, definition FROM mappings ORDER BY store_id, name").map { row -> (String, String) in
-                (row["store_id"], row["definition"])
-            }
+            try Row.fetchAll(db, sql: ConfigurationSQL.mappings).map { row in (try row.text("store_id"), try row.text("definition")) }
         }
-        return try Self.decodeMappings(rows.map { ($0.0, try secrets.open($0.1)) })
-    }
-
-    /// Reads stored mapping definitions (kept apart from the async caller on purpose: simpler
-    /// code for the optimiser).
-    static func decodeMappings(_ rows: [(String, String)]) throws -> [(storeID: String, mapping: Mapping)] {
-        var mappings: [(storeID: String, mapping: Mapping)] = []
-        for (storeID, definition) in rows {
-            // A definition stored under older, looser rules (a retry step of 1e300, say) is left
-            // out of routing rather than stopping the hub from starting: its deliveries park
-            // naming the missing mapping, and saving it again under today's rules brings it back.
-            guard let json = json(definition), let mapping = try? Mapping.decode(json) else { continue }
-            mappings.append((storeID, mapping))
-        }
-        return mappings
+        return ConfigurationSQL.mappings(try rows.map { (storeID: $0.0, definition: try secrets.open($0.1)) })
     }
 
     public func saveMapping(storeID: String, _ mapping: Mapping, at: Date) async throws {
         let definition = secrets.seal(mapping.json.jsonString)
         try await pool.write { db in
             try db.execute(
-                sql: """
-                    INSERT INTO mappings (store_id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(store_id, name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at
-                    """,
+                sql: ConfigurationSQL.putMapping,
                 arguments: [storeID, mapping.name, definition, at.timeIntervalSince1970, at.timeIntervalSince1970]
             )
             // Pausing holds what waits; resuming lets it go, in the order received.
@@ -212,11 +162,11 @@ extension SQLiteStore {
 
     public func deleteMapping(storeID: String, name: String) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM mappings WHERE store_id = ? AND name = ?", arguments: [storeID, name])
+            try db.execute(sql: ConfigurationSQL.deleteMapping, arguments: [storeID, name])
             let deleted = db.changesCount > 0
             // Held deliveries of a mapping that is gone go to the workers, which park them saying so.
             try db.execute(sql: HealthSQL.resume, arguments: [0, 0, storeID, name])
-            try db.execute(sql: "DELETE FROM mapping_health WHERE store_id = ? AND mapping = ?", arguments: [storeID, name])
+            try db.execute(sql: ConfigurationSQL.deleteMappingHealth, arguments: [storeID, name])
             return deleted
         }
     }
@@ -225,20 +175,13 @@ extension SQLiteStore {
 
     public func saveIntegration(storeID: String, id: String, record: JSONValue, at: Date) async throws {
         try await pool.write { db in
-            try db.execute(
-                sql:
-                    "INSERT INTO integrations (store_id, id, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(store_id, id) DO UPDATE SET "
-                    + "body = excluded.body",
-                arguments: [storeID, id, record.jsonString, at.timeIntervalSince1970]
-            )
+            try db.execute(sql: ConfigurationSQL.putIntegration, arguments: [storeID, id, record.jsonString, at.timeIntervalSince1970])
         }
     }
 
     public func integrations(storeID: String) async throws -> [JSONValue] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT body FROM integrations WHERE store_id = ? ORDER BY id", arguments: [storeID]).compactMap {
-                Self.json($0)
-            }
+            try String.fetchAll(db, sql: ConfigurationSQL.integrations, arguments: [storeID]).compactMap(StoredJSON.read)
         }
     }
 
@@ -246,40 +189,18 @@ extension SQLiteStore {
 
     public func schedulers(storeID: String) async throws -> [Scheduler] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM schedulers WHERE store_id = ? ORDER BY id", arguments: [storeID]).map(Self.scheduler)
+            try Row.fetchAll(db, sql: ConfigurationSQL.schedulers, arguments: [storeID]).map(ConfigurationSQL.scheduler)
         }
-    }
-
-    static func scheduler(_ row: Row) -> Scheduler {
-        Scheduler(
-            id: row["id"],
-            message: row["message"],
-            payload: json(row["payload"]) ?? .object([:]),
-            interval: row["interval"],
-            enabled: row["enabled"],
-            nextRunAt: date(row["next_run_at"]),
-            lastRunAt: date(row["last_run_at"])
-        )
     }
 
     public func saveScheduler(storeID: String, _ scheduler: Scheduler, at: Date) async throws {
         try await pool.write { db in
-            let existing = try Row.fetchOne(
-                db,
-                sql: "SELECT interval, next_run_at FROM schedulers WHERE store_id = ? AND id = ?",
-                arguments: [storeID, scheduler.id]
-            )
-            var nextRun = scheduler.nextRunAt ?? at
-            if let existing, (existing["interval"] as Double) == scheduler.interval, scheduler.nextRunAt == nil {
-                nextRun = Date(timeIntervalSince1970: existing["next_run_at"])
+            let existing = try Row.fetchOne(db, sql: ConfigurationSQL.schedulerTiming, arguments: [storeID, scheduler.id]).map {
+                (interval: try $0.real("interval"), nextRunAt: try $0.time("next_run_at"))
             }
+            let nextRun = ConfigurationSQL.nextRun(of: scheduler, existing: existing, now: at)
             try db.execute(
-                sql: """
-                    INSERT INTO schedulers (store_id, id, message, payload, interval, enabled, next_run_at, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(store_id, id) DO UPDATE SET message = excluded.message, payload = excluded.payload,
-                        interval = excluded.interval, enabled = excluded.enabled, next_run_at = excluded.next_run_at
-                    """,
+                sql: ConfigurationSQL.putScheduler,
                 arguments: [
                     storeID, scheduler.id, scheduler.message, scheduler.payload.jsonString, scheduler.interval, scheduler.enabled,
                     nextRun.timeIntervalSince1970, at.timeIntervalSince1970,
@@ -290,7 +211,7 @@ extension SQLiteStore {
 
     public func deleteScheduler(storeID: String, id: String) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM schedulers WHERE store_id = ? AND id = ?", arguments: [storeID, id])
+            try db.execute(sql: ConfigurationSQL.deleteScheduler, arguments: [storeID, id])
             return db.changesCount > 0
         }
     }
@@ -305,7 +226,7 @@ extension SQLiteStore {
             var made: [NewMessage] = []
             for row in due {
                 let storeID: String = row["store_id"]
-                let scheduler = Self.scheduler(row)
+                let scheduler = try ConfigurationSQL.scheduler(row)
                 let previous: Double = row["next_run_at"]
                 // Compare-and-set on the tick: a second process that read the same row changes nothing.
                 try db.execute(

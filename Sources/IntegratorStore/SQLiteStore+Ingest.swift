@@ -91,7 +91,7 @@ extension SQLiteStore {
             )
             let derived = copy.derive(previous.flatMap { json($0) })
             for child in derived { try insert(db, child) }
-            notes.append(Self.changeNote(copy, derived: derived))
+            notes.append(StoreNotes.changeNote(copy, derived: derived))
         }
         if let note = message.note { notes.append(note) }
         var written = 0
@@ -117,7 +117,7 @@ extension SQLiteStore {
                     arguments: [message.storeID, delivery.mapping, delivery.dedupKey]
                 )
                 let earlierMessage: String = earlier?["message_id"] ?? "?"
-                notes.append(Self.duplicateNote(mapping: delivery.mapping, orderingKey: delivery.orderingKey, earlierMessage: earlierMessage))
+                notes.append(StoreNotes.duplicateNote(mapping: delivery.mapping, orderingKey: delivery.orderingKey, earlierMessage: earlierMessage))
             }
         }
         if written == 0 || !notes.isEmpty {
@@ -126,18 +126,5 @@ extension SQLiteStore {
             let note = notes.joined(separator: "; ")
             try db.cachedExecute(sql: "UPDATE messages SET state = ?, note = ? WHERE id = ?", arguments: [state, note, message.id])
         }
-    }
-
-    /// What change detection made of a copy.
-    public static func changeNote(_ copy: ObjectCopy, derived: [NewMessage]) -> String {
-        derived.isEmpty
-            ? "\(copy.type) \(copy.identity) has not changed since its last copy: nothing to emit"
-            : "\(copy.type) \(copy.identity) changed: emitted " + derived.map(\.name).joined(separator: ", ")
-    }
-
-    /// Why a delivery was not written: the same message went to the mapping already.
-    public static func duplicateNote(mapping: String, orderingKey: String?, earlierMessage: String) -> String {
-        "not delivered to mapping '\(mapping)': the same message with the same identifier values (\(orderingKey ?? "")) was already "
-            + "delivered with message \(earlierMessage)"
     }
 }

@@ -1,0 +1,13 @@
+import Foundation
+import GRDB
+
+/// A SQLite row read by the shared decoders (`StoreRow`). A value of another type than the
+/// column's, or a column that is not there, reads as nil rather than stopping the process
+/// (GRDB's typed subscripts trap on both).
+extension Row: StoreRow {
+    public func optionalText(_ column: String) throws -> String? { String.fromDatabaseValue(value(column)) }
+    public func optionalReal(_ column: String) throws -> Double? { Double.fromDatabaseValue(value(column)) }
+    public func optionalBool(_ column: String) throws -> Bool? { Bool.fromDatabaseValue(value(column)) }
+
+    private func value(_ column: String) -> DatabaseValue { (self[column] as DatabaseValue?) ?? .null }
+}
