@@ -42,6 +42,17 @@ extension PostgresQuery {
     }
 }
 
+extension Bind {
+    /// A shared statement's value (`ReadSQL`, …) as this store binds it.
+    init(_ value: SQLValue) {
+        switch value {
+        case .text(let text): self = .text(text)
+        case .real(let real): self = .real(real)
+        case .int(let int): self = .int(int)
+        }
+    }
+}
+
 /// Something that runs statements: the pool, or one connection inside a transaction.
 protocol SQLRunner: Sendable {
     func rows(_ sql: String, _ binds: [Bind]) async throws -> [PostgresRandomAccessRow]
@@ -52,6 +63,13 @@ protocol SQLRunner: Sendable {
 /// Both runners send a query and collect its rows; only how they reach a connection differs.
 protocol QueryRunner: SQLRunner {
     func send(_ query: PostgresQuery) async throws -> PostgresRowSequence
+}
+
+extension SQLRunner {
+    /// Runs a shared statement and returns its rows.
+    func rows(_ statement: SQLStatement) async throws -> [PostgresRandomAccessRow] {
+        try await rows(statement.sql, statement.values.map(Bind.init))
+    }
 }
 
 extension QueryRunner {
@@ -85,6 +103,5 @@ extension PostgresRandomAccessRow: StoreRow {
     public func optionalText(_ column: String) throws -> String? { try self[column].decode(String?.self) }
     public func optionalReal(_ column: String) throws -> Double? { try self[column].decode(Double?.self) }
     public func optionalBool(_ column: String) throws -> Bool? { try self[column].decode(Bool?.self) }
-    func int(_ column: String) throws -> Int { try self[column].decode(Int.self) }
-    func optionalInt(_ column: String) throws -> Int? { try self[column].decode(Int?.self) }
+    public func optionalInt(_ column: String) throws -> Int? { try self[column].decode(Int?.self) }
 }

@@ -8,76 +8,25 @@ extension PostgresStore {
     // MARK: Operators
 
     public func messages(_ query: MessageQuery) async throws -> Page<MessageRecord> {
-        var clauses = ["m.store_id = ?"]
-        var binds: [Bind] = [.text(query.storeID)]
-        if let name = query.message {
-            clauses.append("m.name = ?")
-            binds.append(.text(MessageName.normalised(name)))
-        }
-        switch query.state {
-        case nil: break
-        case "skipped"?, "accepted"?:
-            clauses.append("m.state = ?")
-            binds.append(.text(query.state))
-        case let state?:
-            var sub = "SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.state = ?"
-            binds.append(.text(state))
-            if let mapping = query.mapping {
-                sub += " AND d.mapping = ?"
-                binds.append(.text(mapping))
-            }
-            clauses.append(state == "archived" ? "(m.state = 'archived' OR EXISTS (\(sub)))" : "EXISTS (\(sub))")
-        }
-        if let mapping = query.mapping, query.state == nil || query.state == "skipped" || query.state == "accepted" {
-            clauses.append("EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.mapping = ?)")
-            binds.append(.text(mapping))
-        }
-        if let identifier = query.identifier {
-            clauses.append("m.id IN (SELECT message_id FROM message_identifiers WHERE store_id = ? AND name = ? AND value = ?)")
-            binds += [.text(query.storeID), .text(identifier.name), .text(identifier.value)]
-        }
-        if let since = query.since {
-            clauses.append("m.created_at >= ?")
-            binds.append(.time(since))
-        }
-        if let until = query.until {
-            clauses.append("m.created_at < ?")
-            binds.append(.time(until))
-        }
-        let whereSQL = clauses.joined(separator: " AND ")
-        let count = try await client.rows("SELECT COUNT(*) AS n FROM messages m WHERE \(whereSQL)", binds).first?.int("n") ?? 0
-        let rows = try await client.rows(
-            "SELECT m.* FROM messages m WHERE \(whereSQL) ORDER BY m.seq DESC LIMIT ? OFFSET ?",
-            binds + [.int(query.perPage), .int((query.page - 1) * query.perPage)]
-        )
-        var messages = try rows.map(Self.message)
-        let deliveries = try await Self.deliveries(client, messageIDs: messages.map(\.id), withAttempts: false)
-        for index in messages.indices { messages[index].deliveries = deliveries[messages[index].id] ?? [] }
+        let filter = ReadSQL.messageFilter(query)
+        let count = try await client.rows(ReadSQL.countMessages(filter)).first?.int("n") ?? 0
+        let rows = try await client.rows(ReadSQL.messagePage(filter, page: query.page, perPage: query.perPage))
+        let messages = try await Self.withDeliveries(client, try rows.map(ReadSQL.message))
         return Page(items: messages, count: count, page: query.page, perPage: query.perPage)
     }
 
     public func message(storeID: String, id: String) async throws -> MessageDetail? {
-        var row = try await client.rows("SELECT * FROM messages WHERE store_id = ? AND id = ?", [.text(storeID), .text(id)]).first
-        if row == nil {
-            row = try await client.rows(
-                "SELECT m.* FROM messages m JOIN deliveries d ON d.message_id = m.id WHERE m.store_id = ? AND d.id = ?",
-                [.text(storeID), .text(id)]
-            ).first
-        }
-        guard let row else { return nil }
-        var message = try Self.message(row)
+        // The id of the message, or of one of its deliveries.
+        var found = try await client.rows(ReadSQL.messageByID, [.text(storeID), .text(id)]).first
+        if found == nil { found = try await client.rows(ReadSQL.messageByDelivery, [.text(storeID), .text(id)]).first }
+        guard let found else { return nil }
+        var message = try ReadSQL.message(found)
         message.deliveries = try await Self.deliveries(client, messageIDs: [message.id], withAttempts: true)[message.id] ?? []
-        message.identifiers = try await client.rows(
-            "SELECT name, value FROM message_identifiers WHERE message_id = ? ORDER BY name",
-            [.text(message.id)]
-        )
-        .map { IdentifierValue(name: try $0.text("name"), value: try $0.text("value")) }
-        var children = try await client.rows("SELECT * FROM messages WHERE parent_message_id = ? ORDER BY seq", [.text(message.id)]).map(Self.message)
-        let childDeliveries = try await Self.deliveries(client, messageIDs: children.map(\.id), withAttempts: false)
-        for index in children.indices { children[index].deliveries = childDeliveries[children[index].id] ?? [] }
-        let notifications = try await client.rows("SELECT * FROM notifications WHERE message_id = ? ORDER BY id", [.text(message.id)]).map(
-            Self.notification
-        )
+        message.identifiers = try await client.rows(ReadSQL.identifiers, [.text(message.id)]).map {
+            IdentifierValue(name: try $0.text("name"), value: try $0.text("value"))
+        }
+        let children = try await Self.withDeliveries(client, try await client.rows(ReadSQL.children, [.text(message.id)]).map(ReadSQL.message))
+        let notifications = try await client.rows(ReadSQL.notificationsOfMessage, [.text(message.id)]).map(ReadSQL.notification)
         return MessageDetail(message: message, children: children, notifications: notifications)
     }
 
@@ -163,116 +112,34 @@ extension PostgresStore {
     }
 
     public func notifications(storeID: String, level: String?, reference: String?, page: Int, perPage: Int) async throws -> Page<NotificationRecord> {
-        var clauses = ["n.store_id = ?"]
-        var binds: [Bind] = [.text(storeID)]
-        if let level {
-            clauses.append("n.level = ?")
-            binds.append(.text(level))
-        }
-        if let reference {
-            clauses.append("(n.reference = ? OR n.message_id IN (SELECT message_id FROM message_identifiers WHERE store_id = ? AND value = ?))")
-            binds += [.text(reference), .text(storeID), .text(reference)]
-        }
-        let whereSQL = clauses.joined(separator: " AND ")
-        let count = try await client.rows("SELECT COUNT(*) AS n FROM notifications n WHERE \(whereSQL)", binds).first?.int("n") ?? 0
-        let items = try await client.rows(
-            "SELECT n.* FROM notifications n WHERE \(whereSQL) ORDER BY n.updated_at DESC, n.id DESC LIMIT ? OFFSET ?",
-            binds + [.int(perPage), .int((page - 1) * perPage)]
-        ).map(Self.notification)
+        let filter = ReadSQL.notificationFilter(storeID: storeID, level: level, reference: reference)
+        let count = try await client.rows(ReadSQL.countNotifications(filter)).first?.int("n") ?? 0
+        let items = try await client.rows(ReadSQL.notificationPage(filter, page: page, perPage: perPage)).map(ReadSQL.notification)
         return Page(items: items, count: count, page: page, perPage: perPage)
     }
 
-    // MARK: Row decoding
+    // MARK: Reading through ReadSQL
 
-    static func message(_ row: PostgresRandomAccessRow) throws -> MessageRecord {
-        MessageRecord(
-            id: try row.text("id"),
-            storeID: try row.text("store_id"),
-            name: try row.text("name"),
-            payload: try row.json("payload") ?? .object([:]),
-            origin: try row.text("origin"),
-            parentMessageID: try row.optionalText("parent_message_id"),
-            parentDeliveryID: try row.optionalText("parent_delivery_id"),
-            depth: try row.int("depth"),
-            state: try row.text("state"),
-            note: try row.optionalText("note"),
-            createdAt: try row.time("created_at")
-        )
-    }
-
-    static func notification(_ row: PostgresRandomAccessRow) throws -> NotificationRecord {
-        NotificationRecord(
-            id: Int64(try row.int("id")),
-            storeID: try row.text("store_id"),
-            messageID: try row.text("message_id"),
-            deliveryID: try row.optionalText("delivery_id"),
-            mapping: try row.text("mapping"),
-            level: try row.text("level"),
-            subject: try row.text("subject"),
-            description: try row.text("description"),
-            extra: try row.json("extra") ?? .object([:]),
-            reference: try row.optionalText("reference"),
-            occurrences: try row.int("occurrences"),
-            createdAt: try row.time("created_at"),
-            updatedAt: try row.time("updated_at")
-        )
+    /// `messages`, each with its deliveries (no attempts).
+    static func withDeliveries(_ db: some SQLRunner, _ messages: [MessageRecord]) async throws -> [MessageRecord] {
+        let deliveries = try await Self.deliveries(db, messageIDs: messages.map(\.id), withAttempts: false)
+        return messages.map { message in
+            var message = message
+            message.deliveries = deliveries[message.id] ?? []
+            return message
+        }
     }
 
     static func deliveries(_ db: some SQLRunner, messageIDs: [String], withAttempts: Bool) async throws -> [String: [DeliveryRecord]] {
         guard !messageIDs.isEmpty else { return [:] }
-        let marks = Array(repeating: "?", count: messageIDs.count).joined(separator: ",")
-        let rows = try await db.rows(
-            """
-            SELECT d.*, (SELECT e.id FROM deliveries e WHERE d.ordering_key IS NOT NULL AND d.state IN ('pending', 'failing', 'scheduled')
-                AND e.store_id = d.store_id AND e.mapping = d.mapping AND e.ordering_key = d.ordering_key AND e.seq < d.seq
-                AND e.state IN ('pending', 'running', 'failing', 'scheduled', 'parked') ORDER BY e.seq LIMIT 1) AS waiting_for
-            FROM deliveries d WHERE d.message_id IN (\(marks)) ORDER BY d.seq
-            """,
-            messageIDs.map { .text($0) }
-        )
+        let rows = try await db.rows(ReadSQL.deliveries(of: messageIDs))
         var attempts: [String: [AttemptRecord]] = [:]
-        if withAttempts {
-            let ids = try rows.map { try $0.text("id") }
-            if !ids.isEmpty {
-                let attemptMarks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-                for row in try await db.rows("SELECT * FROM attempts WHERE delivery_id IN (\(attemptMarks)) ORDER BY id", ids.map { .text($0) }) {
-                    attempts[try row.text("delivery_id"), default: []].append(
-                        AttemptRecord(
-                            number: try row.int("number"),
-                            startedAt: try row.time("started_at"),
-                            duration: try row.real("duration"),
-                            url: try row.text("url"),
-                            status: try row.optionalInt("status"),
-                            response: try row.optionalText("response"),
-                            error: try row.optionalText("error")
-                        )
-                    )
-                }
+        let ids = try rows.map { try $0.text("id") }
+        if withAttempts, !ids.isEmpty {
+            for row in try await db.rows(ReadSQL.attempts(of: ids)) {
+                attempts[try row.text("delivery_id"), default: []].append(try ReadSQL.attempt(row))
             }
         }
-        var result: [String: [DeliveryRecord]] = [:]
-        for row in rows {
-            let id = try row.text("id")
-            let record = DeliveryRecord(
-                id: id,
-                messageID: try row.text("message_id"),
-                mapping: try row.text("mapping"),
-                state: DeliveryState(rawValue: try row.text("state")) ?? .pending,
-                attempts: try row.int("attempts"),
-                nextAttemptAt: try row.optionalTime("next_attempt_at"),
-                url: try row.optionalText("url"),
-                lastError: try row.optionalText("last_error"),
-                lastStatus: try row.optionalInt("last_status"),
-                result: try row.json("result"),
-                createdAt: try row.time("created_at"),
-                updatedAt: try row.time("updated_at"),
-                completedAt: try row.optionalTime("completed_at"),
-                attemptLog: attempts[id] ?? [],
-                orderingKey: try row.optionalText("ordering_key"),
-                waitingFor: try row.optionalText("waiting_for")
-            )
-            result[try row.text("message_id"), default: []].append(record)
-        }
-        return result
+        return try ReadSQL.deliveries(rows, attempts: attempts)
     }
 }

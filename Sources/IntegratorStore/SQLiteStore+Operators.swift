@@ -9,84 +9,28 @@ extension SQLiteStore {
 
     public func messages(_ query: MessageQuery) async throws -> Page<MessageRecord> {
         try await pool.read { db in
-            var clauses = ["m.store_id = ?"]
-            var arguments: StatementArguments = [query.storeID]
-            if let name = query.message {
-                clauses.append("m.name = ?")
-                _ = arguments.append(contentsOf: [MessageName.normalised(name)])
-            }
-            switch query.state {
-            case nil: break
-            case "skipped"?, "accepted"?:
-                clauses.append("m.state = ?")
-                _ = arguments.append(contentsOf: [query.state])
-            case let state?:
-                var sub = "SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.state = ?"
-                _ = arguments.append(contentsOf: [state])
-                if let mapping = query.mapping {
-                    sub += " AND d.mapping = ?"
-                    _ = arguments.append(contentsOf: [mapping])
-                }
-                clauses.append(state == "archived" ? "(m.state = 'archived' OR EXISTS (\(sub)))" : "EXISTS (\(sub))")
-            }
-            if let mapping = query.mapping, query.state == nil || query.state == "skipped" || query.state == "accepted" {
-                clauses.append("EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.mapping = ?)")
-                _ = arguments.append(contentsOf: [mapping])
-            }
-            if let identifier = query.identifier {
-                clauses.append("m.id IN (SELECT message_id FROM message_identifiers WHERE store_id = ? AND name = ? AND value = ?)")
-                _ = arguments.append(contentsOf: [query.storeID, identifier.name, identifier.value])
-            }
-            if let since = query.since {
-                clauses.append("m.created_at >= ?")
-                _ = arguments.append(contentsOf: [since.timeIntervalSince1970])
-            }
-            if let until = query.until {
-                clauses.append("m.created_at < ?")
-                _ = arguments.append(contentsOf: [until.timeIntervalSince1970])
-            }
-            let whereSQL = clauses.joined(separator: " AND ")
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages m WHERE \(whereSQL)", arguments: arguments) ?? 0
-            var pageArguments = arguments
-            _ = pageArguments.append(contentsOf: [query.perPage, (query.page - 1) * query.perPage])
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT m.* FROM messages m WHERE \(whereSQL) ORDER BY m.seq DESC LIMIT ? OFFSET ?",
-                arguments: pageArguments
-            )
-            var messages = rows.map(Self.message)
-            let deliveries = try Self.deliveries(db, messageIDs: messages.map(\.id), withAttempts: false)
-            for index in messages.indices { messages[index].deliveries = deliveries[messages[index].id] ?? [] }
+            let filter = ReadSQL.messageFilter(query)
+            let count = try Self.count(db, ReadSQL.countMessages(filter))
+            let page = ReadSQL.messagePage(filter, page: query.page, perPage: query.perPage)
+            let messages = try Self.withDeliveries(db, try Row.fetchAll(db, sql: page.sql, arguments: page.arguments).map(ReadSQL.message))
             return Page(items: messages, count: count, page: query.page, perPage: query.perPage)
         }
     }
 
     public func message(storeID: String, id: String) async throws -> MessageDetail? {
         try await pool.read { db in
-            var row = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE store_id = ? AND id = ?", arguments: [storeID, id])
-            if row == nil {
-                row = try Row.fetchOne(
-                    db,
-                    sql: "SELECT m.* FROM messages m JOIN deliveries d ON d.message_id = m.id WHERE m.store_id = ? AND d.id = ?",
-                    arguments: [storeID, id]
-                )
-            }
-            guard let row else { return nil }
-            var message = Self.message(row)
+            // The id of the message, or of one of its deliveries.
+            let found =
+                try Row.fetchOne(db, sql: ReadSQL.messageByID, arguments: [storeID, id])
+                ?? Row.fetchOne(db, sql: ReadSQL.messageByDelivery, arguments: [storeID, id])
+            guard let found else { return nil }
+            var message = try ReadSQL.message(found)
             message.deliveries = try Self.deliveries(db, messageIDs: [message.id], withAttempts: true)[message.id] ?? []
-            message.identifiers = try Row.fetchAll(
-                db,
-                sql: "SELECT name, value FROM message_identifiers WHERE message_id = ? ORDER BY name",
-                arguments: [message.id]
-            )
-            .map { IdentifierValue(name: $0["name"], value: $0["value"]) }
-            var children = try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE parent_message_id = ? ORDER BY seq", arguments: [message.id]).map(
-                Self.message
-            )
-            let childDeliveries = try Self.deliveries(db, messageIDs: children.map(\.id), withAttempts: false)
-            for index in children.indices { children[index].deliveries = childDeliveries[children[index].id] ?? [] }
-            let notifications = try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE message_id = ? ORDER BY id", arguments: [message.id])
-                .map(Self.notification)
+            message.identifiers = try Row.fetchAll(db, sql: ReadSQL.identifiers, arguments: [message.id]).map {
+                IdentifierValue(name: try $0.text("name"), value: try $0.text("value"))
+            }
+            let children = try Self.withDeliveries(db, try Row.fetchAll(db, sql: ReadSQL.children, arguments: [message.id]).map(ReadSQL.message))
+            let notifications = try Row.fetchAll(db, sql: ReadSQL.notificationsOfMessage, arguments: [message.id]).map(ReadSQL.notification)
             return MessageDetail(message: message, children: children, notifications: notifications)
         }
     }
@@ -189,126 +133,42 @@ extension SQLiteStore {
 
     public func notifications(storeID: String, level: String?, reference: String?, page: Int, perPage: Int) async throws -> Page<NotificationRecord> {
         try await pool.read { db in
-            var clauses = ["n.store_id = ?"]
-            var arguments: StatementArguments = [storeID]
-            if let level {
-                clauses.append("n.level = ?")
-                _ = arguments.append(contentsOf: [level])
-            }
-            if let reference {
-                clauses.append("(n.reference = ? OR n.message_id IN (SELECT message_id FROM message_identifiers WHERE store_id = ? AND value = ?))")
-                _ = arguments.append(contentsOf: [reference, storeID, reference])
-            }
-            let whereSQL = clauses.joined(separator: " AND ")
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notifications n WHERE \(whereSQL)", arguments: arguments) ?? 0
-            var pageArguments = arguments
-            _ = pageArguments.append(contentsOf: [perPage, (page - 1) * perPage])
-            let items = try Row.fetchAll(
-                db,
-                sql: "SELECT n.* FROM notifications n WHERE \(whereSQL) ORDER BY n.updated_at DESC, n.id DESC LIMIT ? OFFSET ?",
-                arguments: pageArguments
-            )
-            .map(Self.notification)
+            let filter = ReadSQL.notificationFilter(storeID: storeID, level: level, reference: reference)
+            let count = try Self.count(db, ReadSQL.countNotifications(filter))
+            let statement = ReadSQL.notificationPage(filter, page: page, perPage: perPage)
+            let items = try Row.fetchAll(db, sql: statement.sql, arguments: statement.arguments).map(ReadSQL.notification)
             return Page(items: items, count: count, page: page, perPage: perPage)
         }
     }
 
-    // MARK: Row decoding
+    // MARK: Reading through ReadSQL
 
-    static func message(_ row: Row) -> MessageRecord {
-        MessageRecord(
-            id: row["id"],
-            storeID: row["store_id"],
-            name: row["name"],
-            payload: json(row["payload"]) ?? .object([:]),
-            origin: row["origin"],
-            parentMessageID: row["parent_message_id"],
-            parentDeliveryID: row["parent_delivery_id"],
-            depth: row["depth"],
-            state: row["state"],
-            note: row["note"],
-            createdAt: Date(timeIntervalSince1970: row["created_at"])
-        )
+    static func count(_ db: Database, _ statement: SQLStatement) throws -> Int {
+        try Int.fetchOne(db, sql: statement.sql, arguments: statement.arguments) ?? 0
     }
 
-    static func notification(_ row: Row) -> NotificationRecord {
-        NotificationRecord(
-            id: row["id"],
-            storeID: row["store_id"],
-            messageID: row["message_id"],
-            deliveryID: row["delivery_id"],
-            mapping: row["mapping"],
-            level: row["level"],
-            subject: row["subject"],
-            description: row["description"],
-            extra: json(row["extra"]) ?? .object([:]),
-            reference: row["reference"],
-            occurrences: row["occurrences"],
-            createdAt: Date(timeIntervalSince1970: row["created_at"]),
-            updatedAt: Date(timeIntervalSince1970: row["updated_at"])
-        )
+    /// `messages`, each with its deliveries (no attempts).
+    static func withDeliveries(_ db: Database, _ messages: [MessageRecord]) throws -> [MessageRecord] {
+        let deliveries = try Self.deliveries(db, messageIDs: messages.map(\.id), withAttempts: false)
+        return messages.map { message in
+            var message = message
+            message.deliveries = deliveries[message.id] ?? []
+            return message
+        }
     }
 
     static func deliveries(_ db: Database, messageIDs: [String], withAttempts: Bool) throws -> [String: [DeliveryRecord]] {
         guard !messageIDs.isEmpty else { return [:] }
-        let marks = Array(repeating: "?", count: messageIDs.count).joined(separator: ",")
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT d.*, (SELECT e.id FROM deliveries e WHERE d.ordering_key IS NOT NULL AND d.state IN ('pending', 'failing', 'scheduled')
-                    AND e.store_id = d.store_id AND e.mapping = d.mapping AND e.ordering_key = d.ordering_key AND e.seq < d.seq
-                    AND e.state IN ('pending', 'running', 'failing', 'scheduled', 'parked') ORDER BY e.seq LIMIT 1) AS waiting_for
-                FROM deliveries d WHERE d.message_id IN (\(marks)) ORDER BY d.seq
-                """,
-            arguments: StatementArguments(messageIDs)
-        )
+        let statement = ReadSQL.deliveries(of: messageIDs)
+        let rows = try Row.fetchAll(db, sql: statement.sql, arguments: statement.arguments)
         var attempts: [String: [AttemptRecord]] = [:]
-        if withAttempts {
-            let ids = rows.map { $0["id"] as String }
-            if !ids.isEmpty {
-                let attemptMarks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-                for row in try Row.fetchAll(
-                    db,
-                    sql: "SELECT * FROM attempts WHERE delivery_id IN (\(attemptMarks)) ORDER BY id",
-                    arguments: StatementArguments(ids)
-                ) {
-                    attempts[row["delivery_id"], default: []].append(
-                        AttemptRecord(
-                            number: row["number"],
-                            startedAt: Date(timeIntervalSince1970: row["started_at"]),
-                            duration: row["duration"],
-                            url: row["url"],
-                            status: row["status"],
-                            response: row["response"],
-                            error: row["error"]
-                        )
-                    )
-                }
+        let ids = try rows.map { try $0.text("id") }
+        if withAttempts, !ids.isEmpty {
+            let attemptsOf = ReadSQL.attempts(of: ids)
+            for row in try Row.fetchAll(db, sql: attemptsOf.sql, arguments: attemptsOf.arguments) {
+                attempts[try row.text("delivery_id"), default: []].append(try ReadSQL.attempt(row))
             }
         }
-        var result: [String: [DeliveryRecord]] = [:]
-        for row in rows {
-            let id: String = row["id"]
-            let record = DeliveryRecord(
-                id: id,
-                messageID: row["message_id"],
-                mapping: row["mapping"],
-                state: DeliveryState(rawValue: row["state"]) ?? .pending,
-                attempts: row["attempts"],
-                nextAttemptAt: date(row["next_attempt_at"]),
-                url: row["url"],
-                lastError: row["last_error"],
-                lastStatus: row["last_status"],
-                result: json(row["result"]),
-                createdAt: Date(timeIntervalSince1970: row["created_at"]),
-                updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
-                completedAt: date(row["completed_at"]),
-                attemptLog: attempts[id] ?? [],
-                orderingKey: row["ordering_key"],
-                waitingFor: row["waiting_for"]
-            )
-            result[row["message_id"], default: []].append(record)
-        }
-        return result
+        return try ReadSQL.deliveries(rows, attempts: attempts)
     }
 }

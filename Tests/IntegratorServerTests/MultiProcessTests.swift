@@ -33,8 +33,11 @@ import Testing
                 """
             let configURL = directory.appendingPathComponent("config.yaml")
             try config.write(to: configURL, atomically: true, encoding: .utf8)
+            // A lease outlives an attempt by 10 s, so a live process that a loaded machine slows
+            // down still records its attempt before another can take it: only the killed
+            // process's leases may come out twice.
             let environment = [
-                "INTEGRATOR_LEASE_MARGIN": "5", "INTEGRATOR_SCHEDULER_TICK": "0.1",
+                "INTEGRATOR_LEASE_MARGIN": "10", "INTEGRATOR_SCHEDULER_TICK": "0.1",
                 "INTEGRATOR_DELIVERY_CONCURRENCY": String(Self.concurrency), "LOG_LEVEL": "warning",
             ]
             func start(_ name: String) async throws -> (ChildProcess, String) {

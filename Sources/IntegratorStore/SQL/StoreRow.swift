@@ -9,12 +9,14 @@ public protocol StoreRow {
     func optionalText(_ column: String) throws -> String?
     func optionalReal(_ column: String) throws -> Double?
     func optionalBool(_ column: String) throws -> Bool?
+    func optionalInt(_ column: String) throws -> Int?
 }
 
 extension StoreRow {
     public func text(_ column: String) throws -> String { try required(optionalText(column), column) }
     public func real(_ column: String) throws -> Double { try required(optionalReal(column), column) }
     public func bool(_ column: String) throws -> Bool { try required(optionalBool(column), column) }
+    public func int(_ column: String) throws -> Int { try required(optionalInt(column), column) }
     public func time(_ column: String) throws -> Date { Date(timeIntervalSince1970: try real(column)) }
     public func optionalTime(_ column: String) throws -> Date? { try optionalReal(column).map(Date.init(timeIntervalSince1970:)) }
 
