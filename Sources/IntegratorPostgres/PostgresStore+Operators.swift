@@ -31,13 +31,7 @@ extension PostgresStore {
     }
 
     public func attemptNow(storeID: String, id: String, now: Date) async throws -> Int {
-        try await client.run(
-            """
-            UPDATE deliveries SET state = CASE WHEN state = 'parked' THEN 'pending' ELSE state END, next_attempt_at = ?, updated_at = ?
-            WHERE store_id = ? AND (message_id = ? OR id = ?) AND state IN ('pending', 'failing', 'scheduled', 'parked')
-            """,
-            [.time(now), .time(now), .text(storeID), .text(id), .text(id)]
-        )
+        try await client.run(OperatorSQL.attemptNow, [.time(now), .time(now), .text(storeID), .text(id), .text(id)])
     }
 
     public func archive(storeID: String, id: String, now: Date) async throws -> Int {
@@ -45,14 +39,8 @@ extension PostgresStore {
     }
 
     static func archive(_ db: PostgresConnection, storeID: String, id: String, now: Date) async throws -> Int {
-        let count = try await db.run(
-            """
-            UPDATE deliveries SET state = 'archived', next_attempt_at = NULL, lease_owner = NULL, updated_at = ?
-            WHERE store_id = ? AND (message_id = ? OR id = ?) AND state NOT IN ('completed', 'archived')
-            """,
-            [.time(now), .text(storeID), .text(id), .text(id)]
-        )
-        try await db.run("UPDATE messages SET state = 'archived' WHERE store_id = ? AND id = ? AND state = 'accepted'", [.text(storeID), .text(id)])
+        let count = try await db.run(OperatorSQL.archiveDeliveries, [.time(now), .text(storeID), .text(id), .text(id)])
+        try await db.run(OperatorSQL.archiveMessage, [.text(storeID), .text(id)])
         return count
     }
 
@@ -64,26 +52,18 @@ extension PostgresStore {
     }
 
     public func recover(storeID: String, since: Date, now: Date) async throws -> Int {
-        try await client.run(
-            """
-            UPDATE deliveries SET state = CASE WHEN state = 'parked' THEN 'pending' ELSE state END, next_attempt_at = ?, updated_at = ?
-            WHERE store_id = ? AND state IN ('parked', 'failing') AND created_at >= ?
-            """,
-            [.time(now), .time(now), .text(storeID), .time(since)]
-        )
+        try await client.run(OperatorSQL.recover, [.time(now), .time(now), .text(storeID), .time(since)])
     }
 
     public func queueCounts(storeID: String) async throws -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for state in DeliveryState.allCases { counts[state.rawValue] = 0 }
-        for row in try await client.rows("SELECT state, COUNT(*) AS n FROM deliveries WHERE store_id = ? GROUP BY state", [.text(storeID)]) {
-            counts[try row.text("state")] = try row.int("n")
+        let byState = try await client.rows(OperatorSQL.deliveriesByState, [.text(storeID)]).map {
+            (state: try $0.text("state"), count: try $0.int("n"))
         }
-        counts["incoming"] = try await client.rows("SELECT COUNT(*) AS n FROM messages WHERE store_id = ?", [.text(storeID)]).first?.int("n") ?? 0
-        counts["skipped"] =
-            try await client.rows("SELECT COUNT(*) AS n FROM messages WHERE store_id = ? AND state = 'skipped'", [.text(storeID)]).first?.int("n")
-            ?? 0
-        return counts
+        return OperatorSQL.queueCounts(
+            byState: byState,
+            incoming: try await client.rows(OperatorSQL.incoming, [.text(storeID)]).first?.int("n") ?? 0,
+            skipped: try await client.rows(OperatorSQL.skipped, [.text(storeID)]).first?.int("n") ?? 0
+        )
     }
 
     public func activity(storeID: String, since: Date, slot: Double, slots: Int) async throws -> [ActivitySlot] {
@@ -96,18 +76,9 @@ extension PostgresStore {
             }
             return result
         }
-        let received = try await counts(
-            """
-            SELECT FLOOR((created_at - ?) / ?)::BIGINT AS b, COUNT(*) AS n FROM messages
-            WHERE store_id = ? AND created_at >= ? AND created_at < ? GROUP BY b
-            """
-        )
-        let failed = try await counts(
-            """
-            SELECT FLOOR((a.started_at - ?) / ?)::BIGINT AS b, COUNT(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
-            WHERE d.store_id = ? AND a.started_at >= ? AND a.started_at < ? AND a.error IS NOT NULL GROUP BY b
-            """
-        )
+        let bucket = { (expression: String) in "FLOOR(\(expression))::BIGINT" }
+        let received = try await counts(OperatorSQL.received(bucket: bucket))
+        let failed = try await counts(OperatorSQL.failed(bucket: bucket))
         return ActivitySlot.fill(since: since, slot: slot, slots: slots, received: received, failed: failed)
     }
 

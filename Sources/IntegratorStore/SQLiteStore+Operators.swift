@@ -37,13 +37,7 @@ extension SQLiteStore {
 
     public func attemptNow(storeID: String, id: String, now: Date) async throws -> Int {
         try await pool.write { db in
-            try db.cachedExecute(
-                sql: """
-                    UPDATE deliveries SET state = CASE WHEN state = 'parked' THEN 'pending' ELSE state END, next_attempt_at = ?, updated_at = ?
-                    WHERE store_id = ? AND (message_id = ? OR id = ?) AND state IN ('pending', 'failing', 'scheduled', 'parked')
-                    """,
-                arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, storeID, id, id]
-            )
+            try db.cachedExecute(sql: OperatorSQL.attemptNow, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, storeID, id, id])
             return db.changesCount
         }
     }
@@ -53,18 +47,9 @@ extension SQLiteStore {
     }
 
     static func archive(_ db: Database, storeID: String, id: String, now: Date) throws -> Int {
-        try db.cachedExecute(
-            sql: """
-                UPDATE deliveries SET state = 'archived', next_attempt_at = NULL, lease_owner = NULL, updated_at = ?
-                WHERE store_id = ? AND (message_id = ? OR id = ?) AND state NOT IN ('completed', 'archived')
-                """,
-            arguments: [now.timeIntervalSince1970, storeID, id, id]
-        )
+        try db.cachedExecute(sql: OperatorSQL.archiveDeliveries, arguments: [now.timeIntervalSince1970, storeID, id, id])
         let count = db.changesCount
-        try db.cachedExecute(
-            sql: "UPDATE messages SET state = 'archived' WHERE store_id = ? AND id = ? AND state = 'accepted'",
-            arguments: [storeID, id]
-        )
+        try db.cachedExecute(sql: OperatorSQL.archiveMessage, arguments: [storeID, id])
         return count
     }
 
@@ -78,10 +63,7 @@ extension SQLiteStore {
     public func recover(storeID: String, since: Date, now: Date) async throws -> Int {
         try await pool.write { db in
             try db.cachedExecute(
-                sql: """
-                    UPDATE deliveries SET state = CASE WHEN state = 'parked' THEN 'pending' ELSE state END, next_attempt_at = ?, updated_at = ?
-                    WHERE store_id = ? AND state IN ('parked', 'failing') AND created_at >= ?
-                    """,
+                sql: OperatorSQL.recover,
                 arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, storeID, since.timeIntervalSince1970]
             )
             return db.changesCount
@@ -90,19 +72,14 @@ extension SQLiteStore {
 
     public func queueCounts(storeID: String) async throws -> [String: Int] {
         try await pool.read { db in
-            var counts: [String: Int] = [:]
-            for state in DeliveryState.allCases { counts[state.rawValue] = 0 }
-            for row in try Row.fetchAll(
-                db,
-                sql: "SELECT state, COUNT(*) AS n FROM deliveries WHERE store_id = ? GROUP BY state",
-                arguments: [storeID]
-            ) {
-                counts[row["state"]] = row["n"]
+            let byState = try Row.fetchAll(db, sql: OperatorSQL.deliveriesByState, arguments: [storeID]).map {
+                (state: try $0.text("state"), count: try $0.int("n"))
             }
-            counts["incoming"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE store_id = ?", arguments: [storeID]) ?? 0
-            counts["skipped"] =
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE store_id = ? AND state = 'skipped'", arguments: [storeID]) ?? 0
-            return counts
+            return OperatorSQL.queueCounts(
+                byState: byState,
+                incoming: try Int.fetchOne(db, sql: OperatorSQL.incoming, arguments: [storeID]) ?? 0,
+                skipped: try Int.fetchOne(db, sql: OperatorSQL.skipped, arguments: [storeID]) ?? 0
+            )
         }
     }
 
@@ -112,21 +89,14 @@ extension SQLiteStore {
             let end = start + slot * Double(slots)
             func counts(_ sql: String) throws -> [Int: Int] {
                 var result: [Int: Int] = [:]
-                for row in try Row.fetchAll(db, sql: sql, arguments: [start, slot, storeID, start, end]) { result[row["b"]] = row["n"] }
+                for row in try Row.fetchAll(db, sql: sql, arguments: [start, slot, storeID, start, end]) {
+                    result[try row.int("b")] = try row.int("n")
+                }
                 return result
             }
-            let received = try counts(
-                """
-                SELECT CAST((created_at - ?) / ? AS INTEGER) AS b, COUNT(*) AS n FROM messages
-                WHERE store_id = ? AND created_at >= ? AND created_at < ? GROUP BY b
-                """
-            )
-            let failed = try counts(
-                """
-                SELECT CAST((a.started_at - ?) / ? AS INTEGER) AS b, COUNT(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
-                WHERE d.store_id = ? AND a.started_at >= ? AND a.started_at < ? AND a.error IS NOT NULL GROUP BY b
-                """
-            )
+            let bucket = { (expression: String) in "CAST(\(expression) AS INTEGER)" }
+            let received = try counts(OperatorSQL.received(bucket: bucket))
+            let failed = try counts(OperatorSQL.failed(bucket: bucket))
             return ActivitySlot.fill(since: since, slot: slot, slots: slots, received: received, failed: failed)
         }
     }
