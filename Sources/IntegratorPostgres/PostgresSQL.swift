@@ -70,6 +70,16 @@ extension SQLRunner {
     func rows(_ statement: SQLStatement) async throws -> [PostgresRandomAccessRow] {
         try await rows(statement.sql, statement.values.map(Bind.init))
     }
+
+    /// Runs shared SQL with its values (`IngestSQL`, …) and returns its rows.
+    func rows(_ sql: String, values: [SQLValue]) async throws -> [PostgresRandomAccessRow] {
+        try await rows(sql, values.map(Bind.init))
+    }
+
+    /// Runs shared SQL with its values and returns how many rows it changed.
+    @discardableResult func run(_ sql: String, values: [SQLValue]) async throws -> Int {
+        try await run(sql, values.map(Bind.init))
+    }
 }
 
 extension QueryRunner {

@@ -13,17 +13,25 @@ extension Row: StoreRow {
     private func value(_ column: String) -> DatabaseValue { (self[column] as DatabaseValue?) ?? .null }
 }
 
+extension SQLValue {
+    /// The value as GRDB binds it.
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .text(let text): text.databaseValue
+        case .real(let real): real.databaseValue
+        case .int(let int): int.databaseValue
+        }
+    }
+}
+
 extension SQLStatement {
     /// The statement's values as GRDB binds them.
-    var arguments: StatementArguments {
-        StatementArguments(
-            values.map { value -> DatabaseValue in
-                switch value {
-                case .text(let text): text.databaseValue
-                case .real(let real): real.databaseValue
-                case .int(let int): int.databaseValue
-                }
-            }
-        )
+    var arguments: StatementArguments { StatementArguments(values.map(\.databaseValue)) }
+}
+
+extension Database {
+    /// Runs a shared statement (`IngestSQL`, …) through the prepared-statement cache.
+    func cachedExecute(sql: String, values: [SQLValue]) throws {
+        try cachedStatement(sql: sql).execute(arguments: StatementArguments(values.map(\.databaseValue)))
     }
 }

@@ -168,3 +168,49 @@ import Testing
         #expect(StoredJSON.read(nil) == nil)
     }
 }
+
+/// What a pushed message becomes once its deliveries are written, as a value.
+@Suite struct IngestOutcomeTests {
+    func message(deliveries: Int, note: String? = nil) -> NewMessage {
+        var message = NewMessage(
+            id: "m1",
+            storeID: "acme",
+            name: "order:new",
+            payload: [:],
+            origin: "push",
+            createdAt: Date(timeIntervalSince1970: 0),
+            deliveries: (0..<deliveries).map {
+                NewDelivery(id: "d\($0)", mapping: "erp", dedupKey: nil, nextAttemptAt: Date(timeIntervalSince1970: 0))
+            }
+        )
+        message.note = note
+        return message
+    }
+
+    @Test func aMessageWithEveryDeliveryWrittenAndNothingNotedIsLeftAsItIs() {
+        #expect(IngestSQL.outcome(message(deliveries: 2), written: 2, notes: []) == nil)
+    }
+
+    @Test func aMessageNoMappingTakesIsSkippedSayingSo() {
+        #expect(
+            IngestSQL.outcome(message(deliveries: 0), written: 0, notes: []) == [
+                .text("skipped"), .text("no mapping of the store takes 'order:new'"), .text("m1"),
+            ]
+        )
+    }
+
+    @Test func aMessageWhoseDeliveriesWereAllDuplicatesIsSkippedWithTheNotes() {
+        let outcome = IngestSQL.outcome(message(deliveries: 1), written: 0, notes: ["not delivered to mapping 'erp': …"])
+        #expect(outcome == [.text("skipped"), .text("not delivered to mapping 'erp': …"), .text("m1")])
+    }
+
+    @Test func aMessageWithSomeDeliveriesAndANoteIsAcceptedWithTheNotesJoined() {
+        let outcome = IngestSQL.outcome(message(deliveries: 2), written: 1, notes: ["a", "b"])
+        #expect(outcome == [.text("accepted"), .text("a; b"), .text("m1")])
+    }
+
+    @Test func aFilteredMessageKeepsItsOwnNoteRatherThanNoMapping() {
+        let outcome = IngestSQL.outcome(message(deliveries: 0, note: "filtered"), written: 0, notes: ["filtered"])
+        #expect(outcome == [.text("skipped"), .text("filtered"), .text("m1")])
+    }
+}
