@@ -49,21 +49,10 @@ extension SQLiteStore {
                 if (row["state"] as String) == "running" {
                     // The worker that held this lease never reported: keep that in the log.
                     attempts += 1
-                    try db.cachedExecute(
-                        sql:
-                            "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, "
-                            + "?, 0, '', NULL, NULL, ?)",
-                        arguments: [
-                            id, attempts, nowSeconds,
-                            "the lease expired before the attempt was reported (the worker or its process stopped); trying again",
-                        ]
-                    )
+                    try db.cachedExecute(sql: AttemptSQL.expiredLease, arguments: [id, attempts, nowSeconds, AttemptSQL.expiredLeaseError])
                 }
                 let expiry = nowSeconds + lease(storeID, mapping)
-                try db.cachedExecute(
-                    sql: "UPDATE deliveries SET state = 'running', lease_owner = ?, next_attempt_at = ?, attempts = ?, updated_at = ? WHERE id = ?",
-                    arguments: [owner, expiry, attempts, nowSeconds, id]
-                )
+                try db.cachedExecute(sql: AttemptSQL.takeLease, arguments: [owner, expiry, attempts, nowSeconds, id])
                 claimed.append(
                     (
                         ClaimedDelivery(
@@ -92,81 +81,30 @@ extension SQLiteStore {
 
     public func record(_ report: AttemptReport) async throws {
         try await committer.perform { [secrets] db in
-            let now = (report.startedAt.addingTimeInterval(report.duration)).timeIntervalSince1970
-            let current = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT state, lease_owner, attempts FROM deliveries WHERE id = ?"),
-                arguments: [report.deliveryID]
-            )
-            let attempts: Int = (current?["attempts"] ?? 0) + 1
-            try db.cachedExecute(
-                sql: "INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                arguments: [
-                    report.deliveryID, attempts, report.startedAt.timeIntervalSince1970, report.duration, report.url, report.status, report.response,
-                    report.error,
-                ]
-            )
-            let stillOwned = (current?["state"] as String?) == "running" && (current?["lease_owner"] as String?) == report.owner
+            let now = report.startedAt.addingTimeInterval(report.duration)
+            let current = try Row.fetchOne(db.cachedStatement(sql: AttemptSQL.currentDelivery), arguments: [report.deliveryID])
+            let attempts = (try current?.optionalInt("attempts") ?? 0) + 1
+            try db.cachedExecute(sql: AttemptSQL.insertAttempt, values: AttemptSQL.attempt(report, number: attempts))
+            let stillOwned = try AttemptSQL.stillOwned(current, by: report.owner)
             if stillOwned {
-                let transition = report.transition
-                try db.cachedExecute(
-                    sql: """
-                        UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL, url = ?,
-                            last_error = ?, last_status = ?, result = COALESCE(?, result), updated_at = ?,
-                            completed_at = CASE WHEN ? = 'completed' THEN ? ELSE completed_at END
-                        WHERE id = ?
-                        """,
-                    arguments: [
-                        transition.state.rawValue, attempts, transition.nextAttemptAt?.timeIntervalSince1970, transition.nextURL,
-                        report.error, report.status, report.result.map(\.jsonString), now,
-                        transition.state.rawValue, now, report.deliveryID,
-                    ]
-                )
+                try db.cachedExecute(sql: AttemptSQL.finishDelivery, values: AttemptSQL.finish(report, attempts: attempts, now: now))
             } else {
-                try db.cachedExecute(
-                    sql: "UPDATE deliveries SET attempts = ?, updated_at = ? WHERE id = ?",
-                    arguments: [attempts, now, report.deliveryID]
-                )
+                try db.cachedExecute(sql: AttemptSQL.countAttempt, arguments: [attempts, now.timeIntervalSince1970, report.deliveryID])
             }
             if stillOwned, report.transition.state == .parked, let parked = report.alerts.make?(.parked) { try Self.insert(db, parked) }
             if let policy = report.breaker { try Self.updateBreaker(db, report, policy: policy, at: now) }
             for child in report.children { try Self.insert(db, child) }
-            for parameter in report.parameters {
-                try Self.upsertParameter(db, storeID: report.storeID, parameter, at: Date(timeIntervalSince1970: now), secrets: secrets)
-            }
-            for notification in report.notifications {
-                try Self.insert(db, notification, at: now)
-            }
+            for parameter in report.parameters { try Self.upsertParameter(db, storeID: report.storeID, parameter, at: now, secrets: secrets) }
+            for notification in report.notifications { try Self.insert(db, notification, at: now) }
         }
     }
 
     /// Counts the attempt on its mapping's breaker and writes the alert it causes, if any.
-    static func updateBreaker(_ db: Database, _ report: AttemptReport, policy: BreakerPolicy, at now: Double) throws {
+    static func updateBreaker(_ db: Database, _ report: AttemptReport, policy: BreakerPolicy, at now: Date) throws {
         let row = try Row.fetchOne(db.cachedStatement(sql: HealthSQL.breakerRow), arguments: [report.storeID, report.mapping])
-        let current = BreakerStatus(
-            state: (row?["state"] as String?).flatMap(BreakerState.init(rawValue:)) ?? .closed,
-            consecutiveFailures: row?["consecutive_failures"] ?? 0,
-            probeAt: date(row?["probe_at"])
-        )
-        let succeeded = report.error == nil
-        let (next, event) = current.after(succeeded: succeeded, policy: policy, now: Date(timeIntervalSince1970: now))
-        if succeeded,
-            BreakerStatus.successWriteIsRedundant(
-                before: current,
-                after: next,
-                event: event,
-                lastSuccess: date(row?["last_success_at"]),
-                now: Date(timeIntervalSince1970: now)
-            )
-        {
-            return
-        }
-        try db.cachedExecute(
-            sql: HealthSQL.saveBreaker,
-            arguments: [
-                report.storeID, report.mapping, next.state.rawValue, next.consecutiveFailures, next.probeAt?.timeIntervalSince1970,
-                succeeded ? now : nil, succeeded ? nil : now,
-            ]
-        )
+        let (next, event, write) = try AttemptSQL.breakerAfter(report, row: row, policy: policy, now: now)
+        guard write else { return }
+        try db.cachedExecute(sql: HealthSQL.saveBreaker, values: AttemptSQL.saveBreaker(report, next, succeeded: report.error == nil, now: now))
         switch event {
         case .opened?: if let alert = report.alerts.make?(.failing) { try insert(db, alert) }
         case .closed?: if let alert = report.alerts.make?(.recovered) { try insert(db, alert) }
@@ -174,35 +112,18 @@ extension SQLiteStore {
         }
     }
 
-    static func insert(_ db: Database, _ new: NewNotification, at now: Double) throws {
-        let n = new.notification
-        try db.cachedExecute(
-            sql: """
-                INSERT OR IGNORE INTO notifications (store_id, message_id, delivery_id, mapping, level, subject, description, extra,
-                reference, occurrences, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
-                """,
-            arguments: [
-                new.storeID, new.messageID, new.deliveryID, new.mapping, n.level.rawValue, n.subject, n.description,
-                JSONValue.object(n.extra).jsonString, new.reference, now, now,
-            ]
-        )
+    static func insert(_ db: Database, _ new: NewNotification, at now: Date) throws {
+        try db.cachedExecute(sql: AttemptSQL.insertNotification, values: AttemptSQL.notification(new, now: now))
         if db.changesCount == 1 {
             if let message = new.message { try insert(db, message) }
         } else {
-            try db.cachedExecute(
-                sql:
-                    "UPDATE notifications SET occurrences = occurrences + 1, updated_at = ? WHERE message_id = ? AND mapping = ? AND level "
-                    + "= ? AND subject = ? AND description = ?",
-                arguments: [now, new.messageID, new.mapping, n.level.rawValue, n.subject, n.description]
-            )
+            try db.cachedExecute(sql: AttemptSQL.repeatNotification, values: AttemptSQL.repeated(new, now: now))
         }
     }
 
     public func nextDueTime() async throws -> Date? {
         try await pool.read { db in
-            try Double.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM deliveries WHERE state IN ('pending', 'failing', 'scheduled', 'running')")
-                .map { Date(timeIntervalSince1970: $0) }
+            try Double.fetchOne(db, sql: AttemptSQL.nextDue).map { Date(timeIntervalSince1970: $0) }
         }
     }
 }
