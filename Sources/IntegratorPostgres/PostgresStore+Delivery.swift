@@ -7,13 +7,7 @@ import PostgresNIO
 extension PostgresStore {
     // MARK: Delivery
 
-    public func claim(
-        owner: String,
-        now: Date,
-        limit: Int,
-        limits: ClaimLimits,
-        lease: @escaping @Sendable (String, String) -> Double
-    ) async throws -> [ClaimedDelivery] {
+    public func claim(owner: String, now: Date, limit: Int, limits: ClaimLimits, lease: @escaping LeaseLength) async throws -> [ClaimedDelivery] {
         try await transaction { db in
             let exclusion = limits.exclusionSQL
             let candidates = try await db.rows(

@@ -91,13 +91,7 @@ public protocol HubStore: Sendable {
     /// Leases up to `limit` due deliveries to `owner`; `lease` gives each mapping's lease length.
     /// Mappings in `limits.full` are left out, and the rest are taken fairly (`FairClaim`),
     /// never more of one mapping than `limits.room` gives.
-    func claim(
-        owner: String,
-        now: Date,
-        limit: Int,
-        limits: ClaimLimits,
-        lease: @escaping @Sendable (String, String) -> Double
-    ) async throws -> [ClaimedDelivery]
+    func claim(owner: String, now: Date, limit: Int, limits: ClaimLimits, lease: @escaping LeaseLength) async throws -> [ClaimedDelivery]
     /// Writes one attempt and all it caused, in one transaction.
     func record(_ report: AttemptReport) async throws
     /// The earliest time a delivery becomes due, to know how long workers may sleep.
@@ -161,6 +155,10 @@ extension HubStore {
     public func close() {}
 }
 
+/// How long a claimed delivery's lease lasts, in seconds, by store and mapping: the mapping's
+/// timeout and a margin.
+public typealias LeaseLength = @Sendable (_ storeID: String, _ mapping: String) -> Double
+
 /// How many more attempts each mapping may start in this claim (`options.max_in_flight`
 /// minus what the process already has under way).
 public struct ClaimLimits: Sendable {
@@ -191,7 +189,7 @@ public struct ClaimLimits: Sendable {
 
 extension HubStore {
     /// A claim with no caps, as the conformance tests make it.
-    public func claim(owner: String, now: Date, limit: Int, lease: @escaping @Sendable (String, String) -> Double) async throws -> [ClaimedDelivery] {
+    public func claim(owner: String, now: Date, limit: Int, lease: @escaping LeaseLength) async throws -> [ClaimedDelivery] {
         try await claim(owner: owner, now: now, limit: limit, limits: .unlimited, lease: lease)
     }
 }

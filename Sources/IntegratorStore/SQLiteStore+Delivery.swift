@@ -6,13 +6,7 @@ import IntegratorModel
 extension SQLiteStore {
     // MARK: Delivery
 
-    public func claim(
-        owner: String,
-        now: Date,
-        limit: Int,
-        limits: ClaimLimits,
-        lease: @escaping @Sendable (String, String) -> Double
-    ) async throws -> [ClaimedDelivery] {
+    public func claim(owner: String, now: Date, limit: Int, limits: ClaimLimits, lease: @escaping LeaseLength) async throws -> [ClaimedDelivery] {
         // Through the group committer, so a claim shares its fsync with the pushes and reports
         // committed beside it; payloads are parsed after, off the commit thread.
         let rows = try await committer.perform(early: true) { db -> [(ClaimedDelivery, String)] in
