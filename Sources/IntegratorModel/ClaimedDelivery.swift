@@ -25,7 +25,7 @@ public struct ClaimedDelivery: Sendable {
     public var payload: JSONValue
     public var depth: Int
     /// Where the message came from (`push`, `reply`, `hub`, …): alerts are never made about `hub` messages.
-    public var origin: String
+    public var origin: MessageOrigin
 
     public init(
         id: String,
@@ -37,7 +37,7 @@ public struct ClaimedDelivery: Sendable {
         messageName: String,
         payload: JSONValue,
         depth: Int,
-        origin: String = "push"
+        origin: MessageOrigin = .push
     ) {
         self.origin = origin
         self.id = id

@@ -49,7 +49,7 @@ extension PostgresStore {
                         messageName: try row.text("name"),
                         payload: try row.json("payload") ?? .object([:]),
                         depth: try row.int("depth"),
-                        origin: try row.text("origin")
+                        origin: MessageOrigin(rawValue: try row.text("origin"))
                     )
                 )
             }

@@ -10,7 +10,7 @@ public struct NewMessage: Sendable {
     public var name: String
     public var payload: JSONValue
     /// Where it came from: `push`, `reply`, `notification`, `scheduler`, `resend`, `test`.
-    public var origin: String
+    public var origin: MessageOrigin
     public var parentMessageID: String?
     public var parentDeliveryID: String?
     /// How many replies deep it is: 0 for a push.
@@ -28,7 +28,7 @@ public struct NewMessage: Sendable {
         storeID: String,
         name: String,
         payload: JSONValue,
-        origin: String,
+        origin: MessageOrigin,
         parentMessageID: String? = nil,
         parentDeliveryID: String? = nil,
         depth: Int = 0,

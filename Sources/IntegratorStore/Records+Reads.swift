@@ -60,7 +60,7 @@ public struct MessageRecord: Sendable {
     public var storeID: String
     public var name: String
     public var payload: JSONValue
-    public var origin: String
+    public var origin: MessageOrigin
     public var parentMessageID: String?
     public var parentDeliveryID: String?
     public var depth: Int
@@ -76,7 +76,7 @@ public struct MessageRecord: Sendable {
         storeID: String,
         name: String,
         payload: JSONValue,
-        origin: String,
+        origin: MessageOrigin,
         parentMessageID: String?,
         parentDeliveryID: String?,
         depth: Int,

@@ -59,7 +59,7 @@ extension SQLiteStore {
                             messageName: row["name"],
                             payload: .null,
                             depth: row["depth"],
-                            origin: row["origin"]
+                            origin: MessageOrigin(rawValue: try row.text("origin"))
                         ), row["payload"]
                     )
                 )

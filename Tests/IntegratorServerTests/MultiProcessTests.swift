@@ -26,16 +26,17 @@ import Testing
                   - id: acme
                     token: \(Self.storeToken)
                     mappings:
-                      - {name: sink, messages: ["order:new"], url: "\(endpoint)/sink", timeout: 2}
+                      - {name: sink, messages: ["order:new"], url: "\(endpoint)/sink", timeout: 10}
                       - {name: ticks, messages: ["hub:tick"], url: "\(endpoint)/ticks", timeout: 2}
                     schedulers:
                       - {id: tick, message: "hub:tick", interval: 1}
                 """
             let configURL = directory.appendingPathComponent("config.yaml")
             try config.write(to: configURL, atomically: true, encoding: .utf8)
-            // A lease outlives an attempt by 10 s, so a live process that a loaded machine slows
-            // down still records its attempt before another can take it: only the killed
-            // process's leases may come out twice.
+            // The sink's 10 s timeout and a lease that outlives an attempt by 10 s more keep a
+            // loaded machine's slow answer from counting as a failure to retry (which would
+            // deliver twice) and a live process's slow record from being taken by another: only
+            // the killed process's leases may come out twice.
             let environment = [
                 "INTEGRATOR_LEASE_MARGIN": "10", "INTEGRATOR_SCHEDULER_TICK": "0.1",
                 "INTEGRATOR_DELIVERY_CONCURRENCY": String(Self.concurrency), "LOG_LEVEL": "warning",

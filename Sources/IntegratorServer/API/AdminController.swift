@@ -232,7 +232,7 @@ struct AdminController: Sendable {
         let depth = try ingest.depth(request)
         let json = try await ingest.readJSON(request)
         var problems: [Problem] = []
-        guard let message = Ingest.check(json, prefix: "", origin: "store", problems: &problems) else {
+        guard let message = Ingest.check(json, prefix: "", origin: .store, problems: &problems) else {
             throw APIError(.unprocessableContent, "the message is not valid", problems: problems)
         }
         let key = try ingest.idempotencyKey(request, single: json)

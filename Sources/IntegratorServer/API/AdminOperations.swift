@@ -158,7 +158,7 @@ struct AdminOperations: Sendable {
     // MARK: Messages
 
     /// Pushes one message in the v5 form on behalf of the store; returns the new message's id.
-    func push(storeID: String, _ json: JSONValue, origin: String) async throws -> String {
+    func push(storeID: String, _ json: JSONValue, origin: MessageOrigin) async throws -> String {
         var problems: [Problem] = []
         guard let message = Ingest.check(json, prefix: "", origin: origin, problems: &problems) else {
             throw APIError(.unprocessableContent, "the message is not valid", problems: problems)
@@ -232,7 +232,7 @@ struct AdminOperations: Sendable {
         let now = hub.clock.now()
         let name = MessageName.normalised(name ?? original.message.name)
         var problems: [Problem] = []
-        guard let checked = Ingest.check(.object(["message": .string(name), "payload": payload]), prefix: "", origin: "resend", problems: &problems)
+        guard let checked = Ingest.check(.object(["message": .string(name), "payload": payload]), prefix: "", origin: .resend, problems: &problems)
         else {
             throw APIError(.unprocessableContent, "the edited message is not valid", problems: problems)
         }
@@ -240,7 +240,7 @@ struct AdminOperations: Sendable {
             storeID: storeID,
             name: checked.name,
             payload: checked.payload,
-            origin: "resend",
+            origin: .resend,
             parentMessageID: original.message.id,
             now: now,
             dedup: false

@@ -12,7 +12,7 @@ struct IncomingMessage: Sendable {
     var payload: JSONValue
     /// The whole pushed object, for the v5 echo.
     var document: [String: JSONValue]
-    var origin: String
+    var origin: MessageOrigin
 }
 
 /// Reading, checking and durably writing pushed messages: shared by every push route.
@@ -57,7 +57,7 @@ struct Ingest: Sendable {
     }
 
     /// Checks one pushed document, adding its problems under `prefix`.
-    static func check(_ json: JSONValue, prefix: String, origin: String, problems: inout [Problem]) -> IncomingMessage? {
+    static func check(_ json: JSONValue, prefix: String, origin: MessageOrigin, problems: inout [Problem]) -> IncomingMessage? {
         let at = { (path: String) in prefix.isEmpty ? path : "\(prefix).\(path)" }
         guard case .object(let fields) = json else {
             problems.append(Problem(path: prefix.isEmpty ? "" : prefix, problem: "must be an object with message and payload, not \(json.typeName)"))
@@ -84,7 +84,7 @@ struct Ingest: Sendable {
                 problems.append(Problem(path: at(problem.path), problem: problem.problem))
             }
         }
-        let messageOrigin = fields["origin"]?.stringValue ?? origin
+        let messageOrigin = fields["origin"]?.stringValue.map(MessageOrigin.init(rawValue:)) ?? origin
         guard problems.count == start else { return nil }
         return IncomingMessage(name: name, payload: payload, document: fields, origin: messageOrigin)
     }

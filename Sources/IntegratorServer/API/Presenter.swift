@@ -54,7 +54,7 @@ enum Presenter {
     static func message(_ message: MessageRecord, full: Bool) -> JSONValue {
         var fields: [String: JSONValue] = [
             "message_id": .string(message.id), "id": .string(message.id), "message": .string(message.name),
-            "store_id": .string(message.storeID), "origin": .string(message.origin), "state": .string(state(of: message)),
+            "store_id": .string(message.storeID), "origin": .string(message.origin.rawValue), "state": .string(state(of: message)),
             "parent_id": message.parentMessageID.map(JSONValue.string) ?? .null,
             "parent_delivery_id": message.parentDeliveryID.map(JSONValue.string) ?? .null,
             "depth": .int(Int64(message.depth)), "created_at": time(message.createdAt),

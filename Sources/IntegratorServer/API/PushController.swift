@@ -31,11 +31,11 @@ struct PushController: Sendable {
                 throw APIError.invalid("the batch is empty", path: "", problem: "send at least one {message, payload}")
             }
             for (index, item) in items.enumerated() {
-                if let message = Ingest.check(item, prefix: String(index), origin: "push", problems: &problems) { messages.append(message) }
+                if let message = Ingest.check(item, prefix: String(index), origin: .push, problems: &problems) { messages.append(message) }
             }
         } else {
             isBatch = false
-            if let message = Ingest.check(json, prefix: "", origin: "push", problems: &problems) { messages.append(message) }
+            if let message = Ingest.check(json, prefix: "", origin: .push, problems: &problems) { messages.append(message) }
         }
         if !problems.isEmpty {
             throw APIError(
@@ -75,7 +75,7 @@ struct PushController: Sendable {
                     problems.append(Problem(path: "\(plural).\(index).id", problem: "is required: the v6 id (an order's number, a product's sku)"))
                     continue
                 }
-                messages.append(IncomingMessage(name: "\(type):persist", payload: [type: item, "v6": true], document: [:], origin: "push"))
+                messages.append(IncomingMessage(name: "\(type):persist", payload: [type: item, "v6": true], document: [:], origin: .push))
             }
             counts[plural] = .int(Int64(items.count))
         }

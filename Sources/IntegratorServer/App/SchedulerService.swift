@@ -19,7 +19,7 @@ struct SchedulerService: Service {
             do {
                 let router = hub.router
                 let made = try await hub.store.fireDueSchedulers(now: now) { storeID, scheduler in
-                    router.route(storeID: storeID, name: scheduler.message, payload: scheduler.payload, origin: "scheduler", now: now)
+                    router.route(storeID: storeID, name: scheduler.message, payload: scheduler.payload, origin: .scheduler, now: now)
                 }
                 for message in made {
                     hub.logger.info(

@@ -159,7 +159,7 @@ extension ConsoleController {
         let store = try await storeInfo(context)
         let text = try await form(request)["document"] ?? ""
         do {
-            let id = try await operations.push(storeID: store.id, try parseDocument(text, field: "document"), origin: "test")
+            let id = try await operations.push(storeID: store.id, try parseDocument(text, field: "document"), origin: .test)
             return redirect(messageLink(store.id, id) + ConsoleView.query([("notice", "pushed as \(id)")]))
         } catch let error as APIError where error.status == .unprocessableContent || error.status == .badRequest || error.status == .tooManyRequests {
             return testView(storeID: store.id, kind: "", document: text, extra: ConsoleView.problems(error), status: error.status)

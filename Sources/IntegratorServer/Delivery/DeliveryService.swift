@@ -213,12 +213,12 @@ struct DeliveryService: Service {
         report.mapping = mapping.name
         report.breaker = mapping.breaker
         // Alerts are about other messages' deliveries: a hub message's own failures make none.
-        if delivery.origin != HubAlerts.origin {
+        if delivery.origin != .hub {
             report.alerts = HubAlerts.maker(router: hub.router, delivery: delivery, mapping: mapping.name, lastError: report.error, now: now)
         }
         report.result = effects.result
         report.parameters = effects.parameters
-        let route = { (message: ReplyEffects.Message, origin: String) in
+        let route = { (message: ReplyEffects.Message, origin: MessageOrigin) in
             self.hub.router.route(
                 storeID: delivery.storeID,
                 name: message.name,
@@ -230,7 +230,7 @@ struct DeliveryService: Service {
                 now: now
             )
         }
-        report.children = effects.messages.map { route($0, "reply") }
+        report.children = effects.messages.map { route($0, .reply) }
         report.notifications = effects.notifications.map { kept in
             NewNotification(
                 storeID: delivery.storeID,
@@ -239,7 +239,7 @@ struct DeliveryService: Service {
                 mapping: mapping.name,
                 notification: kept.notification,
                 reference: kept.reference,
-                message: kept.message.map { route($0, "notification") }
+                message: kept.message.map { route($0, .notification) }
             )
         }
         return report

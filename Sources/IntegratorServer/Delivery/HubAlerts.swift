@@ -7,7 +7,7 @@ import IntegratorStore
 /// `hub:delivery:parked`, each with `store`, `mapping`, `message_id`, `message`, `last_error`
 /// and `attempts`. An alert about a mapping never goes through that mapping.
 enum HubAlerts {
-    static let origin = "hub"
+    static let origin = MessageOrigin.hub
 
     /// Makes the alerts an attempt may cause, routed only if the store says one happened.
     static func maker(

@@ -15,7 +15,7 @@ struct MessageRouter: Sendable {
         storeID: String,
         name: String,
         payload: JSONValue,
-        origin: String,
+        origin: MessageOrigin,
         parentMessageID: String? = nil,
         parentDeliveryID: String? = nil,
         depth: Int = 0,
@@ -83,7 +83,7 @@ struct MessageRouter: Sendable {
                     storeID: storeID,
                     name: change.name,
                     payload: change.payload,
-                    origin: "change",
+                    origin: .change,
                     parentMessageID: id,
                     depth: depth + 1,
                     now: now

@@ -28,7 +28,7 @@ public enum IngestSQL {
     public static func message(_ message: NewMessage, payloadText: String? = nil) -> [SQLValue] {
         [
             .text(message.id), .text(message.storeID), .text(message.name), .text(payloadText ?? message.payload.jsonString),
-            .text(message.origin), .text(message.parentMessageID), .text(message.parentDeliveryID), .int(message.depth),
+            .text(message.origin.rawValue), .text(message.parentMessageID), .text(message.parentDeliveryID), .int(message.depth),
             .time(message.createdAt),
         ]
     }

@@ -72,7 +72,7 @@ public enum ReadSQL {
             storeID: try row.text("store_id"),
             name: try row.text("name"),
             payload: try row.json("payload") ?? .object([:]),
-            origin: try row.text("origin"),
+            origin: MessageOrigin(rawValue: try row.text("origin")),
             parentMessageID: try row.optionalText("parent_message_id"),
             parentDeliveryID: try row.optionalText("parent_delivery_id"),
             depth: try row.int("depth"),
