@@ -123,7 +123,7 @@ extension ConsoleController {
         let store = try await storeInfo(context)
         let name = try Authenticator.pathParameter(context, "name")
         try await operations.deleteMapping(storeID: store.id, name: name)
-        return redirect("/console/stores/\(ConsoleView.segment(store.id))/mappings" + ConsoleView.query([("notice", "mapping '\(name)' deleted")]))
+        return redirect(ConsoleURL.store(store.id, "mappings", query: [("notice", "mapping '\(name)' deleted")]))
     }
 
     // MARK: Schedulers
@@ -225,8 +225,7 @@ extension ConsoleController {
         let text = try await form(request)["document"] ?? ""
         do {
             let saved = try await save(store.id, try parseDocument(text, field: "document"))
-            let link = "/console/stores/\(ConsoleView.segment(store.id))/\(kind.collection)/\(ConsoleView.segment(saved))"
-            return redirect(link + ConsoleView.query([("notice", "\(kind.noun) '\(saved)' saved")]))
+            return redirect(ConsoleURL.item(store.id, kind.collection, saved, query: [("notice", "\(kind.noun) '\(saved)' saved")]))
         } catch let error as APIError where error.status == .unprocessableContent || error.status == .badRequest {
             return editorPage(kind, storeID: store.id, name: name, document: text, extra: ConsoleView.problems(error), status: error.status)
         }
@@ -241,15 +240,14 @@ extension ConsoleController {
         status: HTTPResponse.Status,
         notice: String? = nil
     ) -> Response {
-        let base = "/console/stores/\(ConsoleView.segment(storeID))"
         let heading = name.map { "\(kind.title) \($0)" } ?? "New \(kind.noun)"
         var values: [String: Any] = [
             "heading": heading, "document": document, "help": kind.help,
-            "action": name.map { "\(base)/\(kind.collection)/\(ConsoleView.segment($0))" } ?? "\(base)/new-\(kind.noun)",
+            "action": name.map { ConsoleURL.item(storeID, kind.collection, $0) } ?? ConsoleURL.store(storeID, "new-\(kind.noun)"),
         ]
-        if let name { values["deleteAction"] = "\(base)/\(kind.collection)/\(ConsoleView.segment(name))/delete" }
+        if let name { values["deleteAction"] = ConsoleURL.item(storeID, kind.collection, name, action: "delete") }
         if kind.noun == "mapping", let name, let mapping = hub.catalog.mapping(storeID: storeID, name: name)?.mapping {
-            values["tryAction"] = "\(base)/mappings/\(ConsoleView.segment(name))/try"
+            values["tryAction"] = ConsoleURL.item(storeID, "mappings", name, action: "try")
             let first = mapping.messages.first ?? "order:new"
             values["tryMessage"] = first
             values["tryPayload"] = (SampleMessages.payload(first) ?? .object([:])).prettyJSONString
@@ -262,6 +260,6 @@ extension ConsoleController {
         let store = try await storeInfo(context)
         let id = try Authenticator.pathParameter(context, "id")
         try await operations.deleteScheduler(storeID: store.id, id: id)
-        return redirect("/console/stores/\(ConsoleView.segment(store.id))/schedulers" + ConsoleView.query([("notice", "scheduler '\(id)' deleted")]))
+        return redirect(ConsoleURL.store(store.id, "schedulers", query: [("notice", "scheduler '\(id)' deleted")]))
     }
 }

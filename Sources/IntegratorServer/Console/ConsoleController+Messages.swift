@@ -23,10 +23,7 @@ extension ConsoleController {
             let query = try operations.messageQuery(storeID: store.id, get)
             let result = try await hub.store.messages(query)
             values.merge(ConsoleView.dictionary(Presenter.page(result, key: "messages") { Presenter.message($0, full: false) })) { _, new in new }
-            let link = { (page: Int) in
-                "/console/stores/\(ConsoleView.segment(store.id))/messages"
-                    + ConsoleView.query(filterNames.map { ($0, get($0)) } + [("page", String(page))])
-            }
+            let link = { (page: Int) in ConsoleURL.page(store.id, "messages", filters: filterNames.map { ($0, get($0)) }, page: page) }
             if result.page > 1 { values["previous"] = link(result.page - 1) }
             if result.page < result.pages { values["next"] = link(result.page + 1) }
         } catch let error as APIError {
@@ -124,8 +121,7 @@ extension ConsoleController {
             let result = try await operations.notifications(storeID: store.id, get)
             values.merge(ConsoleView.dictionary(Presenter.page(result, key: "notifications", render: Presenter.notification))) { _, new in new }
             let link = { (page: Int) in
-                "/console/stores/\(ConsoleView.segment(store.id))/notifications"
-                    + ConsoleView.query([("level", get("level")), ("reference", get("reference")), ("page", String(page))])
+                ConsoleURL.page(store.id, "notifications", filters: [("level", get("level")), ("reference", get("reference"))], page: page)
             }
             if result.page > 1 { values["previous"] = link(result.page - 1) }
             if result.page < result.pages { values["next"] = link(result.page + 1) }

@@ -39,8 +39,7 @@ extension ConsoleController {
         let counts = try await hub.store.queueCounts(storeID: store.id)
         let order = ["incoming", "pending", "scheduled", "running", "failing", "paused", "parked", "completed", "archived", "skipped"]
         let queues: [[String: Any]] = order.map { state in
-            let link =
-                "/console/stores/\(ConsoleView.segment(store.id))/messages" + (state == "incoming" ? "" : ConsoleView.query([("state", state)]))
+            let link = ConsoleURL.store(store.id, "messages", query: [("state", state == "incoming" ? nil : state)])
             return ["state": state, "count": counts[state] ?? 0, "link": link]
         }
         let now = hub.clock.now()
@@ -91,7 +90,7 @@ extension ConsoleController {
         let name = try Authenticator.pathParameter(context, "name")
         _ = try await operations.setPaused(storeID: store.id, name: name, paused)
         let notice = paused ? "\(name) paused: its deliveries wait until it resumes" : "\(name) resumed: its held deliveries go out in order"
-        return redirect("/console/stores/\(ConsoleView.segment(store.id))" + ConsoleView.query([("notice", notice)]))
+        return redirect(ConsoleURL.store(store.id, query: [("notice", notice)]))
     }
 
     // MARK: Parameters
@@ -119,9 +118,7 @@ extension ConsoleController {
         let value = (try? JSONValue.parse(text)) ?? .string(text)
         do {
             _ = try await operations.setParameter(storeID: store.id, name: name, value: value)
-            return redirect(
-                "/console/stores/\(ConsoleView.segment(store.id))/parameters" + ConsoleView.query([("notice", "parameter '\(name)' saved")])
-            )
+            return redirect(ConsoleURL.store(store.id, "parameters", query: [("notice", "parameter '\(name)' saved")]))
         } catch let error as APIError where error.status == .unprocessableContent {
             return try await parametersView(storeID: store.id, extra: ConsoleView.problems(error), notice: nil, status: error.status)
         }
@@ -131,9 +128,7 @@ extension ConsoleController {
         let store = try await storeInfo(context)
         let name = try Authenticator.pathParameter(context, "name")
         try await operations.deleteParameter(storeID: store.id, name: name)
-        return redirect(
-            "/console/stores/\(ConsoleView.segment(store.id))/parameters" + ConsoleView.query([("notice", "parameter '\(name)' deleted")])
-        )
+        return redirect(ConsoleURL.store(store.id, "parameters", query: [("notice", "parameter '\(name)' deleted")]))
     }
 
     // MARK: Test tool

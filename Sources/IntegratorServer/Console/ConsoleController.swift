@@ -119,7 +119,7 @@ struct ConsoleController: Sendable {
             try await hub.store.deleteExpiredSettings(prefix: ConsoleSession.signedOutPrefix, before: hub.clock.now())
             try await hub.store.setSetting(ConsoleSession.signedOutPrefix + claims.id, value: String(claims.expiry))
         }
-        var response = redirect("/console/sign-in")
+        var response = redirect(ConsoleURL.signIn())
         response.setCookie(Cookie(name: ConsoleSession.cookieName, value: "", maxAge: 0, path: "/console", httpOnly: true, sameSite: .strict))
         return response
     }
@@ -142,7 +142,7 @@ struct ConsoleController: Sendable {
                 try await hub.store.setting(ConsoleSession.signedOutPrefix + claims.id) == nil
             else {
                 let next = request.method == .get ? request.uri.description : "/console"
-                return redirect("/console/sign-in" + ConsoleView.query([("next", next)]))
+                return redirect(ConsoleURL.signIn(next: next))
             }
             let formToken = ConsoleSession(key: key, adminTokenHash: hub.adminTokenHash).formToken(for: claims)
             // Error pages carry the token too: their sign-out form must work.
@@ -202,7 +202,7 @@ struct ConsoleController: Sendable {
     }
 
     func messageLink(_ storeID: String, _ id: String) -> String {
-        "/console/stores/\(ConsoleView.segment(storeID))/messages/\(ConsoleView.segment(id))"
+        ConsoleURL.item(storeID, "messages", id)
     }
 
     func form(_ request: Request) async throws -> [String: String] {
