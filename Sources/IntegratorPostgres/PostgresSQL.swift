@@ -97,13 +97,13 @@ extension QueryRunner {
 
 extension PostgresConnection: QueryRunner {
     func send(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        try await self.query(query, logger: PostgresStore.quiet)
+        try await self.query(query, logger: PostgresDatabase.quiet)
     }
 }
 
 extension PostgresClient: QueryRunner {
     func send(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        try await self.query(query, logger: PostgresStore.quiet)
+        try await self.query(query, logger: PostgresDatabase.quiet)
     }
 }
 

@@ -64,16 +64,16 @@ public struct TestBackendError: Error, CustomStringConvertible {
 }
 
 /// Opens a fresh store of `backend` for the length of `body`.
-public func withFreshStore<T>(_ backend: TestBackend, _ body: (any HubStore, URL) async throws -> T) async throws -> T {
+public func withFreshStore<T>(_ backend: TestBackend, _ body: (any HubDatabase, URL) async throws -> T) async throws -> T {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-store-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let (url, remove) = try await backend.freshDatabase(in: directory)
-    let store: any HubStore
+    let store: any HubDatabase
     if url.hasPrefix("sqlite:") {
-        store = try SQLiteStore.open(path: String(url.dropFirst("sqlite:".count)))
+        store = try SQLiteDatabase.open(path: String(url.dropFirst("sqlite:".count)))
     } else {
-        store = try await PostgresStore.open(url: url, logger: Logger(label: "test"))
+        store = try await PostgresDatabase.open(url: url, logger: Logger(label: "test"))
     }
     do {
         let result = try await body(store, directory)

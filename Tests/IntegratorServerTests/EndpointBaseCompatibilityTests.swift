@@ -124,7 +124,7 @@ import Testing
                 "parameters": ["amazon.*", "aws_access_key", "seller_id", "spree.api_url"],
             ])
             try await hub.addMapping(["name": "mine", "messages": ["order:new"], "url": "http://127.0.0.1:9/mine", "parameters": ["other"]])
-            try await hub.hub.store.saveIntegration(
+            try await hub.hub.database.saveIntegration(
                 storeID: "acme",
                 id: "amazon",
                 record: ["id": "amazon", "name": "amazon", "url": "http://127.0.0.1:9", "services": Self.manifest["services"] ?? []],

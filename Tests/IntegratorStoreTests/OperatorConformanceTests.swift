@@ -10,12 +10,12 @@ import Testing
 @Suite struct OperatorConformanceTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-    func push(_ store: any HubStore, _ messages: [NewMessage]) async throws {
+    func push(_ store: any HubDatabase, _ messages: [NewMessage]) async throws {
         _ = try await store.push(PushRecord(storeID: "acme", idempotencyKey: nil, messages: messages, replyStatus: 202, reply: [:], now: now))
     }
 
     /// Claims every due delivery and records each as failing with `error`, with a notification.
-    func failAll(_ store: any HubStore, at time: Date, error: String = "boom") async throws -> [ClaimedDelivery] {
+    func failAll(_ store: any HubDatabase, at time: Date, error: String = "boom") async throws -> [ClaimedDelivery] {
         let claimed = try await store.claim(owner: "w", now: time, limit: 100) { _, _ in 30 }
         for delivery in claimed {
             let notice = NewNotification(

@@ -7,12 +7,12 @@ import Testing
 
 /// Retention, the circuit breaker and pausing, as every store must keep them.
 @Suite struct RetentionAndHealthStoreTests {
-    func rowCounts(_ store: any HubStore) async throws -> [String: Int] {
-        if let sqlite = store as? SQLiteStore { return try await sqlite.rowCounts() }
-        return try await (store as! PostgresStore).rowCounts()
+    func rowCounts(_ store: any HubDatabase) async throws -> [String: Int] {
+        if let sqlite = store as? SQLiteDatabase { return try await sqlite.rowCounts() }
+        return try await (store as! PostgresDatabase).rowCounts()
     }
 
-    func push(_ store: any HubStore, _ messages: [NewMessage]) async throws {
+    func push(_ store: any HubDatabase, _ messages: [NewMessage]) async throws {
         _ = try await store.push(PushRecord(storeID: "acme", idempotencyKey: nil, messages: messages, replyStatus: 202, reply: [:], now: Date()))
     }
 
@@ -32,7 +32,7 @@ import Testing
     }
 
     /// Claims every due delivery and ends each as `plan` says (by message id); unplanned ones stay running.
-    func settle(_ store: any HubStore, now: Date, _ plan: [String: DeliveryState], children: [String: [NewMessage]] = [:]) async throws {
+    func settle(_ store: any HubDatabase, now: Date, _ plan: [String: DeliveryState], children: [String: [NewMessage]] = [:]) async throws {
         let claimed = try await store.claim(owner: "w", now: now, limit: 100) { _, _ in 60 }
         for delivery in claimed {
             guard let state = plan[delivery.messageID] else { continue }

@@ -34,7 +34,7 @@ import Testing
     @Test func aNewFileUsesIncrementalAutoVacuumAndAnOlderFileIsConvertedKeepingItsRows() async throws {
         let folder = try directory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let fresh = try SQLiteStore.open(path: folder.appendingPathComponent("new.sqlite").path)
+        let fresh = try SQLiteDatabase.open(path: folder.appendingPathComponent("new.sqlite").path)
         #expect(try await fresh.storageReport().autoVacuum == 2)
 
         // A file as the first version left it: no auto-vacuum, a row in it.
@@ -47,7 +47,7 @@ import Testing
             }
             #expect(try await queue.read { db in try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") } == 0)
         }
-        let converted = try SQLiteStore.open(path: oldPath)
+        let converted = try SQLiteDatabase.open(path: oldPath)
         #expect(try await converted.storageReport().autoVacuum == 2)
         try await converted.setSetting("after", value: "converted")
         #expect(try await converted.setting("after") == "converted")
@@ -61,7 +61,7 @@ import Testing
         let folder = try directory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("hub.sqlite").path
-        let store = try SQLiteStore.open(path: path)
+        let store = try SQLiteDatabase.open(path: path)
         try await store.createStore(id: "acme", name: "Acme", tokenHash: "h", at: Date())
         let readers = try DatabasePool(path: path)
         let writing = Locked(true)
@@ -98,7 +98,7 @@ import Testing
         let folder = try directory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("hub.sqlite").path
-        let store = try SQLiteStore.open(path: path)
+        let store = try SQLiteDatabase.open(path: path)
         try await store.createStore(id: "acme", name: "Acme", tokenHash: "h", at: Date())
         let old = Date().addingTimeInterval(-100 * 86_400)
         for _ in 0..<20 {

@@ -6,15 +6,15 @@ import IntegratorTestSupport
 import Testing
 
 /// A fresh store of `backend` with one store, `acme`.
-func withStore<T>(_ backend: TestBackend, _ body: (any HubStore, URL) async throws -> T) async throws -> T {
+func withStore<T>(_ backend: TestBackend, _ body: (any HubDatabase, URL) async throws -> T) async throws -> T {
     try await withFreshStore(backend) { store, directory in
         try await store.createStore(id: "acme", name: "Acme", tokenHash: "h", at: Date())
         return try await body(store, directory)
     }
 }
 
-func groupCommitStatistics(_ store: any HubStore) -> (transactions: Int, writes: Int) {
-    (store as? SQLiteStore)?.groupCommitStatistics ?? (store as? PostgresStore)?.groupCommitStatistics ?? (0, 0)
+func groupCommitStatistics(_ store: any HubDatabase) -> (transactions: Int, writes: Int) {
+    (store as? SQLiteDatabase)?.groupCommitStatistics ?? (store as? PostgresDatabase)?.groupCommitStatistics ?? (0, 0)
 }
 
 func message(
@@ -181,13 +181,13 @@ func message(
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-sync-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore.open(path: directory.appendingPathComponent("hub.sqlite").path)
+        let store = try SQLiteDatabase.open(path: directory.appendingPathComponent("hub.sqlite").path)
         #expect(try await store.writerSynchronousLevel() == 2)
     }
 
     @Test func aSecondProcessCannotOpenTheSameFile() async throws {
         try await withStore(.sqlite) { _, directory in
-            #expect(throws: StoreError.self) { try SQLiteStore.open(path: directory.appendingPathComponent("hub.sqlite").path) }
+            #expect(throws: StoreError.self) { try SQLiteDatabase.open(path: directory.appendingPathComponent("hub.sqlite").path) }
         }
     }
 }

@@ -74,12 +74,12 @@ struct AdminController: Sendable {
     @Sendable func listStores(_ request: Request, context: HubRequestContext) async throws -> Response {
         try await auth.requireAdmin(request)
         let retention = hub.configuration.retention
-        return .json(["stores": .array(try await hub.store.stores().map { Presenter.store($0, hubRetention: retention) })])
+        return .json(["stores": .array(try await hub.database.stores().map { Presenter.store($0, hubRetention: retention) })])
     }
 
     @Sendable func showStore(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
-        guard let store = try await hub.store.store(id: storeID) else { throw APIError.notFound("no store with id '\(storeID)'") }
+        guard let store = try await hub.database.store(id: storeID) else { throw APIError.notFound("no store with id '\(storeID)'") }
         return .json(Presenter.store(store, hubRetention: hub.configuration.retention))
     }
 
@@ -101,13 +101,13 @@ struct AdminController: Sendable {
 
     @Sendable func listParameters(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
-        return .json(["parameters": .array(try await hub.store.parameters(storeID: storeID).map(Presenter.parameter))])
+        return .json(["parameters": .array(try await hub.database.parameters(storeID: storeID).map(Presenter.parameter))])
     }
 
     @Sendable func showParameter(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let name = try pathParameter(context, "name")
-        guard let parameter = try await hub.store.parameters(storeID: storeID).first(where: { $0.name == name }) else {
+        guard let parameter = try await hub.database.parameters(storeID: storeID).first(where: { $0.name == name }) else {
             throw APIError.notFound("store '\(storeID)' has no parameter '\(name)'")
         }
         return .json(Presenter.parameter(parameter))
@@ -193,13 +193,13 @@ struct AdminController: Sendable {
 
     @Sendable func listSchedulers(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
-        return .json(["schedulers": .array(try await hub.store.schedulers(storeID: storeID).map(Presenter.scheduler))])
+        return .json(["schedulers": .array(try await hub.database.schedulers(storeID: storeID).map(Presenter.scheduler))])
     }
 
     @Sendable func showScheduler(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let id = try pathParameter(context, "id")
-        guard let scheduler = try await hub.store.schedulers(storeID: storeID).first(where: { $0.id == id }) else {
+        guard let scheduler = try await hub.database.schedulers(storeID: storeID).first(where: { $0.id == id }) else {
             throw APIError.notFound("store '\(storeID)' has no scheduler '\(id)'")
         }
         return .json(Presenter.scheduler(scheduler))
@@ -248,7 +248,7 @@ struct AdminController: Sendable {
     @Sendable func listMessages(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let query = request.uri.queryParameters
-        let page = try await hub.store.messages(try operations.messageQuery(storeID: storeID) { query.get($0) })
+        let page = try await hub.database.messages(try operations.messageQuery(storeID: storeID) { query.get($0) })
         return .json(Presenter.page(page, key: "messages") { Presenter.message($0, full: false) })
     }
 
@@ -296,14 +296,14 @@ struct AdminController: Sendable {
                 problems: problems.isEmpty ? [Problem(path: "since", problem: "is required: a time such as 2026-11-24T00:00:00Z")] : problems
             )
         }
-        let count = try await hub.store.recover(storeID: storeID, since: since, now: hub.clock.now())
+        let count = try await hub.database.recover(storeID: storeID, since: since, now: hub.clock.now())
         hub.wakeWorkers()
         return .json(["since": Presenter.time(since), "recovered": .int(Int64(count))])
     }
 
     @Sendable func queues(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
-        let counts = try await hub.store.queueCounts(storeID: storeID)
+        let counts = try await hub.database.queueCounts(storeID: storeID)
         return .json(.object(counts.mapValues { .int(Int64($0)) }))
     }
 

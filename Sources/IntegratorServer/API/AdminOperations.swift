@@ -21,9 +21,9 @@ struct AdminOperations: Sendable {
             throw APIError.invalid("the store is not valid", path: "token", problem: why)
         }
         try await APIError.mapped {
-            try await hub.store.createStore(id: input.id, name: input.name, tokenHash: Tokens.hash(token), at: hub.clock.now())
+            try await hub.database.createStore(id: input.id, name: input.name, tokenHash: Tokens.hash(token), at: hub.clock.now())
         }
-        if case .some(let retention) = input.retention { _ = try await hub.store.setRetention(storeID: input.id, retention) }
+        if case .some(let retention) = input.retention { _ = try await hub.database.setRetention(storeID: input.id, retention) }
         hub.storeChanged(input.id)
         hub.logger.info("store created", metadata: ["store": .string(input.id)])
         return (input.id, input.name, token)
@@ -36,13 +36,13 @@ struct AdminOperations: Sendable {
             throw APIError.invalid("the parameter is not valid", path: why.path, problem: why.problem)
         }
         let parameter = Parameter(name: name, value: value)
-        try await hub.store.setParameter(storeID: storeID, parameter, at: hub.clock.now())
+        try await hub.database.setParameter(storeID: storeID, parameter, at: hub.clock.now())
         hub.parameterSets.invalidate(storeID)
         return parameter
     }
 
     func deleteParameter(storeID: String, name: String) async throws {
-        guard try await hub.store.deleteParameter(storeID: storeID, name: name) else {
+        guard try await hub.database.deleteParameter(storeID: storeID, name: name) else {
             throw APIError.notFound("store '\(storeID)' has no parameter '\(name)'")
         }
         hub.parameterSets.invalidate(storeID)
@@ -66,7 +66,7 @@ struct AdminOperations: Sendable {
         if let existing, existing.required, !mapping.enabled {
             throw APIError.invalid("the mapping is not valid", path: "enabled", problem: "'\(mapping.name)' is required and cannot be disabled")
         }
-        try await hub.store.saveMapping(storeID: storeID, mapping, at: hub.clock.now())
+        try await hub.database.saveMapping(storeID: storeID, mapping, at: hub.clock.now())
         hub.catalog.put(storeID: storeID, mapping)
         // Resuming made held deliveries due.
         if existing?.paused == true, !mapping.paused { hub.wakeWorkers() }
@@ -79,7 +79,7 @@ struct AdminOperations: Sendable {
             throw APIError.notFound("store '\(storeID)' has no mapping '\(name)'")
         }
         mapping.paused = paused
-        try await hub.store.saveMapping(storeID: storeID, mapping, at: hub.clock.now())
+        try await hub.database.saveMapping(storeID: storeID, mapping, at: hub.clock.now())
         hub.catalog.put(storeID: storeID, mapping)
         if !paused { hub.wakeWorkers() }
         hub.logger.info(paused ? "mapping paused" : "mapping resumed", metadata: ["store": .string(storeID), "mapping": .string(name)])
@@ -88,7 +88,7 @@ struct AdminOperations: Sendable {
 
     /// Changes a store's name or retention (`PUT /api/stores/{id}`); its token stays.
     func updateStore(storeID: String, _ body: JSONValue) async throws -> StoreInfo {
-        guard let current = try await hub.store.store(id: storeID) else { throw APIError.notFound("no store with id '\(storeID)'") }
+        guard let current = try await hub.database.store(id: storeID) else { throw APIError.notFound("no store with id '\(storeID)'") }
         guard case .object(var fields) = body else {
             throw APIError.invalid("the store is not valid", path: "", problem: "must be an object with name and/or retention")
         }
@@ -105,14 +105,14 @@ struct AdminOperations: Sendable {
                 problem: "cannot be changed here; a store's token is set when it is created"
             )
         }
-        _ = try await hub.store.upsertStore(id: storeID, name: input.name, tokenHash: nil, at: hub.clock.now())
-        if case .some(let retention) = input.retention { _ = try await hub.store.setRetention(storeID: storeID, retention) }
-        return try await hub.store.store(id: storeID) ?? current
+        _ = try await hub.database.upsertStore(id: storeID, name: input.name, tokenHash: nil, at: hub.clock.now())
+        if case .some(let retention) = input.retention { _ = try await hub.database.setRetention(storeID: storeID, retention) }
+        return try await hub.database.store(id: storeID) ?? current
     }
 
     /// Each mapping of a store with its health, in name order (mappings that never ran show closed).
     func health(storeID: String) async throws -> [JSONValue] {
-        let known = try await hub.store.mappingHealth(storeID: storeID, failuresSince: hub.clock.now().addingTimeInterval(-3600))
+        let known = try await hub.database.mappingHealth(storeID: storeID, failuresSince: hub.clock.now().addingTimeInterval(-3600))
         let byName = Dictionary(known.map { ($0.mapping, $0) }, uniquingKeysWith: { first, _ in first })
         return hub.catalog.mappings(storeID: storeID).map { compiled in
             let name = compiled.mapping.name
@@ -129,7 +129,7 @@ struct AdminOperations: Sendable {
         if existing.required {
             throw APIError.invalid("the mapping cannot be deleted", path: "required", problem: "'\(name)' is required and cannot be deleted")
         }
-        _ = try await hub.store.deleteMapping(storeID: storeID, name: name)
+        _ = try await hub.database.deleteMapping(storeID: storeID, name: name)
         hub.catalog.remove(storeID: storeID, name: name)
     }
 
@@ -138,19 +138,19 @@ struct AdminOperations: Sendable {
     /// Saves a scheduler and returns it as stored (with its next run).
     func saveScheduler(storeID: String, _ json: JSONValue, id: String?, creating: Bool) async throws -> Scheduler {
         let scheduler = try await APIError.mapped { try SchedulerInput.decode(json, id: id) }
-        if creating, try await hub.store.schedulers(storeID: storeID).contains(where: { $0.id == scheduler.id }) {
+        if creating, try await hub.database.schedulers(storeID: storeID).contains(where: { $0.id == scheduler.id }) {
             throw APIError.invalid(
                 "the scheduler is not valid",
                 path: "id",
                 problem: "a scheduler '\(scheduler.id)' already exists; PUT to change it"
             )
         }
-        try await hub.store.saveScheduler(storeID: storeID, scheduler, at: hub.clock.now())
-        return try await hub.store.schedulers(storeID: storeID).first { $0.id == scheduler.id } ?? scheduler
+        try await hub.database.saveScheduler(storeID: storeID, scheduler, at: hub.clock.now())
+        return try await hub.database.schedulers(storeID: storeID).first { $0.id == scheduler.id } ?? scheduler
     }
 
     func deleteScheduler(storeID: String, id: String) async throws {
-        guard try await hub.store.deleteScheduler(storeID: storeID, id: id) else {
+        guard try await hub.database.deleteScheduler(storeID: storeID, id: id) else {
             throw APIError.notFound("store '\(storeID)' has no scheduler '\(id)'")
         }
     }
@@ -203,7 +203,7 @@ struct AdminOperations: Sendable {
 
     /// The message, or 404 naming it.
     func message(storeID: String, id: String) async throws -> MessageDetail {
-        guard let detail = try await hub.store.message(storeID: storeID, id: id) else {
+        guard let detail = try await hub.database.message(storeID: storeID, id: id) else {
             throw APIError.notFound("store '\(storeID)' has no message '\(id)'")
         }
         return detail
@@ -212,7 +212,7 @@ struct AdminOperations: Sendable {
     /// Puts every open delivery of the message back to be attempted now; returns how many.
     func attemptNow(storeID: String, id: String) async throws -> Int {
         _ = try await message(storeID: storeID, id: id)
-        let count = try await hub.store.attemptNow(storeID: storeID, id: id, now: hub.clock.now())
+        let count = try await hub.database.attemptNow(storeID: storeID, id: id, now: hub.clock.now())
         hub.logger.info("attempt now", metadata: ["message_id": .string(id), "store": .string(storeID), "deliveries": .stringConvertible(count)])
         hub.wakeWorkers()
         return count
@@ -221,7 +221,7 @@ struct AdminOperations: Sendable {
     /// Archives the message's open deliveries; returns how many.
     func archive(storeID: String, id: String) async throws -> Int {
         _ = try await message(storeID: storeID, id: id)
-        let count = try await hub.store.archive(storeID: storeID, id: id, now: hub.clock.now())
+        let count = try await hub.database.archive(storeID: storeID, id: id, now: hub.clock.now())
         hub.logger.info("archived", metadata: ["message_id": .string(id), "store": .string(storeID), "deliveries": .stringConvertible(count)])
         return count
     }
@@ -245,7 +245,7 @@ struct AdminOperations: Sendable {
             now: now,
             dedup: false
         )
-        try await hub.store.resend(storeID: storeID, originalID: original.message.id, copy: copy, now: now)
+        try await hub.database.resend(storeID: storeID, originalID: original.message.id, copy: copy, now: now)
         hub.logger.info("resent", metadata: ["message_id": .string(copy.id), "original_id": .string(original.message.id), "store": .string(storeID)])
         hub.wakeWorkers()
         return try await message(storeID: storeID, id: copy.id)
@@ -260,7 +260,13 @@ struct AdminOperations: Sendable {
         }
         let (page, perPage) = Self.paging(get, problems: &problems)
         if !problems.isEmpty { throw APIError(.unprocessableContent, "the query is not valid", problems: problems) }
-        return try await hub.store.notifications(storeID: storeID, level: level, reference: nonEmpty(get("reference")), page: page, perPage: perPage)
+        return try await hub.database.notifications(
+            storeID: storeID,
+            level: level,
+            reference: nonEmpty(get("reference")),
+            page: page,
+            perPage: perPage
+        )
     }
 
     // MARK: Helpers

@@ -48,7 +48,7 @@ struct Authenticator: Sendable {
         }
         let hash = Tokens.hash(token)
         if Tokens.equal(hash, hub.adminTokenHash) { return .admin }
-        if let storeID = try await hub.store.storeID(tokenHash: hash) { return .store(storeID) }
+        if let storeID = try await hub.database.storeID(tokenHash: hash) { return .store(storeID) }
         throw APIError.unauthorized()
     }
 
@@ -76,7 +76,7 @@ struct Authenticator: Sendable {
     func requireStore(_ request: Request, _ storeID: String) async throws {
         switch try await principal(request) {
         case .admin:
-            guard try await hub.store.store(id: storeID) != nil else { throw APIError.notFound("no store with id '\(storeID)'") }
+            guard try await hub.database.store(id: storeID) != nil else { throw APIError.notFound("no store with id '\(storeID)'") }
         case .store(let own):
             guard own == storeID else {
                 throw APIError(.forbidden, "this token belongs to another store; it may not read or change store '\(storeID)'")

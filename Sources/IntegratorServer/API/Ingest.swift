@@ -141,7 +141,7 @@ struct Ingest: Sendable {
                 headers: [.retryAfter: String(seconds)]
             )
         }
-        if let key, let earlier = try await hub.store.idempotentReply(storeID: storeID, key: key, since: now.addingTimeInterval(-24 * 3600)) {
+        if let key, let earlier = try await hub.database.idempotentReply(storeID: storeID, key: key, since: now.addingTimeInterval(-24 * 3600)) {
             return replayed(earlier)
         }
         let routed = messages.map { message in
@@ -149,7 +149,7 @@ struct Ingest: Sendable {
         }
         let body = reply(zip(routed, messages).map { ($0.id, $1) })
         let record = PushRecord(storeID: storeID, idempotencyKey: key, messages: routed, replyStatus: Int(status.code), reply: body, now: now)
-        switch try await hub.store.push(record) {
+        switch try await hub.database.push(record) {
         case .stored:
             for message in routed {
                 hub.logger.info(

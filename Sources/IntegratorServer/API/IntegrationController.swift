@@ -26,7 +26,7 @@ struct IntegrationController: Sendable {
 
     @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
-        return .json(["integrations": .array(try await hub.store.integrations(storeID: storeID).map { with(mappings: $0, storeID: storeID) })])
+        return .json(["integrations": .array(try await hub.database.integrations(storeID: storeID).map { with(mappings: $0, storeID: storeID) })])
     }
 
     @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {
@@ -53,10 +53,10 @@ struct IntegrationController: Sendable {
         let manifest = try await APIError.mapped { try IntegrationManifest.decode(manifestJSON) }
         let now = hub.clock.now()
         let mappings = try await APIError.mapped { try manifest.services.map { try manifest.mapping(for: $0, baseURL: url, token: token) } }
-        let existing = Set(try await hub.store.parameters(storeID: storeID).map(\.name))
+        let existing = Set(try await hub.database.parameters(storeID: storeID).map(\.name))
         var blanks: [String] = []
         for name in Set(manifest.services.flatMap(\.parameters)).sorted() where !existing.contains(name) {
-            try await hub.store.setParameter(storeID: storeID, Parameter(name: name, value: ""), at: now)
+            try await hub.database.setParameter(storeID: storeID, Parameter(name: name, value: ""), at: now)
             hub.parameterSets.invalidate(storeID)
             blanks.append(name)
         }
@@ -66,7 +66,7 @@ struct IntegrationController: Sendable {
             if let current = hub.catalog.mapping(storeID: storeID, name: mapping.name)?.mapping {
                 mapping.enabled = current.enabled || mapping.required
             }
-            try await hub.store.saveMapping(storeID: storeID, mapping, at: now)
+            try await hub.database.saveMapping(storeID: storeID, mapping, at: now)
             hub.catalog.put(storeID: storeID, mapping)
         }
         let record: JSONValue = [
@@ -75,7 +75,7 @@ struct IntegrationController: Sendable {
             "url": .string(url), "store_id": .string(storeID), "services": manifestJSON["services"] ?? [], "error_messages": [],
             "created_at": Presenter.time(now),
         ]
-        try await hub.store.saveIntegration(storeID: storeID, id: manifest.name, record: record, at: now)
+        try await hub.database.saveIntegration(storeID: storeID, id: manifest.name, record: record, at: now)
         guard case .object(var reply) = with(mappings: record, storeID: storeID) else { return .json(record, status: .created) }
         reply["parameters_to_fill"] = .array(blanks.map { .string($0) })
         return .json(.object(reply), status: .created)
@@ -104,7 +104,7 @@ struct IntegrationController: Sendable {
             }
             guard mapping.enabled != enabled else { continue }
             mapping.enabled = enabled
-            try await hub.store.saveMapping(storeID: storeID, mapping, at: hub.clock.now())
+            try await hub.database.saveMapping(storeID: storeID, mapping, at: hub.clock.now())
             hub.catalog.put(storeID: storeID, mapping)
             changed.append(.string(mapping.name))
         }
@@ -140,7 +140,7 @@ struct IntegrationController: Sendable {
 
     private func find(storeID: String, _ context: HubRequestContext) async throws -> JSONValue {
         let id = try Authenticator.pathParameter(context, "id")
-        guard let integration = try await hub.store.integrations(storeID: storeID).first(where: { $0["id"]?.stringValue == id }) else {
+        guard let integration = try await hub.database.integrations(storeID: storeID).first(where: { $0["id"]?.stringValue == id }) else {
             throw APIError.notFound("store '\(storeID)' has no integration '\(id)'")
         }
         return integration

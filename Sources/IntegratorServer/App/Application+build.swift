@@ -24,7 +24,7 @@ public struct BuiltHub {
     }
 }
 
-/// Builds the whole hub from its settings: store, routing cache, API, delivery workers and
+/// Builds the whole hub from its settings: database, routing cache, API, delivery workers and
 /// schedulers. `integrator serve` and the tests call this same function.
 public func buildApplication(
     configuration: HubConfiguration,
@@ -34,21 +34,21 @@ public func buildApplication(
 ) async throws -> BuiltHub {
     if let why = configuration.adminTokenProblem { throw SettingError(description: why) }
     let secrets = try SecretKeySetup.box(keyFile: configuration.secretKeyFile)
-    let store = try await openStore(configuration.database, logger: logger, now: clock.now(), secrets: secrets)
-    try await SecretKeySetup.prepare(store: store, secrets: secrets, keyFile: configuration.secretKeyFile, logger: logger)
+    let database = try await openDatabase(configuration.database, logger: logger, now: clock.now(), secrets: secrets)
+    try await SecretKeySetup.prepare(store: database, secrets: secrets, keyFile: configuration.secretKeyFile, logger: logger)
 
     var generated: String?
     let adminHash: String
     if let token = configuration.adminToken, !token.isEmpty {
         adminHash = Tokens.hash(token)
-        try await store.setSetting("admin_token_hash", value: adminHash)
-    } else if let stored = try await store.setting("admin_token_hash") {
+        try await database.setSetting("admin_token_hash", value: adminHash)
+    } else if let stored = try await database.setting("admin_token_hash") {
         adminHash = stored
     } else {
         let token = Tokens.generate()
         generated = token
         adminHash = Tokens.hash(token)
-        try await store.setSetting("admin_token_hash", value: adminHash)
+        try await database.setSetting("admin_token_hash", value: adminHash)
     }
 
     // The console's cookie key: from the operator's secret key, or the admin token when this
@@ -56,7 +56,7 @@ public func buildApplication(
     let knownToken = configuration.adminToken.flatMap { $0.isEmpty ? nil : $0 } ?? generated
     let consoleKey = secrets.key.map(ConsoleSession.key(secretKey:)) ?? knownToken.map(ConsoleSession.key(adminToken:))
     let hub = Hub(
-        store: store,
+        database: database,
         configuration: configuration,
         clock: clock,
         adminTokenHash: adminHash,
@@ -77,7 +77,7 @@ public func buildApplication(
     let router = MethodRouter(hummingbirdRouter)
     let auth = Authenticator(hub: hub)
     router.get("/health") { _, _ -> Response in
-        _ = try await hub.store.setting("admin_token_hash")
+        _ = try await hub.database.setting("admin_token_hash")
         return .json(["status": "ok"])
     }
     router.get("/metrics") { request, _ -> Response in
@@ -88,18 +88,18 @@ public func buildApplication(
             }
         }
         var totals: [String: Int] = [:]
-        for store in try await hub.store.stores() {
-            for (state, count) in try await hub.store.queueCounts(storeID: store.id) { totals[state, default: 0] += count }
+        for store in try await hub.database.stores() {
+            for (state, count) in try await hub.database.queueCounts(storeID: store.id) { totals[state, default: 0] += count }
         }
         hub.metrics.setQueueDepth(totals)
         var breakers: [(storeID: String, mapping: String, open: Bool)] = []
-        for store in try await hub.store.stores() {
-            for health in try await hub.store.mappingHealth(storeID: store.id, failuresSince: nil) {
+        for store in try await hub.database.stores() {
+            for health in try await hub.database.mappingHealth(storeID: store.id, failuresSince: nil) {
                 breakers.append((store.id, health.mapping, health.breaker.state != .closed))
             }
         }
         hub.metrics.setBreakers(breakers)
-        hub.metrics.setGroupCommits(hub.store.groupCommitStatistics)
+        hub.metrics.setGroupCommits(hub.database.groupCommitStatistics)
         return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -144,11 +144,11 @@ public func buildApplication(
     return BuiltHub(application: application, hub: hub, generatedAdminToken: generated, configChanges: changes)
 }
 
-/// Opens the store a `--database` value names: `sqlite:PATH` (or a bare path) for SQLite,
+/// Opens the database a `--database` value names: `sqlite:PATH` (or a bare path) for SQLite,
 /// `postgres://user:password@host:port/database` for PostgreSQL.
-func openStore(_ database: String, logger: Logger, now: Date, secrets: SecretBox) async throws -> any HubStore {
+func openDatabase(_ database: String, logger: Logger, now: Date, secrets: SecretBox) async throws -> any HubDatabase {
     if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-        return try await PostgresStore.open(url: database, logger: logger, secrets: secrets)
+        return try await PostgresDatabase.open(url: database, logger: logger, secrets: secrets)
     }
     var path = database
     for prefix in ["sqlite://", "sqlite:"] where path.hasPrefix(prefix) {
@@ -156,15 +156,15 @@ func openStore(_ database: String, logger: Logger, now: Date, secrets: SecretBox
         break
     }
     guard !path.isEmpty else { throw StoreError.invalid("--database names no file; use sqlite:PATH") }
-    let store = try SQLiteStore.open(path: path, secrets: secrets)
+    let database = try SQLiteDatabase.open(path: path, secrets: secrets)
     // One process owns the file, so any lease still held belongs to a process that died.
-    let released = try await store.releaseOrphanedLeases(now: now)
+    let released = try await database.releaseOrphanedLeases(now: now)
     if released > 0 { logger.notice("returned \(released) delivery lease(s) left by a stopped process to the queue") }
-    return store
+    return database
 }
 
 /// Listens for what other processes announce (new work, changed mappings) and closes the
-/// store's connections last.
+/// database's connections last.
 struct StoreService: Service {
     let hub: Hub
 
@@ -172,7 +172,7 @@ struct StoreService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    try await hub.store.listen { change in
+                    try await hub.database.listen { change in
                         switch change {
                         case .work: hub.wakeWorkers()
                         case .mappings: Task { try? await hub.loadMappings() }
@@ -187,7 +187,7 @@ struct StoreService: Service {
                 }
             }
         }
-        hub.store.close()
+        hub.database.close()
     }
 }
 

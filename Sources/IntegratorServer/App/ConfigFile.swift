@@ -203,23 +203,23 @@ extension Hub {
 
         var applied = Applied()
         for plan in plans {
-            let exists = try await store.store(id: plan.id) != nil
+            let exists = try await database.store(id: plan.id) != nil
             var token = plan.token
             if !exists, token == nil { token = Tokens.generate() }
-            if try await store.upsertStore(id: plan.id, name: plan.name, tokenHash: token.map(Tokens.hash), at: now) {
+            if try await database.upsertStore(id: plan.id, name: plan.name, tokenHash: token.map(Tokens.hash), at: now) {
                 applied.changes.append(
                     exists ? "store \(plan.id): updated" : "store \(plan.id): created" + (plan.token == nil ? " with token \(token ?? "")" : "")
                 )
             }
-            if case .some(let retention) = plan.retention, try await store.store(id: plan.id)?.retention != retention {
-                _ = try await store.setRetention(storeID: plan.id, retention)
+            if case .some(let retention) = plan.retention, try await database.store(id: plan.id)?.retention != retention {
+                _ = try await database.setRetention(storeID: plan.id, retention)
                 applied.changes.append("store \(plan.id): retention \(retention?.description ?? "the hub's")")
             }
             applied.items.append("store \(plan.id)")
-            let current = try await store.parameters(storeID: plan.id)
+            let current = try await database.parameters(storeID: plan.id)
             for parameter in plan.parameters {
                 if !current.contains(parameter) {
-                    try await store.setParameter(storeID: plan.id, parameter, at: now)
+                    try await database.setParameter(storeID: plan.id, parameter, at: now)
                     applied.changes.append("store \(plan.id): parameter \(parameter.name) set")
                 }
                 applied.items.append("parameter \(parameter.name)")
@@ -230,12 +230,12 @@ extension Hub {
                     applied.items.append("mapping \(mapping.name): unchanged")
                     continue
                 }
-                try await store.saveMapping(storeID: plan.id, mapping, at: now)
+                try await database.saveMapping(storeID: plan.id, mapping, at: now)
                 catalog.put(storeID: plan.id, mapping)
                 applied.changes.append("store \(plan.id): mapping \(mapping.name) \(existing != nil ? "updated" : "created")")
                 applied.items.append("mapping \(mapping.name)")
             }
-            let schedulers = try await store.schedulers(storeID: plan.id)
+            let schedulers = try await database.schedulers(storeID: plan.id)
             for scheduler in plan.schedulers {
                 applied.items.append("scheduler \(scheduler.id)")
                 let old = schedulers.first { $0.id == scheduler.id }
@@ -244,7 +244,7 @@ extension Hub {
                 {
                     continue
                 }
-                try await store.saveScheduler(storeID: plan.id, scheduler, at: now)
+                try await database.saveScheduler(storeID: plan.id, scheduler, at: now)
                 applied.changes.append("store \(plan.id): scheduler \(scheduler.id) \(old == nil ? "created" : "updated")")
             }
         }

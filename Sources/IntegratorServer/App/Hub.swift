@@ -4,10 +4,11 @@ import IntegratorModel
 import IntegratorStore
 import Logging
 
-/// The hub's shared parts, built once: the store, the routing cache, the clock and the
+/// The hub's shared parts, built once: the database, the routing cache, the clock and the
 /// doorbell that wakes delivery workers. Controllers and services hold a reference to it.
 public final class Hub: Sendable {
-    public let store: any HubStore
+    /// Where everything is kept (SQLite or PostgreSQL); "store" means a tenant, a shop.
+    public let database: any HubDatabase
     public let configuration: HubConfiguration
     public let clock: any HubClock
     let catalog: MappingCatalog
@@ -36,7 +37,7 @@ public final class Hub: Sendable {
     let targets: TargetGuard
 
     init(
-        store: any HubStore,
+        database: any HubDatabase,
         configuration: HubConfiguration,
         clock: any HubClock,
         adminTokenHash: String,
@@ -48,7 +49,7 @@ public final class Hub: Sendable {
             policy: configuration.deliveryTargets,
             configuration: TargetGuard.clientConfiguration(deliveryConcurrency: configuration.deliveryConcurrency)
         )
-        self.store = store
+        self.database = database
         self.configuration = configuration
         self.clock = clock
         self.catalog = MappingCatalog()
@@ -64,16 +65,16 @@ public final class Hub: Sendable {
         )
     }
 
-    /// Fills the routing cache from the store.
+    /// Fills the routing cache from the database.
     func loadMappings() async throws {
-        catalog.load(try await store.allMappings())
+        catalog.load(try await database.allMappings())
     }
 
     /// Why a store token with this hash cannot be given to `storeID`: it is the admin token,
     /// or another store's. Each token names one principal, so no token is ever ambiguous.
     func tokenProblem(hash: String, storeID: String) async throws -> String? {
         if Tokens.equal(hash, adminTokenHash) { return "is the admin token; a store needs a token of its own" }
-        if let owner = try await store.storeID(tokenHash: hash), owner != storeID {
+        if let owner = try await database.storeID(tokenHash: hash), owner != storeID {
             return "is already another store's token; every store needs its own"
         }
         return nil
@@ -84,13 +85,13 @@ public final class Hub: Sendable {
         // Unknown stores are cached too (as ""), so an unknown store id costs the same work as a
         // known one: a caller cannot tell them apart by time. A store created by another process
         // is seen within the cache's lifetime; one created here at once.
-        let hash = try await tokenHashes.value(storeID) { try await store.tokenHash(storeID: storeID) ?? "" }
+        let hash = try await tokenHashes.value(storeID) { try await database.tokenHash(storeID: storeID) ?? "" }
         return hash?.isEmpty == false ? hash : nil
     }
 
     /// A store's parameters, through the short-lived cache.
     func parameters(storeID: String) async throws -> [Parameter] {
-        try await parameterSets.value(storeID) { try await store.parameters(storeID: storeID) } ?? []
+        try await parameterSets.value(storeID) { try await database.parameters(storeID: storeID) } ?? []
     }
 
     /// Drops what the caches hold about a store after this process changed it.

@@ -10,8 +10,8 @@ enum IntegrationMigration {
     static func run(_ hub: Hub) async throws -> [String] {
         var changes: [String] = []
         let now = hub.clock.now()
-        for store in try await hub.store.stores() {
-            let integrations = try await hub.store.integrations(storeID: store.id)
+        for store in try await hub.database.stores() {
+            let integrations = try await hub.database.integrations(storeID: store.id)
             guard !integrations.isEmpty else { continue }
             // Every bare name each integration's manifest lists.
             var renames: [(integration: String, bare: Set<String>)] = []
@@ -33,7 +33,7 @@ enum IntegrationMigration {
                     let wanted = kept.contains(integration + ".*") ? kept : [integration + ".*"] + kept
                     guard wanted != mapping.parameters else { continue }
                     mapping.parameters = wanted
-                    try await hub.store.saveMapping(storeID: store.id, mapping, at: now)
+                    try await hub.database.saveMapping(storeID: store.id, mapping, at: now)
                     hub.catalog.put(storeID: store.id, mapping)
                     changes.append("store \(store.id): mapping \(mapping.name) sends \(integration).*")
                 }
@@ -41,7 +41,7 @@ enum IntegrationMigration {
 
             // Each bare parameter is copied under every integration's prefix that lists it, then
             // removed unless a mapping still names it exactly.
-            let parameters = try await hub.store.parameters(storeID: store.id)
+            let parameters = try await hub.database.parameters(storeID: store.id)
             var copied: Set<String> = []
             for (integration, bare) in renames {
                 for name in bare.sorted() {
@@ -49,13 +49,13 @@ enum IntegrationMigration {
                     let prefixed = "\(integration).\(name)"
                     copied.insert(name)
                     guard !parameters.contains(where: { $0.name == prefixed }) else { continue }
-                    try await hub.store.setParameter(storeID: store.id, Parameter(name: prefixed, value: parameter.value), at: now)
+                    try await hub.database.setParameter(storeID: store.id, Parameter(name: prefixed, value: parameter.value), at: now)
                     changes.append("store \(store.id): parameter \(name) renamed \(prefixed)")
                 }
             }
             let stillNamed = Set(hub.catalog.mappings(storeID: store.id).flatMap(\.mapping.parameters))
             for name in copied.sorted() where !stillNamed.contains(name) {
-                _ = try await hub.store.deleteParameter(storeID: store.id, name: name)
+                _ = try await hub.database.deleteParameter(storeID: store.id, name: name)
             }
             if !copied.isEmpty { hub.storeChanged(store.id) }
         }

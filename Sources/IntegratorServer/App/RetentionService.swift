@@ -53,20 +53,20 @@ extension Hub {
         let now = clock.now()
         var removed = 0
         var shortest = Double.infinity
-        for info in try await store.stores() {
+        for info in try await database.stores() {
             let period = retention(of: info)
             guard let cutoff = period.cutoff(now: now) else { continue }
             shortest = min(shortest, period.seconds)
             while !Task.isCancelled {
-                let count = try await store.pruneMessages(storeID: info.id, before: cutoff, limit: Self.retentionBatch)
+                let count = try await database.pruneMessages(storeID: info.id, before: cutoff, limit: Self.retentionBatch)
                 removed += count
                 if count < Self.retentionBatch { break }
                 try await Task.sleep(for: Self.retentionPause)
             }
         }
-        try await store.pruneIdempotencyKeys(before: now.addingTimeInterval(-24 * 3600))
+        try await database.pruneIdempotencyKeys(before: now.addingTimeInterval(-24 * 3600))
         if removed > 0 {
-            try await store.reclaimSpace()
+            try await database.reclaimSpace()
             logger.info("retention removed \(removed) finished message(s) with their deliveries and attempts")
         }
         return RetentionPass(removed: removed, nextPassIn: min(max(shortest / 20, 1), 60))

@@ -18,7 +18,7 @@ struct SchedulerService: Service {
             let now = hub.clock.now()
             do {
                 let router = hub.router
-                let made = try await hub.store.fireDueSchedulers(now: now) { storeID, scheduler in
+                let made = try await hub.database.fireDueSchedulers(now: now) { storeID, scheduler in
                     router.route(storeID: storeID, name: scheduler.message, payload: scheduler.payload, origin: .scheduler, now: now)
                 }
                 for message in made {

@@ -20,7 +20,7 @@ public enum SecretKeySetup {
     /// Checks that the key fits the database before anything sealed is read: the right key
     /// seals what is still in clear; a wrong key, or none where secrets are sealed, stops the
     /// start. Without a key the hub says, once, that secrets are stored in clear.
-    static func prepare(store: any HubStore, secrets: SecretBox, keyFile: String?, logger: Logger) async throws {
+    static func prepare(store: any HubDatabase, secrets: SecretBox, keyFile: String?, logger: Logger) async throws {
         let check = try await store.setting(SecretBox.checkSetting)
         if secrets.isEncrypting {
             if let check {
@@ -54,7 +54,7 @@ public enum SecretKeySetup {
     public static func rotate(database: String, oldKeyFile: String?, newKeyFile: String?, logger: Logger) async throws -> Int {
         let old = try box(keyFile: oldKeyFile)
         let new = try box(keyFile: newKeyFile)
-        let store = try await openStore(database, logger: logger, now: Date(), secrets: .clear)
+        let store = try await openDatabase(database, logger: logger, now: Date(), secrets: .clear)
         defer { store.close() }
         let check = try await store.setting(SecretBox.checkSetting)
         switch (check, old.isEncrypting) {

@@ -130,7 +130,7 @@ extension ConsoleController {
 
     @Sendable func schedulers(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
-        let rows: [[String: Any]] = try await hub.store.schedulers(storeID: store.id).map { scheduler in
+        let rows: [[String: Any]] = try await hub.database.schedulers(storeID: store.id).map { scheduler in
             var row = ConsoleView.dictionary(Presenter.scheduler(scheduler))
             row["escapedID"] = ConsoleView.segment(scheduler.id)
             row["enabled"] = scheduler.enabled ? "yes" : "no"
@@ -157,7 +157,7 @@ extension ConsoleController {
     @Sendable func editScheduler(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
         let id = try Authenticator.pathParameter(context, "id")
-        guard let scheduler = try await hub.store.schedulers(storeID: store.id).first(where: { $0.id == id }) else {
+        guard let scheduler = try await hub.database.schedulers(storeID: store.id).first(where: { $0.id == id }) else {
             throw APIError.notFound("store '\(store.id)' has no scheduler '\(id)'")
         }
         let document: JSONValue = [

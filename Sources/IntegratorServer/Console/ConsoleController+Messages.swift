@@ -21,7 +21,7 @@ extension ConsoleController {
         var status = HTTPResponse.Status.ok
         do {
             let query = try operations.messageQuery(storeID: store.id, get)
-            let result = try await hub.store.messages(query)
+            let result = try await hub.database.messages(query)
             values.merge(ConsoleView.dictionary(Presenter.page(result, key: "messages") { Presenter.message($0, full: false) })) { _, new in new }
             let link = { (page: Int) in ConsoleURL.page(store.id, "messages", filters: filterNames.map { ($0, get($0)) }, page: page) }
             if result.page > 1 { values["previous"] = link(result.page - 1) }

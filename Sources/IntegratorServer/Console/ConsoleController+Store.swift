@@ -17,7 +17,7 @@ extension ConsoleController {
     func storesView(extra: [String: Any], status: HTTPResponse.Status) async throws -> Response {
         var values = extra
         let retention = hub.configuration.retention
-        values["stores"] = try await hub.store.stores().compactMap { ConsoleView.context(Presenter.store($0, hubRetention: retention)) }
+        values["stores"] = try await hub.database.stores().compactMap { ConsoleView.context(Presenter.store($0, hubRetention: retention)) }
         return page("stores", title: "Stores", values, status: status)
     }
 
@@ -36,7 +36,7 @@ extension ConsoleController {
 
     @Sendable func dashboard(_ request: Request, context: HubRequestContext) async throws -> Response {
         let store = try await storeInfo(context)
-        let counts = try await hub.store.queueCounts(storeID: store.id)
+        let counts = try await hub.database.queueCounts(storeID: store.id)
         let order = ["incoming", "pending", "scheduled", "running", "failing", "paused", "parked", "completed", "archived", "skipped"]
         let queues: [[String: Any]] = order.map { state in
             let link = ConsoleURL.store(store.id, "messages", query: [("state", state == "incoming" ? nil : state)])
@@ -44,13 +44,13 @@ extension ConsoleController {
         }
         let now = hub.clock.now()
         let since = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 60).rounded(.down) * 60 - 59 * 60)
-        let slots = try await hub.store.activity(storeID: store.id, since: since, slot: 60, slots: 60)
+        let slots = try await hub.database.activity(storeID: store.id, since: since, slot: 60, slots: 60)
         var attention: [Any] = []
         for state in ["failing", "parked"] {
             var query = MessageQuery(storeID: store.id)
             query.state = state
             query.perPage = 10
-            attention += try await hub.store.messages(query).items.compactMap { ConsoleView.context(Presenter.message($0, full: false)) }
+            attention += try await hub.database.messages(query).items.compactMap { ConsoleView.context(Presenter.message($0, full: false)) }
                 .map { message -> Any in
                     guard var fields = message as? [String: Any] else { return message }
                     fields["last_error"] = (fields["deliveries"] as? [[String: Any]])?.compactMap { $0["last_error"] }.last
@@ -101,7 +101,7 @@ extension ConsoleController {
     }
 
     func parametersView(storeID: String, extra: [String: Any], notice: String?, status: HTTPResponse.Status) async throws -> Response {
-        let rows: [[String: Any]] = try await hub.store.parameters(storeID: storeID).map { parameter in
+        let rows: [[String: Any]] = try await hub.database.parameters(storeID: storeID).map { parameter in
             ["name": parameter.name, "escapedName": ConsoleView.segment(parameter.name), "valueJSON": parameter.value.jsonString]
         }
         var values: [String: Any] = ["parameters": rows]

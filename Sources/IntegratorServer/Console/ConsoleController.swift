@@ -116,8 +116,8 @@ struct ConsoleController: Sendable {
     /// have expired, and every process reads it before accepting the cookie.
     @Sendable func signOut(_ request: Request, context: HubRequestContext) async throws -> Response {
         if let claims = currentSession(request) {
-            try await hub.store.deleteExpiredSettings(prefix: ConsoleSession.signedOutPrefix, before: hub.clock.now())
-            try await hub.store.setSetting(ConsoleSession.signedOutPrefix + claims.id, value: String(claims.expiry))
+            try await hub.database.deleteExpiredSettings(prefix: ConsoleSession.signedOutPrefix, before: hub.clock.now())
+            try await hub.database.setSetting(ConsoleSession.signedOutPrefix + claims.id, value: String(claims.expiry))
         }
         var response = redirect(ConsoleURL.signIn())
         response.setCookie(Cookie(name: ConsoleSession.cookieName, value: "", maxAge: 0, path: "/console", httpOnly: true, sameSite: .strict))
@@ -139,7 +139,7 @@ struct ConsoleController: Sendable {
     func guarded(_ handler: @escaping Handler) -> Handler {
         { [hub] request, context in
             guard let key = hub.consoleKey.current, let claims = currentSession(request),
-                try await hub.store.setting(ConsoleSession.signedOutPrefix + claims.id) == nil
+                try await hub.database.setting(ConsoleSession.signedOutPrefix + claims.id) == nil
             else {
                 let next = request.method == .get ? request.uri.description : "/console"
                 return redirect(ConsoleURL.signIn(next: next))
@@ -193,7 +193,7 @@ struct ConsoleController: Sendable {
 
     func storeInfo(_ context: HubRequestContext) async throws -> StoreInfo {
         let id = try Authenticator.pathParameter(context, "store_id")
-        guard let store = try await hub.store.store(id: id) else { throw APIError.notFound("no store with id '\(id)'") }
+        guard let store = try await hub.database.store(id: id) else { throw APIError.notFound("no store with id '\(id)'") }
         return store
     }
 

@@ -38,7 +38,7 @@ struct DeliveryService: Service {
                     if free > 0 {
                         do {
                             let limits = perMapping.limits(cap: inFlightCap, rateLimit: rateLimit, started: rate.counts())
-                            claimed = try await hub.store.claim(owner: owner, now: hub.clock.now(), limit: free, limits: limits, lease: lease)
+                            claimed = try await hub.database.claim(owner: owner, now: hub.clock.now(), limit: free, limits: limits, lease: lease)
                         } catch {
                             hub.logger.error("claiming deliveries failed: \(error)")
                         }
@@ -250,7 +250,7 @@ struct DeliveryService: Service {
         var wait: Double = 0.05
         while true {
             do {
-                try await hub.store.record(report)
+                try await hub.database.record(report)
                 if !report.parameters.isEmpty { hub.parameterSets.invalidate(report.storeID) }
                 if !report.children.isEmpty || !report.notifications.isEmpty { hub.wakeWorkers() }
                 return

@@ -8,7 +8,7 @@ import PostgresNIO
 /// SQLite store, with deliveries claimed by `FOR UPDATE SKIP LOCKED` leases, pushes group
 /// committed (each `COMMIT` waits for the WAL flush), and `LISTEN/NOTIFY` so that a push to
 /// one process wakes the workers of all, and a mapping saved in one reloads in all.
-public final class PostgresStore: HubStore {
+public final class PostgresDatabase: HubDatabase {
     static let quiet = Logger(label: "integrator.postgres.quiet", factory: { _ in SwiftLogNoOpLogHandler() })
     static let channel = "integrator"
 
@@ -20,11 +20,11 @@ public final class PostgresStore: HubStore {
 
     /// Connects to `url` (`postgres://user:password@host:port/database?sslmode=disable`) and
     /// brings the schema up to date.
-    public static func open(url: String, logger: Logger, secrets: SecretBox = .clear) async throws -> PostgresStore {
+    public static func open(url: String, logger: Logger, secrets: SecretBox = .clear) async throws -> PostgresDatabase {
         let configuration = try configuration(from: url)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let runTask = Task { await client.run() }
-        let store = PostgresStore(client: client, runTask: runTask, secrets: secrets)
+        let store = PostgresDatabase(client: client, runTask: runTask, secrets: secrets)
         do {
             try await store.migrate()
         } catch {
@@ -54,7 +54,7 @@ public final class PostgresStore: HubStore {
                             errors.append(error)
                         }
                     }
-                    try await connection.run("SELECT pg_notify(?, 'work')", [.text(PostgresStore.channel)])
+                    try await connection.run("SELECT pg_notify(?, 'work')", [.text(PostgresDatabase.channel)])
                     try await connection.run("COMMIT", [])
                     return errors
                 }

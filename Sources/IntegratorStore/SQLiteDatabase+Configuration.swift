@@ -4,7 +4,7 @@ import IntegratorModel
 
 /// What an operator configures, on SQLite: settings, stores, parameters, mappings, integrations
 /// and schedulers.
-extension SQLiteStore {
+extension SQLiteDatabase {
     // MARK: Settings
 
     public func setting(_ key: String) async throws -> String? {

@@ -4,7 +4,7 @@ import IntegratorModel
 
 /// What operators read and do on SQLite: listings, one message whole, attempt now, archive,
 /// resend, recover, counts, activity and notifications; and the row decoders they share.
-extension SQLiteStore {
+extension SQLiteDatabase {
     // MARK: Operators
 
     public func messages(_ query: MessageQuery) async throws -> Page<MessageRecord> {

@@ -28,7 +28,7 @@ public enum StoreChange: Sendable, Equatable {
 ///
 /// Writes that acknowledge a client (`push`) and writes that finish an attempt (`record`) are
 /// durable when they return: committed and fsync'd.
-public protocol HubStore: Sendable {
+public protocol HubDatabase: Sendable {
     // MARK: Settings
     func setting(_ key: String) async throws -> String?
     func setSetting(_ key: String, value: String) async throws
@@ -143,7 +143,7 @@ public protocol HubStore: Sendable {
     func close()
 }
 
-extension HubStore {
+extension HubDatabase {
     public func listen(_ handler: @escaping @Sendable (StoreChange) -> Void) async throws {
         while true { try await Task.sleep(for: .seconds(3600)) }
     }
@@ -187,7 +187,7 @@ public struct ClaimLimits: Sendable {
     }
 }
 
-extension HubStore {
+extension HubDatabase {
     /// A claim with no caps, as the conformance tests make it.
     public func claim(owner: String, now: Date, limit: Int, lease: @escaping LeaseLength) async throws -> [ClaimedDelivery] {
         try await claim(owner: owner, now: now, limit: limit, limits: .unlimited, lease: lease)

@@ -4,7 +4,7 @@ import IntegratorStore
 import PostgresNIO
 
 /// What operators read and do on PostgreSQL, and the row decoders they share.
-extension PostgresStore {
+extension PostgresDatabase {
     // MARK: Operators
 
     public func messages(_ query: MessageQuery) async throws -> Page<MessageRecord> {

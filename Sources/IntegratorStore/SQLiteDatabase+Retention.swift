@@ -4,7 +4,7 @@ import IntegratorModel
 
 /// Retention and endpoint health on SQLite: removing finished history in small batches,
 /// handing freed pages back, and reading each mapping's breaker.
-extension SQLiteStore {
+extension SQLiteDatabase {
     public func pruneMessages(storeID: String, before: Date, limit: Int) async throws -> Int {
         let batch = min(max(limit, 1), 500)
         let candidates = try await pool.read { db in

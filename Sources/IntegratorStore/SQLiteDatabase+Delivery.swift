@@ -3,7 +3,7 @@ import GRDB
 import IntegratorModel
 
 /// Delivery on SQLite: claiming due deliveries fairly, recording attempts and what they caused.
-extension SQLiteStore {
+extension SQLiteDatabase {
     // MARK: Delivery
 
     public func claim(owner: String, now: Date, limit: Int, limits: ClaimLimits, lease: @escaping LeaseLength) async throws -> [ClaimedDelivery] {

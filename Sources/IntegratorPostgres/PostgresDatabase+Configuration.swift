@@ -6,7 +6,7 @@ import PostgresNIO
 
 /// What an operator configures, on PostgreSQL: settings, stores, parameters, mappings,
 /// integrations and schedulers.
-extension PostgresStore {
+extension PostgresDatabase {
     // MARK: Settings
 
     public func setting(_ key: String) async throws -> String? {

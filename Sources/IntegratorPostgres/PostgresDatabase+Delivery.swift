@@ -4,7 +4,7 @@ import IntegratorStore
 import PostgresNIO
 
 /// Delivery on PostgreSQL: claiming due deliveries fairly with `SKIP LOCKED`, recording attempts.
-extension PostgresStore {
+extension PostgresDatabase {
     // MARK: Delivery
 
     public func claim(owner: String, now: Date, limit: Int, limits: ClaimLimits, lease: @escaping LeaseLength) async throws -> [ClaimedDelivery] {

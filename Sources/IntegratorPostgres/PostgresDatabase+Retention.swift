@@ -5,7 +5,7 @@ import PostgresNIO
 
 /// Retention and endpoint health on PostgreSQL. Pruning runs in one process at a time: each
 /// batch holds a transaction-scoped advisory lock, and a process that cannot take it skips.
-extension PostgresStore {
+extension PostgresDatabase {
     /// The advisory lock a pruning batch holds.
     static let pruneLock = 727_275
 

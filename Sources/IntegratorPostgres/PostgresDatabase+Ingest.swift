@@ -4,7 +4,7 @@ import IntegratorStore
 import PostgresNIO
 
 /// Ingest on PostgreSQL: a push and its deliveries in one transaction, and idempotency keys.
-extension PostgresStore {
+extension PostgresDatabase {
     // MARK: Ingest
 
     public func push(_ record: PushRecord) async throws -> PushOutcome {

@@ -4,7 +4,7 @@ import IntegratorModel
 
 /// Ingest on SQLite: a push and its deliveries in one transaction, idempotency keys, and the notes
 /// that say why a message went nowhere.
-extension SQLiteStore {
+extension SQLiteDatabase {
     // MARK: Ingest
 
     public func push(_ record: PushRecord) async throws -> PushOutcome {

@@ -8,7 +8,7 @@ import IntegratorModel
 ///
 /// One process owns a database file at a time; `open` takes a lock file beside it and refuses
 /// a second process with a clear error. Use PostgreSQL for several processes.
-public final class SQLiteStore: HubStore {
+public final class SQLiteDatabase: HubDatabase {
     let pool: DatabasePool
     let committer: SQLiteCommitter
     private let lock: FileLock?
@@ -18,7 +18,7 @@ public final class SQLiteStore: HubStore {
 
     /// Opens (creating and migrating as needed) the database at `path`. A new file is created
     /// readable by its owner only; SQLite gives its WAL and shared-memory files the same mode.
-    public static func open(path: String, secrets: SecretBox = .clear) throws -> SQLiteStore {
+    public static func open(path: String, secrets: SecretBox = .clear) throws -> SQLiteDatabase {
         let lock = try FileLock(path: path + ".lock")
         if !FileManager.default.fileExists(atPath: path) {
             let descriptor = Foundation.open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
@@ -46,7 +46,7 @@ public final class SQLiteStore: HubStore {
         } catch {
             throw StoreError.unavailable("cannot open the SQLite database at \(path): \(error)")
         }
-        return SQLiteStore(pool: pool, lock: lock, checkpointer: checkpointer, secrets: secrets)
+        return SQLiteDatabase(pool: pool, lock: lock, checkpointer: checkpointer, secrets: secrets)
     }
 
     /// The size a WAL is cut back to after a checkpoint: 16 MB.
