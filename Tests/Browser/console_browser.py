@@ -11,6 +11,7 @@ import sys
 import time
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -51,7 +52,8 @@ def main():
     for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,900"]:
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(executable_path=args.chromedriver), options=options)
-    wait = WebDriverWait(driver, 20)
+    # A form post replaces the page: an element found on the old one can go stale while a wait polls.
+    wait = WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException,))
     steps = []
     try:
         # Sign in: a wrong token is refused with a message, the right one lands on the stores.
@@ -130,7 +132,8 @@ def main():
         box.clear()
         box.send_keys("order:updated")
         driver.find_element(By.ID, "try-it").click()
-        verdict = wait.until(EC.presence_of_element_located((By.ID, "try-result"))).text
+        wait.until(lambda d: "does not take it" in d.find_element(By.ID, "try-result").text)
+        verdict = driver.find_element(By.ID, "try-result").text
         check("does not take it" in verdict and "order:updated" in verdict, f"try it did not explain the refusal: {verdict!r}")
         box = driver.find_element(By.ID, "try-message")
         box.clear()
