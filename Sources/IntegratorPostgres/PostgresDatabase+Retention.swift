@@ -37,20 +37,7 @@ extension PostgresDatabase {
         for row in recent {
             failures[try row.text("mapping")] = try row.int("n")
         }
-        return try await client.rows(HealthSQL.breakers, [.text(storeID)]).map { row in
-            let mapping = try row.text("mapping")
-            return MappingHealth(
-                mapping: mapping,
-                breaker: BreakerStatus(
-                    state: BreakerState(rawValue: try row.text("state")) ?? .closed,
-                    consecutiveFailures: try row.int("consecutive_failures"),
-                    probeAt: try row.optionalTime("probe_at")
-                ),
-                lastSuccessAt: try row.optionalTime("last_success_at"),
-                lastFailureAt: try row.optionalTime("last_failure_at"),
-                recentFailures: failures[mapping] ?? 0
-            )
-        }
+        return try await client.rows(HealthSQL.breakers, [.text(storeID)]).map { try HealthSQL.mappingHealth($0, failures: failures) }
     }
 
     /// Rows per table (`HealthSQL.countedTables`): what the tests and the soak benchmark watch.

@@ -68,7 +68,7 @@ extension SQLiteDatabase {
         }
         return rows.map { claimed, payload in
             var claimed = claimed
-            claimed.payload = Self.json(payload) ?? .object([:])
+            claimed.payload = StoredJSON.read(payload) ?? .object([:])
             return claimed
         }
     }

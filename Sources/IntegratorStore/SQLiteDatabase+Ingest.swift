@@ -47,8 +47,7 @@ extension SQLiteDatabase {
         }
         var notes: [String] = []
         if let copy = message.objectCopy {
-            let key = StatementArguments(IngestSQL.copyKey(copy, of: message).map(\.databaseValue))
-            let previous = try String.fetchOne(db, sql: IngestSQL.objectCopy, arguments: key)
+            let previous = try String.fetchOne(db, sql: IngestSQL.objectCopy, arguments: StatementArguments(IngestSQL.copyKey(copy, of: message)))
             try db.cachedExecute(sql: IngestSQL.putObjectCopy, values: IngestSQL.copy(copy, of: message))
             let derived = copy.derive(StoredJSON.read(previous))
             for child in derived { try insert(db, child) }
@@ -62,8 +61,8 @@ extension SQLiteDatabase {
                 written += 1
                 continue
             }
-            let key = StatementArguments(IngestSQL.earlierKey(delivery, of: message).map(\.databaseValue))
-            let earlier = try String.fetchOne(db, sql: IngestSQL.earlierDelivery, arguments: key) ?? "?"
+            let earlierKey = StatementArguments(IngestSQL.earlierKey(delivery, of: message))
+            let earlier = try String.fetchOne(db, sql: IngestSQL.earlierDelivery, arguments: earlierKey) ?? "?"
             notes.append(StoreNotes.duplicateNote(mapping: delivery.mapping, orderingKey: delivery.orderingKey, earlierMessage: earlier))
         }
         if let outcome = IngestSQL.outcome(message, written: written, notes: notes) {

@@ -46,22 +46,9 @@ extension SQLiteDatabase {
         try await pool.read { db in
             var failures: [String: Int] = [:]
             for row in try since.map({ try Row.fetchAll(db, sql: HealthSQL.recentFailures, arguments: [storeID, $0.timeIntervalSince1970]) }) ?? [] {
-                failures[row["mapping"]] = row["n"]
+                failures[try row.text("mapping")] = try row.int("n")
             }
-            return try Row.fetchAll(db, sql: HealthSQL.breakers, arguments: [storeID]).map { row in
-                let mapping: String = row["mapping"]
-                return MappingHealth(
-                    mapping: mapping,
-                    breaker: BreakerStatus(
-                        state: BreakerState(rawValue: row["state"]) ?? .closed,
-                        consecutiveFailures: row["consecutive_failures"],
-                        probeAt: Self.date(row["probe_at"])
-                    ),
-                    lastSuccessAt: Self.date(row["last_success_at"]),
-                    lastFailureAt: Self.date(row["last_failure_at"]),
-                    recentFailures: failures[mapping] ?? 0
-                )
-            }
+            return try Row.fetchAll(db, sql: HealthSQL.breakers, arguments: [storeID]).map { try HealthSQL.mappingHealth($0, failures: failures) }
         }
     }
 

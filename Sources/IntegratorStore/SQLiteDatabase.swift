@@ -93,16 +93,6 @@ public final class SQLiteDatabase: HubDatabase {
         }
     }
 
-    // MARK: Helpers
-
-    static func json(_ text: String?) -> JSONValue? {
-        guard let text else { return nil }
-        return try? JSONValue.parse(text, depthLimit: 512)
-    }
-
-    static func date(_ seconds: Double?) -> Date? {
-        seconds.map { Date(timeIntervalSince1970: $0) }
-    }
 }
 
 /// An exclusive lock on a file beside the database, held for the life of the process: the

@@ -24,14 +24,19 @@ extension SQLValue {
     }
 }
 
+extension StatementArguments {
+    /// Shared statements' values (`IngestSQL`, …) as GRDB binds them.
+    init(_ values: [SQLValue]) { self.init(values.map(\.databaseValue)) }
+}
+
 extension SQLStatement {
     /// The statement's values as GRDB binds them.
-    var arguments: StatementArguments { StatementArguments(values.map(\.databaseValue)) }
+    var arguments: StatementArguments { StatementArguments(values) }
 }
 
 extension Database {
     /// Runs a shared statement (`IngestSQL`, …) through the prepared-statement cache.
     func cachedExecute(sql: String, values: [SQLValue]) throws {
-        try cachedStatement(sql: sql).execute(arguments: StatementArguments(values.map(\.databaseValue)))
+        try cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
     }
 }

@@ -123,6 +123,19 @@ public enum HealthSQL {
     static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: max(count, 1)).joined(separator: ", ")
     }
+
+    /// A mapping's health as the dashboard shows it, from a `breakers` row and the failures
+    /// counted per mapping.
+    public static func mappingHealth(_ row: some StoreRow, failures: [String: Int]) throws -> MappingHealth {
+        let mapping = try row.text("mapping")
+        return MappingHealth(
+            mapping: mapping,
+            breaker: try AttemptSQL.breaker(row),
+            lastSuccessAt: try row.optionalTime("last_success_at"),
+            lastFailureAt: try row.optionalTime("last_failure_at"),
+            recentFailures: failures[mapping] ?? 0
+        )
+    }
 }
 
 /// Which retention candidates may go: walks each candidate's ancestors up the reply chain, level
@@ -175,4 +188,5 @@ public enum RetentionWalk {
         let order = Dictionary(candidates.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
         return kept.sorted { order[$0, default: 0] < order[$1, default: 0] }
     }
+
 }
