@@ -133,4 +133,42 @@ import Testing
             #expect(try await visitor.go(.GET, "/console").status == 303)
         }
     }
+
+    /// Every link a signed-in page shows leads to a page: the console is crawled from the
+    /// stores page (a store with a mapping, a scheduler, a parameter and a message), and each
+    /// console address found answers 200. The New mapping and New scheduler buttons once
+    /// pointed at `mappings/new` and `schedulers/new`, which no route takes.
+    @Test func everyLinkOnAConsolePageLeadsToAPage() async throws {
+        try await TestHub.run { hub in
+            let visitor = Visitor(base: hub.url)
+            defer { Task { await visitor.shutdown() } }
+            let mapping: JSONValue = ["name": "erp.orders", "messages": ["order:new"], "url": "http://127.0.0.1:1/orders"]
+            #expect(try await call(.POST, "\(hub.url)/api/stores/acme/mappings", json: mapping, headers: hub.admin).status == 201)
+            let scheduler: JSONValue = ["id": "poll", "message": "spree:orders:poll", "payload": [:], "interval": 60]
+            #expect(try await call(.POST, "\(hub.url)/api/stores/acme/schedulers", json: scheduler, headers: hub.admin).status == 201)
+            let push: JSONValue = ["message": "order:new", "payload": ["order": ["number": "R1"]]]
+            #expect(try await call(.POST, "\(hub.url)/api/stores/acme/messages", json: push, headers: hub.admin).status / 100 == 2)
+            _ = try await visitor.go(.POST, "/console/sign-in", form: ["token": TestHub.adminToken, "next": "/console"])
+
+            var seen: Set<String> = []
+            var queue = ["/console"]
+            while let path = queue.popLast(), seen.count < 200 {
+                guard seen.insert(path).inserted else { continue }
+                let page = try await visitor.go(.GET, path)
+                #expect(page.status == 200, "\(path) answered \(page.status)")
+                for link in Self.links(in: page.html) where !seen.contains(link) { queue.append(link) }
+            }
+            #expect(seen.contains("/console/stores/acme/new-mapping") && seen.contains("/console/stores/acme/new-scheduler"))
+            #expect(seen.contains("/console/stores/acme/mappings/erp.orders") && seen.contains("/console/stores/acme/schedulers/poll"))
+            #expect(seen.count > 15)
+        }
+    }
+
+    /// The console addresses a page links to (`href="/console…"`, entities decoded, assets left out).
+    static func links(in html: String) -> [String] {
+        html.components(separatedBy: "href=\"").dropFirst().compactMap { rest -> String? in
+            let link = String(rest.prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
+            return link.hasPrefix("/console") && !link.hasPrefix("/console/assets") ? link : nil
+        }
+    }
 }

@@ -29,6 +29,18 @@ enum ConsoleDefences {
         return nil
     }
 
+    /// Throws a 403 naming why when a form post comes from another site (`crossSite` over the
+    /// request's own headers and the host it was sent to).
+    static func refuseCrossSite(_ request: Request, context: HubRequestContext, trusted: [IPNetwork]) throws {
+        if let why = crossSite(
+            origin: request.headers[.origin],
+            fetchSite: request.headers[secFetchSite],
+            host: host(request, context: context, trusted: trusted)
+        ) {
+            throw APIError(.forbidden, why)
+        }
+    }
+
     /// Who sent `request` and whether over HTTPS, believing forwarded headers only from a
     /// trusted proxy.
     static func client(_ request: Request, context: HubRequestContext, trusted: [IPNetwork]) -> ForwardedClient {

@@ -5,16 +5,21 @@ import Mustache
 /// itself from escaped parts and numbers, are inserted raw. Kept in the binary so the console
 /// works wherever the executable is copied.
 enum ConsoleTemplates {
+    /// Every page template reads its page's typed data inside `{{#page}}`, with the frame's
+    /// `csrf` and `store` beneath it (`ConsoleRenderer`); the layout and the partial do not.
     static func library() throws -> MustacheLibrary {
         var library = MustacheLibrary()
-        for (name, text) in all { try library.register(text, named: name) }
+        try library.register(layout, named: "layout")
+        try library.register(problems, named: "problems")
+        for (name, text) in pages { try library.register("{{#page}}" + text + "{{/page}}", named: name) }
         return library
     }
 
-    static let all: [(String, String)] = [
-        ("layout", layout), ("sign-in", signIn), ("stores", stores), ("dashboard", dashboard), ("messages", messages),
-        ("message", message), ("notifications", notifications), ("mappings", mappings), ("editor", editor),
-        ("schedulers", schedulers), ("parameters", parameters), ("test", test), ("error", error), ("problems", problems),
+    static let pages: [(String, String)] = [
+        (SignInPage.template, signIn), (StoresPage.template, stores), (DashboardPage.template, dashboard),
+        (MessagesPage.template, messages), (MessagePage.template, message), (NotificationsPage.template, notifications),
+        (MappingsPage.template, mappings), (EditorPage.template, editor), (SchedulersPage.template, schedulers),
+        (ParametersPage.template, parameters), (TestToolPage.template, test), (ErrorPage.template, error),
     ]
 
     static let layout = """
@@ -43,9 +48,11 @@ enum ConsoleTemplates {
         </main></body></html>
         """
 
+    /// A page's `FormProblems`, when it has any.
     static let problems = """
-        {{#error}}<div class="problems" id="problems"><strong>{{error}}</strong>
-        {{#hasErrors}}<ul>{{#errors}}<li>{{#path}}<code>{{path}}</code>: {{/path}}{{problem}}</li>{{/errors}}</ul>{{/hasErrors}}</div>{{/error}}
+        {{#problems}}{{#error}}<div class="problems" id="problems"><strong>{{error}}</strong>
+        {{#hasErrors}}<ul>{{#errors}}<li>{{#path}}<code>{{path}}</code>: {{/path}}{{problem}}</li>{{/errors}}</ul>{{/hasErrors}}</div>\
+        {{/error}}{{/problems}}
         """
 
     static let signIn = """
@@ -132,12 +139,13 @@ enum ConsoleTemplates {
         {{/messages}}
         {{^messages}}<tr><td colspan="6" class="muted">No message matches.</td></tr>{{/messages}}
         </table>
-        <div class="pager">{{#previous}}<a href="{{previous}}">← Newer</a>{{/previous}}<span class="muted">\
-        Page {{current_page}} of {{pages}} · {{count}} messages</span>{{#next}}<a href="{{next}}" id="next-page">Older →</a>{{/next}}</div>
+        <div class="pager">{{#pager.previous}}<a href="{{pager.previous}}">← Newer</a>{{/pager.previous}}<span class="muted">\
+        Page {{pager.currentPage}} of {{pager.pages}} · {{pager.count}} messages</span>\
+        {{#pager.next}}<a href="{{pager.next}}" id="next-page">Older →</a>{{/pager.next}}</div>
         """
 
     static let message = """
-        <h1>{{message}} <span class="badge s-{{state}}" id="message-state">{{state}}</span></h1>
+        {{#detail}}<h1>{{message}} <span class="badge s-{{state}}" id="message-state">{{state}}</span></h1>
         {{>problems}}
         <div class="actions">
         <a class="button secondary ink" href="/console/stores/{{store_id}}/messages/{{id}}">Refresh</a>
@@ -192,7 +200,7 @@ enum ConsoleTemplates {
         <p><label for="resend-name">Message</label><input id="resend-name" name="message" value="{{message}}"></p>
         <textarea name="payload" id="resend-payload" rows="14">{{editJSON}}</textarea>
         <p><button type="submit" id="resend">Resend as a new message</button> <span class="muted">Archives what is left of this one.</span></p>
-        </form>
+        </form>{{/detail}}
         """
 
     static let notifications = """
@@ -211,8 +219,9 @@ enum ConsoleTemplates {
         <td><a href="/console/stores/{{store_id}}/messages/{{message_id}}">{{message_id}}</a></td></tr>{{/notifications}}
         {{^notifications}}<tr><td colspan="8" class="muted">No notification matches.</td></tr>{{/notifications}}
         </table>
-        <div class="pager">{{#previous}}<a href="{{previous}}">← Newer</a>{{/previous}}<span class="muted">\
-        Page {{current_page}} of {{pages}} · {{count}}</span>{{#next}}<a href="{{next}}">Older →</a>{{/next}}</div>
+        <div class="pager">{{#pager.previous}}<a href="{{pager.previous}}">← Newer</a>{{/pager.previous}}<span class="muted">\
+        Page {{pager.currentPage}} of {{pager.pages}} · {{pager.count}}</span>\
+        {{#pager.next}}<a href="{{pager.next}}">Older →</a>{{/pager.next}}</div>
         """
 
     static let mappings = """
@@ -222,7 +231,7 @@ enum ConsoleTemplates {
         {{url}}</td><td>{{filterCount}}</td><td>{{identifierList}}</td><td>{{enabled}}</td></tr>{{/mappings}}
         {{^mappings}}<tr><td colspan="6" class="muted">No mapping: nothing is delivered until one is added.</td></tr>{{/mappings}}
         </table>
-        <p><a class="button" href="/console/stores/{{store}}/mappings/new" id="new-mapping">New mapping</a></p>
+        <p><a class="button" href="/console/stores/{{store}}/new-mapping" id="new-mapping">New mapping</a></p>
         """
 
     static let schedulers = """
@@ -232,7 +241,7 @@ enum ConsoleTemplates {
         {{interval}}</td><td>{{enabled}}</td><td>{{next_run_at}}</td><td>{{last_run_at}}</td></tr>{{/schedulers}}
         {{^schedulers}}<tr><td colspan="6" class="muted">No scheduler.</td></tr>{{/schedulers}}
         </table>
-        <p><a class="button" href="/console/stores/{{store}}/schedulers/new" id="new-scheduler">New scheduler</a></p>
+        <p><a class="button" href="/console/stores/{{store}}/new-scheduler" id="new-scheduler">New scheduler</a></p>
         """
 
     /// The JSON editor shared by mappings and schedulers: the document in the admin API's form.

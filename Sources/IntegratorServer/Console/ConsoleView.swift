@@ -2,40 +2,9 @@ import Foundation
 import IntegratorModel
 import IntegratorStore
 
-/// Turning API JSON into what the templates read, and the few bits of markup the console
-/// draws itself.
+/// The console's small pure helpers: path segments and query strings, form bodies, and the
+/// one bit of markup it draws itself (the activity chart).
 enum ConsoleView {
-    /// A JSON value as Mustache context: objects become dictionaries, `null` and empty strings
-    /// disappear (so `{{#field}}` sections skip them), numbers print as JSON would.
-    static func context(_ value: JSONValue) -> Any? {
-        switch value {
-        case .null: return nil
-        case .bool(let b): return b
-        case .int(let i): return i
-        case .double(let d):
-            if d.rounded() == d, abs(d) < 9e15 { return Int64(d) }
-            return d
-        case .string(let s): return s.isEmpty ? nil : s
-        case .array(let items): return items.compactMap(context)
-        case .object(let fields):
-            var out: [String: Any] = [:]
-            for (key, field) in fields { if let converted = context(field) { out[key] = converted } }
-            return out
-        }
-    }
-
-    /// The dictionary form of a JSON object (empty for anything else).
-    static func dictionary(_ value: JSONValue) -> [String: Any] {
-        context(value) as? [String: Any] ?? [:]
-    }
-
-    /// What the problems partial reads: `error`, `errors` and `hasErrors`.
-    static func problems(_ error: APIError) -> [String: Any] {
-        var out = dictionary(error.body)
-        out["hasErrors"] = !error.problems.isEmpty
-        return out
-    }
-
     /// A path segment, percent-encoded so names with spaces or slashes survive a link.
     static func segment(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
