@@ -14,30 +14,36 @@ public final class PostgresDatabase: HubDatabase {
 
     let client: PostgresClient
     let committer: GroupCommitter<PostgresJob>
-    private let runTask: Task<Void, Never>
     /// Seals mapping definitions and secret parameters on the way in, opens them on the way out.
     public let secrets: SecretBox
 
-    /// Connects to `url` (`postgres://user:password@host:port/database?sslmode=disable`) and
-    /// brings the schema up to date.
-    public static func open(url: String, logger: Logger, secrets: SecretBox = .clear) async throws -> PostgresDatabase {
-        let configuration = try configuration(from: url)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let runTask = Task { await client.run() }
-        let store = PostgresDatabase(client: client, runTask: runTask, secrets: secrets)
-        do {
-            try await store.migrate()
-        } catch {
-            runTask.cancel()
-            throw StoreError.unavailable("cannot prepare the PostgreSQL database at \(redacted(url)): \(String(reflecting: error))")
+    /// Connects to `url` (`postgres://user:password@host:port/database?sslmode=disable`),
+    /// brings the schema up to date and runs `body` with the database. The connection pool runs
+    /// as a child task of this call for exactly its length: when `body` returns or throws, the
+    /// pool is cancelled and every connection closed before this returns.
+    public static func withDatabase<T>(
+        url: String,
+        logger: Logger,
+        secrets: SecretBox = .clear,
+        _ body: (PostgresDatabase) async throws -> T
+    ) async throws -> T {
+        let client = PostgresClient(configuration: try configuration(from: url), backgroundLogger: logger)
+        let database = PostgresDatabase(client: client, secrets: secrets)
+        return try await withThrowingTaskGroup(of: Void.self) { connections in
+            connections.addTask { await client.run() }
+            defer { connections.cancelAll() }
+            do {
+                try await database.migrate()
+            } catch {
+                throw StoreError.unavailable("cannot prepare the PostgreSQL database at \(redacted(url)): \(String(reflecting: error))")
+            }
+            return try await body(database)
         }
-        return store
     }
 
-    private init(client: PostgresClient, runTask: Task<Void, Never>, secrets: SecretBox) {
+    private init(client: PostgresClient, secrets: SecretBox) {
         self.secrets = secrets
         self.client = client
-        self.runTask = runTask
         self.committer = GroupCommitter { jobs in
             do {
                 return try await client.withConnection { connection in
@@ -63,13 +69,6 @@ public final class PostgresDatabase: HubDatabase {
             }
         }
     }
-
-    /// Closes the connections.
-    public func close() {
-        runTask.cancel()
-    }
-
-    deinit { runTask.cancel() }
 
     static func configuration(from url: String) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),

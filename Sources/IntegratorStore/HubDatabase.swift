@@ -138,9 +138,6 @@ public protocol HubDatabase: Sendable {
     /// Returns every lease that belongs to no running process, at start. Only a store that
     /// knows it has one process (SQLite) can do this; others let leases expire.
     func releaseOrphanedLeases(now: Date) async throws -> Int
-    /// Lets go of the engine's connections when the process is done with the store (a store
-    /// that holds none does nothing).
-    func close()
 }
 
 extension HubDatabase {
@@ -151,8 +148,6 @@ extension HubDatabase {
     public func releaseOrphanedLeases(now: Date) async throws -> Int { 0 }
 
     public func reclaimSpace() async throws {}
-
-    public func close() {}
 }
 
 /// How long a claimed delivery's lease lasts, in seconds, by store and mapping: the mapping's

@@ -67,24 +67,45 @@ public func withServer<T>(
     _ makeApplication: (@escaping @Sendable (any Channel) async -> Void) async throws -> any Service,
     body: (Int) async throws -> T
 ) async throws -> T {
+    try await withServer(scoped: { onRunning, serve in try await serve(try await makeApplication(onRunning)) }, body: body)
+}
+
+/// The same for an application built inside a scope that must outlive it (`withHub`, whose
+/// database closes when it returns): `scope` is given the callback for the listening channel,
+/// builds the application, and hands it to `serve`, which runs it around `body`.
+public func withServer<T>(
+    scoped scope: (@escaping @Sendable (any Channel) async -> Void, (any Service) async throws -> T) async throws -> T,
+    body: (Int) async throws -> T
+) async throws -> T {
     let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-    let service = try await makeApplication { channel in
-        portContinuation.yield(channel.localAddress?.port ?? 0)
+    // `body` runs only inside `scope`'s call, never after it.
+    return try await withoutActuallyEscaping(body) { body in
+        try await serve(scoped: scope, ports: (portStream, portContinuation), body: body)
     }
-    let group = ServiceGroup(services: [service], gracefulShutdownSignals: [], logger: Logger(label: "test"))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        var iterator = portStream.makeAsyncIterator()
-        let port = await iterator.next() ?? 0
-        do {
-            let result = try await body(port)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
+}
+
+private func serve<T>(
+    scoped scope: (@escaping @Sendable (any Channel) async -> Void, (any Service) async throws -> T) async throws -> T,
+    ports: (AsyncStream<Int>, AsyncStream<Int>.Continuation),
+    body: @escaping (Int) async throws -> T
+) async throws -> T {
+    let (portStream, portContinuation) = ports
+    return try await scope({ channel in portContinuation.yield(channel.localAddress?.port ?? 0) }) { service in
+        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [], logger: Logger(label: "test"))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = portStream.makeAsyncIterator()
+            let port = await iterator.next() ?? 0
+            do {
+                let result = try await body(port)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return result
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
         }
     }
 }

@@ -69,19 +69,16 @@ public func withFreshStore<T>(_ backend: TestBackend, _ body: (any HubDatabase, 
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let (url, remove) = try await backend.freshDatabase(in: directory)
-    let store: any HubDatabase
-    if url.hasPrefix("sqlite:") {
-        store = try SQLiteDatabase.open(path: String(url.dropFirst("sqlite:".count)))
-    } else {
-        store = try await PostgresDatabase.open(url: url, logger: Logger(label: "test"))
-    }
     do {
-        let result = try await body(store, directory)
-        store.close()
+        let result: T
+        if url.hasPrefix("sqlite:") {
+            result = try await body(try SQLiteDatabase.open(path: String(url.dropFirst("sqlite:".count))), directory)
+        } else {
+            result = try await PostgresDatabase.withDatabase(url: url, logger: Logger(label: "test")) { try await body($0, directory) }
+        }
         await remove()
         return result
     } catch {
-        store.close()
         await remove()
         throw error
     }

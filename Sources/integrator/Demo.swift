@@ -66,14 +66,6 @@ struct Demo: AsyncParsableCommand {
         settings.port = port
         settings.database = "sqlite:" + folder.appendingPathComponent("integrator.sqlite").path
         settings.adminToken = secrets.admin
-        let built: BuiltHub
-        do {
-            built = try await buildApplication(configuration: settings, logger: logger) { ports.report(.hub, $0) }
-        } catch {
-            FileHandle.standardError.write(Data("integrator demo: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
-
         let marketplace = DemoMarketplace(
             ports: ports,
             secrets: secrets,
@@ -83,20 +75,34 @@ struct Demo: AsyncParsableCommand {
             folder: folder.path,
             http: http
         )
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: shopApp), .init(service: endpointApp), .init(service: built.application),
-                    .init(service: marketplace, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
+        var started = false
         do {
-            try await group.run()
+            try await withHub(configuration: settings, logger: logger) {
+                ports.report(.hub, $0)
+            } _: { built in
+                started = true
+                let group = ServiceGroup(
+                    configuration: .init(
+                        services: [
+                            .init(service: shopApp), .init(service: endpointApp), .init(service: built.application),
+                            .init(
+                                service: marketplace,
+                                successTerminationBehavior: .ignore,
+                                failureTerminationBehavior: .gracefullyShutdownGroup
+                            ),
+                        ],
+                        gracefulShutdownSignals: [.sigterm, .sigint],
+                        logger: logger
+                    )
+                )
+                try await group.run()
+            }
         } catch {
             try? await http.shutdown()
+            guard started else {
+                FileHandle.standardError.write(Data("integrator demo: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
             throw error
         }
         try await http.shutdown()

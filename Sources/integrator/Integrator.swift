@@ -91,23 +91,27 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "integrator")
-        let built: BuiltHub
+        let host = settings.host
+        let database = settings.database
+        // A hub that cannot start (bad settings, database, config file) exits 2 with the reason;
+        // once it runs, errors end it the usual way.
+        var started = false
         do {
-            let host = settings.host
-            let database = settings.database
-            built = try await buildApplication(configuration: settings, logger: logger) { channel in
+            try await withHub(configuration: settings, logger: logger) { channel in
                 let port = channel.localAddress?.port ?? 0
                 FileHandle.standardOutput.write(Data("Integrator listening on http://\(host):\(port) (database \(database))\n".utf8))
+            } _: { built in
+                started = true
+                if let token = built.generatedAdminToken {
+                    print("Admin token (shown once; pass --admin-token or INTEGRATOR_ADMIN_TOKEN to set your own): \(token)")
+                }
+                for change in built.configChanges { print("config: \(change)") }
+                try await built.run()
             }
-        } catch {
+        } catch  where !started {
             FileHandle.standardError.write(Data("integrator: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        if let token = built.generatedAdminToken {
-            print("Admin token (shown once; pass --admin-token or INTEGRATOR_ADMIN_TOKEN to set your own): \(token)")
-        }
-        for change in built.configChanges { print("config: \(change)") }
-        try await built.run()
     }
 }
 

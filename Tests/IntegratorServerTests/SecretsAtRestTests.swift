@@ -225,7 +225,7 @@ import Testing
         var settings = HubConfiguration()
         settings.database = "sqlite::memory:"
         settings.adminToken = "fifteen-chars!!"
-        await #expect(throws: SettingError.self) { _ = try await buildApplication(configuration: settings) }
+        await #expect(throws: SettingError.self) { _ = try await withHub(configuration: settings) { _ in } }
 
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

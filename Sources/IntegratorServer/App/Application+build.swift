@@ -24,17 +24,44 @@ public struct BuiltHub {
     }
 }
 
-/// Builds the whole hub from its settings: database, routing cache, API, delivery workers and
-/// schedulers. `integrator serve` and the tests call this same function.
-public func buildApplication(
+/// Builds the whole hub from its settings (database, routing cache, API, delivery workers and
+/// schedulers) and runs `body` with it, typically `built.run()`. The database is open for
+/// exactly the length of this call: PostgreSQL's connection pool runs as its child task, so
+/// the hub's start (migrations, the admin token, mappings, `--config`) can use it, and it closes
+/// after the application's services have all stopped. `integrator serve`, the demo and the
+/// tests call this same function.
+public func withHub<T>(
     configuration: HubConfiguration,
     clock: any HubClock = SystemClock(),
     logger: Logger = Logger(label: "integrator"),
-    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
-) async throws -> BuiltHub {
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
+    _ body: (BuiltHub) async throws -> T
+) async throws -> T {
     if let why = configuration.adminTokenProblem { throw SettingError(description: why) }
     let secrets = try SecretKeySetup.box(keyFile: configuration.secretKeyFile)
-    let database = try await openDatabase(configuration.database, logger: logger, now: clock.now(), secrets: secrets)
+    return try await withHubDatabase(configuration.database, logger: logger, now: clock.now(), secrets: secrets) { database in
+        let built = try await buildApplication(
+            database: database,
+            secrets: secrets,
+            configuration: configuration,
+            clock: clock,
+            logger: logger,
+            onServerRunning: onServerRunning
+        )
+        return try await body(built)
+    }
+}
+
+/// The hub on an open database: its settings read and written, mappings loaded, `--config`
+/// applied, routes and services assembled.
+func buildApplication(
+    database: any HubDatabase,
+    secrets: SecretBox,
+    configuration: HubConfiguration,
+    clock: any HubClock,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void
+) async throws -> BuiltHub {
     try await SecretKeySetup.prepare(store: database, secrets: secrets, keyFile: configuration.secretKeyFile, logger: logger)
 
     var generated: String?
@@ -144,11 +171,17 @@ public func buildApplication(
     return BuiltHub(application: application, hub: hub, generatedAdminToken: generated, configChanges: changes)
 }
 
-/// Opens the database a `--database` value names: `sqlite:PATH` (or a bare path) for SQLite,
-/// `postgres://user:password@host:port/database` for PostgreSQL.
-func openDatabase(_ database: String, logger: Logger, now: Date, secrets: SecretBox) async throws -> any HubDatabase {
+/// Opens the database a `--database` value names for the length of `body`: `sqlite:PATH` (or a
+/// bare path) for SQLite, `postgres://user:password@host:port/database` for PostgreSQL.
+func withHubDatabase<T>(
+    _ database: String,
+    logger: Logger,
+    now: Date,
+    secrets: SecretBox,
+    _ body: (any HubDatabase) async throws -> T
+) async throws -> T {
     if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-        return try await PostgresDatabase.open(url: database, logger: logger, secrets: secrets)
+        return try await PostgresDatabase.withDatabase(url: database, logger: logger, secrets: secrets) { try await body($0) }
     }
     var path = database
     for prefix in ["sqlite://", "sqlite:"] where path.hasPrefix(prefix) {
@@ -160,11 +193,10 @@ func openDatabase(_ database: String, logger: Logger, now: Date, secrets: Secret
     // One process owns the file, so any lease still held belongs to a process that died.
     let released = try await database.releaseOrphanedLeases(now: now)
     if released > 0 { logger.notice("returned \(released) delivery lease(s) left by a stopped process to the queue") }
-    return database
+    return try await body(database)
 }
 
-/// Listens for what other processes announce (new work, changed mappings) and closes the
-/// database's connections last.
+/// Listens for what other processes announce (new work, changed mappings).
 struct StoreService: Service {
     let hub: Hub
 
@@ -187,7 +219,6 @@ struct StoreService: Service {
                 }
             }
         }
-        hub.database.close()
     }
 }
 

@@ -54,8 +54,12 @@ public enum SecretKeySetup {
     public static func rotate(database: String, oldKeyFile: String?, newKeyFile: String?, logger: Logger) async throws -> Int {
         let old = try box(keyFile: oldKeyFile)
         let new = try box(keyFile: newKeyFile)
-        let store = try await openDatabase(database, logger: logger, now: Date(), secrets: .clear)
-        defer { store.close() }
+        return try await withHubDatabase(database, logger: logger, now: Date(), secrets: .clear) { store in
+            try await reseal(store, from: old, to: new, oldKeyFile: oldKeyFile)
+        }
+    }
+
+    private static func reseal(_ store: any HubDatabase, from old: SecretBox, to new: SecretBox, oldKeyFile: String?) async throws -> Int {
         let check = try await store.setting(SecretBox.checkSetting)
         switch (check, old.isEncrypting) {
         case (let check?, true):
