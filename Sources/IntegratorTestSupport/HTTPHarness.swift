@@ -67,14 +67,14 @@ public func withServer<T>(
     _ makeApplication: (@escaping @Sendable (any Channel) async -> Void) async throws -> any Service,
     body: (Int) async throws -> T
 ) async throws -> T {
-    try await withServer(scoped: { onRunning, serve in try await serve(try await makeApplication(onRunning)) }, body: body)
+    try await withScopedServer({ onRunning, serve in try await serve(try await makeApplication(onRunning)) }, body: body)
 }
 
 /// The same for an application built inside a scope that must outlive it (`withHub`, whose
 /// database closes when it returns): `scope` is given the callback for the listening channel,
 /// builds the application, and hands it to `serve`, which runs it around `body`.
-public func withServer<T>(
-    scoped scope: (@escaping @Sendable (any Channel) async -> Void, (any Service) async throws -> T) async throws -> T,
+public func withScopedServer<T>(
+    _ scope: (@escaping @Sendable (any Channel) async -> Void, (any Service) async throws -> T) async throws -> T,
     body: (Int) async throws -> T
 ) async throws -> T {
     let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
@@ -90,7 +90,8 @@ private func serve<T>(
     body: @escaping (Int) async throws -> T
 ) async throws -> T {
     let (portStream, portContinuation) = ports
-    return try await scope({ channel in portContinuation.yield(channel.localAddress?.port ?? 0) }) { service in
+    let onRunning: @Sendable (any Channel) async -> Void = { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }
+    return try await scope(onRunning) { service in
         let group = ServiceGroup(services: [service], gracefulShutdownSignals: [], logger: Logger(label: "test"))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

@@ -268,13 +268,13 @@ extension TestHub {
         var settings = settings
         settings.port = 0
         settings.pollInterval = 0.02
-        return try await withServer(scoped: { (onRunning, serve) async throws -> T in
+        return try await withScopedServer { (onRunning, serve) async throws -> T in
             try await withHub(configuration: settings, clock: clock, logger: logger, onServerRunning: onRunning) {
                 (built: BuiltHub) async throws -> T in
                 hubBox.withLock { $0 = built.hub }
                 return try await serve(built.application)
             }
-        }) { (port: Int) async throws -> T in
+        } body: { (port: Int) async throws -> T in
             let hub = TestHub(port: port, hub: hubBox.withLock { $0! }, clock: clock)
             let stores = try await call(.GET, "\(hub.url)/api/stores", headers: hub.admin).body
             if stores["stores"]?.arrayValue?.contains(where: { $0["id"] == "acme" }) != true {

@@ -48,13 +48,13 @@ struct TestHub: Sendable {
         var logger = Logger(label: "hub")
         logger.logLevel = .warning
         do {
-            let result = try await withServer(scoped: { (onRunning, serve) async throws -> T in
+            let result = try await withScopedServer { (onRunning, serve) async throws -> T in
                 try await withHub(configuration: settings, clock: clock, logger: logger, onServerRunning: onRunning) {
                     (built: BuiltHub) async throws -> T in
                     hubBox.withLock { $0 = built.hub }
                     return try await serve(built.application)
                 }
-            }) { (port: Int) async throws -> T in
+            } body: { (port: Int) async throws -> T in
                 let hub = TestHub(port: port, hub: hubBox.withLock { $0! }, clock: clock)
                 let created = try await call(
                     .POST,
