@@ -5,7 +5,8 @@ import IntegratorStore
 
 /// What every console page controller shares: the hub, the renderer, the admin API's own
 /// operations (so a page reads and changes exactly what the API would), and the few steps
-/// each handler takes: find the store, read the form, parse a typed document, redirect.
+/// each handler takes: find the store, read the form, parse a typed document, redirect; pages
+/// are drawn by `renderer`.
 struct Console: Sendable {
     let hub: Hub
     let renderer: ConsoleRenderer
@@ -36,15 +37,6 @@ struct Console: Sendable {
 
     func redirect(_ location: String) -> Response {
         Response(status: .seeOther, headers: [.location: location])
-    }
-
-    func render<Page: ConsolePage>(
-        _ page: Page,
-        _ chrome: ConsoleChrome,
-        context: HubRequestContext,
-        status: HTTPResponse.Status = .ok
-    ) -> Response {
-        renderer.render(page, chrome, context: context, status: status)
     }
 }
 

@@ -51,7 +51,12 @@ struct ConsoleEditor: Sendable {
         status: HTTPResponse.Status = .ok,
         context: HubRequestContext
     ) -> Response {
-        console.render(page, ConsoleChrome(title: page.heading, store: storeID, nav: kind.nav, notice: notice), context: context, status: status)
+        console.renderer.render(
+            page,
+            ConsoleChrome(title: page.heading, store: storeID, nav: kind.nav, notice: notice),
+            context: context,
+            status: status
+        )
     }
 
     /// Saves the posted document with `save` (which returns the saved name) and shows the saved

@@ -88,6 +88,6 @@ struct ConsoleSignIn: Sendable {
     }
 
     private func signInForm(_ page: SignInPage, context: HubRequestContext, status: HTTPResponse.Status = .ok) -> Response {
-        console.render(page, ConsoleChrome(title: "Sign in"), context: context, status: status)
+        console.renderer.render(page, ConsoleChrome(title: "Sign in"), context: context, status: status)
     }
 }

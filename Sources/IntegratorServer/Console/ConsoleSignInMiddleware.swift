@@ -29,7 +29,7 @@ struct ConsoleSignInMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             let heading = error.status == .notFound ? "Not found" : "That did not work"
-            return console.render(
+            return console.renderer.render(
                 ErrorPage(heading: heading, error: error.message),
                 ConsoleChrome(title: heading),
                 context: context,

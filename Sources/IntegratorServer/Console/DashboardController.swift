@@ -43,7 +43,7 @@ struct DashboardController: Sendable {
             retentionSource: store.retention == nil ? "the hub's setting" : "this store's own",
             attention: try await attention(storeID: store.id)
         )
-        return console.render(page, ConsoleChrome(title: store.name, store: store.id, nav: .dashboard), context: context)
+        return console.renderer.render(page, ConsoleChrome(title: store.name, store: store.id, nav: .dashboard), context: context)
     }
 
     /// Up to ten failing and ten parked messages, each with its deliveries' last error.

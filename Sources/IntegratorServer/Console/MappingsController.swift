@@ -43,7 +43,7 @@ struct MappingsController: Sendable {
             )
         }
         let chrome = ConsoleChrome(title: "Mappings", store: store.id, nav: .mappings, notice: request.uri.queryParameters.get("notice"))
-        return console.render(MappingsPage(mappings: rows), chrome, context: context)
+        return console.renderer.render(MappingsPage(mappings: rows), chrome, context: context)
     }
 
     @Sendable func new(_ request: Request, context: HubRequestContext) async throws -> Response {

@@ -44,7 +44,7 @@ struct MessagesController: Sendable {
             status = error.status
         }
         let chrome = ConsoleChrome(title: "Messages", store: store.id, nav: .messages, notice: parameters.get("notice"))
-        return console.render(page, chrome, context: context, status: status)
+        return console.renderer.render(page, chrome, context: context, status: status)
     }
 
     @Sendable func inspect(_ request: Request, context: HubRequestContext) async throws -> Response {
@@ -87,7 +87,7 @@ struct MessagesController: Sendable {
             problems: refused?.problems
         )
         let chrome = ConsoleChrome(title: "\(message.name) \(message.id)", store: storeID, nav: .messages, notice: notice)
-        return console.render(page, chrome, context: context, status: status)
+        return console.renderer.render(page, chrome, context: context, status: status)
     }
 
     /// A delivery as the API shows it, with whether it has attempts to list and, beside the

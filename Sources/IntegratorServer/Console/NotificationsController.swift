@@ -29,6 +29,11 @@ struct NotificationsController: Sendable {
             page.problems = FormProblems(error)
             status = error.status
         }
-        return console.render(page, ConsoleChrome(title: "Notifications", store: store.id, nav: .notifications), context: context, status: status)
+        return console.renderer.render(
+            page,
+            ConsoleChrome(title: "Notifications", store: store.id, nav: .notifications),
+            context: context,
+            status: status
+        )
     }
 }

@@ -52,6 +52,6 @@ struct ParametersController: Sendable {
             ParametersPage.Row(name: parameter.name, escapedName: ConsoleView.segment(parameter.name), valueJSON: parameter.value.jsonString)
         }
         let chrome = ConsoleChrome(title: "Parameters", store: storeID, nav: .parameters, notice: notice)
-        return console.render(ParametersPage(parameters: rows, problems: problems), chrome, context: context, status: status)
+        return console.renderer.render(ParametersPage(parameters: rows, problems: problems), chrome, context: context, status: status)
     }
 }

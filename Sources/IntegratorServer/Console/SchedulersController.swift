@@ -28,7 +28,7 @@ struct SchedulersController: Sendable {
             ])
         }
         let chrome = ConsoleChrome(title: "Schedulers", store: store.id, nav: .schedulers, notice: request.uri.queryParameters.get("notice"))
-        return console.render(SchedulersPage(schedulers: rows), chrome, context: context)
+        return console.renderer.render(SchedulersPage(schedulers: rows), chrome, context: context)
     }
 
     @Sendable func new(_ request: Request, context: HubRequestContext) async throws -> Response {

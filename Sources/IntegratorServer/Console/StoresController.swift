@@ -35,6 +35,6 @@ struct StoresController: Sendable {
         var page = page
         let retention = hub.configuration.retention
         page.stores = try await hub.database.stores().map { ConsoleJSON(Presenter.store($0, hubRetention: retention)) }
-        return console.render(page, ConsoleChrome(title: "Stores"), context: context, status: status)
+        return console.renderer.render(page, ConsoleChrome(title: "Stores"), context: context, status: status)
     }
 }

@@ -43,6 +43,6 @@ struct TestToolController: Sendable {
     ) -> Response {
         let kinds = SampleMessages.kinds.map { Choice(value: $0, label: $0, selected: $0 == kind) }
         let page = TestToolPage(kinds: kinds, document: document, problems: problems)
-        return console.render(page, ConsoleChrome(title: "Test tool", store: storeID, nav: .test), context: context, status: status)
+        return console.renderer.render(page, ConsoleChrome(title: "Test tool", store: storeID, nav: .test), context: context, status: status)
     }
 }
