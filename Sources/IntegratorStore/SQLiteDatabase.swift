@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import IntegratorModel
+import Synchronization
 
 /// The embedded default store: one SQLite file in WAL mode with `synchronous=FULL`, so every
 /// commit is fsync'd before it returns. Writes that acknowledge clients go through a group
@@ -81,6 +82,13 @@ public final class SQLiteDatabase: HubDatabase {
         return (stats.transactions, stats.jobs)
     }
 
+    /// Lets go of the file when its user is done with it (the end of `withHub`): the lock file
+    /// is released at once, so the next process, or the next hub in this one, can open it
+    /// without waiting for the last reference to this value to go.
+    public func close() {
+        lock?.release()
+    }
+
     /// Returns every lease to the queue. Only one process uses a SQLite file (the lock file
     /// proves it), so leases left at start belong to a process that died.
     public func releaseOrphanedLeases(now: Date) async throws -> Int {
@@ -99,6 +107,7 @@ public final class SQLiteDatabase: HubDatabase {
 /// kernel drops it when the process dies, even by SIGKILL.
 final class FileLock: Sendable {
     private let descriptor: Int32
+    private let held = Mutex(true)
 
     init(path: String) throws {
         let fd = Foundation.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -112,10 +121,19 @@ final class FileLock: Sendable {
         self.descriptor = fd
     }
 
-    deinit {
+    /// Lets go of the lock (once; later calls do nothing).
+    func release() {
+        guard
+            held.withLock({ held in
+                defer { held = false }
+                return held
+            })
+        else { return }
         flock(descriptor, LOCK_UN)
         close(descriptor)
     }
+
+    deinit { release() }
 }
 
 extension Database {

@@ -35,7 +35,7 @@ struct RunAll: AsyncParsableCommand {
     @Option(name: .customLong("soak-rate"), help: "Pushes per second of the soak run.") var soakRate = 500
     @Flag(help: "A short run to check the harness: small counts, short loads.") var quick = false
     @Option(help: "Folder for the databases (on the filesystem to measure).") var directory = ".build/bench-data"
-    @Option(help: "Run only these rows (1–9; 1, 2, 3 and 5 run together), comma-separated.") var only: String?
+    @Option(help: "Run only these rows (1–13; 1, 2, 3 and 5 run together, as do 10 to 13), comma-separated.") var only: String?
 
     mutating func run() async throws {
         if quick { (seconds, latencySeconds, backlog, grow, orders, soakSeconds) = (3, 5, 10_000, 50_000, 1_000, 60) }
@@ -104,5 +104,8 @@ struct BenchSettings: Sendable {
     var soakRate: Int = 500
     var only: Set<Int> = []
 
-    func runs(_ row: Int) -> Bool { only.isEmpty || only.contains(row) || ([1, 2, 3, 5].contains(row) && !only.isDisjoint(with: [1, 2, 3, 5])) }
+    /// Rows that share one setup run together: 1, 2, 3 and 5 (one hub), 10 to 13 (one PostgreSQL cluster).
+    func runs(_ row: Int) -> Bool {
+        only.isEmpty || only.contains(row) || [[1, 2, 3, 5], [10, 11, 12, 13]].contains { $0.contains(row) && !only.isDisjoint(with: $0) }
+    }
 }

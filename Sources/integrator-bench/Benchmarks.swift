@@ -237,6 +237,11 @@ struct Benchmarks {
                 )
                 log("growth: \(Int(grownIngest.requestsPerSecond)) pushes/s, \(memory.rss) MB")
             }
+
+            if settings.runs(10) {
+                // 10 to 13. The hub on PostgreSQL, against pgbench on the same cluster.
+                try await PostgresBench(bench: self, wrk: wrk, receiver: receiver, endpoint: endpoint).run(into: &table)
+            }
         }
 
         // 7. Routing.
@@ -282,9 +287,21 @@ struct Benchmarks {
 
     /// `integrator serve` (release, beside this binary) on a fresh SQLite file, with store
     /// `bench` and one mapping of order:new to `mappingURL`; `prefill` messages stored first.
-    func startHub(name: String, mappingURL: String, prefill: Int = 0, extra: [String] = []) async throws -> RunningHub {
+    /// `integrator serve` (release, beside this binary) on `postgres`, with no store of its
+    /// own: several of these share the store and mapping the first one was given.
+    func startHub(name: String, postgres: String) async throws -> RunningHub {
+        let arguments = ["serve", "--port", "0", "--database", postgres, "--admin-token", Self.adminToken]
+        let process = try ChildProcess(
+            arguments: arguments,
+            logURL: settings.folder.appendingPathComponent("\(name).log"),
+            environment: ["LOG_LEVEL": "warning"]
+        )
+        return RunningHub(process: process, url: "http://127.0.0.1:\(try await process.port())")
+    }
+
+    func startHub(name: String, mappingURL: String, prefill: Int = 0, extra: [String] = [], postgres: String? = nil) async throws -> RunningHub {
         let database = settings.folder.appendingPathComponent("\(name).sqlite").path
-        let arguments = ["serve", "--port", "0", "--database", "sqlite:" + database, "--admin-token", Self.adminToken] + extra
+        let arguments = ["serve", "--port", "0", "--database", postgres ?? "sqlite:" + database, "--admin-token", Self.adminToken] + extra
         let environment = ["LOG_LEVEL": "warning"]
         var process = try ChildProcess(arguments: arguments, logURL: settings.folder.appendingPathComponent("\(name).log"), environment: environment)
         var url = "http://127.0.0.1:\(try await process.port())"

@@ -190,6 +190,7 @@ func withHubDatabase<T>(
     }
     guard !path.isEmpty else { throw StoreError.invalid("--database names no file; use sqlite:PATH") }
     let database = try SQLiteDatabase.open(path: path, secrets: secrets)
+    defer { database.close() }
     // One process owns the file, so any lease still held belongs to a process that died.
     let released = try await database.releaseOrphanedLeases(now: now)
     if released > 0 { logger.notice("returned \(released) delivery lease(s) left by a stopped process to the queue") }

@@ -1,0 +1,170 @@
+import Foundation
+import IntegratorModel
+import IntegratorTestSupport
+import Synchronization
+
+/// Rows 10 to 13: the hub on PostgreSQL, on a throwaway local cluster (as the tests make one),
+/// against `pgbench` doing single-row insert transactions on the same cluster in the same run.
+struct PostgresBench {
+    let bench: Benchmarks
+    let wrk: Wrk
+    let receiver: BenchReceiver
+    /// The receiver's URL, which the mapping delivers to.
+    let endpoint: String
+    var settings: BenchSettings { bench.settings }
+
+    /// A cluster started by `scripts/postgres-test-cluster.sh`, stopped by `stop`.
+    struct Cluster {
+        let folder: URL
+        let host = "127.0.0.1"
+        let port: Int
+
+        static func start(in folder: URL) throws -> Cluster {
+            let output = try Shell.run("/bin/bash", ["scripts/postgres-test-cluster.sh", "start", folder.path])
+            guard let url = output.split(separator: "=", maxSplits: 1).last.map(String.init),
+                let components = URLComponents(string: url.trimmingCharacters(in: .whitespacesAndNewlines)), let port = components.port
+            else { throw BenchError("the PostgreSQL cluster did not start: \(output)") }
+            return Cluster(folder: folder, port: port)
+        }
+
+        /// A new, empty database on the cluster, and its URL.
+        func database(_ name: String) throws -> String {
+            _ = try psql("DROP DATABASE IF EXISTS \(name)")
+            _ = try psql("CREATE DATABASE \(name)")
+            return "postgres://postgres@\(host):\(port)/\(name)?sslmode=disable"
+        }
+
+        func psql(_ sql: String, database: String = "postgres") throws -> String {
+            try Shell.run("/usr/bin/psql", ["-h", host, "-p", String(port), "-U", "postgres", "-d", database, "-qAtc", sql])
+        }
+
+        /// pgbench's transactions per second, each one single-row insert of `body` into a fresh
+        /// table, from `clients` connections over two threads.
+        func insertRate(clients: Int, seconds: Int, body: String) throws -> Double {
+            _ = try psql(
+                "DROP TABLE IF EXISTS bench_rows; CREATE TABLE bench_rows (id bigserial PRIMARY KEY, body text NOT NULL)",
+                database: "integrator"
+            )
+            let script = folder.appendingPathComponent("insert.sql")
+            try "INSERT INTO bench_rows (body) VALUES ('\(body.replacingOccurrences(of: "'", with: "''"))');\n"
+                .write(to: script, atomically: true, encoding: .utf8)
+            let output = try Shell.run(
+                "/usr/bin/pgbench",
+                [
+                    "-h", host, "-p", String(port), "-U", "postgres", "-n", "-c", String(clients), "-j", "2", "-T", String(seconds), "-f",
+                    script.path, "integrator",
+                ]
+            )
+            guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
+                let tps = Double(line.dropFirst("tps = ".count).split(separator: " ").first ?? "")
+            else { throw BenchError("pgbench printed no rate:\n\(output)") }
+            return tps
+        }
+
+        func stop() {
+            _ = try? Shell.run("/bin/bash", ["scripts/postgres-test-cluster.sh", "stop", folder.path])
+        }
+    }
+
+    func run(into table: inout BenchTable) async throws {
+        let folder = settings.folder.appendingPathComponent("postgres")
+        _ = try? Shell.run("/bin/bash", ["scripts/postgres-test-cluster.sh", "stop", folder.path])
+        try? FileManager.default.removeItem(at: folder)
+        let cluster = try Cluster.start(in: folder)
+        defer { cluster.stop() }
+        log("postgres: cluster on port \(cluster.port)")
+        let body = Benchmarks.pushBody
+        let loadSeconds = settings.seconds
+
+        // 10. One process against pgbench with wrk's 64 clients.
+        let pgbench64 = try cluster.insertRate(clients: 64, seconds: loadSeconds, body: body)
+        receiver.hold()
+        try await bench.quiesce()
+        let one = try await bench.startHub(name: "pg-one", mappingURL: endpoint, postgres: try cluster.database("hub_one"))
+        let single = try wrk.run(url: "\(one.url)/events", body: body, headers: bench.pushHeaders, seconds: loadSeconds)
+        receiver.release()
+        one.process.terminate()
+        table.add(
+            "10. PostgreSQL durable ingest, one process (64 clients)",
+            value: "\(Int(single.requestsPerSecond)) pushes/s",
+            detail: "p50 \(ms(single.p50)), p99 \(ms(single.p99)); pgbench single-row inserts, 64 clients: \(Int(pgbench64)) tps",
+            ratio: single.requestsPerSecond / pgbench64,
+            target: "≥ 0.50 of pgbench"
+        )
+        log("postgres one process: \(Int(single.requestsPerSecond))/s vs pgbench \(Int(pgbench64)) tps")
+
+        // 11. Three processes, the load spread by three wrk of 21 connections each.
+        let pgbench63 = try cluster.insertRate(clients: 63, seconds: loadSeconds, body: body)
+        receiver.hold()
+        try await bench.quiesce()
+        let database = try cluster.database("hub_three")
+        var hubs = [try await bench.startHub(name: "pg-three-1", mappingURL: endpoint, postgres: database)]
+        for index in 2...3 { hubs.append(try await bench.startHub(name: "pg-three-\(index)", postgres: database)) }
+        let results = Mutex<[Wrk.Result]>([])
+        let failures = Mutex<[String]>([])
+        let urls = hubs.map { "\($0.url)/events" }
+        let headers = bench.pushHeaders
+        let wrk = self.wrk
+        DispatchQueue.concurrentPerform(iterations: urls.count) { index in
+            do {
+                let result = try wrk.run(url: urls[index], body: body, headers: headers, seconds: loadSeconds, connections: 21, threads: 1)
+                results.withLock { $0.append(result) }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        if let failure = failures.withLock({ $0.first }) { throw BenchError(failure) }
+        let three = results.withLock { $0 }
+        let threeRate = three.reduce(0) { $0 + $1.requestsPerSecond }
+        table.add(
+            "11. PostgreSQL durable ingest, three processes (3 × 21 clients)",
+            value: "\(Int(threeRate)) pushes/s",
+            detail: "p99 \(three.map { ms($0.p99) }.joined(separator: ", ")); pgbench, 63 clients: \(Int(pgbench63)) tps; "
+                + "\(three.reduce(0) { $0 + $1.non2xx }) non-2xx",
+            ratio: threeRate / pgbench63,
+            target: "÷ pgbench"
+        )
+        log("postgres three processes: \(Int(threeRate))/s vs pgbench \(Int(pgbench63)) tps")
+
+        // 12. The drain of that backlog across the three processes.
+        let stored = try await bench.pendingCount(hubs[0].url)
+        receiver.reset()
+        let drainStart = ContinuousClock.now
+        receiver.release()
+        let deadline = ContinuousClock.now + .seconds(600)
+        while receiver.count < stored, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        let drainSeconds = seconds(since: drainStart)
+        for hub in hubs { hub.process.terminate() }
+        let plainRate = try await PlainClient.postRate(url: endpoint, body: bench.deliveryBody(), requests: min(stored, 50_000), concurrency: 64)
+        table.add(
+            "12. PostgreSQL drain across three processes",
+            value: "\(Int(Double(stored) / drainSeconds)) deliveries/s",
+            detail: "\(stored) deliveries in \(String(format: "%.1f", drainSeconds)) s; plain client \(Int(plainRate)) req/s",
+            ratio: Double(stored) / drainSeconds / plainRate,
+            target: "÷ plain client"
+        )
+        log("postgres drain: \(Int(Double(stored) / drainSeconds))/s")
+
+        // 13. End to end at the latency row's rate, one process.
+        try await bench.quiesce()
+        let latencyHub = try await bench.startHub(name: "pg-latency", mappingURL: endpoint, postgres: try cluster.database("hub_latency"))
+        _ = try await FixedRate.run(url: "\(latencyHub.url)/events", headers: bench.pushHeaders, rate: settings.rate, seconds: 1, receiver: receiver)
+        let latencies = try await FixedRate.run(
+            url: "\(latencyHub.url)/events",
+            headers: bench.pushHeaders,
+            rate: settings.rate,
+            seconds: settings.latencySeconds,
+            receiver: receiver
+        )
+        latencyHub.process.terminate()
+        let sorted = latencies.sorted()
+        table.add(
+            "13. PostgreSQL end to end: push sent → delivery received, \(settings.rate)/s for \(settings.latencySeconds) s",
+            value: "p99 \(ms(percentile(sorted, 0.99)))",
+            detail: "p50 \(ms(percentile(sorted, 0.5))), p99.9 \(ms(percentile(sorted, 0.999))), max \(ms(sorted.last ?? .nan)); "
+                + "\(sorted.count) delivered",
+            ratio: percentile(sorted, 0.99) / 5,
+            target: "p99 ≤ 5 ms"
+        )
+    }
+}
