@@ -306,10 +306,11 @@ struct Benchmarks {
         var process = try ChildProcess(arguments: arguments, logURL: settings.folder.appendingPathComponent("\(name).log"), environment: environment)
         var url = "http://127.0.0.1:\(try await process.port())"
         _ = try await call(.POST, "\(url)/api/stores", json: ["id": "bench", "name": "Bench", "token": .string(Self.storeToken)], headers: admin)
-        // One tenant, one mapping: its cap on attempts in flight raised to every delivery slot, so
-        // the drain measures the hub's delivery path rather than the fairness cap (16 by default).
+        // One tenant, one mapping: its cap on attempts in flight raised above every delivery slot
+        // and the attempts answered but not yet recorded (64 each), so the drain measures the
+        // hub's delivery path rather than the fairness cap (16 by default).
         let mapping: JSONValue = [
-            "name": "erp", "messages": ["order:new"], "url": .string(mappingURL), "timeout": 900, "options": ["max_in_flight": 64],
+            "name": "erp", "messages": ["order:new"], "url": .string(mappingURL), "timeout": 900, "options": ["max_in_flight": 128],
         ]
         let saved = try await call(.POST, "\(url)/api/stores/bench/mappings", json: mapping, headers: admin)
         guard saved.status == 201 else { throw BenchError("the mapping was refused: \(saved.body)") }

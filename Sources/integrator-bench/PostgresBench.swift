@@ -20,7 +20,11 @@ struct PostgresBench {
         let port: Int
 
         static func start(in folder: URL) throws -> Cluster {
-            let output = try Shell.run("/bin/bash", ["scripts/postgres-test-cluster.sh", "start", folder.path])
+            // Through system(3), which waits for the script itself: Foundation's Process never
+            // saw it end once the server it starts had detached (the bench hung there).
+            let env = folder.deletingLastPathComponent().appendingPathComponent("postgres.env")
+            _ = system("bash scripts/postgres-test-cluster.sh start '\(folder.path)' > '\(env.path)' 2>&1")
+            let output = (try? String(contentsOf: env, encoding: .utf8)) ?? ""
             guard let url = output.split(separator: "=", maxSplits: 1).last.map(String.init),
                 let components = URLComponents(string: url.trimmingCharacters(in: .whitespacesAndNewlines)), let port = components.port
             else { throw BenchError("the PostgreSQL cluster did not start: \(output)") }
@@ -39,7 +43,9 @@ struct PostgresBench {
         }
 
         /// pgbench's transactions per second, each one single-row insert of `body` into a fresh
-        /// table, from `clients` connections over two threads.
+        /// table, from `clients` connections over two threads, about `seconds` long. A count of
+        /// transactions rather than `-T`: pgbench ends a `-T` run with SIGALRM, which a child of
+        /// this process inherits blocked, so it never stopped.
         func insertRate(clients: Int, seconds: Int, body: String) throws -> Double {
             _ = try psql(
                 "DROP TABLE IF EXISTS bench_rows; CREATE TABLE bench_rows (id bigserial PRIMARY KEY, body text NOT NULL)",
@@ -51,7 +57,8 @@ struct PostgresBench {
             let output = try Shell.run(
                 "/usr/bin/pgbench",
                 [
-                    "-h", host, "-p", String(port), "-U", "postgres", "-n", "-c", String(clients), "-j", "2", "-T", String(seconds), "-f",
+                    "-h", host, "-p", String(port), "-U", "postgres", "-n", "-c", String(clients), "-j", "2", "-t",
+                    String(seconds * 16_000 / clients), "-f",
                     script.path, "integrator",
                 ]
             )
@@ -62,13 +69,13 @@ struct PostgresBench {
         }
 
         func stop() {
-            _ = try? Shell.run("/bin/bash", ["scripts/postgres-test-cluster.sh", "stop", folder.path])
+            _ = system("bash scripts/postgres-test-cluster.sh stop '\(folder.path)' > /dev/null 2>&1")
         }
     }
 
     func run(into table: inout BenchTable) async throws {
         let folder = settings.folder.appendingPathComponent("postgres")
-        _ = try? Shell.run("/bin/bash", ["scripts/postgres-test-cluster.sh", "stop", folder.path])
+        Cluster(folder: folder, port: 0).stop()
         try? FileManager.default.removeItem(at: folder)
         let cluster = try Cluster.start(in: folder)
         defer { cluster.stop() }

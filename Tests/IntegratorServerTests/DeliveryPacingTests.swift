@@ -68,4 +68,17 @@ import Testing
             #expect(inWindow <= 7)
         }
     }
+
+    /// An attempt gives its process slot back once, whether at its answer, at its end, or both
+    /// (the end calls it again in case the answer never came).
+    @Test func anAttemptsSlotIsGivenBackExactlyOnce() async {
+        let slots = SharedCounter()
+        slots.add(1)
+        let release = ReleaseOnce { slots.add(-1) }
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<50 { group.addTask { release.release() } }
+        }
+        release.release()
+        #expect(slots.value == 0)
+    }
 }

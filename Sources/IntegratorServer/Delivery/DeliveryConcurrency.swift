@@ -9,6 +9,23 @@ final class SharedCounter: Sendable {
     func add(_ delta: Int) { count.withLock { $0 += delta } }
 }
 
+/// An action that runs at most once, however many times `release` is called: an attempt's
+/// slot is given back when its answer is in, or at its end if it never got one.
+final class ReleaseOnce: Sendable {
+    private let action: Mutex<(@Sendable () -> Void)?>
+
+    init(_ action: @escaping @Sendable () -> Void) {
+        self.action = Mutex(action)
+    }
+
+    @Sendable func release() {
+        action.withLock { action in
+            defer { action = nil }
+            return action
+        }?()
+    }
+}
+
 /// A flag set once, from the graceful-shutdown handler.
 final class SharedFlag: Sendable {
     private let flag = Mutex(false)

@@ -26,6 +26,9 @@ struct DeliveryService: Service {
 
     func run() async throws {
         let inFlight = SharedCounter()
+        // Attempts answered whose record is not yet committed: they hold no slot (the next
+        // claim need not wait a commit cycle for them) but are bounded like the slots.
+        let recording = SharedCounter()
         let perMapping = InFlightTable()
         let rate = OutboundRate()
         let stopping = SharedFlag()
@@ -35,7 +38,7 @@ struct DeliveryService: Service {
                 while !stopping.isSet && !Task.isCancelled {
                     let free = limit - inFlight.value
                     var claimed: [ClaimedDelivery] = []
-                    if free > 0 {
+                    if free > 0, recording.value < limit {
                         do {
                             let limits = perMapping.limits(cap: inFlightCap, rateLimit: rateLimit, started: rate.counts())
                             claimed = try await hub.database.claim(owner: owner, now: hub.clock.now(), limit: free, limits: limits, lease: lease)
@@ -49,9 +52,18 @@ struct DeliveryService: Service {
                         inFlight.add(1)
                         perMapping.add(key, 1)
                         group.addTask {
-                            await deliver(delivery)
+                            // The process's slot is free once the answer is in; the mapping's
+                            // stays taken until the outcome is recorded, so `max_in_flight` (and
+                            // the breaker, which reads recorded outcomes) see every attempt.
+                            let slot = ReleaseOnce {
+                                inFlight.add(-1)
+                                recording.add(1)
+                                hub.doorbell.ring()
+                            }
+                            await deliver(delivery, answered: slot.release)
+                            slot.release()
                             perMapping.add(key, -1)
-                            inFlight.add(-1)
+                            recording.add(-1)
                             hub.doorbell.ring()
                         }
                     }
@@ -62,7 +74,7 @@ struct DeliveryService: Service {
                         await hub.doorbell.wait(upTo: nap)
                     }
                 }
-                await finishOrCut(group: &group, inFlight: inFlight)
+                await finishOrCut(group: &group, underWay: { inFlight.value + recording.value })
             }
         } onGracefulShutdown: {
             stopping.set()
@@ -72,15 +84,15 @@ struct DeliveryService: Service {
 
     /// Once shutdown begins: lets the attempts under way finish within `--shutdown-grace`, then
     /// cuts the rest; each cut attempt records itself as interrupted (`deliver`).
-    private func finishOrCut(group: inout DiscardingTaskGroup, inFlight: SharedCounter) async {
+    private func finishOrCut(group: inout DiscardingTaskGroup, underWay: () -> Int) async {
         let grace = hub.configuration.shutdownGrace
         let deadline = ContinuousClock.now + .milliseconds(Int64(grace * 1000))
-        while inFlight.value > 0, ContinuousClock.now < deadline, !Task.isCancelled {
+        while underWay() > 0, ContinuousClock.now < deadline, !Task.isCancelled {
             await hub.doorbell.wait(upTo: min(0.1, max(0.001, (deadline - ContinuousClock.now).inSeconds)))
         }
-        if inFlight.value > 0 {
+        if underWay() > 0 {
             hub.logger.warning(
-                "cutting \(inFlight.value) attempt(s) still under way after the shutdown grace of \(grace) s; they go again at the next start"
+                "cutting \(underWay()) attempt(s) still under way after the shutdown grace of \(grace) s; they go again at the next start"
             )
             group.cancelAll()
         }
@@ -106,11 +118,13 @@ struct DeliveryService: Service {
 
     /// One attempt, start to finish; never throws, since every failure is an outcome to record.
     /// The decisions are the model's (`DeliveryRequest`, `AttemptVerdict`, `ReplyEffects`); this
-    /// shell sends, routes the reply's messages and records.
-    func deliver(_ delivery: ClaimedDelivery) async {
+    /// shell sends, routes the reply's messages and records. `answered` is called once the
+    /// endpoint is done with it (before the record's commit), so its slot can go to the next.
+    func deliver(_ delivery: ClaimedDelivery, answered: @Sendable () -> Void = {}) async {
         let startedAt = hub.clock.now()
         let clockStart = ContinuousClock.now
         guard let compiled = hub.catalog.mapping(storeID: delivery.storeID, name: delivery.mapping) else {
+            answered()
             await record(
                 AttemptReport(
                     deliveryID: delivery.id,
@@ -148,6 +162,7 @@ struct DeliveryService: Service {
             answer.failure = .requestNotMade("\(error)")
         }
         let duration = (ContinuousClock.now - clockStart).inSeconds
+        answered()
         if Task.isCancelled {
             await recordInterrupted(delivery, mapping: mapping, url: url, startedAt: startedAt, duration: duration)
             return
