@@ -155,23 +155,8 @@ struct PostgresBench {
         // 13. End to end at the latency row's rate, one process.
         try await bench.quiesce()
         let latencyHub = try await bench.startHub(name: "pg-latency", mappingURL: endpoint, postgres: try cluster.database("hub_latency"))
-        _ = try await FixedRate.run(url: "\(latencyHub.url)/events", headers: bench.pushHeaders, rate: settings.rate, seconds: 1, receiver: receiver)
-        let latencies = try await FixedRate.run(
-            url: "\(latencyHub.url)/events",
-            headers: bench.pushHeaders,
-            rate: settings.rate,
-            seconds: settings.latencySeconds,
-            receiver: receiver
-        )
+        let sorted = try await bench.latencies(url: "\(latencyHub.url)/events", receiver: receiver)
         latencyHub.process.terminate()
-        let sorted = latencies.sorted()
-        table.add(
-            "13. PostgreSQL end to end: push sent → delivery received, \(settings.rate)/s for \(settings.latencySeconds) s",
-            value: "p99 \(ms(percentile(sorted, 0.99)))",
-            detail: "p50 \(ms(percentile(sorted, 0.5))), p99.9 \(ms(percentile(sorted, 0.999))), max \(ms(sorted.last ?? .nan)); "
-                + "\(sorted.count) delivered",
-            ratio: percentile(sorted, 0.99) / 5,
-            target: "p99 ≤ 5 ms"
-        )
+        bench.addLatency(sorted, row: "13. PostgreSQL end to end", to: &table)
     }
 }
