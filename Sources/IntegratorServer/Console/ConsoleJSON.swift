@@ -37,9 +37,4 @@ struct ConsoleJSON: MustacheParent, Sendable {
         case .object: return ConsoleJSON(value)
         }
     }
-
-    /// Each document of a list, for a template's `{{#rows}}` section.
-    static func rows(_ values: [JSONValue]) -> [ConsoleJSON] {
-        values.map(ConsoleJSON.init)
-    }
 }

@@ -11,6 +11,8 @@ struct MessagesController: Sendable {
     var hub: Hub { console.hub }
 
     static let states = ["", "pending", "scheduled", "running", "failing", "parked", "completed", "archived", "accepted", "skipped"]
+    /// The list's filters, which its page links keep.
+    static let filterNames = ["message", "state", "mapping", "identifier", "since", "until"]
 
     func addRoutes(to router: some RouterMethods<HubRequestContext>) {
         router.get("/console/stores/:store_id/messages", use: list)
@@ -37,7 +39,7 @@ struct MessagesController: Sendable {
         do {
             let result = try await hub.database.messages(try console.operations.messageQuery(storeID: store.id, get))
             page.messages = result.items.map { ConsoleJSON(Presenter.message($0, full: false)) }
-            let kept = ["message", "state", "mapping", "identifier", "since", "until"].map { ($0, get($0)) }
+            let kept = Self.filterNames.map { ($0, get($0)) }
             page.pager = Pager(result) { ConsoleURL.page(store.id, "messages", filters: kept, page: $0) }
         } catch let error as APIError {
             page.problems = FormProblems(error)
