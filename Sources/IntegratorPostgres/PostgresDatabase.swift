@@ -14,6 +14,7 @@ public final class PostgresDatabase: HubDatabase {
 
     let client: PostgresClient
     let committer: GroupCommitter<PostgresJob>
+    public let commitObserver = CommitObserver()
     /// Seals mapping definitions and secret parameters on the way in, opens them on the way out.
     public let secrets: SecretBox
 
@@ -44,9 +45,11 @@ public final class PostgresDatabase: HubDatabase {
     private init(client: PostgresClient, secrets: SecretBox) {
         self.secrets = secrets
         self.client = client
-        self.committer = GroupCommitter { jobs in
+        self.committer = GroupCommitter(observer: commitObserver) { [commitObserver] jobs in
             do {
                 return try await client.withConnection { connection in
+                    let report = commitObserver.current
+                    let started = ContinuousClock.now
                     try await connection.run("BEGIN", [])
                     var errors: [(any Error)?] = []
                     for job in jobs {
@@ -61,7 +64,10 @@ public final class PostgresDatabase: HubDatabase {
                         }
                     }
                     try await connection.run("SELECT pg_notify(?, 'work')", [.text(PostgresDatabase.channel)])
+                    let written = ContinuousClock.now
                     try await connection.run("COMMIT", [])
+                    report?(.written, written - started)
+                    report?(.synced, .now - written)
                     return errors
                 }
             } catch {

@@ -13,6 +13,7 @@ public final class GroupCommitter<Job: Sendable>: Sendable {
     private struct Entry: Sendable {
         let job: Job
         let ticket: Ticket
+        let arrived: ContinuousClock.Instant
     }
 
     private struct Queue {
@@ -21,12 +22,15 @@ public final class GroupCommitter<Job: Sendable>: Sendable {
     }
 
     private let commit: @Sendable ([Job]) async -> [(any Error)?]
+    private let observer: CommitObserver
     private let queue = Mutex(Queue())
     private let counters = Mutex((transactions: 0, jobs: 0))
 
     /// `commit` writes the jobs in one transaction and returns, per job, its error or nil;
-    /// when the transaction itself fails, every job gets that error.
-    public init(commit: @escaping @Sendable ([Job]) async -> [(any Error)?]) {
+    /// when the transaction itself fails, every job gets that error. How long each job waited
+    /// for its batch goes to `observer`.
+    public init(observer: CommitObserver = CommitObserver(), commit: @escaping @Sendable ([Job]) async -> [(any Error)?]) {
+        self.observer = observer
         self.commit = commit
     }
 
@@ -37,7 +41,7 @@ public final class GroupCommitter<Job: Sendable>: Sendable {
     public func submit(_ job: Job) async throws {
         let ticket = Ticket()
         let lead = queue.withLock { queue in
-            queue.entries.append(Entry(job: job, ticket: ticket))
+            queue.entries.append(Entry(job: job, ticket: ticket, arrived: .now))
             if queue.leaderActive { return false }
             queue.leaderActive = true
             return true
@@ -61,6 +65,10 @@ public final class GroupCommitter<Job: Sendable>: Sendable {
             return entries
         }
         if !entries.isEmpty {
+            if let report = observer.current {
+                let started = ContinuousClock.now
+                for entry in entries { report(.queued, started - entry.arrived) }
+            }
             let errors = await commit(entries.map(\.job))
             counters.withLock {
                 $0.transactions += 1

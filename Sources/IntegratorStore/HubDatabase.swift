@@ -118,6 +118,8 @@ public protocol HubDatabase: Sendable {
 
     /// How many group transactions have committed how many writes since the store opened.
     var groupCommitStatistics: (transactions: Int, writes: Int) { get }
+    /// Where the store's group committer reports how long each stage of a write took.
+    var commitObserver: CommitObserver { get }
 
     // MARK: Retention and health
     /// Removes up to `limit` of a store's finished messages created before `before` (skipped,

@@ -9,25 +9,21 @@ import GRDB
 ///
 /// The WAL stays bounded: once a checkpoint has copied every frame, the writer starts the WAL
 /// over from its beginning and `journal_size_limit` cuts the file back to 16 MB. Under steady
-/// load that start-over rarely happens by itself: some reader is nearly always inside a snapshot
-/// older than the last checkpoint, and the next commit comes within a millisecond (a soak at
-/// 500 pushes/s grew the WAL to 742 MB). So when the WAL holds more than `limit` bytes, a
-/// RESTART checkpoint holds new commits back for the moment it takes the readers of the old
-/// snapshot to finish (at most `restartWait`; if they take longer it gives up and tries again
-/// a second later), and the next commit starts the WAL over. Tried every tick, it cost a
-/// backlog's drain a quarter of its speed; once a second, the WAL still stays near its limit. When nothing was written for a
-/// whole tick and every frame is copied, the hub is idle and a TRUNCATE checkpoint empties the
-/// WAL file.
+/// load that start-over rarely happens by itself (a soak at 500 pushes/s grew the WAL to
+/// 742 MB), so when the WAL holds more than `limit` bytes this thread asks the commit thread to
+/// start it over (`restart`, see `WALRestart`), at most every `restartGap`. When nothing was
+/// written for a whole tick and every frame is copied, the hub is idle and a TRUNCATE
+/// checkpoint empties the WAL file.
 final class SQLiteCheckpointer: Sendable {
     private let core: Core
 
-    init(path: String, interval: Double = 0.05, limit: Int, restartWait: Int = 50) throws {
+    init(path: String, interval: Double = 0.05, limit: Int, restart: @escaping @Sendable (Duration) -> Void) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(1)
         let connection = try DatabaseQueue(path: path, configuration: configuration)
         try connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let pageSize = try connection.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } ?? 4096
-        core = Core(connection: connection, interval: interval, limitFrames: max(1, limit / max(pageSize, 512)), restartWait: restartWait)
+        core = Core(connection: connection, interval: interval, limitFrames: max(1, limit / max(pageSize, 512)), restart: restart)
         let core = self.core
         let thread = Thread { core.run() }
         thread.start()
@@ -42,20 +38,21 @@ final class SQLiteCheckpointer: Sendable {
         var stopped = false  // guarded by condition
         /// The WAL's frame count at the last tick, to tell an idle hub (only the loop uses it).
         var lastFrames = -1
-        /// When the last RESTART was tried (only the loop uses it): at most one a second, so a
-        /// busy drain, whose readers keep it waiting, loses at most a few percent of its commits.
+        /// When a start-over was last asked for (only the loop uses it). Each attempt holds the
+        /// commits back for up to `WALRestart.budget`, so a few a second at most.
         var lastRestart: ContinuousClock.Instant?
+        static let restartGap: Duration = .milliseconds(250)
 
-        /// WAL frames past which a RESTART checkpoint is made.
+        /// WAL frames past which the WAL is started over.
         let limitFrames: Int
-        /// Milliseconds a RESTART waits for old readers (and holds commits back) at most.
-        let restartWait: Int
+        /// Asks the commit thread to start the WAL over, within a budget.
+        let restart: @Sendable (Duration) -> Void
 
-        init(connection: DatabaseQueue, interval: Double, limitFrames: Int, restartWait: Int) {
+        init(connection: DatabaseQueue, interval: Double, limitFrames: Int, restart: @escaping @Sendable (Duration) -> Void) {
             self.connection = connection
             self.interval = interval
             self.limitFrames = limitFrames
-            self.restartWait = restartWait
+            self.restart = restart
         }
 
         func stop() {
@@ -79,22 +76,13 @@ final class SQLiteCheckpointer: Sendable {
                 {
                     try? connection.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
                     lastFrames = 0
-                } else if let frames, frames.walFrameCount > limitFrames, lastRestart.map({ .now - $0 >= .seconds(1) }) ?? true {
+                } else if let frames, frames.walFrameCount > limitFrames, lastRestart.map({ .now - $0 >= Self.restartGap }) ?? true {
                     lastRestart = .now
-                    restart()
+                    restart(frames.walFrameCount > 2 * limitFrames ? WALRestart.urgentBudget : WALRestart.budget)
                     lastFrames = -1
                 } else {
                     lastFrames = frames?.walFrameCount ?? -1
                 }
-            }
-        }
-
-        /// A RESTART checkpoint with a short wait, so commits are never held back for long.
-        func restart() {
-            try? connection.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA busy_timeout = \(restartWait)")
-                defer { try? db.execute(sql: "PRAGMA busy_timeout = 1000") }
-                _ = try db.checkpoint(.restart)
             }
         }
     }

@@ -9,6 +9,9 @@ import GRDB
 ///
 /// A batch first runs without savepoints; if a job fails, the transaction is rolled back
 /// and the batch runs again with a savepoint per job, so only the failing job is refused.
+///
+/// The WAL is started over from this thread too (`requestRestart`): between two batches, where
+/// no write of ours is pending, so it costs the writers at most `WALRestart.budget`.
 final class SQLiteCommitter: Sendable {
     private let core: Core
 
@@ -25,13 +28,20 @@ final class SQLiteCommitter: Sendable {
     /// How many transactions committed how many jobs: the batching at work.
     var statistics: (transactions: Int, jobs: Int) { core.statistics }
 
+    /// Where each batch reports its stages.
+    var observer: CommitObserver { core.observer }
+
+    /// Asks the thread to start the WAL over after its current batch, holding the writers
+    /// back for at most `budget` (see `WALRestart`).
+    func requestRestart(budget: Duration) { core.requestRestart(budget: budget) }
+
     /// Runs `work` in the next group transaction and returns its value once it is durable, or,
     /// with `early`, as soon as it ran: a delivery's lease need not wait for the fsync, since
     /// losing it in a crash only means the delivery is made again (at least once, as always).
     func perform<T: Sendable>(early: Bool = false, _ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let slot = ResultSlot<T>()
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            core.enqueue(SQLiteJob(body: { db in slot.set(try work(db)) }, early: early), continuation)
+            core.enqueue(SQLiteJob(body: { db in slot.set(try work(db)) }, early: early, arrived: .now), continuation)
         }
         return slot.take()
     }
@@ -40,10 +50,12 @@ final class SQLiteCommitter: Sendable {
     /// committer is gone and the loop has finished what was queued.
     private final class Core: @unchecked Sendable {
         let pool: DatabasePool
+        let observer = CommitObserver()
         let condition = NSCondition()
         // Guarded by `condition`.
         var queue: [(job: SQLiteJob, waiter: CheckedContinuation<Void, any Error>)] = []
         var stopped = false
+        var restartRequested: Duration?
         var counts = (transactions: 0, jobs: 0)
 
         init(pool: DatabasePool) { self.pool = pool }
@@ -68,20 +80,35 @@ final class SQLiteCommitter: Sendable {
             condition.unlock()
         }
 
+        func requestRestart(budget: Duration) {
+            condition.lock()
+            restartRequested = max(restartRequested ?? .zero, budget)
+            condition.signal()
+            condition.unlock()
+        }
+
         func run() {
             while true {
                 condition.lock()
-                while queue.isEmpty && !stopped { condition.wait() }
+                while queue.isEmpty && !stopped && restartRequested == nil { condition.wait() }
                 if queue.isEmpty && stopped {
                     condition.unlock()
                     return
                 }
+                let restart = restartRequested
+                restartRequested = nil
                 let batch = queue
                 queue = []
                 condition.unlock()
 
+                if let restart { WALRestart.attempt(pool, budget: restart) }
+                if batch.isEmpty { continue }
+
+                let report = observer.current
+                let started = ContinuousClock.now
+                if let report { for entry in batch { report(.queued, started - entry.job.arrived) } }
                 var resumed = [Bool](repeating: false, count: batch.count)
-                let errors = commit(batch) { index in
+                let errors = commit(batch, report: report) { index in
                     resumed[index] = true
                     batch[index].waiter.resume()
                 }
@@ -98,11 +125,19 @@ final class SQLiteCommitter: Sendable {
         /// Writes the batch in one transaction. An `early` job's writer is let go (through
         /// `release`) as soon as its statements ran in the first pass; if that pass fails, the
         /// batch runs again with savepoints, without the jobs already let go.
-        func commit(_ batch: [(job: SQLiteJob, waiter: CheckedContinuation<Void, any Error>)], release: (Int) -> Void) -> [(any Error)?] {
+        func commit(
+            _ batch: [(job: SQLiteJob, waiter: CheckedContinuation<Void, any Error>)],
+            report: CommitObserver.Report?,
+            release: (Int) -> Void
+        ) -> [(any Error)?] {
             var released = Set<Int>()
+            // A batch of leases alone is not fsync'd: losing it in a crash only means its
+            // deliveries are made again, and the next durable commit syncs its frames anyway
+            // (the WAL is one file, written in order). Pushes never wait for its fsync.
+            let durable = batch.contains { !$0.job.early }
             if batch.count > 1 || batch.first?.job.early == true {
                 do {
-                    try pool.write { db in
+                    try timed(report, durable: durable) { db in
                         for (index, entry) in batch.enumerated() {
                             try entry.job.body(db)
                             if entry.job.early, !released.contains(index) {
@@ -117,7 +152,7 @@ final class SQLiteCommitter: Sendable {
                 }
             }
             do {
-                return try pool.write { db -> [(any Error)?] in
+                return try timed(report, durable: durable) { db -> [(any Error)?] in
                     batch.enumerated().map { index, entry in
                         if released.contains(index) { return nil }
                         do {
@@ -135,6 +170,30 @@ final class SQLiteCommitter: Sendable {
                 return Array(repeating: error, count: batch.count)
             }
         }
+
+        /// One transaction, its statements and its commit timed apart; with `durable` false,
+        /// committed without an fsync (`synchronous = NORMAL` for that one commit).
+        func timed<T>(_ report: CommitObserver.Report?, durable: Bool, _ body: (Database) throws -> T) throws -> T {
+            let started = ContinuousClock.now
+            var written = started
+            let value = try pool.writeWithoutTransaction { db in
+                if !durable { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                defer { if !durable { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
+                try db.beginTransaction()
+                do {
+                    let value = try body(db)
+                    written = .now
+                    try db.commit()
+                    return value
+                } catch {
+                    try? db.rollback()
+                    throw error
+                }
+            }
+            report?(.written, written - started)
+            report?(.synced, .now - written)
+            return value
+        }
     }
 }
 
@@ -144,4 +203,48 @@ struct SQLiteJob: Sendable {
     /// Whether the writer may go on as soon as the job's statements ran, before the commit is
     /// durable: for writes whose loss in a crash is harmless (a delivery's lease).
     var early = false
+    /// When the writer queued it.
+    var arrived: ContinuousClock.Instant = .now
+}
+
+/// Starts the WAL over without holding the writers back for long.
+///
+/// A WAL starts over from its beginning only when a checkpoint has copied every frame and no
+/// reader is still inside an older snapshot. Under steady load that almost never happens by
+/// itself (some reader nearly always is, and the next commit comes within a millisecond), so
+/// the WAL would grow by everything written. A RESTART checkpoint from another connection
+/// makes it happen, but it holds the write lock while it copies the frames, syncs the database
+/// file and waits for the readers, and the writers' busy handler sleeps in steps of up to
+/// 25 ms: a push waited 30 to 150 ms once a second (row 4's p99 of 60 ms).
+///
+/// So the commit thread does it itself, between batches: the checkpointer's PASSIVE checkpoints
+/// have already copied nearly every frame, so a RESTART here copies only the last few, and
+/// instead of a busy handler it polls the readers every `poll` for at most a budget the
+/// checkpointer sets: `budget` normally, `urgentBudget` once the WAL is past twice its limit
+/// (readers that keep overlapping for longer than `budget` must not let it grow without end).
+/// If a reader is still inside an old snapshot by then, it gives up; the checkpointer asks
+/// again later.
+enum WALRestart {
+    static let budget: Duration = .milliseconds(2)
+    static let urgentBudget: Duration = .milliseconds(25)
+    static let poll: UInt32 = 200  // microseconds
+
+    /// Whether the WAL was started over.
+    @discardableResult
+    static func attempt(_ pool: DatabasePool, budget: Duration) -> Bool {
+        (try? pool.writeWithoutTransaction { db -> Bool in
+            try db.execute(sql: "PRAGMA busy_timeout = 0")
+            defer { try? db.execute(sql: "PRAGMA busy_timeout = \(Int(SQLiteDatabase.busyTimeout * 1000))") }
+            let deadline = ContinuousClock.now + budget
+            while true {
+                do {
+                    _ = try db.checkpoint(.restart)
+                    return true
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                    if ContinuousClock.now >= deadline { return false }
+                    usleep(poll)
+                }
+            }
+        }) ?? false
+    }
 }

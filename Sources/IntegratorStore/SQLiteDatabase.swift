@@ -26,9 +26,10 @@ public final class SQLiteDatabase: HubDatabase {
             if descriptor >= 0 { _ = Foundation.close(descriptor) }
         }
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(busyTimeout)
         let pool: DatabasePool
         let checkpointer: SQLiteCheckpointer
+        let committer: SQLiteCommitter
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             // GRDB turns WAL on for the writer and sets `synchronous = NORMAL` after any
@@ -43,12 +44,16 @@ public final class SQLiteDatabase: HubDatabase {
                 try Self.enableIncrementalVacuum(db)
             }
             try SQLiteSchema.migrator.migrate(pool)
-            checkpointer = try SQLiteCheckpointer(path: path, limit: Self.walSizeLimit)
+            committer = SQLiteCommitter(pool)
+            checkpointer = try SQLiteCheckpointer(path: path, limit: Self.walSizeLimit) { [committer] in committer.requestRestart(budget: $0) }
         } catch {
             throw StoreError.unavailable("cannot open the SQLite database at \(path): \(error)")
         }
-        return SQLiteDatabase(pool: pool, lock: lock, checkpointer: checkpointer, secrets: secrets)
+        return SQLiteDatabase(pool: pool, committer: committer, lock: lock, checkpointer: checkpointer, secrets: secrets)
     }
+
+    /// How long a connection waits for a lock another holds, in seconds.
+    static let busyTimeout: TimeInterval = 10
 
     /// The size a WAL is cut back to after a checkpoint: 16 MB.
     static let walSizeLimit = 16 << 20
@@ -63,10 +68,10 @@ public final class SQLiteDatabase: HubDatabase {
         try db.execute(sql: "VACUUM")
     }
 
-    private init(pool: DatabasePool, lock: FileLock?, checkpointer: SQLiteCheckpointer, secrets: SecretBox) {
+    private init(pool: DatabasePool, committer: SQLiteCommitter, lock: FileLock?, checkpointer: SQLiteCheckpointer, secrets: SecretBox) {
         self.secrets = secrets
         self.pool = pool
-        self.committer = SQLiteCommitter(pool)
+        self.committer = committer
         self.lock = lock
         self.checkpointer = checkpointer
     }
@@ -81,6 +86,8 @@ public final class SQLiteDatabase: HubDatabase {
         let stats = committer.statistics
         return (stats.transactions, stats.jobs)
     }
+
+    public var commitObserver: CommitObserver { committer.observer }
 
     /// Lets go of the file when its user is done with it (the end of `withHub`): the lock file
     /// is released at once, so the next process, or the next hub in this one, can open it

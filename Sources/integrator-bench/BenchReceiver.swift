@@ -14,7 +14,8 @@ final class BenchReceiver: Sendable {
         var count = 0
         var held: [CheckedContinuation<Void, Never>] = []
         var holding = false
-        var latencies: [Double] = []
+        /// Arrival time by the push's send time, for latency runs.
+        var arrivals: [UInt64: UInt64] = [:]
         var recordLatency = false
     }
 
@@ -35,10 +36,11 @@ final class BenchReceiver: Sendable {
     func startLatencies() {
         state.withLock {
             $0.recordLatency = true
-            $0.latencies = []
+            $0.arrivals = [:]
         }
     }
-    func latencies() -> [Double] { state.withLock { $0.latencies } }
+    /// When each push of a latency run arrived (CLOCK_MONOTONIC ns), by its `sent_ns`.
+    func arrivals() -> [UInt64: UInt64] { state.withLock { $0.arrivals } }
     func reset() { state.withLock { $0.count = 0 } }
 
     func router() -> Router<BasicRequestContext> {
@@ -49,10 +51,9 @@ final class BenchReceiver: Sendable {
             let arrived = Monotonic.nanoseconds()
             let (holding, recordLatency) = self.state.withLock { ($0.holding, $0.recordLatency) }
             if recordLatency, let json = try? JSONValue.parse(body.readableBytesView),
-                let sent = json["payload"]?["order"]?["sent_ns"]?.numberValue
+                let sent = json["payload"]?["order"]?["sent_ns"]?.numberValue, sent > 0
             {
-                let delay = Double(arrived - UInt64(sent)) / 1e6
-                self.state.withLock { $0.latencies.append(delay) }
+                self.state.withLock { $0.arrivals[UInt64(sent)] = arrived }
             }
             if holding {
                 await withCheckedContinuation { continuation in

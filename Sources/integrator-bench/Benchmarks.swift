@@ -134,10 +134,11 @@ struct Benchmarks {
                 // stall this run's fsyncs. Start on a quiet disk, as every row does.
                 try await quiesce()
                 let latencyHub = try await startHub(name: "latency", mappingURL: endpoint)
-                let sorted = try await latencies(url: "\(latencyHub.url)/events", receiver: receiver)
+                let pushes = try await latencies(url: "\(latencyHub.url)/events", receiver: receiver)
+                let stages = CommitStageTails.read(exposition: try await call(.GET, "\(latencyHub.url)/metrics").body.stringValue ?? "")
                 latencyHub.process.terminate()
-                addLatency(sorted, row: "4. End to end", to: &table)
-                log("latency p99: \(ms(percentile(sorted, 0.99)))")
+                addLatency(pushes, row: "4. End to end", to: &table)
+                try await addLatencyBaselines(stages: stages, receiverURL: endpoint, receiver: receiver, to: &table)
             }
 
             if settings.runs(9) {
@@ -299,32 +300,6 @@ struct Benchmarks {
             url = "http://127.0.0.1:\(try await process.port())"
         }
         return RunningHub(process: process, url: url)
-    }
-
-    /// End-to-end latencies at the latency row's rate, sorted: one second first, not counted
-    /// (connections open, caches fill), then the measured run.
-    func latencies(url: String, receiver: BenchReceiver) async throws -> [Double] {
-        _ = try await FixedRate.run(url: url, headers: pushHeaders, rate: settings.rate, seconds: 1, receiver: receiver)
-        let measured = try await FixedRate.run(
-            url: url,
-            headers: pushHeaders,
-            rate: settings.rate,
-            seconds: settings.latencySeconds,
-            receiver: receiver
-        )
-        return measured.sorted()
-    }
-
-    /// A latency row: p99 against the 5 ms target, with p50, p99.9 and the worst.
-    func addLatency(_ sorted: [Double], row: String, to table: inout BenchTable) {
-        table.add(
-            "\(row): push sent → delivery received, \(settings.rate)/s for \(settings.latencySeconds) s",
-            value: "p99 \(ms(percentile(sorted, 0.99)))",
-            detail: "p50 \(ms(percentile(sorted, 0.5))), p99.9 \(ms(percentile(sorted, 0.999))), max \(ms(sorted.last ?? .nan)); "
-                + "\(sorted.count) delivered",
-            ratio: percentile(sorted, 0.99) / 5,
-            target: "p99 ≤ 5 ms"
-        )
     }
 
     /// Flushes the page cache's dirty pages and lets the machine settle for a second.

@@ -4,6 +4,7 @@ import GRDB
 import IntegratorModel
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// The disk's own limit: 4 KB appended and fsync'd, as fast as it goes.
 enum Disk {
@@ -24,6 +25,32 @@ enum Disk {
             count += 1
         }
         return Double(count) / integrator_bench_seconds(since: start)
+    }
+
+    /// The disk's latency at a pace: one 4 KB append and fdatasync every 1/`rate` s, `count`
+    /// times; each sync's duration in milliseconds, sorted. Row 4's floor for a commit.
+    static func pacedSyncLatencies(in folder: URL, rate: Int, count: Int) throws -> [Double] {
+        let path = folder.appendingPathComponent("fsync.probe").path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw BenchError("cannot open \(path)") }
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        let block = [UInt8](repeating: 0x5A, count: 4096)
+        let interval = 1_000_000_000 / UInt64(max(1, rate))
+        let start = Monotonic.nanoseconds()
+        var latencies: [Double] = []
+        for index in 0..<UInt64(count) {
+            let due = start + index * interval
+            let now = Monotonic.nanoseconds()
+            if due > now { usleep(UInt32((due - now) / 1000)) }
+            let before = Monotonic.nanoseconds()
+            _ = block.withUnsafeBytes { write(fd, $0.baseAddress, 4096) }
+            fdatasync(fd)
+            latencies.append(Double(Monotonic.nanoseconds() - before) / 1e6)
+        }
+        return latencies.sorted()
     }
 }
 
@@ -72,7 +99,9 @@ enum PlainClient {
 /// Pushes at a fixed rate (open loop: a send is not held back by a slow answer) with the send
 /// time in the payload; the receiver records each arrival's delay.
 enum FixedRate {
-    static func run(url: String, headers: [String: String], rate: Int, seconds duration: Int, receiver: BenchReceiver) async throws -> [Double] {
+    /// Posts `rate` pushes a second for `seconds`, each stamped with its send time, and returns
+    /// when each was sent, acknowledged and delivered.
+    static func run(url: String, headers: [String: String], rate: Int, seconds duration: Int, receiver: BenchReceiver) async throws -> [PushTiming] {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -81,6 +110,7 @@ enum FixedRate {
         let total = rate * duration
         receiver.reset()
         receiver.startLatencies()
+        let acknowledged = Acknowledgements()
         let interval = 1_000_000_000 / UInt64(rate)
         let start = Monotonic.nanoseconds()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -93,7 +123,8 @@ enum FixedRate {
                     var payload = document["payload"]!.objectValue!
                     var order = payload["order"]!.objectValue!
                     order["number"] = .string("L\(index)")
-                    order["sent_ns"] = .int(Int64(Monotonic.nanoseconds()))
+                    let sent = Monotonic.nanoseconds()
+                    order["sent_ns"] = .int(Int64(sent))
                     payload["order"] = .object(order)
                     document["payload"] = .object(payload)
                     var request = HTTPClientRequest(url: url)
@@ -102,15 +133,64 @@ enum FixedRate {
                     request.body = .bytes(ByteBuffer(bytes: Array(JSONValue.object(document).encoded())))
                     let response = try await client.execute(request, timeout: .seconds(30))
                     _ = try await response.body.collect(upTo: 1 << 20)
+                    let done = Monotonic.nanoseconds()
+                    acknowledged.add(sent: sent, acknowledged: done)
                 }
                 if index % 1000 == 999 { while (try await group.next()) != nil {} }
             }
             try await group.waitForAll()
         }
         let deadline = ContinuousClock.now + .seconds(30)
-        while receiver.latencies().count < total, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        return receiver.latencies()
+        while receiver.arrivals().count < total, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let arrivals = receiver.arrivals()
+        return acknowledged.all().map { PushTiming(sent: $0.sent, acknowledged: $0.acknowledged, delivered: arrivals[$0.sent]) }
     }
+
+    private final class Acknowledgements: Sendable {
+        private let pushes = Mutex<[(sent: UInt64, acknowledged: UInt64)]>([])
+        func add(sent: UInt64, acknowledged: UInt64) { pushes.withLock { $0.append((sent, acknowledged)) } }
+        func all() -> [(sent: UInt64, acknowledged: UInt64)] { pushes.withLock { $0 } }
+    }
+}
+
+/// The hub's commit stages from its `/metrics` histograms: for each stage, the bucket bound
+/// under which 99 % and 99.9 % of the observations fell (an upper bound, at the buckets' grain).
+enum CommitStageTails {
+    static func read(exposition: String) -> [(stage: String, p99: Double, p999: Double, count: Int)] {
+        var buckets: [String: [(bound: Double, count: Double)]] = [:]
+        for line in exposition.split(separator: "\n") where line.hasPrefix("integrator_store_commit_seconds_bucket{") {
+            guard let stage = label("stage", in: line), let bound = label("le", in: line),
+                let count = line.split(separator: " ").last.flatMap({ Double($0) })
+            else { continue }
+            buckets[stage, default: []].append((bound == "+Inf" ? .infinity : Double(bound) ?? .infinity, count))
+        }
+        return ["queued", "written", "synced"].compactMap { stage in
+            guard let rows = buckets[stage]?.sorted(by: { $0.bound < $1.bound }), let total = rows.last?.count, total > 0 else { return nil }
+            func bound(_ p: Double) -> Double { (rows.first { $0.count >= total * p }?.bound ?? .infinity) * 1000 }
+            return (stage, bound(0.99), bound(0.999), Int(total))
+        }
+    }
+
+    private static func label(_ name: String, in line: Substring) -> String? {
+        guard let start = line.range(of: "\(name)=\"") else { return nil }
+        let rest = line[start.upperBound...]
+        return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+    }
+}
+
+/// One push of a latency run, in CLOCK_MONOTONIC nanoseconds.
+struct PushTiming: Sendable {
+    let sent: UInt64
+    let acknowledged: UInt64
+    let delivered: UInt64?
+
+    /// Sent → delivered, in milliseconds.
+    var endToEnd: Double? { delivered.map { Double(Int64(bitPattern: $0 &- sent)) / 1e6 } }
+    /// Sent → the hub's 2xx read by the client, in milliseconds: accept, parse, route, commit, fsync.
+    var acknowledgement: Double { Double(Int64(bitPattern: acknowledged &- sent)) / 1e6 }
+    /// Acknowledged → delivered, in milliseconds (negative when the delivery came first): wake,
+    /// claim, send.
+    var afterAcknowledgement: Double? { delivered.map { Double(Int64(bitPattern: $0 &- acknowledged)) / 1e6 } }
 }
 
 /// A million messages written straight into the hub's SQLite file, each with a completed

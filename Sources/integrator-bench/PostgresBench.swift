@@ -155,8 +155,8 @@ struct PostgresBench {
         // 13. End to end at the latency row's rate, one process.
         try await bench.quiesce()
         let latencyHub = try await bench.startHub(name: "pg-latency", mappingURL: endpoint, postgres: try cluster.database("hub_latency"))
-        let sorted = try await bench.latencies(url: "\(latencyHub.url)/events", receiver: receiver)
+        let pushes = try await bench.latencies(url: "\(latencyHub.url)/events", receiver: receiver)
         latencyHub.process.terminate()
-        bench.addLatency(sorted, row: "13. PostgreSQL end to end", to: &table)
+        bench.addLatency(pushes, row: "13. PostgreSQL end to end", to: &table)
     }
 }

@@ -185,6 +185,21 @@ func message(
         #expect(try await store.writerSynchronousLevel() == 2)
     }
 
+    /// A batch holding only leases is committed without an fsync (a lost lease only means the
+    /// delivery is made again): the writer must be back at FULL for the next push.
+    @Test func aBatchOfLeasesAloneLeavesTheWriterSyncingEveryCommit() async throws {
+        try await withStore(.sqlite) { store, _ in
+            let now = Date()
+            _ = try await store.push(
+                PushRecord(storeID: "acme", idempotencyKey: nil, messages: [message(at: now)], replyStatus: 202, reply: [:], now: now)
+            )
+            let claimed = try await store.claim(owner: "a", now: now, limit: 10) { _, _ in 10 }
+            #expect(claimed.count == 1)
+            #expect(try await #require(store as? SQLiteDatabase).writerSynchronousLevel() == 2)
+            #expect(try await store.claim(owner: "b", now: now, limit: 10) { _, _ in 10 }.isEmpty)
+        }
+    }
+
     @Test func aSecondProcessCannotOpenTheSameFile() async throws {
         try await withStore(.sqlite) { _, directory in
             #expect(throws: StoreError.self) { try SQLiteDatabase.open(path: directory.appendingPathComponent("hub.sqlite").path) }

@@ -63,6 +63,8 @@ public final class Hub: Sendable {
         self.connections = ConnectionRegistry(
             capacity: configuration.maxConnections > 0 ? min(configuration.maxConnections, automatic) : automatic
         )
+        let metrics = self.metrics
+        database.commitObserver.set { stage, duration in metrics.commitStage(stage, duration) }
     }
 
     /// Fills the routing cache from the database.

@@ -19,6 +19,7 @@ public final class HubMetrics: Sendable {
     private let commits: CoreMetrics.Counter
     private let writes: CoreMetrics.Counter
     private let committed = Mutex<(transactions: Int, writes: Int)>((0, 0))
+    private let commitStages: [CommitStage: CoreMetrics.Timer]
 
     /// Failures are counted per store and mapping; past this many series the rest share
     /// `mapping="other"`, so a misbehaving configuration cannot blow up the scrape.
@@ -30,7 +31,17 @@ public final class HubMetrics: Sendable {
             .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
             .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
         ]
+        // The stages of a commit take from a tenth of a millisecond; the tail is what matters.
+        factory.durationHistogramBuckets[Self.commitStageLabel] = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+            .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+        ]
         self.factory = factory
+        commitStages = Dictionary(
+            uniqueKeysWithValues: CommitStage.allCases.map {
+                ($0, Timer(label: Self.commitStageLabel, dimensions: [("stage", $0.rawValue)], factory: factory))
+            }
+        )
         ingested = Counter(label: "integrator_messages_ingested_total", factory: factory)
         succeeded = Counter(label: "integrator_deliveries_succeeded_total", factory: factory)
         latency = Timer(label: "integrator_delivery_latency_seconds", factory: factory)
@@ -47,6 +58,14 @@ public final class HubMetrics: Sendable {
         }
         commits.increment(by: delta.0)
         writes.increment(by: delta.1)
+    }
+
+    /// `integrator_store_commit_seconds{stage}`: how long durable writes spent queued for their
+    /// batch, writing it and committing it (see `CommitStage`).
+    static let commitStageLabel = "integrator_store_commit_seconds"
+
+    func commitStage(_ stage: CommitStage, _ duration: Duration) {
+        commitStages[stage]?.recordSeconds(duration.inSeconds)
     }
 
     /// Messages accepted and stored, pushed or made by replies and schedulers.

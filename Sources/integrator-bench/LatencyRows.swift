@@ -1,0 +1,66 @@
+import Foundation
+import NIOHTTP1
+
+/// Rows 4 and 13: pushes at a fixed rate, how long each took to be acknowledged and delivered,
+/// and the floors beside them (the disk's fdatasync and a bare loopback hop at the same pace).
+extension Benchmarks {
+    /// The pushes of a latency run at the latency row's rate: one second first, not counted
+    /// (connections open, caches fill), then the measured run.
+    func latencies(url: String, receiver: BenchReceiver) async throws -> [PushTiming] {
+        _ = try await FixedRate.run(url: url, headers: pushHeaders, rate: settings.rate, seconds: 1, receiver: receiver)
+        let measured = try await FixedRate.run(
+            url: url,
+            headers: pushHeaders,
+            rate: settings.rate,
+            seconds: settings.latencySeconds,
+            receiver: receiver
+        )
+        return measured
+    }
+
+    /// A latency row: p99 against the 5 ms target, with p50, p99.9 and the worst, and the two
+    /// halves of a push's way: sent → acknowledged (the hub's ingest: read, route, commit, fsync)
+    /// and acknowledged → delivered (wake, claim, send).
+    func addLatency(_ pushes: [PushTiming], row: String, to table: inout BenchTable) {
+        let sorted = pushes.compactMap(\.endToEnd).sorted()
+        let acknowledgement = pushes.map(\.acknowledgement).sorted()
+        let afterwards = pushes.compactMap(\.afterAcknowledgement).sorted()
+        table.add(
+            "\(row): push sent → delivery received, \(settings.rate)/s for \(settings.latencySeconds) s",
+            value: "p99 \(ms(percentile(sorted, 0.99)))",
+            detail: "p50 \(ms(percentile(sorted, 0.5))), p99.9 \(ms(percentile(sorted, 0.999))), max \(ms(sorted.last ?? .nan)); "
+                + "\(sorted.count) delivered; sent → acknowledged \(tail(acknowledgement)); acknowledged → delivered \(tail(afterwards))",
+            ratio: percentile(sorted, 0.99) / 5,
+            target: "p99 ≤ 5 ms"
+        )
+    }
+
+    /// Row 4's floors, measured right after it at the same pace: the disk's fdatasync of a 4 KB
+    /// append, and a bare loopback hop (the same client posting to the receiver directly); and
+    /// where the hub's commits spent their time, from its `/metrics`.
+    func addLatencyBaselines(
+        stages: [(stage: String, p99: Double, p999: Double, count: Int)],
+        receiverURL: String,
+        receiver: BenchReceiver,
+        to table: inout BenchTable
+    ) async throws {
+        try await quiesce()
+        let syncs = try Disk.pacedSyncLatencies(in: settings.folder, rate: settings.rate, count: settings.rate * 5)
+        let hops = try await FixedRate.run(url: receiverURL, headers: [:], rate: settings.rate, seconds: 5, receiver: receiver)
+            .map(\.acknowledgement).sorted()
+        let commit = stages.map { "\($0.stage) p99 ≤ \(ms($0.p99)), p99.9 ≤ \(ms($0.p999))" }.joined(separator: "; ")
+        table.add(
+            "4b. Row 4's floors at \(settings.rate)/s, and the hub's commit stages during it",
+            value: "fdatasync p99 \(ms(percentile(syncs, 0.99)))",
+            detail: "fdatasync of a 4 KB append \(tail(syncs)); loopback hop \(tail(hops)); "
+                + "commit stages (\(stages.first?.count ?? 0) writes): \(commit)",
+            ratio: percentile(syncs, 0.99) / 5,
+            target: "of row 4's 5 ms"
+        )
+    }
+}
+
+/// p50, p99 and p99.9 of sorted milliseconds.
+func tail(_ sorted: [Double]) -> String {
+    "p50 \(ms(percentile(sorted, 0.5))), p99 \(ms(percentile(sorted, 0.99))), p99.9 \(ms(percentile(sorted, 0.999)))"
+}
