@@ -22,7 +22,19 @@ public struct ClaimedDelivery: Sendable {
     /// The `update_url` to call instead of the mapping's URL.
     public var url: String?
     public var messageName: String
-    public var payload: JSONValue
+    /// The message's payload: the stored text parsed when asked for (an unreadable one reads as
+    /// an empty object), unless set.
+    public var payload: JSONValue {
+        get { parsedPayload ?? storedPayload.flatMap { try? JSONValue.parse($0, depthLimit: 512) } ?? .object([:]) }
+        set {
+            parsedPayload = newValue
+            storedPayload = nil
+        }
+    }
+    private var parsedPayload: JSONValue?
+    /// The payload as the store keeps it (JSON text in the hub's encoding), when the claim left
+    /// it unparsed: a plain delivery is made from these bytes (`JSONSplice`).
+    public private(set) var storedPayload: String?
     public var depth: Int
     /// Where the message came from (`push`, `reply`, `hub`, …): alerts are never made about `hub` messages.
     public var origin: MessageOrigin
@@ -36,9 +48,12 @@ public struct ClaimedDelivery: Sendable {
         url: String?,
         messageName: String,
         payload: JSONValue,
+        storedPayload: String? = nil,
         depth: Int,
         origin: MessageOrigin = .push
     ) {
+        self.parsedPayload = storedPayload == nil ? .some(payload) : .none
+        self.storedPayload = storedPayload
         self.origin = origin
         self.id = id
         self.messageID = messageID
@@ -47,7 +62,6 @@ public struct ClaimedDelivery: Sendable {
         self.attempts = attempts
         self.url = url
         self.messageName = messageName
-        self.payload = payload
         self.depth = depth
     }
 }

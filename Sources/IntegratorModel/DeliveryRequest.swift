@@ -71,9 +71,27 @@ public struct DeliveryRequest: Sendable, Equatable {
     /// The request the original hub sent: the message, its id, the store's id, and the payload
     /// with the store parameters the mapping names as a `[{name, value}]` list, `store_id` first.
     public static func body(_ delivery: ClaimedDelivery, parameters: [Parameter]) -> Data {
-        var payload = delivery.payload.objectValue ?? [:]
         let listed = [Parameter(name: storeIDParameter, value: .string(delivery.storeID))] + parameters.filter { $0.name != storeIDParameter }
-        payload["parameters"] = .array(listed.map { .object(["name": .string($0.name), "value": $0.value]) })
+        let parameterList = JSONValue.array(listed.map { .object(["name": .string($0.name), "value": $0.value]) })
+        if let stored = delivery.storedPayload,
+            let payload = JSONSplice.settingField("parameters", to: Array(parameterList.encoded()), in: Array(stored.utf8))
+        {
+            // The same bytes as encoding the object below (keys in order), from the stored text.
+            var out: [UInt8] = []
+            out.reserveCapacity(payload.count + 128)
+            out += Array(#"{"message":"#.utf8)
+            JSONWriter.writeString(delivery.messageName, into: &out)
+            out += Array(#","message_id":"#.utf8)
+            JSONWriter.writeString(delivery.messageID, into: &out)
+            out += Array(#","payload":"#.utf8)
+            out += payload
+            out += Array(#","store_id":"#.utf8)
+            JSONWriter.writeString(delivery.storeID, into: &out)
+            out.append(UInt8(ascii: "}"))
+            return Data(out)
+        }
+        var payload = delivery.payload.objectValue ?? [:]
+        payload["parameters"] = parameterList
         return JSONValue.object([
             "message": .string(delivery.messageName), "message_id": .string(delivery.messageID), "store_id": .string(delivery.storeID),
             "payload": .object(payload),

@@ -70,11 +70,14 @@ struct JSONParser {
     private mutating func object(depth: Int) throws -> JSONValue {
         if depth > depthLimit { throw JSONReadError.tooDeep(limit: depthLimit) }
         index += 1
-        var fields: [String: JSONValue] = [:]
+        // Pairs first, the dictionary once at the end: sized exactly, each key hashed once
+        // (growing a dictionary key by key rehashed it at every doubling). A repeated key keeps
+        // its last value, as before.
+        var fields: [(String, JSONValue)] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(fields)
+            return .object([:])
         }
         while true {
             skipWhitespace()
@@ -85,7 +88,7 @@ struct JSONParser {
             index += 1
             skipWhitespace()
             do {
-                fields[key] = try value(depth: depth)
+                fields.append((key, try value(depth: depth)))
             } catch JSONReadError.inexactNumber(let path, let text) {
                 throw JSONReadError.inexactNumber(path: [key] + path, text: text)
             }
@@ -95,7 +98,7 @@ struct JSONParser {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(fields)
+                return .object(Dictionary(fields, uniquingKeysWith: { _, last in last }))
             } else {
                 throw error("expected ',' or '}' in an object")
             }

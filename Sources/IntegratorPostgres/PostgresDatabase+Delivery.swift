@@ -47,7 +47,8 @@ extension PostgresDatabase {
                         attempts: attempts,
                         url: try row.optionalText("url"),
                         messageName: try row.text("name"),
-                        payload: try row.json("payload") ?? .object([:]),
+                        payload: .null,
+                        storedPayload: try row.text("payload"),
                         depth: try row.int("depth"),
                         origin: MessageOrigin(rawValue: try row.text("origin"))
                     )

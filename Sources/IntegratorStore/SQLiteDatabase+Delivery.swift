@@ -8,8 +8,8 @@ extension SQLiteDatabase {
 
     public func claim(owner: String, now: Date, limit: Int, limits: ClaimLimits, lease: @escaping LeaseLength) async throws -> [ClaimedDelivery] {
         // Through the group committer, so a claim shares its fsync with the pushes and reports
-        // committed beside it; payloads are parsed after, off the commit thread.
-        let rows = try await committer.perform(early: true) { db -> [(ClaimedDelivery, String)] in
+        // committed beside it. Payloads stay text: a delivery is made from the stored bytes.
+        try await committer.perform(early: true) { db -> [ClaimedDelivery] in
             let nowSeconds = now.timeIntervalSince1970
             let exclusion = limits.exclusionSQL
             let sql = HealthSQL.claimCandidates(exclusion: exclusion.sql)
@@ -26,7 +26,7 @@ extension SQLiteDatabase {
                 room: limits.room
             )
             let rows = picked.map { candidates[$0] }
-            var claimed: [(ClaimedDelivery, String)] = []
+            var claimed: [ClaimedDelivery] = []
             for row in rows {
                 let id: String = row["id"]
                 let storeID: String = row["store_id"]
@@ -48,27 +48,21 @@ extension SQLiteDatabase {
                 let expiry = nowSeconds + lease(storeID, mapping)
                 try db.cachedExecute(sql: AttemptSQL.takeLease, arguments: [owner, expiry, attempts, nowSeconds, id])
                 claimed.append(
-                    (
-                        ClaimedDelivery(
-                            id: id,
-                            messageID: row["message_id"],
-                            storeID: storeID,
-                            mapping: mapping,
-                            attempts: attempts,
-                            url: row["url"],
-                            messageName: row["name"],
-                            payload: .null,
-                            depth: row["depth"],
-                            origin: MessageOrigin(rawValue: try row.text("origin"))
-                        ), row["payload"]
+                    ClaimedDelivery(
+                        id: id,
+                        messageID: row["message_id"],
+                        storeID: storeID,
+                        mapping: mapping,
+                        attempts: attempts,
+                        url: row["url"],
+                        messageName: row["name"],
+                        payload: .null,
+                        storedPayload: try row.text("payload"),
+                        depth: row["depth"],
+                        origin: MessageOrigin(rawValue: try row.text("origin"))
                     )
                 )
             }
-            return claimed
-        }
-        return rows.map { claimed, payload in
-            var claimed = claimed
-            claimed.payload = StoredJSON.read(payload) ?? .object([:])
             return claimed
         }
     }

@@ -21,6 +21,42 @@ import Testing
         )
     }
 
+    /// A delivery claimed from the store carries the payload as text; its request is built from
+    /// those bytes and must be the request the parsed payload gives.
+    @Test func aStoredPayloadIsSentAsTheParsedPayloadWouldBe() throws {
+        let payload: JSONValue = ["order": ["number": "R100", "total": 20.5, "note": "a \"quoted\" {brace}"], "parameters": ["old"]]
+        var stored = Self.delivery(payload: .null)
+        stored = ClaimedDelivery(
+            id: stored.id,
+            messageID: stored.messageID,
+            storeID: stored.storeID,
+            mapping: stored.mapping,
+            attempts: 0,
+            url: nil,
+            messageName: stored.messageName,
+            payload: .null,
+            storedPayload: payload.jsonString,
+            depth: 0
+        )
+        let parameters = [Parameter(name: "erp.cursor", value: 7), Parameter(name: "store_id", value: "stolen")]
+        #expect(stored.payload == payload)
+        #expect(DeliveryRequest.body(stored, parameters: parameters) == DeliveryRequest.body(Self.delivery(payload: payload), parameters: parameters))
+        // An unreadable stored payload is sent as an empty one, as before.
+        let damaged = ClaimedDelivery(
+            id: "d1",
+            messageID: "m1",
+            storeID: "acme",
+            mapping: "erp",
+            attempts: 0,
+            url: nil,
+            messageName: "order:new",
+            payload: .null,
+            storedPayload: "{not json",
+            depth: 0
+        )
+        #expect(DeliveryRequest.body(damaged, parameters: []) == DeliveryRequest.body(Self.delivery(payload: [:]), parameters: []))
+    }
+
     static func verdict(_ status: Int, _ body: String) -> AttemptVerdict {
         AttemptVerdict.judge(
             AttemptAnswer(status: status, reasonPhrase: "", body: Array(body.utf8)),
