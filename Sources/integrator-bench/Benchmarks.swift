@@ -79,12 +79,16 @@ struct Benchmarks {
                 receiver.hold()
                 try await quiesce()
                 let hub = try await startHub(name: "ingest", mappingURL: endpoint)
+                let hubPID = hub.process.process.processIdentifier
+                let ingestCPU = CPUTime.of(pid: hubPID)
                 ingest = try wrk.run(url: "\(hub.url)/events", body: Self.pushBody, headers: pushHeaders, seconds: settings.seconds)
+                let ingestCPUPerPush = (CPUTime.of(pid: hubPID) - ingestCPU) / Double(max(1, ingest.requests)) * 1e6
                 let commits = try await commitCount(hub.url)
                 table.add(
                     "2. Durable ingest: SQLite FULL, one matching mapping",
                     value: "\(Int(ingest.requestsPerSecond)) pushes/s",
-                    detail: "p50 \(ms(ingest.p50)), p99 \(ms(ingest.p99)); \(ingest.non2xx) non-2xx",
+                    detail: "p50 \(ms(ingest.p50)), p99 \(ms(ingest.p99)); \(ingest.non2xx) non-2xx; "
+                        + String(format: "the hub's CPU %.0f µs a push", ingestCPUPerPush),
                     ratio: ingest.requestsPerSecond / base.requestsPerSecond,
                     target: "≥ 0.80"
                 )
@@ -112,16 +116,19 @@ struct Benchmarks {
                 }
                 receiver.reset()
                 let drainStart = ContinuousClock.now
+                let drainCPU = CPUTime.of(pid: hubPID)
                 receiver.release()
                 while receiver.count < stored { try await Task.sleep(for: .milliseconds(5)) }
                 let drainSeconds = seconds(since: drainStart)
                 let drainRate = Double(stored) / drainSeconds
+                let drainCPUPerDelivery = (CPUTime.of(pid: hubPID) - drainCPU) / Double(max(1, stored)) * 1e6
                 hub.process.terminate()
                 let plainRate = try await PlainClient.postRate(url: endpoint, body: deliveryBody(), requests: min(stored, 50_000), concurrency: 64)
                 table.add(
                     "5. Delivery: drain a backlog to a loopback receiver",
                     value: "\(Int(drainRate)) deliveries/s",
-                    detail: "\(stored) deliveries in \(String(format: "%.1f", drainSeconds)) s; plain client \(Int(plainRate)) req/s",
+                    detail: "\(stored) deliveries in \(String(format: "%.1f", drainSeconds)) s; plain client \(Int(plainRate)) req/s; "
+                        + String(format: "the hub's CPU %.0f µs a delivery", drainCPUPerDelivery),
                     ratio: drainRate / plainRate,
                     target: "≥ 0.50"
                 )
