@@ -31,6 +31,13 @@ final class SQLiteCommitter: Sendable {
     /// Where each batch reports its stages.
     var observer: CommitObserver { core.observer }
 
+    /// Jobs waiting for the next batch (for tests that need two jobs in one batch).
+    var queuedJobs: Int {
+        core.condition.lock()
+        defer { core.condition.unlock() }
+        return core.queue.count
+    }
+
     /// Asks the thread to start the WAL over after its current batch, holding the writers
     /// back for at most `budget` (see `WALRestart`).
     func requestRestart(budget: Duration) { core.requestRestart(budget: budget) }
@@ -97,7 +104,10 @@ final class SQLiteCommitter: Sendable {
                 }
                 let restart = restartRequested
                 restartRequested = nil
-                let batch = queue
+                // Leases first: a claim let go before the commit must not see rows that an
+                // earlier job of its own batch wrote (a delivery made of an uncommitted message);
+                // what this batch writes is claimed by the next one.
+                let batch = queue.filter { $0.job.early } + queue.filter { !$0.job.early }
                 queue = []
                 condition.unlock()
 

@@ -1,0 +1,44 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import IntegratorStore
+
+/// The SQLite group committer: what a lease let go before its batch commits may see.
+@Suite struct SQLiteCommitterTests {
+    /// A claim is let go as soon as its statements ran, before the commit. If it ran after a
+    /// push of its own batch it could hand out a message that is not committed yet (and that a
+    /// reader, or a crash, would not find): leases run first in every batch.
+    @Test func aLeaseLetGoEarlyNeverSeesWhatItsOwnBatchWrote() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-committer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pool = try DatabasePool(path: folder.appendingPathComponent("c.sqlite").path)
+        try await pool.write { db in try db.execute(sql: "CREATE TABLE rows (n INTEGER)") }
+        let committer = SQLiteCommitter(pool)
+        for round in 0..<20 {
+            try await withThrowingTaskGroup(of: Int?.self) { group in
+                // Holds the thread until the write and the lease below have both queued, so
+                // they go into one batch, the write queued first.
+                group.addTask {
+                    try await committer.perform { _ in
+                        let deadline = Date().addingTimeInterval(5)
+                        while committer.queuedJobs < 2, Date() < deadline { usleep(500) }
+                    }
+                    return nil
+                }
+                while committer.queuedJobs > 0 { try await Task.sleep(for: .milliseconds(1)) }
+                try await Task.sleep(for: .milliseconds(2))
+                group.addTask {
+                    try await committer.perform { db in try db.execute(sql: "INSERT INTO rows VALUES (?)", arguments: [round]) }
+                    return nil
+                }
+                while committer.queuedJobs < 1 { try await Task.sleep(for: .milliseconds(1)) }
+                group.addTask { try await committer.perform(early: true) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM rows") } }
+                var seen: [Int] = []
+                for try await count in group { if let count { seen.append(count) } }
+                #expect(seen == [round], "the lease saw the write queued before it in its own batch")
+            }
+        }
+    }
+}
