@@ -9,27 +9,39 @@ import Synchronization
 /// The disk's own limit: 4 KB appended and fsync'd, as fast as it goes.
 enum Disk {
     static func fsyncRate(in folder: URL, seconds: Double) throws -> Double {
-        let path = folder.appendingPathComponent("fsync.probe").path
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw BenchError("cannot open \(path)") }
-        defer {
-            close(fd)
-            unlink(path)
+        try withProbe(in: folder) { append in
+            var count = 0
+            let start = ContinuousClock.now
+            while integrator_bench_seconds(since: start) < seconds {
+                append(fsync)
+                count += 1
+            }
+            return Double(count) / integrator_bench_seconds(since: start)
         }
-        let block = [UInt8](repeating: 0x5A, count: 4096)
-        var count = 0
-        let start = ContinuousClock.now
-        while integrator_bench_seconds(since: start) < seconds {
-            _ = block.withUnsafeBytes { write(fd, $0.baseAddress, 4096) }
-            fsync(fd)
-            count += 1
-        }
-        return Double(count) / integrator_bench_seconds(since: start)
     }
 
     /// The disk's latency at a pace: one 4 KB append and fdatasync every 1/`rate` s, `count`
     /// times; each sync's duration in milliseconds, sorted. Row 4's floor for a commit.
     static func pacedSyncLatencies(in folder: URL, rate: Int, count: Int) throws -> [Double] {
+        try withProbe(in: folder) { append in
+            let interval = 1_000_000_000 / UInt64(max(1, rate))
+            let start = Monotonic.nanoseconds()
+            var latencies: [Double] = []
+            for index in 0..<UInt64(count) {
+                let due = start + index * interval
+                let now = Monotonic.nanoseconds()
+                if due > now { usleep(UInt32((due - now) / 1000)) }
+                let before = Monotonic.nanoseconds()
+                append(fdatasync)
+                latencies.append(Double(Monotonic.nanoseconds() - before) / 1e6)
+            }
+            return latencies.sorted()
+        }
+    }
+
+    /// Runs `body` with a function that appends 4 KB to a fresh probe file and syncs it with the
+    /// given call; the file is gone afterwards.
+    private static func withProbe<T>(in folder: URL, _ body: (_ append: (_ sync: (Int32) -> Int32) -> Void) -> T) throws -> T {
         let path = folder.appendingPathComponent("fsync.probe").path
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw BenchError("cannot open \(path)") }
@@ -38,19 +50,10 @@ enum Disk {
             unlink(path)
         }
         let block = [UInt8](repeating: 0x5A, count: 4096)
-        let interval = 1_000_000_000 / UInt64(max(1, rate))
-        let start = Monotonic.nanoseconds()
-        var latencies: [Double] = []
-        for index in 0..<UInt64(count) {
-            let due = start + index * interval
-            let now = Monotonic.nanoseconds()
-            if due > now { usleep(UInt32((due - now) / 1000)) }
-            let before = Monotonic.nanoseconds()
+        return body { sync in
             _ = block.withUnsafeBytes { write(fd, $0.baseAddress, 4096) }
-            fdatasync(fd)
-            latencies.append(Double(Monotonic.nanoseconds() - before) / 1e6)
+            _ = sync(fd)
         }
-        return latencies.sorted()
     }
 }
 
