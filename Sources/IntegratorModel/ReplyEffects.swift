@@ -71,7 +71,9 @@ public struct ReplyEffects: Sendable, Equatable {
                 )
             }
         }
-        let reference = Self.reference(of: delivery.payload)
+        // Only notifications need it: reading the payload parses the stored text, which every
+        // reply would otherwise pay for.
+        let reference = notifications.isEmpty ? nil : Self.reference(of: delivery.payload)
         effects.notifications = notifications.map { notification in
             var payload: [String: JSONValue] = [
                 "level": .string(notification.level.rawValue), "subject": .string(notification.subject),

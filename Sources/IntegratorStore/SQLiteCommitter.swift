@@ -48,7 +48,7 @@ final class SQLiteCommitter: Sendable {
     func perform<T: Sendable>(early: Bool = false, _ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let slot = ResultSlot<T>()
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            core.enqueue(SQLiteJob(body: { db in slot.set(try work(db)) }, early: early, arrived: .now), continuation)
+            core.enqueue(SQLiteJob(body: { db in slot.set(try work(db)) }, early: early), continuation)
         }
         return slot.take()
     }
