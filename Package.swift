@@ -247,6 +247,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // A secret key to seal and reseal with.
                 .product(name: "Crypto", package: "swift-crypto"),
+                // To run one PostgreSQL group transaction by hand.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict
         ),

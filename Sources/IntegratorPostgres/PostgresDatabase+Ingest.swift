@@ -8,7 +8,12 @@ extension PostgresDatabase {
     // MARK: Ingest
 
     public func push(_ record: PushRecord) async throws -> PushOutcome {
-        try await perform { db in
+        if record.idempotencyKey == nil, record.messages.allSatisfy({ $0.objectCopy == nil }) {
+            let encoded = record.messages.map { EncodedMessage(message: $0, payload: $0.payload.jsonString) }
+            try await committer.submit(PostgresJob(messages: encoded))
+            return .stored
+        }
+        return try await perform { db in
             if let key = record.idempotencyKey,
                 let row = try await db.rows(
                     IngestSQL.idempotentReply,
@@ -33,8 +38,8 @@ extension PostgresDatabase {
     }
 
     /// Writes a message, its identifiers and its deliveries, as the SQLite store does.
-    static func insert(_ db: PostgresConnection, _ message: NewMessage) async throws {
-        try await db.run(IngestSQL.insertMessage, values: IngestSQL.message(message))
+    static func insert(_ db: PostgresConnection, _ message: NewMessage, payloadText: String? = nil) async throws {
+        try await db.run(IngestSQL.insertMessage, values: IngestSQL.message(message, payloadText: payloadText))
         for identifier in message.identifiers { try await db.run(IngestSQL.insertIdentifier, values: IngestSQL.identifier(identifier, of: message)) }
         var notes: [String] = []
         if let copy = message.objectCopy {

@@ -48,32 +48,49 @@ public final class PostgresDatabase: HubDatabase {
         self.committer = GroupCommitter(observer: commitObserver) { [commitObserver] jobs in
             do {
                 return try await client.withConnection { connection in
-                    let report = commitObserver.current
-                    let started = ContinuousClock.now
-                    try await connection.run("BEGIN", [])
-                    var errors: [(any Error)?] = []
-                    for job in jobs {
-                        try await connection.run("SAVEPOINT job", [])
-                        do {
-                            try await job.body(connection)
-                            try await connection.run("RELEASE SAVEPOINT job", [])
-                            errors.append(nil)
-                        } catch {
-                            try await connection.run("ROLLBACK TO SAVEPOINT job", [])
-                            errors.append(error)
-                        }
-                    }
-                    try await connection.run("SELECT pg_notify(?, 'work')", [.text(PostgresDatabase.channel)])
-                    let written = ContinuousClock.now
-                    try await connection.run("COMMIT", [])
-                    report?(.written, written - started)
-                    report?(.synced, .now - written)
-                    return errors
+                    try await PostgresDatabase.commit(jobs, on: connection, report: commitObserver.current)
                 }
             } catch {
                 return Array(repeating: error, count: jobs.count)
             }
         }
+    }
+
+    /// One group transaction: the plain pushes together (`insertMany`), then every other job in
+    /// its own savepoint, so that one failing job fails alone. When the plain pushes' statements
+    /// fail, they are rolled back and written one at a time like the rest.
+    static func commit(_ jobs: [PostgresJob], on connection: PostgresConnection, report: CommitObserver.Report?) async throws -> [(any Error)?] {
+        let started = ContinuousClock.now
+        try await connection.run("BEGIN", [])
+        var errors = [(any Error)?](repeating: nil, count: jobs.count)
+        var alone = jobs.indices.filter { jobs[$0].messages == nil }
+        let together = jobs.indices.filter { jobs[$0].messages != nil }
+        if !together.isEmpty {
+            try await connection.run("SAVEPOINT batch", [])
+            do {
+                try await insertMany(connection, together.flatMap { jobs[$0].messages ?? [] })
+                try await connection.run("RELEASE SAVEPOINT batch", [])
+            } catch {
+                try await connection.run("ROLLBACK TO SAVEPOINT batch", [])
+                alone = together + alone
+            }
+        }
+        for index in alone {
+            try await connection.run("SAVEPOINT job", [])
+            do {
+                try await jobs[index].run(connection)
+                try await connection.run("RELEASE SAVEPOINT job", [])
+            } catch {
+                try await connection.run("ROLLBACK TO SAVEPOINT job", [])
+                errors[index] = error
+            }
+        }
+        try await connection.run("SELECT pg_notify(?, 'work')", [.text(PostgresDatabase.channel)])
+        let written = ContinuousClock.now
+        try await connection.run("COMMIT", [])
+        report?(.written, written - started)
+        report?(.synced, .now - written)
+        return errors
     }
 
     static func configuration(from url: String) throws -> PostgresClient.Configuration {
@@ -170,7 +187,25 @@ public final class PostgresDatabase: HubDatabase {
     }
 }
 
-/// A write for the PostgreSQL group committer.
+/// A write for the PostgreSQL group committer: statements to run, or a plain push's messages,
+/// which a group transaction writes together with the other plain pushes (`insertMany`).
 struct PostgresJob: Sendable {
-    let body: @Sendable (PostgresConnection) async throws -> Void
+    let body: (@Sendable (PostgresConnection) async throws -> Void)?
+    let messages: [EncodedMessage]?
+
+    init(_ body: @escaping @Sendable (PostgresConnection) async throws -> Void) {
+        self.body = body
+        self.messages = nil
+    }
+
+    init(messages: [EncodedMessage]) {
+        self.body = nil
+        self.messages = messages
+    }
+
+    /// Writes this job on its own.
+    func run(_ connection: PostgresConnection) async throws {
+        if let body { try await body(connection) }
+        for encoded in messages ?? [] { try await PostgresDatabase.insert(connection, encoded.message, payloadText: encoded.payload) }
+    }
 }

@@ -10,6 +10,10 @@ enum Bind: Sendable {
     case real(Double?)
     case int(Int?)
     case bool(Bool?)
+    /// A column of many rows, for `unnest(?::text[])` and its kin (`PostgresColumn`).
+    case texts([String?])
+    case reals([Double?])
+    case ints([Int?])
 
     static func time(_ date: Date?) -> Bind { .real(date?.timeIntervalSince1970) }
 }
@@ -36,6 +40,9 @@ extension PostgresQuery {
             case .real(let value): bindings.append(value)
             case .int(let value): bindings.append(value)
             case .bool(let value): bindings.append(value)
+            case .texts(let values): bindings.append(PostgresColumn(values: values))
+            case .reals(let values): bindings.append(PostgresColumn(values: values))
+            case .ints(let values): bindings.append(PostgresColumn(values: values))
             }
         }
         return PostgresQuery(unsafeSQL: numbered, binds: bindings)

@@ -106,9 +106,22 @@ import Testing
             #expect(delivered, "\(ids.subtracting(sink).count) of \(ids.count) acknowledged pushes were never delivered")
             let duplicates = sink.count - Set(sink).count
             print("multi-process test: \(duplicates) duplicate deliveries")
+            // When the bound is broken, say how: each duplicate's deliveries and attempts.
+            var explained: [String] = []
+            if duplicates > Self.concurrency {
+                var seen = Set<String>()
+                for id in sink where !seen.insert(id).inserted && explained.count < 5 {
+                    let detail = try? await call(
+                        .GET,
+                        "\(bases.value[0])/api/stores/acme/messages/\(id)",
+                        headers: ["Authorization": "Bearer \(Self.adminToken)"]
+                    )
+                    explained.append("\(id): \(detail?.body ?? .null)")
+                }
+            }
             #expect(
                 duplicates <= Self.concurrency,
-                "\(duplicates) duplicate deliveries, more than the \(Self.concurrency) leases the killed process could hold"
+                "\(duplicates) duplicate deliveries, more than the \(Self.concurrency) leases the killed process could hold: \(explained)"
             )
 
             // Ticks: one per interval across all processes, never two for one tick.

@@ -84,10 +84,15 @@ public enum IngestSQL {
     /// What a message becomes once its deliveries are written: nothing to change when some
     /// went out and nothing was noted; else `skipped` (none went out) or `accepted`, with the
     /// notes joined, saying so when no mapping takes its name.
-    public static func outcome(_ message: NewMessage, written: Int, notes: [String]) -> [SQLValue]? {
+    public static func settledState(_ message: NewMessage, written: Int, notes: [String]) -> (state: String, note: String)? {
         guard written == 0 || !notes.isEmpty else { return nil }
         var notes = notes
         if written == 0, message.deliveries.isEmpty, message.note == nil { notes.append("no mapping of the store takes '\(message.name)'") }
-        return [.text(written == 0 ? "skipped" : "accepted"), .text(notes.joined(separator: "; ")), .text(message.id)]
+        return (written == 0 ? "skipped" : "accepted", notes.joined(separator: "; "))
+    }
+
+    /// `setMessageState`'s values for `settledState`, or nil when nothing changes.
+    public static func outcome(_ message: NewMessage, written: Int, notes: [String]) -> [SQLValue]? {
+        settledState(message, written: written, notes: notes).map { [.text($0.state), .text($0.note), .text(message.id)] }
     }
 }
