@@ -10,64 +10,64 @@ struct EncodedMessage: Sendable {
     let payload: String
 }
 
-/// Many pushes written by a handful of statements: each table's rows of a whole group commit
-/// go in one `INSERT … SELECT FROM unnest(…)`, whatever the number of pushes.
+/// Many pushes written by one statement: each table's rows of a whole group commit go in one
+/// `INSERT … SELECT FROM unnest(…)`, the three inserts joined in one statement by `WITH`,
+/// whatever the number of pushes.
 ///
 /// Why: the group committer writes on one connection, one statement at a time, so a push
 /// written statement by statement costs five to seven round trips to the server inside the
-/// commit every other push waits for; a thousand pushes a second was the ceiling. A batch costs
-/// the same four statements for one push or for two hundred. Only plain pushes go this way (no
-/// idempotency key, no change detection: those read before they write); the rest, and a batch
-/// that fails (one bad row fails the statement), are written one job at a time, each in its own
-/// savepoint, so one bad push still fails alone.
+/// commit every other push waits for; a thousand pushes a second was the ceiling. A batch of
+/// plain pushes costs `BEGIN`, this statement and `COMMIT` (and one `UPDATE` when some went
+/// nowhere or were duplicates), for one push or for two hundred. Only plain pushes go this way
+/// (no idempotency key, no change detection: those read before they write); the rest, and a
+/// batch that fails (one bad row fails the statement), are written one job at a time, each in
+/// its own savepoint, so one bad push still fails alone.
 extension PostgresDatabase {
-    static let insertMessages = """
-        INSERT INTO messages (id, store_id, name, payload, origin, parent_message_id, parent_delivery_id, depth, state, note, created_at)
-        SELECT id, store_id, name, payload, origin, parent_message_id, parent_delivery_id, depth, 'accepted', NULL, created_at
-        FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int8[], ?::float8[])
-            AS m(id, store_id, name, payload, origin, parent_message_id, parent_delivery_id, depth, created_at)
-        """
-    static let insertIdentifiers = """
-        INSERT INTO message_identifiers (store_id, name, value, message_id)
-        SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) ON CONFLICT DO NOTHING
-        """
-    /// Rows refused by the dedup key are left out (`ON CONFLICT DO NOTHING`, which also holds
-    /// between two rows of the same statement: the first written wins, as one at a time).
-    static let insertDeliveries = """
-        INSERT INTO deliveries (id, message_id, store_id, mapping, state, attempts, next_attempt_at, dedup_key, ordering_key,
-            created_at, updated_at)
-        SELECT id, message_id, store_id, mapping, state, 0, next_attempt_at, dedup_key, ordering_key, created_at, created_at
-        FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::text[], ?::text[], ?::float8[])
-            AS d(id, message_id, store_id, mapping, state, next_attempt_at, dedup_key, ordering_key, created_at)
-        ON CONFLICT DO NOTHING RETURNING id
+    /// Messages, identifiers and deliveries; the rows come in order, so sequence numbers follow
+    /// the batch's order. The inserts need not see each other's rows (no table refers to
+    /// another). Deliveries refused by their dedup key are left out (`ON CONFLICT DO NOTHING`,
+    /// which also holds between two rows of the statement: the first wins, as one at a time);
+    /// the written ones' ids come back, and their workers are woken (`pg_notify`, evaluated once).
+    static let insertBatch = """
+        WITH m AS (
+            INSERT INTO messages (id, store_id, name, payload, origin, parent_message_id, parent_delivery_id, depth, state, note, created_at)
+            SELECT id, store_id, name, payload, origin, parent_message_id, parent_delivery_id, depth, 'accepted', NULL, created_at
+            FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int8[], ?::float8[])
+                AS m(id, store_id, name, payload, origin, parent_message_id, parent_delivery_id, depth, created_at)
+        ), i AS (
+            INSERT INTO message_identifiers (store_id, name, value, message_id)
+            SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) ON CONFLICT DO NOTHING
+        ), d AS (
+            INSERT INTO deliveries (id, message_id, store_id, mapping, state, attempts, next_attempt_at, dedup_key, ordering_key,
+                created_at, updated_at)
+            SELECT id, message_id, store_id, mapping, state, 0, next_attempt_at, dedup_key, ordering_key, created_at, created_at
+            FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::text[], ?::text[], ?::float8[])
+                AS d(id, message_id, store_id, mapping, state, next_attempt_at, dedup_key, ordering_key, created_at)
+            ON CONFLICT DO NOTHING RETURNING id
+        )
+        SELECT id, (SELECT pg_notify(?, 'work')) AS woken FROM d
         """
     static let setMessageStates = """
         UPDATE messages SET state = u.state, note = u.note FROM unnest(?::text[], ?::text[], ?::text[]) AS u(id, state, note)
         WHERE messages.id = u.id
         """
 
-    /// Writes `messages` (in this order, so their sequence numbers follow it) with their
-    /// identifiers and deliveries, and sets the state of those that went nowhere or carry a
-    /// note, as `insert` does for one.
+    /// Writes `messages` with their identifiers and deliveries, and sets the state of those that
+    /// went nowhere or carry a note, as `insert` does for one.
     static func insertMany(_ db: PostgresConnection, _ messages: [EncodedMessage]) async throws {
         guard !messages.isEmpty else { return }
-        try await db.run(insertMessages, messageColumns(messages))
         let identifiers = messages.flatMap { encoded in encoded.message.identifiers.map { (encoded.message, $0) } }
-        if !identifiers.isEmpty {
-            try await db.run(
-                insertIdentifiers,
-                [
-                    .texts(identifiers.map { $0.0.storeID }), .texts(identifiers.map { $0.1.name }), .texts(identifiers.map { $0.1.value }),
-                    .texts(identifiers.map { $0.0.id }),
-                ]
-            )
-        }
         let deliveries = messages.flatMap { encoded in encoded.message.deliveries.map { (encoded.message, $0) } }
+        let identifierColumns: [Bind] = [
+            .texts(identifiers.map { $0.0.storeID }), .texts(identifiers.map { $0.1.name }), .texts(identifiers.map { $0.1.value }),
+            .texts(identifiers.map { $0.0.id }),
+        ]
+        let rows = try await db.rows(
+            insertBatch,
+            messageColumns(messages) + identifierColumns + deliveryColumns(deliveries) + [.text(PostgresDatabase.channel)]
+        )
         var written: Set<String> = []
-        if !deliveries.isEmpty {
-            let rows = try await db.rows(insertDeliveries, deliveryColumns(deliveries))
-            for row in rows { written.insert(try row.text("id")) }
-        }
+        for row in rows { written.insert(try row.text("id")) }
         var updates: [(id: String, state: String, note: String)] = []
         for encoded in messages {
             let message = encoded.message

@@ -56,9 +56,10 @@ public final class PostgresDatabase: HubDatabase {
         }
     }
 
-    /// One group transaction: the plain pushes together (`insertMany`), then every other job in
-    /// its own savepoint, so that one failing job fails alone. When the plain pushes' statements
-    /// fail, they are rolled back and written one at a time like the rest.
+    /// One group transaction: the plain pushes together (`insertMany`, first in the
+    /// transaction, so that when it fails a `ROLLBACK` undoes only it), then every other job in
+    /// its own savepoint, so that one failing job fails alone. When the plain pushes' statement
+    /// fails, they are written again one at a time like the rest.
     static func commit(_ jobs: [PostgresJob], on connection: PostgresConnection, report: CommitObserver.Report?) async throws -> [(any Error)?] {
         let started = ContinuousClock.now
         try await connection.run("BEGIN", [])
@@ -66,12 +67,11 @@ public final class PostgresDatabase: HubDatabase {
         var alone = jobs.indices.filter { jobs[$0].messages == nil }
         let together = jobs.indices.filter { jobs[$0].messages != nil }
         if !together.isEmpty {
-            try await connection.run("SAVEPOINT batch", [])
             do {
                 try await insertMany(connection, together.flatMap { jobs[$0].messages ?? [] })
-                try await connection.run("RELEASE SAVEPOINT batch", [])
             } catch {
-                try await connection.run("ROLLBACK TO SAVEPOINT batch", [])
+                try await connection.run("ROLLBACK", [])
+                try await connection.run("BEGIN", [])
                 alone = together + alone
             }
         }
@@ -85,7 +85,7 @@ public final class PostgresDatabase: HubDatabase {
                 errors[index] = error
             }
         }
-        try await connection.run("SELECT pg_notify(?, 'work')", [.text(PostgresDatabase.channel)])
+        if !alone.isEmpty { try await connection.run("SELECT pg_notify(?, 'work')", [.text(PostgresDatabase.channel)]) }
         let written = ContinuousClock.now
         try await connection.run("COMMIT", [])
         report?(.written, written - started)

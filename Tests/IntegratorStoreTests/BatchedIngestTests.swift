@@ -90,6 +90,18 @@ import Testing
             #expect(try await store.message(storeID: "acme", id: noted.id)?.message.note == "filtered out of mapping 'x'")
             let listed = try await store.messages(MessageQuery(storeID: "acme", perPage: 10)).items.map(\.id)
             #expect(listed == [noted.id, second.id, first.id], "sequence numbers follow the batch's order (newest first)")
+
+            // A batch with no identifiers and no deliveries at all binds empty columns.
+            let unmapped = [message(mapping: nil), message(mapping: nil)]
+            try await database.transaction { db in
+                try await IntegratorPostgres.PostgresDatabase.insertMany(
+                    db,
+                    unmapped.map { EncodedMessage(message: $0, payload: $0.payload.jsonString) }
+                )
+            }
+            for skipped in unmapped {
+                #expect(try await store.message(storeID: "acme", id: skipped.id)?.message.state == "skipped")
+            }
         }
     }
 
