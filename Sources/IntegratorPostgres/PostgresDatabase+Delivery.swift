@@ -59,27 +59,35 @@ extension PostgresDatabase {
     }
 
     public func record(_ report: AttemptReport) async throws {
-        try await perform { [secrets] db in
-            let now = report.startedAt.addingTimeInterval(report.duration)
-            let current = try await db.rows(AttemptSQL.currentDelivery + " FOR UPDATE", [.text(report.deliveryID)]).first
-            let attempts = (try current?.optionalInt("attempts") ?? 0) + 1
-            try await db.run(AttemptSQL.insertAttempt, values: AttemptSQL.attempt(report, number: attempts))
-            let stillOwned = try AttemptSQL.stillOwned(current, by: report.owner)
-            if stillOwned {
-                try await db.run(AttemptSQL.finishDelivery, values: AttemptSQL.finish(report, attempts: attempts, now: now))
+        try await committer.submit(PostgresJob(.record(report)))
+    }
+
+    /// Records one attempt on its own (`recordMany` writes a group commit's together).
+    static func recordAlone(_ db: PostgresConnection, _ report: AttemptReport, secrets: SecretBox) async throws {
+        let now = report.startedAt.addingTimeInterval(report.duration)
+        let current = try await db.rows(AttemptSQL.currentDelivery + " FOR UPDATE", [.text(report.deliveryID)]).first
+        let attempts = (try current?.optionalInt("attempts") ?? 0) + 1
+        try await db.run(AttemptSQL.insertAttempt, values: AttemptSQL.attempt(report, number: attempts))
+        let stillOwned = try AttemptSQL.stillOwned(current, by: report.owner)
+        if stillOwned {
+            try await db.run(AttemptSQL.finishDelivery, values: AttemptSQL.finish(report, attempts: attempts, now: now))
+        } else {
+            try await db.run(AttemptSQL.countAttempt, [.int(attempts), .time(now), .text(report.deliveryID)])
+        }
+        if stillOwned, report.transition.state == .parked, let parked = report.alerts.make?(.parked) { try await insert(db, parked) }
+        if let policy = report.breaker { try await updateBreaker(db, report, policy: policy, at: now) }
+        try await writeReplyEffects(db, report, at: now, secrets: secrets)
+    }
+
+    /// What the endpoint's answer brings: child messages, parameters and notifications.
+    static func writeReplyEffects(_ db: PostgresConnection, _ report: AttemptReport, at now: Date, secrets: SecretBox) async throws {
+        for child in report.children { try await insert(db, child) }
+        for parameter in report.parameters { try await upsertParameter(db, storeID: report.storeID, parameter, at: now, secrets: secrets) }
+        for notification in report.notifications {
+            if try await db.run(AttemptSQL.insertNotification, values: AttemptSQL.notification(notification, now: now)) == 1 {
+                if let message = notification.message { try await insert(db, message) }
             } else {
-                try await db.run(AttemptSQL.countAttempt, [.int(attempts), .time(now), .text(report.deliveryID)])
-            }
-            if stillOwned, report.transition.state == .parked, let parked = report.alerts.make?(.parked) { try await Self.insert(db, parked) }
-            if let policy = report.breaker { try await Self.updateBreaker(db, report, policy: policy, at: now) }
-            for child in report.children { try await Self.insert(db, child) }
-            for parameter in report.parameters { try await Self.upsertParameter(db, storeID: report.storeID, parameter, at: now, secrets: secrets) }
-            for notification in report.notifications {
-                if try await db.run(AttemptSQL.insertNotification, values: AttemptSQL.notification(notification, now: now)) == 1 {
-                    if let message = notification.message { try await Self.insert(db, message) }
-                } else {
-                    try await db.run(AttemptSQL.repeatNotification, values: AttemptSQL.repeated(notification, now: now))
-                }
+                try await db.run(AttemptSQL.repeatNotification, values: AttemptSQL.repeated(notification, now: now))
             }
         }
     }

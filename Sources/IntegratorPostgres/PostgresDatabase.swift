@@ -45,52 +45,15 @@ public final class PostgresDatabase: HubDatabase {
     private init(client: PostgresClient, secrets: SecretBox) {
         self.secrets = secrets
         self.client = client
-        self.committer = GroupCommitter(observer: commitObserver) { [commitObserver] jobs in
+        self.committer = GroupCommitter(observer: commitObserver) { [commitObserver, secrets] jobs in
             do {
                 return try await client.withConnection { connection in
-                    try await PostgresDatabase.commit(jobs, on: connection, report: commitObserver.current)
+                    try await PostgresDatabase.commit(jobs, on: connection, secrets: secrets, report: commitObserver.current)
                 }
             } catch {
                 return Array(repeating: error, count: jobs.count)
             }
         }
-    }
-
-    /// One group transaction: the plain pushes together (`insertMany`, first in the
-    /// transaction, so that when it fails a `ROLLBACK` undoes only it), then every other job in
-    /// its own savepoint, so that one failing job fails alone. When the plain pushes' statement
-    /// fails, they are written again one at a time like the rest.
-    static func commit(_ jobs: [PostgresJob], on connection: PostgresConnection, report: CommitObserver.Report?) async throws -> [(any Error)?] {
-        let started = ContinuousClock.now
-        try await connection.run("BEGIN", [])
-        var errors = [(any Error)?](repeating: nil, count: jobs.count)
-        var alone = jobs.indices.filter { jobs[$0].messages == nil }
-        let together = jobs.indices.filter { jobs[$0].messages != nil }
-        if !together.isEmpty {
-            do {
-                try await insertMany(connection, together.flatMap { jobs[$0].messages ?? [] })
-            } catch {
-                try await connection.run("ROLLBACK", [])
-                try await connection.run("BEGIN", [])
-                alone = together + alone
-            }
-        }
-        for index in alone {
-            try await connection.run("SAVEPOINT job", [])
-            do {
-                try await jobs[index].run(connection)
-                try await connection.run("RELEASE SAVEPOINT job", [])
-            } catch {
-                try await connection.run("ROLLBACK TO SAVEPOINT job", [])
-                errors[index] = error
-            }
-        }
-        if !alone.isEmpty { try await connection.run("SELECT pg_notify(?, 'work')", [.text(PostgresDatabase.channel)]) }
-        let written = ContinuousClock.now
-        try await connection.run("COMMIT", [])
-        report?(.written, written - started)
-        report?(.synced, .now - written)
-        return errors
     }
 
     static func configuration(from url: String) throws -> PostgresClient.Configuration {
@@ -164,7 +127,7 @@ public final class PostgresDatabase: HubDatabase {
     /// Runs `work` in the next group transaction and returns its value once durable.
     func perform<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let slot = ResultSlot<T>()
-        try await committer.submit(PostgresJob { connection in slot.set(try await work(connection)) })
+        try await committer.submit(PostgresJob(.statements { connection in slot.set(try await work(connection)) }))
         return slot.take()
     }
 
@@ -184,28 +147,5 @@ public final class PostgresDatabase: HubDatabase {
                 }
             }
         }
-    }
-}
-
-/// A write for the PostgreSQL group committer: statements to run, or a plain push's messages,
-/// which a group transaction writes together with the other plain pushes (`insertMany`).
-struct PostgresJob: Sendable {
-    let body: (@Sendable (PostgresConnection) async throws -> Void)?
-    let messages: [EncodedMessage]?
-
-    init(_ body: @escaping @Sendable (PostgresConnection) async throws -> Void) {
-        self.body = body
-        self.messages = nil
-    }
-
-    init(messages: [EncodedMessage]) {
-        self.body = nil
-        self.messages = messages
-    }
-
-    /// Writes this job on its own.
-    func run(_ connection: PostgresConnection) async throws {
-        if let body { try await body(connection) }
-        for encoded in messages ?? [] { try await PostgresDatabase.insert(connection, encoded.message, payloadText: encoded.payload) }
     }
 }

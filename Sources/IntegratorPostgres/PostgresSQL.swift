@@ -14,6 +14,7 @@ enum Bind: Sendable {
     case texts([String?])
     case reals([Double?])
     case ints([Int?])
+    case bools([Bool?])
 
     static func time(_ date: Date?) -> Bind { .real(date?.timeIntervalSince1970) }
 }
@@ -43,6 +44,7 @@ extension PostgresQuery {
             case .texts(let values): bindings.append(PostgresColumn(values: values))
             case .reals(let values): bindings.append(PostgresColumn(values: values))
             case .ints(let values): bindings.append(PostgresColumn(values: values))
+            case .bools(let values): bindings.append(PostgresColumn(values: values))
             }
         }
         return PostgresQuery(unsafeSQL: numbered, binds: bindings)

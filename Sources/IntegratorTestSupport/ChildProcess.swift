@@ -90,10 +90,40 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    /// Sends SIGKILL and waits for the exit without holding a thread of the cooperative pool.
+    public func kill9AndWait() async {
+        await offThePool { self.kill9() }
+    }
+
+    /// Sends SIGTERM and waits for the graceful exit without holding a thread of the
+    /// cooperative pool: a hub shutting down waits for its deliveries' answers, which may come
+    /// from a receiver in this very test process.
+    public func terminateAndWait() async {
+        await offThePool { self.terminate() }
+    }
+
+    /// Waits for the exit without holding a thread of the cooperative pool.
+    public func exited() async {
+        await offThePool { self.process.waitUntilExit() }
+    }
+
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 }
 
 public struct ChildError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// Runs blocking work (waiting for a process, reading a pipe to its end) on a thread of its own
+/// and awaits its result.
+///
+/// Why: Swift's cooperative pool has one thread a core, two on the machines the suite runs on.
+/// A test that blocks one (the browser test waits minutes for its script) while another blocks
+/// the second starves every task in the test process, the loopback receivers' answers among
+/// them: hubs under test then saw 20-second timeouts and delivered again.
+public func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: work()) }.start()
+    }
 }

@@ -84,7 +84,7 @@ import Testing
                             {"id": "bad id", "mappings": [{"name": "m", "messages": ["order:new"], "url": "nowhere"}]}]}
                 """
             let cli = ["--url", hub.url, "--admin-token", TestHub.adminToken]
-            let refused = try CLITests.run(["apply", "-f", "-"] + cli, input: bad, url: hub.url)
+            let refused = try await CLITests.run(["apply", "-f", "-"] + cli, input: bad, url: hub.url)
             #expect(refused.status != 0)
             #expect(refused.err.contains("stores.1.id") && refused.err.contains("stores.1.mappings.0.url"), "\(refused.err)")
             let answer = try await call(.POST, "\(hub.url)/api/apply", json: try JSONValue.parse(bad), headers: hub.admin)
@@ -100,11 +100,11 @@ import Testing
             #expect(try await call(.GET, "\(hub.url)/api/stores/good", headers: hub.admin).status == 404, "nothing of a bad file may be applied")
 
             let good = #"{"stores": [{"id": "good", "token": "good-token-0123456789", "parameters": {"erp.key": "k"}}]}"#
-            let applied = try CLITests.run(["apply", "-f", "-"] + cli, input: good, url: hub.url)
+            let applied = try await CLITests.run(["apply", "-f", "-"] + cli, input: good, url: hub.url)
             #expect(applied.status == 0, "\(applied.err)")
             #expect(applied.out.contains("store good: created") && applied.out.contains("store good: parameter erp.key set"))
             #expect(applied.err.contains("[1/2] store good") && applied.err.contains("[2/2] parameter erp.key"))
-            let again = try CLITests.run(["apply", "-f", "-", "--json"] + cli, input: good, url: hub.url)
+            let again = try await CLITests.run(["apply", "-f", "-", "--json"] + cli, input: good, url: hub.url)
             #expect(try JSONValue.parse(again.out) == ["changes": []])
         }
     }

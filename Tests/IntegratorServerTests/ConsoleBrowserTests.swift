@@ -101,8 +101,12 @@ import Testing
         process.standardOutput = pipe
         process.standardError = pipe
         try ChildProcess.spawn(process)
-        let output = await Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }.value
-        process.waitUntilExit()
+        nonisolated(unsafe) let running = process
+        let output = await offThePool {
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            running.waitUntilExit()
+            return output
+        }
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 }

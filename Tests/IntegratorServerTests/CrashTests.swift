@@ -86,7 +86,7 @@ import Testing
                         let target = acknowledged.value.count + Int.random(in: 100...300)
                         let deadline = ContinuousClock.now + .seconds(60)
                         while acknowledged.value.count < target, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
-                        child.kill9()
+                        await child.kill9AndWait()
                         stop.update { $0 = true }
                     }
                 }

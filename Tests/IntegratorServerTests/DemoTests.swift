@@ -51,7 +51,7 @@ import Testing
 
         // Ctrl-C stops all three servers cleanly.
         kill(demo.process.processIdentifier, SIGINT)
-        demo.process.waitUntilExit()
+        await demo.exited()
         #expect(demo.process.terminationStatus == 0)
     }
 }

@@ -81,10 +81,10 @@ import Testing
                         while acknowledged.value.count < count, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
                     }
                     await wait(for: 600)
-                    children.value[0].kill9()
+                    await children.value[0].kill9AndWait()
                     bases.update { $0.remove(at: 0) }
                     await wait(for: 1200)
-                    children.value[1].terminate()
+                    await children.value[1].terminateAndWait()
                     bases.update { $0.remove(at: 0) }
                     if let (child, base) = try? await start("b2") {
                         children.update { $0[1] = child }

@@ -99,7 +99,7 @@ import Testing
                     "options": ["max_in_flight": 1],
                 ])
                 let cli = ["--url", hub.url, "--admin-token", TestHub.adminToken]
-                let paused = try CLITests.run(["mappings", "pause", "--store", "acme", "erp"] + cli, url: hub.url)
+                let paused = try await CLITests.run(["mappings", "pause", "--store", "acme", "erp"] + cli, url: hub.url)
                 #expect(paused.status == 0, "\(paused.err)")
                 #expect(try await call(.GET, "\(hub.url)/api/stores/acme/mappings/erp", headers: hub.admin).body["paused"] == true)
                 // Applying a file that says nothing of the pause, from the CLI or at start, keeps it.
@@ -107,7 +107,7 @@ import Testing
                     {"stores": [{"id": "acme", "name": "Acme", "mappings": [{"name": "erp", "messages": ["order:new"], "url": "\(endpoint)/erp",
                       "identifiers": {"number": "payload.order.number"}, "options": {"max_in_flight": 1}}]}]}
                     """
-                let applied = try CLITests.run(["apply", "-f", "-"] + cli, input: document, url: hub.url)
+                let applied = try await CLITests.run(["apply", "-f", "-"] + cli, input: document, url: hub.url)
                 #expect(applied.status == 0, "\(applied.err)")
                 _ = try await hub.hub.apply(try JSONValue.parse(document))
                 #expect(try await call(.GET, "\(hub.url)/api/stores/acme/mappings/erp", headers: hub.admin).body["paused"] == true)
@@ -122,15 +122,15 @@ import Testing
                 #expect(receiver.received.isEmpty)
                 let queues = try await call(.GET, "\(hub.url)/api/stores/acme/queues", headers: hub.admin).body
                 #expect(queues["paused"] == 4)
-                let health = try CLITests.run(["mappings", "list", "--store", "acme"] + cli, url: hub.url)
+                let health = try await CLITests.run(["mappings", "list", "--store", "acme"] + cli, url: hub.url)
                 #expect(health.out.contains("erp") && health.out.contains("yes"))
 
-                let resumed = try CLITests.run(["mappings", "resume", "--store", "acme", "erp"] + cli, url: hub.url)
+                let resumed = try await CLITests.run(["mappings", "resume", "--store", "acme", "erp"] + cli, url: hub.url)
                 #expect(resumed.status == 0, "\(resumed.err)")
                 #expect(try await eventually { receiver.received.count == 4 })
                 #expect(receiver.received.map { $0.body["message_id"]?.stringValue ?? "" } == ids)
                 // Disabled is different: nothing is routed at all.
-                let unknown = try CLITests.run(["mappings", "pause", "--store", "acme", "nope"] + cli, url: hub.url)
+                let unknown = try await CLITests.run(["mappings", "pause", "--store", "acme", "nope"] + cli, url: hub.url)
                 #expect(unknown.status != 0)
                 #expect(unknown.err.contains("nope"))
             }

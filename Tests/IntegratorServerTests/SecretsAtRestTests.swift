@@ -153,7 +153,7 @@ import Testing
                 arguments: ["serve", "--port", "0", "--database", settings.database, "--admin-token", TestHub.adminToken, "--secret-key-file", file],
                 logURL: log
             )
-            child.process.waitUntilExit()
+            await child.exited()
             let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             #expect(child.process.terminationStatus != 0)
             #expect(output.contains(file) && output.contains(words), "\(output)")
@@ -212,7 +212,7 @@ import Testing
             await #expect(throws: SettingError.self) { try await TestHub.serve(settings) { _ in } }
             let log = directory.appendingPathComponent("rotate.log")
             let child = try ChildProcess(arguments: ["rotate-secret-key", "--database", settings.database, "--old-key-file", new], logURL: log)
-            child.process.waitUntilExit()
+            await child.exited()
             #expect(child.process.terminationStatus == 0, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
             settings.secretKeyFile = nil
             try await TestHub.serve(settings) { hub in

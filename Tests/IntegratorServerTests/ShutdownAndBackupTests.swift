@@ -53,7 +53,7 @@ import Testing
                 let moved: JSONValue = ["messages": ["order:new"], "url": .string("\(good)/erp"), "timeout": 600]
                 #expect(try await call(.PUT, "\(url)/api/stores/acme/mappings/erp", json: moved, headers: admin).status == 200)
                 let stopping = ContinuousClock.now
-                child.terminate()
+                await child.terminateAndWait()
                 // Without the cut, shutdown would wait for the mapping's 600 s timeout.
                 #expect(ContinuousClock.now - stopping < .seconds(60))
 
@@ -94,7 +94,7 @@ import Testing
             )
             let id = try #require(pushed.body["message_id"]?.stringValue)
             #expect(try await eventually { slow.requests == 1 })
-            child.terminate()
+            await child.terminateAndWait()
             let (again, url2) = try await serve(database, in: directory)
             defer { again.terminate() }
             let message = try await call(.GET, "\(url2)/api/stores/acme/messages/\(id)", headers: admin).body
@@ -132,7 +132,7 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(700))
             let before = acknowledged.value
-            let result = try CLITests.run(["backup", "--database", "sqlite:" + path, "--to", backup], url: url)
+            let result = try await CLITests.run(["backup", "--database", "sqlite:" + path, "--to", backup], url: url)
             #expect(result.status == 0, "\(result.err)")
             #expect(result.out.contains("backed up"))
             try await Task.sleep(for: .milliseconds(200))
@@ -145,7 +145,7 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: backup)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         // A second backup to the same file is refused: nothing is overwritten by mistake.
-        let again = try CLITests.run(["backup", "--database", "sqlite:" + path, "--to", backup], url: url)
+        let again = try await CLITests.run(["backup", "--database", "sqlite:" + path, "--to", backup], url: url)
         #expect(again.status != 0)
         #expect(again.err.contains("already exists"))
 
@@ -163,11 +163,11 @@ import Testing
         #expect(missing.isEmpty, "\(missing.count) acknowledged message(s) missing from the backup")
     }
 
-    @Test func backupRefusesPostgreSQLAndAMissingFileWithAReason() throws {
-        let postgres = try CLITests.run(["backup", "--database", "postgres://u@127.0.0.1/x", "--to", "/tmp/x"], url: "http://127.0.0.1:9")
+    @Test func backupRefusesPostgreSQLAndAMissingFileWithAReason() async throws {
+        let postgres = try await CLITests.run(["backup", "--database", "postgres://u@127.0.0.1/x", "--to", "/tmp/x"], url: "http://127.0.0.1:9")
         #expect(postgres.status == 2)
         #expect(postgres.err.contains("pg_dump"))
-        let missing = try CLITests.run(
+        let missing = try await CLITests.run(
             ["backup", "--database", "sqlite:/nonexistent/\(UUID().uuidString).sqlite", "--to", "/tmp/\(UUID().uuidString)"],
             url: "http://127.0.0.1:9"
         )

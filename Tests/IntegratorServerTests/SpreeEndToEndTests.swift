@@ -122,7 +122,7 @@ import Testing
         #expect(found, "the imported order \(number) never came back from the poll")
 
         // 3. With the store stopped, deliveries fail; once it is back, they succeed.
-        store.kill9()
+        await store.kill9AndWait()
         let pushed = try await call(.POST, "\(base)/events", json: order("second@example.com"), headers: pusher)
         let id = try #require(pushed.body["message_id"]?.stringValue)
         #expect(

@@ -112,9 +112,9 @@ import Testing
             // PostgreSQL's text holds no NUL character: this row fails the batch's statement.
             bad.identifiers = [IdentifierValue(name: "order_number", value: "R\u{0}1")]
             let good = (0..<4).map { _ in message() }
-            let jobs = ([bad] + good).map { PostgresJob(messages: [EncodedMessage(message: $0, payload: $0.payload.jsonString)]) }
+            let jobs = ([bad] + good).map { PostgresJob(.push([EncodedMessage(message: $0, payload: $0.payload.jsonString)])) }
             let errors = try await database.client.withConnection { connection in
-                try await IntegratorPostgres.PostgresDatabase.commit(jobs, on: connection, report: nil)
+                try await IntegratorPostgres.PostgresDatabase.commit(jobs, on: connection, secrets: .clear, report: nil)
             }
             #expect(errors.count == 5)
             #expect(errors[0] != nil, "the refused push gets its error")

@@ -244,7 +244,7 @@ let admin = ["X-Spree-Token": "admin-key"]
             arguments: ["serve", "--port", "0", "--version", "3.0", "--api-key", "k", "--database", ":memory:"],
             logURL: log
         )
-        child.process.waitUntilExit()
+        await child.exited()
         #expect(child.process.terminationStatus != 0)
         let output = try String(contentsOf: log, encoding: .utf8)
         #expect(output.contains("unknown Spree version '3.0'; use 1.3 or 2.0"), "\(output)")
