@@ -17,6 +17,8 @@ extension PostgresDatabase {
             let keys = try candidates.map { MappingKey(storeID: try $0.text("store_id"), mapping: try $0.text("mapping")) }
             let rows = FairClaim.select(keys, limit: limit, room: limits.room).map { candidates[$0] }
             var claimed: [ClaimedDelivery] = []
+            var expired: [(id: String, number: Int)] = []
+            var leases: [(id: String, until: Double, attempts: Int)] = []
             for row in rows {
                 let id = try row.text("id")
                 let storeID = try row.text("store_id")
@@ -32,12 +34,9 @@ extension PostgresDatabase {
                 var attempts = try row.int("attempts")
                 if try row.text("state") == "running" {
                     attempts += 1
-                    try await db.run(AttemptSQL.expiredLease, [.text(id), .int(attempts), .time(now), .text(AttemptSQL.expiredLeaseError)])
+                    expired.append((id, attempts))
                 }
-                try await db.run(
-                    AttemptSQL.takeLease,
-                    [.text(owner), .real(now.timeIntervalSince1970 + lease(storeID, mapping)), .int(attempts), .time(now), .text(id)]
-                )
+                leases.append((id, now.timeIntervalSince1970 + lease(storeID, mapping), attempts))
                 claimed.append(
                     ClaimedDelivery(
                         id: id,
@@ -54,9 +53,34 @@ extension PostgresDatabase {
                     )
                 )
             }
+            guard !leases.isEmpty else { return claimed }
+            // A lease lost in a crash only means the delivery is made again, so its commit does
+            // not wait for the disk (as on SQLite); the next durable commit flushes it anyway.
+            try await db.run("SET LOCAL synchronous_commit TO OFF", [])
+            if !expired.isEmpty {
+                try await db.run(
+                    Self.logExpiredLeases,
+                    [.time(now), .text(AttemptSQL.expiredLeaseError), .texts(expired.map(\.id)), .ints(expired.map(\.number))]
+                )
+            }
+            try await db.run(
+                Self.takeLeases,
+                [.text(owner), .time(now), .texts(leases.map(\.id)), .reals(leases.map(\.until)), .ints(leases.map(\.attempts))]
+            )
             return claimed
         }
     }
+
+    /// `AttemptSQL.takeLease` for many deliveries: owner, now, ids, lease ends, attempts.
+    static let takeLeases = """
+        UPDATE deliveries SET state = 'running', lease_owner = ?, next_attempt_at = u.until, attempts = u.attempts, updated_at = ?
+        FROM unnest(?::text[], ?::float8[], ?::int8[]) AS u(id, until, attempts) WHERE deliveries.id = u.id
+        """
+    /// `AttemptSQL.expiredLease` for many deliveries: ids, attempt numbers, now, the error.
+    static let logExpiredLeases = """
+        INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error)
+        SELECT id, number, ?, 0, '', NULL, NULL, ? FROM unnest(?::text[], ?::int8[]) AS e(id, number)
+        """
 
     public func record(_ report: AttemptReport) async throws {
         try await committer.submit(PostgresJob(.record(report)))
