@@ -9,27 +9,37 @@ import Synchronization
 /// batch; when the leader's batch is done it hands the lead to the oldest waiting writer, so no
 /// request drains the queue for others forever. The store decides what a job and a transaction
 /// are; this type only decides who commits what, when.
+///
+/// Up to `lanes` batches may be under way at once (each on its own connection): while one
+/// waits for its commit to reach the disk, the next is already being written, and the server
+/// flushes both with one sync. A writer handed the lead is marked in the queue, and the other
+/// leaders leave its job for it, so it cannot be finished by someone else before it leads.
 public final class GroupCommitter<Job: Sendable>: Sendable {
     private struct Entry: Sendable {
         let job: Job
         let ticket: Ticket
         let arrived: ContinuousClock.Instant
+        /// Handed the lead: its own drain writes this job, no other leader's.
+        var designated = false
     }
 
     private struct Queue {
         var entries: [Entry] = []
-        var leaderActive = false
+        var leaders = 0
     }
 
     private let commit: @Sendable ([Job]) async -> [(any Error)?]
     private let observer: CommitObserver
+    private let lanes: Int
     private let queue = Mutex(Queue())
     private let counters = Mutex((transactions: 0, jobs: 0))
 
     /// `commit` writes the jobs in one transaction and returns, per job, its error or nil;
-    /// when the transaction itself fails, every job gets that error. How long each job waited
-    /// for its batch goes to `observer`.
-    public init(observer: CommitObserver = CommitObserver(), commit: @escaping @Sendable ([Job]) async -> [(any Error)?]) {
+    /// when the transaction itself fails, every job gets that error. At most `lanes`
+    /// transactions are under way at once. How long each job waited for its batch goes to
+    /// `observer`.
+    public init(lanes: Int = 1, observer: CommitObserver = CommitObserver(), commit: @escaping @Sendable ([Job]) async -> [(any Error)?]) {
+        self.lanes = max(1, lanes)
         self.observer = observer
         self.commit = commit
     }
@@ -42,15 +52,15 @@ public final class GroupCommitter<Job: Sendable>: Sendable {
         let ticket = Ticket()
         let lead = queue.withLock { queue in
             queue.entries.append(Entry(job: job, ticket: ticket, arrived: .now))
-            if queue.leaderActive { return false }
-            queue.leaderActive = true
+            if queue.leaders >= lanes { return false }
+            queue.leaders += 1
             return true
         }
-        if lead { await drainOnce() }
+        if lead { await drainOnce(as: ticket) }
         while true {
             switch await ticket.wait() {
             case .lead:
-                await drainOnce()
+                await drainOnce(as: ticket)
             case .done(let error):
                 if let error { throw error }
                 return
@@ -58,10 +68,12 @@ public final class GroupCommitter<Job: Sendable>: Sendable {
         }
     }
 
-    private func drainOnce() async {
+    /// Commits what is queued (but the jobs of writers handed the lead by another leader) and
+    /// hands the lead on, or gives the lane up when nobody waits.
+    private func drainOnce(as leader: Ticket) async {
         let entries = queue.withLock { queue in
-            let entries = queue.entries
-            queue.entries = []
+            let entries = queue.entries.filter { !$0.designated || $0.ticket === leader }
+            queue.entries.removeAll { !$0.designated || $0.ticket === leader }
             return entries
         }
         if !entries.isEmpty {
@@ -77,11 +89,12 @@ public final class GroupCommitter<Job: Sendable>: Sendable {
             for (index, entry) in entries.enumerated() { entry.ticket.finish(index < errors.count ? errors[index] : nil) }
         }
         let next = queue.withLock { queue -> Ticket? in
-            guard let first = queue.entries.first else {
-                queue.leaderActive = false
+            guard let index = queue.entries.firstIndex(where: { !$0.designated }) else {
+                queue.leaders -= 1
                 return nil
             }
-            return first.ticket
+            queue.entries[index].designated = true
+            return queue.entries[index].ticket
         }
         next?.promote()
     }

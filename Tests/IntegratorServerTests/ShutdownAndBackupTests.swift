@@ -130,12 +130,16 @@ import Testing
                     }
                 }
             }
-            try await Task.sleep(for: .milliseconds(700))
+            // Driven by counts, not time (a loaded CI machine acknowledged 8 pushes in 700 ms).
+            let deadline = ContinuousClock.now + .seconds(30)
+            while acknowledged.value.count <= 10, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
             let before = acknowledged.value
             let result = try await CLITests.run(["backup", "--database", "sqlite:" + path, "--to", backup], url: url)
             #expect(result.status == 0, "\(result.err)")
             #expect(result.out.contains("backed up"))
-            try await Task.sleep(for: .milliseconds(200))
+            while acknowledged.value.count <= before.count, ContinuousClock.now < deadline + .seconds(30) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             stop.update { $0 = true }
             try await group.waitForAll()
             return before

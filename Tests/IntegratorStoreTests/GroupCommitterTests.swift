@@ -1,0 +1,44 @@
+import Foundation
+import IntegratorStore
+import Synchronization
+import Testing
+
+/// The group committer alone, with a commit that only counts: who commits what, and how many
+/// at once.
+@Suite struct GroupCommitterTests {
+    @Test(.timeLimit(.minutes(1)), arguments: [1, 2, 3])
+    func everyJobIsCommittedOnceAndNoMoreBatchesRunAtOnceThanItsLanes(lanes: Int) async throws {
+        let committed = Mutex<[Int: Int]>([:])
+        let running = Mutex((now: 0, most: 0))
+        let committer = GroupCommitter<Int>(lanes: lanes) { jobs in
+            running.withLock {
+                $0.now += 1
+                $0.most = max($0.most, $0.now)
+            }
+            try? await Task.sleep(for: .microseconds(Int.random(in: 0...1500)))
+            committed.withLock { counts in for job in jobs { counts[job, default: 0] += 1 } }
+            running.withLock { $0.now -= 1 }
+            return jobs.map { $0 % 97 == 0 ? StoreError.invalid("job \($0) fails") : nil }
+        }
+        let failures = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for job in 0..<3000 {
+                group.addTask {
+                    if job % 50 == 0 { try await Task.sleep(for: .microseconds(Int.random(in: 0...3000))) }
+                    do {
+                        try await committer.submit(job)
+                        return false
+                    } catch {
+                        return true
+                    }
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(committed.withLock { $0.count } == 3000)
+        #expect(committed.withLock { $0.values.allSatisfy { $0 == 1 } }, "a job was committed twice")
+        #expect(failures == (0..<3000).filter { $0 % 97 == 0 }.count, "each job gets its own outcome")
+        #expect(running.withLock { $0.most } <= lanes)
+        #expect(committer.statistics.jobs == 3000)
+        #expect(committer.statistics.transactions < 3000, "no batching at all")
+    }
+}
