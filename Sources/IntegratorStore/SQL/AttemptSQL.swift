@@ -19,7 +19,7 @@ public enum AttemptSQL {
 
     /// The earliest time any delivery is due. A lease's expiry counts: a running delivery is
     /// due again when its lease runs out.
-    public static let nextDue = "SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE state IN ('pending', 'failing', 'scheduled', 'running')"
+    public static let nextDue = "SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE \(DueStates.condition())"
 
     // MARK: Recording
 

@@ -38,7 +38,7 @@ public enum HealthSQL {
             h.state AS breaker
         FROM deliveries d JOIN messages m ON m.id = d.message_id
             LEFT JOIN mapping_health h ON h.store_id = d.store_id AND h.mapping = d.mapping
-        WHERE d.state IN ('pending', 'failing', 'scheduled', 'running') AND d.next_attempt_at <= ?
+        WHERE \(DueStates.condition(on: "d")) AND d.next_attempt_at <= ?
             AND (h.state IS NULL OR h.state = 'closed' OR h.probe_at <= ?)
             AND \(notBlocked)\(exclusion)
         ORDER BY d.next_attempt_at, d.seq LIMIT ?\(suffix)
