@@ -65,7 +65,6 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        MallocTuning.applyForServing(environment: environment)
         var settings = HubConfiguration()
         settings.host = host ?? environment["INTEGRATOR_HOST"] ?? settings.host
         settings.database = database ?? environment["INTEGRATOR_DATABASE"] ?? settings.database
