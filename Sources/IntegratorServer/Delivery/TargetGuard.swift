@@ -46,6 +46,9 @@ final class TargetGuard: Sendable {
         configuration.redirectConfiguration = .disallow
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(10)
+        // The hub exports no traces; without this the client still built a span and its
+        // attributes for every delivery (4 % of the drain's CPU, perf).
+        configuration.tracing.tracer = nil
         return configuration
     }
 
