@@ -83,29 +83,12 @@ import Testing
         )
         report.mapping = delivery.mapping
         report.breaker = BreakerPolicy(threshold: 2, cooldown: 60)
-        report.alerts = AttemptAlerts { kind in
-            NewMessage(
-                id: "alert-\(kind.rawValue)-\(delivery.messageID)",
-                storeID: "acme",
-                name: kind.rawValue,
-                payload: [:],
-                origin: "hub",
-                createdAt: now
-            )
-        }
+        report.alerts = alerts(for: delivery.messageID, at: now)
         if ending == .completedWithAChildAndANotification {
             report.children = [message("child-of-\(delivery.messageID)", at: now)]
             report.children[0].parentMessageID = delivery.messageID
             report.notifications = [
-                NewNotification(
-                    storeID: "acme",
-                    messageID: delivery.messageID,
-                    deliveryID: delivery.id,
-                    mapping: delivery.mapping,
-                    notification: IntegratorModel.Notification(level: .info, subject: "imported", description: "order imported"),
-                    reference: nil,
-                    message: nil
-                )
+                notification(about: delivery, subject: "imported", description: "order imported")
             ]
         }
         return report

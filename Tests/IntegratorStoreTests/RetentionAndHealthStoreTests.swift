@@ -54,15 +54,7 @@ import Testing
                 children: children[delivery.messageID] ?? []
             )
             report.notifications = [
-                NewNotification(
-                    storeID: "acme",
-                    messageID: delivery.messageID,
-                    deliveryID: delivery.id,
-                    mapping: delivery.mapping,
-                    notification: IntegratorModel.Notification(level: .info, subject: "done", description: "attempt \(delivery.messageID)"),
-                    reference: nil,
-                    message: nil
-                )
+                notification(about: delivery, subject: "done", description: "attempt \(delivery.messageID)")
             ]
             try await store.record(report)
         }
@@ -164,16 +156,7 @@ import Testing
                 )
                 report.mapping = "m"
                 report.breaker = policy
-                report.alerts = AttemptAlerts { kind in
-                    NewMessage(
-                        id: "alert-\(kind.rawValue)-\(delivery.messageID)",
-                        storeID: "acme",
-                        name: kind.rawValue,
-                        payload: [:],
-                        origin: "hub",
-                        createdAt: now
-                    )
-                }
+                report.alerts = alerts(for: delivery.messageID, at: now)
                 try await store.record(report)
             }
             // Two failures open it: the second makes hub:mapping:failing.

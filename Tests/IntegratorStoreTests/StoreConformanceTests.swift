@@ -35,6 +35,26 @@ func message(
     )
 }
 
+/// Alerts an attempt on `messageID`'s delivery may cause, each named after its kind and message.
+func alerts(for messageID: String, at now: Date) -> AttemptAlerts {
+    AttemptAlerts { kind in
+        NewMessage(id: "alert-\(kind.rawValue)-\(messageID)", storeID: "acme", name: kind.rawValue, payload: [:], origin: "hub", createdAt: now)
+    }
+}
+
+/// An info notification about `delivery`, as an endpoint's reply brings one.
+func notification(about delivery: ClaimedDelivery, subject: String, description: String) -> NewNotification {
+    NewNotification(
+        storeID: "acme",
+        messageID: delivery.messageID,
+        deliveryID: delivery.id,
+        mapping: delivery.mapping,
+        notification: IntegratorModel.Notification(level: .info, subject: subject, description: description),
+        reference: nil,
+        message: nil
+    )
+}
+
 /// One conformance suite for every store: SQLite always, PostgreSQL when a server is given.
 @Suite struct StoreConformanceTests {
     @Test(arguments: TestBackend.all) func concurrentPushesShareCommits(backend: TestBackend) async throws {
