@@ -37,11 +37,11 @@ extension PostgresQuery {
         var bindings = PostgresBindings(capacity: binds.count)
         for bind in binds {
             switch bind {
-            case .text(let value): bindings.append(value)
+            case .text(let value): bindings.append(value.map(SQLValue.storable))
             case .real(let value): bindings.append(value)
             case .int(let value): bindings.append(value)
             case .bool(let value): bindings.append(value)
-            case .texts(let values): bindings.append(PostgresColumn(values: values))
+            case .texts(let values): bindings.append(PostgresColumn(values: values.map { $0.map(SQLValue.storable) }))
             case .reals(let values): bindings.append(PostgresColumn(values: values))
             case .ints(let values): bindings.append(PostgresColumn(values: values))
             case .bools(let values): bindings.append(PostgresColumn(values: values))

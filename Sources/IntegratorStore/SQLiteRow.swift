@@ -17,7 +17,7 @@ extension SQLValue {
     /// The value as GRDB binds it.
     var databaseValue: DatabaseValue {
         switch self {
-        case .text(let text): text.databaseValue
+        case .text(let text): text.map(SQLValue.storable).databaseValue
         case .real(let real): real.databaseValue
         case .int(let int): int.databaseValue
         }

@@ -108,9 +108,9 @@ import Testing
     @Test(.enabled(if: TestBackend.postgresURL != nil)) func aPushPostgreSQLRefusesFailsAloneAndTheRestOfItsBatchIsWritten() async throws {
         try await withStore(.postgres) { store, _ in
             let database = try #require(store as? IntegratorPostgres.PostgresDatabase)
-            var bad = message()
-            // PostgreSQL's text holds no NUL character: this row fails the batch's statement.
-            bad.identifiers = [IdentifierValue(name: "order_number", value: "R\u{0}1")]
+            // A message id already stored: this row fails the batch's statement.
+            let bad = message()
+            _ = try await store.push(PushRecord(storeID: "acme", idempotencyKey: nil, messages: [bad], replyStatus: 202, reply: [:], now: Date()))
             let good = (0..<4).map { _ in message() }
             let jobs = ([bad] + good).map { PostgresJob(.push([EncodedMessage(message: $0, payload: $0.payload.jsonString)])) }
             let errors = try await database.client.withConnection { connection in
@@ -119,8 +119,46 @@ import Testing
             #expect(errors.count == 5)
             #expect(errors[0] != nil, "the refused push gets its error")
             #expect(errors.dropFirst().allSatisfy { $0 == nil }, "the others are written")
-            #expect(try await store.message(storeID: "acme", id: bad.id) == nil, "nothing of the refused push is left")
+            #expect(
+                try await store.messages(MessageQuery(storeID: "acme")).items.filter { $0.id == bad.id }.count == 1,
+                "nothing of it written twice"
+            )
             for sent in good { #expect(try await store.message(storeID: "acme", id: sent.id)?.message.state == "accepted") }
+        }
+    }
+
+    @Test(arguments: TestBackend.all) func aNULCharacterFromOutsideIsKeptAsUFFFDAndFailsNoWrite(backend: TestBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let now = Date()
+            // An identifier value read from a payload, and an endpoint's answer and notification.
+            var pushed = message(at: now)
+            pushed.identifiers = [IdentifierValue(name: "order_number", value: "R\u{0}1")]
+            pushed.deliveries[0].orderingKey = "order_number=R\u{0}1"
+            _ = try await store.push(PushRecord(storeID: "acme", idempotencyKey: nil, messages: [pushed], replyStatus: 202, reply: [:], now: now))
+            let claimed = try #require(try await store.claim(owner: "w", now: now, limit: 1) { _, _ in 60 }.first)
+            var report = AttemptReport(
+                deliveryID: claimed.id,
+                storeID: "acme",
+                messageID: claimed.messageID,
+                owner: "w",
+                startedAt: now,
+                duration: 0.01,
+                url: "http://x/\u{0}",
+                status: 200,
+                response: "ok\u{0}ok",
+                error: nil,
+                transition: DeliveryTransition(state: .completed)
+            )
+            report.notifications = [notification(about: claimed, subject: "sub\u{0}ject", description: "nul \u{0} inside")]
+            try await store.record(report)
+            let detail = try #require(try await store.message(storeID: "acme", id: pushed.id))
+            #expect(detail.message.deliveries.first?.state == .completed, "the attempt's record was written")
+            #expect(detail.notifications.count == 1)
+            let kept = detail.message.identifiers.first?.value ?? ""
+            #expect(
+                kept == "R\u{0}1" || kept == "R\u{FFFD}1",
+                "kept as given, or with U+FFFD where the store cannot hold NUL: \(kept.debugDescription)"
+            )
         }
     }
 }

@@ -7,6 +7,16 @@ public enum SQLValue: Sendable, Equatable {
     case int(Int?)
 
     public static func time(_ date: Date?) -> SQLValue { .real(date?.timeIntervalSince1970) }
+
+    /// `text` as both stores keep it: with U+FFFD for each NUL character. PostgreSQL's text
+    /// holds no NUL (it refused the whole write: a push, or an attempt's record, which then
+    /// could never be written, so the delivery went out again and again), and SQLite's reads
+    /// end a text at its first NUL. Any string from outside may hold one: an identifier value
+    /// read from a payload, an endpoint's answer, a notification's subject. A payload never
+    /// holds one raw: the hub stores it as JSON, where it is `\u0000`.
+    public static func storable(_ text: String) -> String {
+        text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
+    }
 }
 
 /// A shared statement with its values, in the order of its placeholders.
