@@ -60,7 +60,7 @@ extension PostgresDatabase {
             attempts.append((try row?.optionalInt("attempts") ?? 0) + 1)
             owned.append(try AttemptSQL.stillOwned(row, by: report.owner))
         }
-        let ends = reports.map { $0.startedAt.addingTimeInterval($0.duration).timeIntervalSince1970 }
+        let ends = reports.map(\.finishedAt.timeIntervalSince1970)
         try await db.run(
             writeAttempts,
             [
@@ -76,44 +76,38 @@ extension PostgresDatabase {
         }
         try await updateBreakers(db, reports)
         for report in reports {
-            try await writeReplyEffects(db, report, at: report.startedAt.addingTimeInterval(report.duration), secrets: secrets)
+            try await writeReplyEffects(db, report, at: report.finishedAt, secrets: secrets)
         }
     }
 
-    /// Counts the attempts on their mappings' breakers, in order, as `updateBreaker` does one
-    /// at a time. The breakers are read without a lock; only when one must be written (a
-    /// failure, a change of state, a success not written for a second) are they read again
-    /// locked and the mapping's attempts counted from there. A healthy mapping's successes, the
-    /// common case, then take no lock that every process's records would queue on.
+    /// Counts the attempts on their mappings' breakers, in order, and writes the alerts they
+    /// cause (for one attempt alone too). The breakers are read without a lock; only the
+    /// mappings where one must be written (a failure, a change of state, a success not written
+    /// for a second) are read again locked and their attempts counted from there. A healthy
+    /// mapping's successes, the common case, then take no lock that every process's records
+    /// would queue on.
     static func updateBreakers(_ db: PostgresConnection, _ reports: [AttemptReport]) async throws {
         let counted = reports.filter { $0.breaker != nil }
         guard !counted.isEmpty else { return }
-        let keys = Array(Set(counted.map { MappingKey(storeID: $0.storeID, mapping: $0.mapping) }))
-        let binds: [Bind] = [.texts(keys.map(\.storeID)), .texts(keys.map(\.mapping))]
-        let unlocked = try await breakerRows(db, breakerRows, binds)
-        let writing = try BreakerRun.count(counted, from: unlocked).writes.map(\.key)
+        let keys = Set(counted.map(\.mappingKey))
+        let unlocked = try await breakerRows(db, breakerRows, keys)
+        let writing = Set(try BreakerRun.count(counted, from: unlocked).writes.map(\.key))
         guard !writing.isEmpty else { return }
-        let keysWritten = Set(writing)
-        let locked = try await breakerRows(db, breakerRows + " FOR UPDATE", binds)
-        let run = try BreakerRun.count(counted.filter { keysWritten.contains(MappingKey(storeID: $0.storeID, mapping: $0.mapping)) }, from: locked)
+        let locked = try await breakerRows(db, breakerRows + " FOR UPDATE", writing)
+        let run = try BreakerRun.count(counted.filter { writing.contains($0.mappingKey) }, from: locked)
         for write in run.writes {
             try await db.run(
                 HealthSQL.saveBreaker,
                 values: AttemptSQL.saveBreaker(write.report, write.next, succeeded: write.report.error == nil, now: write.now)
             )
-            let alert: AttemptAlerts.Kind? =
-                switch write.event {
-                case .opened?: .failing
-                case .closed?: .recovered
-                case nil: nil
-                }
-            if let alert, let message = write.report.alerts.make?(alert) { try await insert(db, message) }
+            if let alert = write.report.alerts.message(for: write.event) { try await insert(db, alert) }
         }
     }
 
-    private static func breakerRows(_ db: PostgresConnection, _ sql: String, _ binds: [Bind]) async throws -> [MappingKey: BreakerRow] {
+    private static func breakerRows(_ db: PostgresConnection, _ sql: String, _ keys: Set<MappingKey>) async throws -> [MappingKey: BreakerRow] {
         var rows: [MappingKey: BreakerRow] = [:]
-        for row in try await db.rows(sql, binds) {
+        let keys = Array(keys)
+        for row in try await db.rows(sql, [.texts(keys.map(\.storeID)), .texts(keys.map(\.mapping))]) {
             rows[MappingKey(storeID: try row.text("store_id"), mapping: try row.text("mapping"))] = BreakerRow(
                 state: try row.optionalText("state"),
                 consecutiveFailures: try row.optionalInt("consecutive_failures"),
@@ -162,8 +156,8 @@ struct BreakerRun {
         var run = BreakerRun()
         for report in reports {
             guard let policy = report.breaker else { continue }
-            let key = MappingKey(storeID: report.storeID, mapping: report.mapping)
-            let now = report.startedAt.addingTimeInterval(report.duration)
+            let key = report.mappingKey
+            let now = report.finishedAt
             let (next, event, write) = try AttemptSQL.breakerAfter(report, row: rows[key], policy: policy, now: now)
             guard write else { continue }
             run.writes.append(Write(key: key, report: report, next: next, event: event, now: now))
@@ -176,4 +170,9 @@ struct BreakerRun {
         }
         return run
     }
+}
+
+extension AttemptReport {
+    /// The mapping whose breaker the attempt counts on.
+    var mappingKey: MappingKey { MappingKey(storeID: storeID, mapping: mapping) }
 }

@@ -76,7 +76,7 @@ extension PostgresDatabase {
         UPDATE deliveries SET state = 'running', lease_owner = ?, next_attempt_at = u.until, attempts = u.attempts, updated_at = ?
         FROM unnest(?::text[], ?::float8[], ?::int8[]) AS u(id, until, attempts) WHERE deliveries.id = u.id
         """
-    /// `AttemptSQL.expiredLease` for many deliveries: ids, attempt numbers, now, the error.
+    /// `AttemptSQL.expiredLease` for many deliveries: now, the error, ids, attempt numbers.
     static let logExpiredLeases = """
         INSERT INTO attempts (delivery_id, number, started_at, duration, url, status, response, error)
         SELECT id, number, ?, 0, '', NULL, NULL, ? FROM unnest(?::text[], ?::int8[]) AS e(id, number)
@@ -88,7 +88,7 @@ extension PostgresDatabase {
 
     /// Records one attempt on its own (`recordMany` writes a group commit's together).
     static func recordAlone(_ db: PostgresConnection, _ report: AttemptReport, secrets: SecretBox) async throws {
-        let now = report.startedAt.addingTimeInterval(report.duration)
+        let now = report.finishedAt
         let current = try await db.rows(AttemptSQL.currentDelivery + " FOR UPDATE", [.text(report.deliveryID)]).first
         let attempts = (try current?.optionalInt("attempts") ?? 0) + 1
         try await db.run(AttemptSQL.insertAttempt, values: AttemptSQL.attempt(report, number: attempts))
@@ -99,7 +99,7 @@ extension PostgresDatabase {
             try await db.run(AttemptSQL.countAttempt, [.int(attempts), .time(now), .text(report.deliveryID)])
         }
         if stillOwned, report.transition.state == .parked, let parked = report.alerts.make?(.parked) { try await insert(db, parked) }
-        if let policy = report.breaker { try await updateBreaker(db, report, policy: policy, at: now) }
+        try await updateBreakers(db, [report])
         try await writeReplyEffects(db, report, at: now, secrets: secrets)
     }
 
@@ -113,19 +113,6 @@ extension PostgresDatabase {
             } else {
                 try await db.run(AttemptSQL.repeatNotification, values: AttemptSQL.repeated(notification, now: now))
             }
-        }
-    }
-
-    /// Counts the attempt on its mapping's breaker and writes the alert it causes, if any.
-    static func updateBreaker(_ db: PostgresConnection, _ report: AttemptReport, policy: BreakerPolicy, at now: Date) async throws {
-        let row = try await db.rows(HealthSQL.breakerRow + " FOR UPDATE", [.text(report.storeID), .text(report.mapping)]).first
-        let (next, event, write) = try AttemptSQL.breakerAfter(report, row: row, policy: policy, now: now)
-        guard write else { return }
-        try await db.run(HealthSQL.saveBreaker, values: AttemptSQL.saveBreaker(report, next, succeeded: report.error == nil, now: now))
-        switch event {
-        case .opened?: if let alert = report.alerts.make?(.failing) { try await insert(db, alert) }
-        case .closed?: if let alert = report.alerts.make?(.recovered) { try await insert(db, alert) }
-        case nil: break
         }
     }
 

@@ -21,6 +21,16 @@ public struct AttemptAlerts: Sendable {
     public init(make: (@Sendable (Kind) -> NewMessage?)? = nil) {
         self.make = make
     }
+
+    /// The alert a breaker's change of state makes: `failing` when it opened, `recovered` when
+    /// it closed; nil for no change.
+    public func message(for event: BreakerStatus.Event?) -> NewMessage? {
+        switch event {
+        case .opened?: make?(.failing)
+        case .closed?: make?(.recovered)
+        case nil: nil
+        }
+    }
 }
 
 /// One mapping's health as the console and `/metrics` show it.

@@ -18,6 +18,8 @@ public struct AttemptReport: Sendable {
     public var response: String?
     public var error: String?
     public var transition: DeliveryTransition
+    /// When the attempt ended: what its writes are stamped with.
+    public var finishedAt: Date { startedAt.addingTimeInterval(duration) }
     public var result: JSONValue?
     public var children: [NewMessage]
     public var notifications: [NewNotification]

@@ -69,7 +69,7 @@ extension SQLiteDatabase {
 
     public func record(_ report: AttemptReport) async throws {
         try await committer.perform { [secrets] db in
-            let now = report.startedAt.addingTimeInterval(report.duration)
+            let now = report.finishedAt
             let current = try Row.fetchOne(db.cachedStatement(sql: AttemptSQL.currentDelivery), arguments: [report.deliveryID])
             let attempts = (try current?.optionalInt("attempts") ?? 0) + 1
             try db.cachedExecute(sql: AttemptSQL.insertAttempt, values: AttemptSQL.attempt(report, number: attempts))
@@ -93,11 +93,7 @@ extension SQLiteDatabase {
         let (next, event, write) = try AttemptSQL.breakerAfter(report, row: row, policy: policy, now: now)
         guard write else { return }
         try db.cachedExecute(sql: HealthSQL.saveBreaker, values: AttemptSQL.saveBreaker(report, next, succeeded: report.error == nil, now: now))
-        switch event {
-        case .opened?: if let alert = report.alerts.make?(.failing) { try insert(db, alert) }
-        case .closed?: if let alert = report.alerts.make?(.recovered) { try insert(db, alert) }
-        case nil: break
-        }
+        if let alert = report.alerts.message(for: event) { try insert(db, alert) }
     }
 
     static func insert(_ db: Database, _ new: NewNotification, at now: Date) throws {

@@ -91,7 +91,7 @@ enum SQLiteSchema {
             // b-tree, with its own page cache, each time: five a delivery (its insert, its lease
             // and its record, the last two for the old row and the new). Allocating and freeing
             // those caches cost the drain about a sixth of the hub's CPU (perf: `madvise` and the
-            // page faults after it). Queries name the condition as `SQLiteDue.condition` does,
+            // page faults after it). Queries name the condition as `DueStates.condition` does,
             // so the index still serves them.
             try db.execute(
                 sql: """
