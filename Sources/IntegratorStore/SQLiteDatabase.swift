@@ -45,7 +45,7 @@ public final class SQLiteDatabase: HubDatabase {
             }
             try SQLiteSchema.migrator.migrate(pool)
             committer = SQLiteCommitter(pool)
-            checkpointer = try SQLiteCheckpointer(path: path, limit: Self.walSizeLimit) { [committer] in committer.requestRestart(budget: $0) }
+            checkpointer = try SQLiteCheckpointer(path: path, limit: Self.walRestartSize) { [committer] in committer.requestRestart(budget: $0) }
         } catch {
             throw StoreError.unavailable("cannot open the SQLite database at \(path): \(error)")
         }
@@ -55,8 +55,16 @@ public final class SQLiteDatabase: HubDatabase {
     /// How long a connection waits for a lock another holds, in seconds.
     static let busyTimeout: TimeInterval = 10
 
-    /// The size a WAL is cut back to after a checkpoint: 16 MB.
-    static let walSizeLimit = 16 << 20
+    /// The WAL size past which the checkpointer has the writer start it over: 16 MB.
+    static let walRestartSize = 16 << 20
+
+    /// The size a WAL is cut back to when it starts over: 64 MB, above the restart size, so
+    /// under steady load the WAL file keeps its blocks and every commit overwrites in place.
+    /// Cut back to the restart size itself, each start-over freed the few blocks the WAL had
+    /// grown past it, and each commit after it grew the file again; on ext4 mounted with
+    /// `discard` the freed blocks' discard runs inside the journal commit that the next WAL
+    /// fsync waits for: row 4's 10 to 70 ms stalls, a few each run (BENCHMARKS.md).
+    static let walSizeLimit = 64 << 20
 
     /// Freed pages are reused by later writes and handed back to the file system in steps
     /// (`reclaimSpace`): incremental auto-vacuum. The mode takes effect through VACUUM, since
