@@ -52,6 +52,10 @@ import Testing
     @Test func invalidUTF8InAStringIsRefusedNamingTheByte() {
         for bytes: [UInt8] in [
             [0x22, 0x61, 0xFF, 0x22], [0x7B, 0x22, 0x6B, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D], [0x22, 0x5C, 0x6E, 0xED, 0xA0, 0x80, 0x22],
+            // An overlong '/', a surrogate written as UTF-8, a cut-off emoji, a lone continuation byte.
+            [0x22, 0xC0, 0xAF, 0x22], [0x22, 0x61, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF0, 0x9F, 0x98, 0x22], [0x22, 0x80, 0x22],
+            // The same as a key, where most of a push's strings are.
+            [0x7B, 0x22, 0xC0, 0xAF, 0x22, 0x3A, 0x31, 0x7D],
         ] {
             #expect(throws: JSONReadError.self) { try JSONValue.parse(bytes) }
             do { _ = try JSONValue.parse(bytes) } catch let error as JSONReadError {
@@ -62,6 +66,13 @@ import Testing
                 #expect(bytes.indices.contains(at) && bytes[at] >= 0x80)
             } catch { Issue.record("\(error)") }
         }
+    }
+
+    @Test func textOutsideASCIIIsKeptExactlyInKeysValuesAndEscapedStrings() throws {
+        let text = #"{"naïve":"Zoë ☕ 日本 😀","escaped":"\u00e9 é \ud83d\ude00 😀\n"}"#
+        let value = try JSONValue.parse(Array(text.utf8))
+        #expect(value["naïve"]?.stringValue == "Zoë ☕ 日本 😀")
+        #expect(value["escaped"]?.stringValue == "é é 😀 😀\n")
     }
 
     @Test func refusesNestingPastTheLimitWithoutRecursingFurther() {
