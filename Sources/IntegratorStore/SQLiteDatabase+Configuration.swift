@@ -225,9 +225,9 @@ extension SQLiteDatabase {
             )
             var made: [NewMessage] = []
             for row in due {
-                let storeID: String = row["store_id"]
+                let storeID = try row.text("store_id")
                 let scheduler = try ConfigurationSQL.scheduler(row)
-                let previous: Double = row["next_run_at"]
+                let previous = try row.real("next_run_at")
                 // Compare-and-set on the tick: a second process that read the same row changes nothing.
                 try db.execute(
                     sql: "UPDATE schedulers SET next_run_at = ?, last_run_at = ? WHERE store_id = ? AND id = ? AND next_run_at = ?",

@@ -21,17 +21,19 @@ extension SQLiteDatabase {
                 arguments: arguments
             )
             let picked = FairClaim.select(
-                candidates.map { MappingKey(storeID: $0["store_id"], mapping: $0["mapping"]) },
+                try candidates.map { MappingKey(storeID: try $0.text("store_id"), mapping: try $0.text("mapping")) },
                 limit: limit,
                 room: limits.room
             )
             let rows = picked.map { candidates[$0] }
             var claimed: [ClaimedDelivery] = []
             for row in rows {
-                let id: String = row["id"]
-                let storeID: String = row["store_id"]
-                let mapping: String = row["mapping"]
-                if let breaker: String = row["breaker"], breaker != BreakerState.closed.rawValue {
+                // Read through `StoreRow`, as PostgreSQL's claim: a stored value of another type is
+                // an error, where GRDB's typed subscripts trap (and look generic metadata up).
+                let id = try row.text("id")
+                let storeID = try row.text("store_id")
+                let mapping = try row.text("mapping")
+                if let breaker = try row.optionalText("breaker"), breaker != BreakerState.closed.rawValue {
                     // An open breaker whose cool-down is over lets one probe go, across processes.
                     try db.cachedExecute(
                         sql: HealthSQL.takeProbe,
@@ -39,8 +41,8 @@ extension SQLiteDatabase {
                     )
                     if db.changesCount == 0 { continue }
                 }
-                var attempts: Int = row["attempts"]
-                if (row["state"] as String) == "running" {
+                var attempts = try row.int("attempts")
+                if try row.text("state") == "running" {
                     // The worker that held this lease never reported: keep that in the log.
                     attempts += 1
                     try db.cachedExecute(sql: AttemptSQL.expiredLease, arguments: [id, attempts, nowSeconds, AttemptSQL.expiredLeaseError])
@@ -50,15 +52,15 @@ extension SQLiteDatabase {
                 claimed.append(
                     ClaimedDelivery(
                         id: id,
-                        messageID: row["message_id"],
+                        messageID: try row.text("message_id"),
                         storeID: storeID,
                         mapping: mapping,
                         attempts: attempts,
-                        url: row["url"],
-                        messageName: row["name"],
+                        url: try row.optionalText("url"),
+                        messageName: try row.text("name"),
                         payload: .null,
                         storedPayload: try row.text("payload"),
-                        depth: row["depth"],
+                        depth: try row.int("depth"),
                         origin: MessageOrigin(rawValue: try row.text("origin"))
                     )
                 )

@@ -9,14 +9,14 @@ extension SQLiteDatabase {
         let batch = min(max(limit, 1), 500)
         let candidates = try await pool.read { db in
             try Row.fetchAll(db, sql: HealthSQL.pruneCandidates, arguments: [storeID, before.timeIntervalSince1970, batch]).map {
-                (id: $0["id"] as String, parent: $0["parent_message_id"] as String?)
+                (id: try $0.text("id"), parent: try $0.optionalText("parent_message_id"))
             }
         }
         guard !candidates.isEmpty else { return 0 }
         let removable = try await RetentionWalk.removable(candidates) { ids in
             try await pool.read { db in
                 try Row.fetchAll(db, sql: HealthSQL.ancestors(count: ids.count), arguments: StatementArguments(ids)).map {
-                    RetentionWalk.Link(id: $0["id"], parent: $0["parent_message_id"], open: $0["is_open"])
+                    RetentionWalk.Link(id: try $0.text("id"), parent: try $0.optionalText("parent_message_id"), open: try $0.bool("is_open"))
                 }
             }
         }
