@@ -15,7 +15,16 @@ public enum SQLValue: Sendable, Equatable {
     /// read from a payload, an endpoint's answer, a notification's subject. A payload never
     /// holds one raw: the hub stores it as JSON, where it is `\u0000`.
     public static func storable(_ text: String) -> String {
-        text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
+        holdsNUL(text) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
+    }
+
+    /// Whether `text` holds a NUL, by `memchr` over its UTF-8 where it is contiguous (a native
+    /// string always is): every text bound passes here, and a byte-by-byte scan of each
+    /// payload was 1 % of a push's CPU.
+    static func holdsNUL(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.baseAddress.map { memchr($0, 0, bytes.count) != nil } ?? false
+        } ?? text.utf8.contains(0)
     }
 }
 
