@@ -60,10 +60,11 @@ public final class SQLiteDatabase: HubDatabase {
 
     /// The size a WAL is cut back to when it starts over: 64 MB, above the restart size, so
     /// under steady load the WAL file keeps its blocks and every commit overwrites in place.
-    /// Cut back to the restart size itself, each start-over freed the few blocks the WAL had
-    /// grown past it, and each commit after it grew the file again; on ext4 mounted with
-    /// `discard` the freed blocks' discard runs inside the journal commit that the next WAL
-    /// fsync waits for: row 4's 10 to 70 ms stalls, a few each run (BENCHMARKS.md).
+    /// Cut back to the restart size itself, each start-over (four a second at 1,000 pushes/s)
+    /// freed the 2.8 MB the WAL had grown past it, the file system discarded those blocks
+    /// (ext4 mounted with `discard`), and the next commits allocated them again. Row 4's
+    /// 10 to 70 ms stalls turned out to be the disk's own (BENCHMARKS.md); this only spares
+    /// the disk that churn.
     static let walSizeLimit = 64 << 20
 
     /// Freed pages are reused by later writes and handed back to the file system in steps

@@ -11,8 +11,9 @@ public final class ChildProcess: @unchecked Sendable {
     let logURL: URL
 
     /// Foundation's `Process.run()` on Linux is not safe to call from several threads at once
-    /// (a run of the parallel test suite crashed inside it, copying the child's arguments while
-    /// another test spawned), so every process the tests start is spawned under this one lock.
+    /// (a run of the parallel test suite crashed inside it while another test spawned), so
+    /// every process the tests start is spawned under this one lock. The crash seen since,
+    /// with spawns already serialised, has its own cause and remedy: `directoryBuffersFromMmap`.
     public static func spawn(_ process: Process) throws {
         _ = directoryBuffersFromMmap
         try spawnLock.withLock { _ in try process.run() }

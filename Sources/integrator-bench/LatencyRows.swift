@@ -55,8 +55,8 @@ extension Benchmarks {
     }
 
     /// Row 4's floors, measured right after it at the same pace: the disk's fdatasync of a 4 KB
-    /// append for as long as row 4 ran, and a bare loopback hop (the same client posting to the receiver directly); and
-    /// where the hub's commits spent their time, from its `/metrics`.
+    /// append for as long as row 4 ran, and a bare loopback hop (the same client posting to the
+    /// receiver directly); and where the hub's commits spent their time, from its `/metrics`.
     func addLatencyBaselines(
         stages: [(stage: String, p99: Double, p999: Double, count: Int, over10ms: Int)],
         receiverURL: String,
