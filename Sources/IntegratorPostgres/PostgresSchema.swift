@@ -92,5 +92,14 @@ enum PostgresSchema {
                 "CREATE INDEX messages_created ON messages(store_id, created_at)",
             ]
         ),
+        // Only replies have a parent (issue 17): a push no longer writes an index entry for its
+        // NULL parent. Every query names a parent by `=`, which implies the index's condition.
+        (
+            3,
+            [
+                "DROP INDEX messages_parent",
+                "CREATE INDEX messages_parent ON messages(parent_message_id) WHERE parent_message_id IS NOT NULL",
+            ]
+        ),
     ]
 }

@@ -13,7 +13,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("hub.sqlite").path
         _ = try SQLiteDatabase.open(path: path)
-        let queue = try DatabaseQueue(path: path)
+        // The store just dropped may still be closing (its last connection checkpoints the WAL
+        // under a lock): wait for it rather than fail at once, GRDB's default.
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
         try await queue.read { db in
             func plan(_ sql: String) throws -> String {
                 try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
