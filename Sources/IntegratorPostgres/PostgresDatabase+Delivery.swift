@@ -16,6 +16,14 @@ extension PostgresDatabase {
             )
             let keys = try candidates.map { MappingKey(storeID: try $0.text("store_id"), mapping: try $0.text("mapping")) }
             let rows = FairClaim.select(keys, limit: limit, room: limits.room).map { candidates[$0] }
+            // The payloads of the deliveries taken only (`HealthSQL.claimCandidates`), in one round trip.
+            let messageIDs = Array(Set(try rows.map { try $0.text("message_id") }))
+            var messages: [String: PostgresRandomAccessRow] = [:]
+            if !messageIDs.isEmpty {
+                for message in try await db.rows(Self.claimedMessages, [.texts(messageIDs)]) {
+                    messages[try message.text("id")] = message
+                }
+            }
             var claimed: [ClaimedDelivery] = []
             var expired: [(id: String, number: Int)] = []
             var leases: [(id: String, until: Double, attempts: Int)] = []
@@ -31,27 +39,16 @@ extension PostgresDatabase {
                     )
                     if taken == 0 { continue }
                 }
+                // Checked by the candidates' query; a message removed since (not under a lock
+                // of this claim) leaves its delivery for the next claim to pass over.
+                guard let message = messages[try row.text("message_id")] else { continue }
                 var attempts = try row.int("attempts")
                 if try row.text("state") == "running" {
                     attempts += 1
                     expired.append((id, attempts))
                 }
                 leases.append((id, now.timeIntervalSince1970 + lease(storeID, mapping), attempts))
-                claimed.append(
-                    ClaimedDelivery(
-                        id: id,
-                        messageID: try row.text("message_id"),
-                        storeID: storeID,
-                        mapping: mapping,
-                        attempts: attempts,
-                        url: try row.optionalText("url"),
-                        messageName: try row.text("name"),
-                        payload: .null,
-                        storedPayload: try row.text("payload"),
-                        depth: try row.int("depth"),
-                        origin: MessageOrigin(rawValue: try row.text("origin"))
-                    )
-                )
+                claimed.append(try HealthSQL.claimed(row, message: message, attempts: attempts))
             }
             guard !leases.isEmpty else { return claimed }
             // A lease lost in a crash only means the delivery is made again, so its commit does
@@ -70,6 +67,9 @@ extension PostgresDatabase {
             return claimed
         }
     }
+
+    /// `HealthSQL.claimedMessage` for many messages: their ids.
+    static let claimedMessages = "SELECT id, name, payload, depth, origin FROM messages WHERE id = ANY(?::text[])"
 
     /// `AttemptSQL.takeLease` for many deliveries: owner, now, ids, lease ends, attempts.
     static let takeLeases = """

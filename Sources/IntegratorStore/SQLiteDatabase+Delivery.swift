@@ -47,23 +47,15 @@ extension SQLiteDatabase {
                     attempts += 1
                     try db.cachedExecute(sql: AttemptSQL.expiredLease, arguments: [id, attempts, nowSeconds, AttemptSQL.expiredLeaseError])
                 }
+                let messageID = try row.text("message_id")
+                // The candidates were read with their message's existence checked, in this same
+                // transaction: the message is there.
+                guard let message = try Row.fetchOne(db.cachedStatement(sql: HealthSQL.claimedMessage), arguments: [messageID]) else {
+                    continue
+                }
                 let expiry = nowSeconds + lease(storeID, mapping)
                 try db.cachedExecute(sql: AttemptSQL.takeLease, arguments: [owner, expiry, attempts, nowSeconds, id])
-                claimed.append(
-                    ClaimedDelivery(
-                        id: id,
-                        messageID: try row.text("message_id"),
-                        storeID: storeID,
-                        mapping: mapping,
-                        attempts: attempts,
-                        url: try row.optionalText("url"),
-                        messageName: try row.text("name"),
-                        payload: .null,
-                        storedPayload: try row.text("payload"),
-                        depth: try row.int("depth"),
-                        origin: MessageOrigin(rawValue: try row.text("origin"))
-                    )
-                )
+                claimed.append(try HealthSQL.claimed(row, message: message, attempts: attempts))
             }
             return claimed
         }
