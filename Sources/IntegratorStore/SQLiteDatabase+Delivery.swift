@@ -16,7 +16,7 @@ extension SQLiteDatabase {
             var arguments: StatementArguments = [nowSeconds, nowSeconds]
             _ = arguments.append(contentsOf: StatementArguments(exclusion.arguments))
             _ = arguments.append(contentsOf: [ClaimLimits.candidates(for: limit)])
-            let candidates = try Row.fetchAll(
+            let candidates = try db.indexedRows(
                 exclusion.arguments.isEmpty ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql),
                 arguments: arguments
             )
@@ -50,7 +50,7 @@ extension SQLiteDatabase {
                 let messageID = try row.text("message_id")
                 // The candidates were read with their message's existence checked, in this same
                 // transaction: the message is there.
-                guard let message = try Row.fetchOne(db.cachedStatement(sql: HealthSQL.claimedMessage), arguments: [messageID]) else {
+                guard let message = try db.indexedRow(sql: HealthSQL.claimedMessage, arguments: [messageID]) else {
                     continue
                 }
                 let expiry = nowSeconds + lease(storeID, mapping)
@@ -64,7 +64,7 @@ extension SQLiteDatabase {
     public func record(_ report: AttemptReport) async throws {
         try await committer.perform { [secrets] db in
             let now = report.finishedAt
-            let current = try Row.fetchOne(db.cachedStatement(sql: AttemptSQL.currentDelivery), arguments: [report.deliveryID])
+            let current = try db.indexedRow(sql: AttemptSQL.currentDelivery, arguments: [report.deliveryID])
             let attempts = (try current?.optionalInt("attempts") ?? 0) + 1
             try db.cachedExecute(sql: AttemptSQL.insertAttempt, values: AttemptSQL.attempt(report, number: attempts))
             let stillOwned = try AttemptSQL.stillOwned(current, by: report.owner)
@@ -83,7 +83,7 @@ extension SQLiteDatabase {
 
     /// Counts the attempt on its mapping's breaker and writes the alert it causes, if any.
     static func updateBreaker(_ db: Database, _ report: AttemptReport, policy: BreakerPolicy, at now: Date) throws {
-        let row = try Row.fetchOne(db.cachedStatement(sql: HealthSQL.breakerRow), arguments: [report.storeID, report.mapping])
+        let row = try db.indexedRow(sql: HealthSQL.breakerRow, arguments: [report.storeID, report.mapping])
         let (next, event, write) = try AttemptSQL.breakerAfter(report, row: row, policy: policy, now: now)
         guard write else { return }
         try db.cachedExecute(sql: HealthSQL.saveBreaker, values: AttemptSQL.saveBreaker(report, next, succeeded: report.error == nil, now: now))

@@ -20,6 +20,41 @@ extension Row: StoreRow {
     }
 }
 
+/// A fetched row read by the position of a column's name among its statement's. A `Row` looks
+/// a name up by walking its columns as (name, value) pairs, copying each value it passes (a
+/// payload too); on the drain's claims that walk was most of a claim's CPU. The statement's
+/// names are a few short strings, compared in place, without hashing. A name the statement
+/// does not have still finds the column through the row.
+struct IndexedRow: StoreRow {
+    let row: Row
+    /// The statement's column names, in order (GRDB keeps them with the statement).
+    let names: [String]
+
+    func optionalText(_ column: String) throws -> String? { String.fromDatabaseValue(value(column)) }
+    func optionalReal(_ column: String) throws -> Double? { Double.fromDatabaseValue(value(column)) }
+    func optionalBool(_ column: String) throws -> Bool? { Bool.fromDatabaseValue(value(column)) }
+    func optionalInt(_ column: String) throws -> Int? { Int.fromDatabaseValue(value(column)) }
+
+    private func value(_ column: String) -> DatabaseValue {
+        guard let position = names.firstIndex(of: column), position < row.count else { return (row[column] as DatabaseValue?) ?? .null }
+        return row[row.index(row.startIndex, offsetBy: position)].1
+    }
+}
+
+extension Database {
+    /// The rows of a statement, read by position (`IndexedRow`).
+    func indexedRows(_ statement: Statement, arguments: StatementArguments) throws -> [IndexedRow] {
+        let names = statement.columnNames
+        return try Row.fetchAll(statement, arguments: arguments).map { IndexedRow(row: $0, names: names) }
+    }
+
+    /// The first row of a cached statement, read by position (`IndexedRow`).
+    func indexedRow(sql: String, arguments: StatementArguments) throws -> IndexedRow? {
+        let statement = try cachedStatement(sql: sql)
+        return try Row.fetchOne(statement, arguments: arguments).map { IndexedRow(row: $0, names: statement.columnNames) }
+    }
+}
+
 extension SQLValue {
     /// The value as GRDB binds it.
     var databaseValue: DatabaseValue {
