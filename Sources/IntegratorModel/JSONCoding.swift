@@ -47,6 +47,14 @@ extension JSONValue {
         return try Array(bytes).withUnsafeBufferPointer { try JSONParser.parse($0, depthLimit: depthLimit) }
     }
 
+    /// Parses `bytes` as `parse` does, and says where each top-level member's value lies in them.
+    public static func parseDocument(_ bytes: some Collection<UInt8>, depthLimit: Int = defaultDepthLimit) throws -> JSONDocument {
+        if let result = try bytes.withContiguousStorageIfAvailable({ try JSONParser.parseDocument($0, depthLimit: depthLimit) }) {
+            return result
+        }
+        return try Array(bytes).withUnsafeBufferPointer { try JSONParser.parseDocument($0, depthLimit: depthLimit) }
+    }
+
     /// Parses a string; a convenience for tests and configuration.
     public static func parse(_ text: String, depthLimit: Int = defaultDepthLimit) throws -> JSONValue {
         try parse(Array(text.utf8), depthLimit: depthLimit)

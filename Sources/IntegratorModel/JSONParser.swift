@@ -9,15 +9,23 @@ struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private let depthLimit: Int
+    /// Where each member's value of a top-level object lies in `bytes`, in order.
+    private var memberSpans: [(key: String, range: Range<Int>)] = []
+    /// Whether any object repeated a key (its value keeps the last).
+    private var repeatedKey = false
 
     static func parse(_ buffer: UnsafeBufferPointer<UInt8>, depthLimit: Int) throws -> JSONValue {
+        try parseDocument(buffer, depthLimit: depthLimit).value
+    }
+
+    static func parseDocument(_ buffer: UnsafeBufferPointer<UInt8>, depthLimit: Int) throws -> JSONDocument {
         var parser = JSONParser(bytes: buffer, depthLimit: depthLimit)
         parser.skipWhitespace()
         if parser.index == buffer.count { throw JSONReadError.empty }
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
         if parser.index != buffer.count { throw parser.error("unexpected content after the JSON document") }
-        return value
+        return JSONDocument(value: value, memberSpans: parser.memberSpans, repeatsAKey: parser.repeatedKey)
     }
 
     private init(bytes: UnsafeBufferPointer<UInt8>, depthLimit: Int) {
@@ -87,18 +95,22 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
             index += 1
             skipWhitespace()
+            let start = index
             do {
                 fields.append((key, try value(depth: depth)))
             } catch JSONReadError.inexactNumber(let path, let text) {
                 throw JSONReadError.inexactNumber(path: [key] + path, text: text)
             }
+            if depth == 1 { memberSpans.append((key, start..<index)) }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of the document in an object") }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(Dictionary(fields, uniquingKeysWith: { _, last in last }))
+                let object = Dictionary(fields, uniquingKeysWith: { _, last in last })
+                if object.count != fields.count { repeatedKey = true }
+                return .object(object)
             } else {
                 throw error("expected ',' or '}' in an object")
             }

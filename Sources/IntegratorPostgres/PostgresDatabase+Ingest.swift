@@ -9,7 +9,7 @@ extension PostgresDatabase {
 
     public func push(_ record: PushRecord) async throws -> PushOutcome {
         if record.idempotencyKey == nil, record.messages.allSatisfy({ $0.objectCopy == nil }) {
-            let encoded = record.messages.map { EncodedMessage(message: $0, payload: $0.payload.jsonString) }
+            let encoded = record.messages.map { EncodedMessage(message: $0, payload: $0.storedPayload) }
             try await committer.submit(PostgresJob(.push(encoded)))
             return .stored
         }

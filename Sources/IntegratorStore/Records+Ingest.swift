@@ -22,6 +22,12 @@ public struct NewMessage: Sendable {
     public var note: String?
     /// For a `*:persist` message: the object copy change detection compares.
     public var objectCopy: ObjectCopy?
+    /// The payload as the client sent it, stored as it is when set (it reads back to exactly
+    /// `payload`); otherwise `payload` is written out.
+    public var sentPayload: String?
+
+    /// The payload's text as the store keeps it.
+    public var storedPayload: String { sentPayload ?? payload.jsonString }
 
     public init(
         id: String,

@@ -9,7 +9,7 @@ extension SQLiteDatabase {
 
     public func push(_ record: PushRecord) async throws -> PushOutcome {
         // Encoded here, not on the commit thread, which every write waits for.
-        let payloads = record.messages.map(\.payload.jsonString)
+        let payloads = record.messages.map(\.storedPayload)
         return try await committer.perform { db in
             if let key = record.idempotencyKey {
                 let since = record.now.addingTimeInterval(-IngestSQL.idempotencyWindow).timeIntervalSince1970

@@ -13,6 +13,28 @@ struct IncomingMessage: Sendable {
     /// The whole pushed object, for the v5 echo.
     var document: [String: JSONValue]
     var origin: MessageOrigin
+    /// The payload as the client sent it, when those bytes can be stored as they are
+    /// (`PushBody`); otherwise the store writes `payload` out.
+    var sentPayload: String?
+}
+
+/// A push's body: its JSON, and its payload's own bytes when they can be kept.
+struct PushBody {
+    var json: JSONValue
+    var sentPayload: String?
+
+    /// `payload` of a top-level object, as sent, when it is an object whose bytes read back to
+    /// exactly the parsed value (`JSONDocument.keptMember`).
+    init(_ document: JSONDocument, bytes: ByteBufferView) {
+        json = document.value
+        if case .object? = document.value["payload"], let range = document.keptMember("payload"),
+            range.lowerBound >= 0, range.upperBound <= bytes.count
+        {
+            let start = bytes.index(bytes.startIndex, offsetBy: range.lowerBound)
+            let end = bytes.index(bytes.startIndex, offsetBy: range.upperBound)
+            sentPayload = String(decoding: bytes[start..<end], as: UTF8.self)
+        }
+    }
 }
 
 /// Reading, checking and durably writing pushed messages: shared by every push route.
@@ -26,11 +48,24 @@ struct Ingest: Sendable {
         return try Self.parse(buffer.readableBytesView, depthLimit: hub.configuration.maxJSONDepth)
     }
 
+    /// Reads a push's body as `readJSON` does, keeping its payload's own bytes when it can.
+    func readPush(_ request: Request) async throws -> PushBody {
+        let buffer = try await readBody(request)
+        hub.memory.bodyRead(size: buffer.readableBytes)
+        let bytes = buffer.readableBytesView
+        return PushBody(try Self.read { try JSONValue.parseDocument(bytes, depthLimit: hub.configuration.maxJSONDepth) }, bytes: bytes)
+    }
+
     /// Parses a body: 400 for what is not JSON (or not UTF-8), 422 naming the path of a number
     /// the hub cannot keep exactly.
     static func parse(_ bytes: some Collection<UInt8>, depthLimit: Int) throws -> JSONValue {
+        try read { try JSONValue.parse(bytes, depthLimit: depthLimit) }
+    }
+
+    /// Runs a parse, turning what it throws into the API's errors.
+    private static func read<Parsed>(_ parse: () throws -> Parsed) throws -> Parsed {
         do {
-            return try JSONValue.parse(bytes, depthLimit: depthLimit)
+            return try parse()
         } catch let error as JSONReadError {
             if let path = error.path {
                 throw APIError.invalid("a number in the body cannot be kept exactly", path: path, problem: JSONReadError.inexactProblem)
@@ -145,7 +180,16 @@ struct Ingest: Sendable {
             return replayed(earlier)
         }
         let routed = messages.map { message in
-            hub.router.route(storeID: storeID, name: message.name, payload: message.payload, origin: message.origin, depth: depth, now: now)
+            var routed = hub.router.route(
+                storeID: storeID,
+                name: message.name,
+                payload: message.payload,
+                origin: message.origin,
+                depth: depth,
+                now: now
+            )
+            routed.sentPayload = message.sentPayload
+            return routed
         }
         let body = reply(zip(routed, messages).map { ($0.id, $1) })
         let record = PushRecord(storeID: storeID, idempotencyKey: key, messages: routed, replyStatus: Int(status.code), reply: body, now: now)

@@ -18,7 +18,8 @@ struct PushController: Sendable {
     @Sendable func events(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await auth.pushingStore(request)
         let depth = try ingest.depth(request)
-        let json = try await ingest.readJSON(request)
+        let body = try await ingest.readPush(request)
+        let json = body.json
         if let objects = V6Push.objects(json) {
             return try await v6(objects, storeID: storeID, request: request, depth: depth)
         }
@@ -35,7 +36,10 @@ struct PushController: Sendable {
             }
         } else {
             isBatch = false
-            if let message = Ingest.check(json, prefix: "", origin: .push, problems: &problems) { messages.append(message) }
+            if var message = Ingest.check(json, prefix: "", origin: .push, problems: &problems) {
+                message.sentPayload = body.sentPayload
+                messages.append(message)
+            }
         }
         if !problems.isEmpty {
             throw APIError(

@@ -27,7 +27,7 @@ public enum IngestSQL {
     /// `payloadText`: the payload already encoded (off the commit path), when it was.
     public static func message(_ message: NewMessage, payloadText: String? = nil) -> [SQLValue] {
         [
-            .text(message.id), .text(message.storeID), .text(message.name), .text(payloadText ?? message.payload.jsonString),
+            .text(message.id), .text(message.storeID), .text(message.name), .text(payloadText ?? message.storedPayload),
             .text(message.origin.rawValue), .text(message.parentMessageID), .text(message.parentDeliveryID), .int(message.depth),
             .time(message.createdAt),
         ]
