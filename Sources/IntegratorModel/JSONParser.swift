@@ -250,7 +250,9 @@ struct JSONParser {
     private mutating func number() throws -> JSONValue {
         let start = index
         var integral = true
+        var sawExponent = false
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let firstDigit = index
         guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { throw error("a number needs digits") }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
@@ -265,8 +267,11 @@ struct JSONParser {
             while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
             if index == digits { throw error("a number needs digits after '.'") }
         }
+        // Digits before any exponent, the point not counted.
+        let digitCount = index - firstDigit - (integral ? 0 : 1)
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             integral = false
+            sawExponent = true
             index += 1
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             let digits = index
@@ -275,6 +280,9 @@ struct JSONParser {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if integral, let value = Int64(text) { return .int(value) }
+        // A decimal of at most 15 digits and no exponent (a price, a rate) always reads back as
+        // written: any 15 significant digits survive a Double (DBL_DIG), within ±10^15.
+        if !sawExponent, digitCount <= 15, let value = Double(text) { return .double(value) }
         // Kept only when the hub writes back the very number it was sent: a whole number past
         // Int64, a decimal with more digits than a Double holds, or one past its range is
         // refused rather than stored rounded or as null.

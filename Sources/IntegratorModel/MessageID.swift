@@ -22,16 +22,19 @@ public enum MessageID {
     /// The id of `seconds`, `process` (its low 40 bits) and `count` (its low 24 bits): the
     /// counter wraps after 16,777,216 ids, as the spec's does.
     static func compose(seconds: UInt32, process: UInt64, count: UInt32) -> String {
-        hex(UInt64(seconds), digits: 8) + hex(process & 0xFF_FFFF_FFFF, digits: 10) + hex(UInt64(count & 0xFF_FFFF), digits: 6)
+        // 96 bits, written as 24 hex digits straight into the string (every push makes two).
+        let high = UInt64(seconds) << 32 | (process & 0xFF_FFFF_FFFF) >> 8
+        let low = UInt32(truncatingIfNeeded: process & 0xFF) << 24 | (count & 0xFF_FFFF)
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            for position in 0..<16 { buffer[position] = digits.utf8Start[Int((high >> (60 - 4 * position)) & 0xF)] }
+            for position in 0..<8 { buffer[16 + position] = digits.utf8Start[Int((low >> (28 - 4 * position)) & 0xF)] }
+            return 24
+        }
     }
 
     /// Five random bytes for this process: ids of two processes (PostgreSQL's scale-out) differ
     /// here even when made in the same second with the same count.
     private static let process = UInt64.random(in: 0...0xFF_FFFF_FFFF)
     private static let counter = Atomic<UInt32>(UInt32.random(in: 0...0xFF_FFFF))
-
-    static func hex(_ value: UInt64, digits: Int) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, digits - text.count)) + text
-    }
 }

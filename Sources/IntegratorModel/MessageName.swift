@@ -28,13 +28,25 @@ public enum MessageName {
 
     /// What is wrong with a name, or nil when it is usable: non-empty, at most 200 characters,
     /// letters, digits and `: . _ -` only.
+    ///
+    /// Checked on the UTF-8 bytes: every allowed character is ASCII, so a name of allowed bytes
+    /// has as many characters as bytes (looking up each scalar's Unicode properties showed in
+    /// a push's profile).
     public static func problem(with name: String) -> String? {
         if name.isEmpty { return "must not be empty" }
-        if name.count > maximumLength { return "must be at most \(maximumLength) characters" }
-        let allowed = name.unicodeScalars.allSatisfy { scalar in
-            (scalar.value < 128)
-                && (scalar.properties.isAlphabetic || ("0"..."9").contains(Character(scalar)) || ":._-".unicodeScalars.contains(scalar))
+        let lengthProblem = "must be at most \(maximumLength) characters"
+        if name.utf8.allSatisfy(isAllowed) { return name.utf8.count > maximumLength ? lengthProblem : nil }
+        if name.count > maximumLength { return lengthProblem }
+        return "may hold only letters, digits and the characters : . _ -"
+    }
+
+    private static func isAllowed(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: ":"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            return true
+        default:
+            return false
         }
-        return allowed ? nil : "may hold only letters, digits and the characters : . _ -"
     }
 }

@@ -49,6 +49,27 @@ import Testing
         }
     }
 
+    /// Short decimals skip the check that a number reads back as written; they agree with it.
+    @Test func shortDecimalsReadAsTheExactCheckReadsThem() throws {
+        var generator = SystemRandomNumberGenerator()
+        var samples = [
+            "0.0", "-0.0", "19.99", "0.1", "0.30000000000000", "999999999999999.9", "99999999999999.9", "0.00000000000001",
+            "-123456789.012345",
+        ]
+        for _ in 0..<5_000 {
+            let count = Int.random(in: 2...16, using: &generator)
+            let digits = String((0..<count).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
+            let point = Int.random(in: 1..<count, using: &generator)
+            var text = String(digits.prefix(point)) + "." + String(digits.dropFirst(point))
+            while text.hasPrefix("0"), !text.hasPrefix("0.") { text.removeFirst() }
+            samples.append(Bool.random(using: &generator) ? "-" + text : text)
+        }
+        for text in samples {
+            let parsed = try? JSONValue.parse("[\(text)]")
+            #expect(parsed == JSONValue.exactNumber(text).map { .array([$0]) }, "\(text)")
+        }
+    }
+
     @Test func invalidUTF8InAStringIsRefusedNamingTheByte() {
         for bytes: [UInt8] in [
             [0x22, 0x61, 0xFF, 0x22], [0x7B, 0x22, 0x6B, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D], [0x22, 0x5C, 0x6E, 0xED, 0xA0, 0x80, 0x22],
