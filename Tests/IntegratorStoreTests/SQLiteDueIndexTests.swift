@@ -8,35 +8,25 @@ import Testing
 /// the index's condition made five times a delivery.
 @Suite struct SQLiteDueIndexTests {
     @Test func theDueIndexServesTheClaimAndNoDeliveryWriteBuildsATemporaryBTree() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-due-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("hub.sqlite").path
-        _ = try SQLiteDatabase.open(path: path)
-        // The store just dropped may still be closing (its last connection checkpoints the WAL
-        // under a lock): wait for it rather than fail at once, GRDB's default.
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
-        try await queue.read { db in
-            func plan(_ sql: String) throws -> String {
-                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
-            }
-            func program(_ sql: String) throws -> [String] {
-                try Row.fetchAll(db, sql: "EXPLAIN " + sql).map { $0["opcode"] as String? ?? "" }
-            }
-            let claim = HealthSQL.claimCandidates(exclusion: "").replacingOccurrences(of: "?", with: "0")
-            let claimPlan = try plan(claim)
-            #expect(claimPlan.contains("USING INDEX deliveries_due"), "\(claimPlan)")
-            let nextDuePlan = try plan(AttemptSQL.nextDue)
-            #expect(nextDuePlan.contains("deliveries_due"), "\(nextDuePlan)")
+        try await MigratedSQLiteFile.with { queue in
+            try await queue.read { db in
+                func plan(_ sql: String) throws -> String { try MigratedSQLiteFile.plan(sql, in: db) }
+                func program(_ sql: String) throws -> [String] {
+                    try Row.fetchAll(db, sql: "EXPLAIN " + sql).map { $0["opcode"] as String? ?? "" }
+                }
+                let claim = HealthSQL.claimCandidates(exclusion: "").replacingOccurrences(of: "?", with: "0")
+                let claimPlan = try plan(claim)
+                #expect(claimPlan.contains("USING INDEX deliveries_due"), "\(claimPlan)")
+                let nextDuePlan = try plan(AttemptSQL.nextDue)
+                #expect(nextDuePlan.contains("deliveries_due"), "\(nextDuePlan)")
 
-            let writes = [
-                IngestSQL.insertDelivery, AttemptSQL.takeLease, AttemptSQL.finishDelivery, AttemptSQL.countAttempt,
-            ].map { $0.replacingOccurrences(of: "?", with: "NULL") }
-            for write in writes {
-                let opcodes = try program(write)
-                #expect(!opcodes.contains("OpenEphemeral"), "\(write)")
+                let writes = [
+                    IngestSQL.insertDelivery, AttemptSQL.takeLease, AttemptSQL.finishDelivery, AttemptSQL.countAttempt,
+                ].map { $0.replacingOccurrences(of: "?", with: "NULL") }
+                for write in writes {
+                    let opcodes = try program(write)
+                    #expect(!opcodes.contains("OpenEphemeral"), "\(write)")
+                }
             }
         }
     }
