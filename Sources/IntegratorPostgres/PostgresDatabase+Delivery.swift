@@ -31,6 +31,10 @@ extension PostgresDatabase {
                 let id = try row.text("id")
                 let storeID = try row.text("store_id")
                 let mapping = try row.text("mapping")
+                // Checked by the candidates' query; a message removed since (not under a lock
+                // of this claim) leaves its delivery for the next claim to pass over, before
+                // anything is written for it.
+                guard let message = messages[try row.text("message_id")] else { continue }
                 if let breaker = try row.optionalText("breaker"), breaker != BreakerState.closed.rawValue {
                     // An open breaker whose cool-down is over lets one probe go, across processes.
                     let taken = try await db.run(
@@ -39,9 +43,6 @@ extension PostgresDatabase {
                     )
                     if taken == 0 { continue }
                 }
-                // Checked by the candidates' query; a message removed since (not under a lock
-                // of this claim) leaves its delivery for the next claim to pass over.
-                guard let message = messages[try row.text("message_id")] else { continue }
                 var attempts = try row.int("attempts")
                 if try row.text("state") == "running" {
                     attempts += 1

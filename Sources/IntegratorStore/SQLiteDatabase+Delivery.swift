@@ -33,6 +33,11 @@ extension SQLiteDatabase {
                 let id = try row.text("id")
                 let storeID = try row.text("store_id")
                 let mapping = try row.text("mapping")
+                // The candidates were read with their message's existence checked, in this same
+                // transaction: the message is there. Read before anything is written for it.
+                guard let message = try db.indexedRow(sql: HealthSQL.claimedMessage, arguments: [try row.text("message_id")]) else {
+                    continue
+                }
                 if let breaker = try row.optionalText("breaker"), breaker != BreakerState.closed.rawValue {
                     // An open breaker whose cool-down is over lets one probe go, across processes.
                     try db.cachedExecute(
@@ -46,12 +51,6 @@ extension SQLiteDatabase {
                     // The worker that held this lease never reported: keep that in the log.
                     attempts += 1
                     try db.cachedExecute(sql: AttemptSQL.expiredLease, arguments: [id, attempts, nowSeconds, AttemptSQL.expiredLeaseError])
-                }
-                let messageID = try row.text("message_id")
-                // The candidates were read with their message's existence checked, in this same
-                // transaction: the message is there.
-                guard let message = try db.indexedRow(sql: HealthSQL.claimedMessage, arguments: [messageID]) else {
-                    continue
                 }
                 let expiry = nowSeconds + lease(storeID, mapping)
                 try db.cachedExecute(sql: AttemptSQL.takeLease, arguments: [owner, expiry, attempts, nowSeconds, id])
