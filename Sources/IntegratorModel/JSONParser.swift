@@ -9,17 +9,20 @@ struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private let depthLimit: Int
+    /// Whether to note where the top-level members lie: only `parseDocument`'s callers read them,
+    /// and every other parse (replies, stored payloads) is on a hot path too.
+    private let recordsSpans: Bool
     /// Where each member's value of a top-level object lies in `bytes`, in order.
     private var memberSpans: [(key: String, range: Range<Int>)] = []
     /// Whether any object repeated a key (its value keeps the last).
     private var repeatedKey = false
 
     static func parse(_ buffer: UnsafeBufferPointer<UInt8>, depthLimit: Int) throws -> JSONValue {
-        try parseDocument(buffer, depthLimit: depthLimit).value
+        try parseDocument(buffer, depthLimit: depthLimit, recordsSpans: false).value
     }
 
-    static func parseDocument(_ buffer: UnsafeBufferPointer<UInt8>, depthLimit: Int) throws -> JSONDocument {
-        var parser = JSONParser(bytes: buffer, depthLimit: depthLimit)
+    static func parseDocument(_ buffer: UnsafeBufferPointer<UInt8>, depthLimit: Int, recordsSpans: Bool = true) throws -> JSONDocument {
+        var parser = JSONParser(bytes: buffer, depthLimit: depthLimit, recordsSpans: recordsSpans)
         parser.skipWhitespace()
         if parser.index == buffer.count { throw JSONReadError.empty }
         let value = try parser.value(depth: 0)
@@ -28,9 +31,10 @@ struct JSONParser {
         return JSONDocument(value: value, memberSpans: parser.memberSpans, repeatsAKey: parser.repeatedKey)
     }
 
-    private init(bytes: UnsafeBufferPointer<UInt8>, depthLimit: Int) {
+    private init(bytes: UnsafeBufferPointer<UInt8>, depthLimit: Int, recordsSpans: Bool) {
         self.bytes = bytes
         self.depthLimit = depthLimit
+        self.recordsSpans = recordsSpans
     }
 
     private func error(_ what: String) -> JSONReadError {
@@ -101,7 +105,7 @@ struct JSONParser {
             } catch JSONReadError.inexactNumber(let path, let text) {
                 throw JSONReadError.inexactNumber(path: [key] + path, text: text)
             }
-            if depth == 1 { memberSpans.append((key, start..<index)) }
+            if recordsSpans, depth == 1 { memberSpans.append((key, start..<index)) }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of the document in an object") }
             if bytes[index] == UInt8(ascii: ",") {
