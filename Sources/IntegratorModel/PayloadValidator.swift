@@ -11,15 +11,15 @@ public enum PayloadValidator {
         }
         switch name {
         case "order:new", "order:updated", "order:canceled", "payment:ready":
-            requireObject("order", in: fields, at: payloadPath, problems: problems) { order, path in
+            requireObject("order", in: fields, at: "payload", problems: problems) { order, path in
                 validateOrder(order, at: path, problems: problems)
             }
         case "shipment:ready", "shipment:confirm":
             if fields["shipment"] == nil, name == "shipment:confirm", fields["shipment_number"] != nil {
-                requireString("shipment_number", in: fields, at: payloadPath, problems: problems)
-                requireString("tracking_number", in: fields, at: payloadPath, problems: problems)
+                requireString("shipment_number", in: fields, at: "payload", problems: problems)
+                requireString("tracking_number", in: fields, at: "payload", problems: problems)
             } else {
-                requireObject("shipment", in: fields, at: payloadPath, problems: problems) { shipment, path in
+                requireObject("shipment", in: fields, at: "payload", problems: problems) { shipment, path in
                     requireString("number", in: shipment, at: path, problems: problems)
                     optionalObjectList("items", in: shipment, at: path, problems: problems) { item, itemPath in
                         validateLineItem(item, at: itemPath, problems: problems)
@@ -29,17 +29,17 @@ public enum PayloadValidator {
                 }
             }
         case "product:new", "product:updated":
-            requireObject("product", in: fields, at: payloadPath, problems: problems) { product, path in
+            requireObject("product", in: fields, at: "payload", problems: problems) { product, path in
                 let sku = product["sku"]
                 let id = product["id"]
                 if (sku == nil || sku == .null) && (id == nil || id == .null) {
-                    problems.add(Problem(path: path(), problem: "needs a sku or an id"))
+                    problems.add(Problem(path: path, problem: "needs a sku or an id"))
                 }
                 if let sku, sku != .null, !isNonEmptyString(sku) {
-                    problems.add(Problem(path: "\(path()).sku", problem: "must be a non-empty string"))
+                    problems.add(Problem(path: "\(path).sku", problem: "must be a non-empty string"))
                 }
                 if let id, id != .null, !isNonEmptyString(id), id.numberValue == nil {
-                    problems.add(Problem(path: "\(path()).id", problem: "must be a string or a number"))
+                    problems.add(Problem(path: "\(path).id", problem: "must be a string or a number"))
                 }
                 optionalNumeric("price", in: product, at: path, problems: problems)
                 optionalObjectList("variants", in: product, at: path, problems: problems) { variant, variantPath in
@@ -48,11 +48,11 @@ public enum PayloadValidator {
                 }
             }
         case "user:new", "user:updated":
-            requireObject("user", in: fields, at: payloadPath, problems: problems) { user, path in
+            requireObject("user", in: fields, at: "payload", problems: problems) { user, path in
                 if requireString("email", in: user, at: path, problems: problems),
                     let email = user["email"]?.stringValue, !email.contains("@")
                 {
-                    problems.add(Problem(path: "\(path()).email", problem: "is not an email address: '\(email)'"))
+                    problems.add(Problem(path: "\(path).email", problem: "is not an email address: '\(email)'"))
                 }
             }
         default:
@@ -61,10 +61,7 @@ public enum PayloadValidator {
         return problems.items
     }
 
-    /// The path every check starts from.
-    static func payloadPath() -> String { "payload" }
-
-    static func validateOrder(_ order: [String: JSONValue], at path: FieldPath, problems: ProblemList) {
+    static func validateOrder(_ order: [String: JSONValue], at path: String, problems: ProblemList) {
         requireString("number", in: order, at: path, problems: problems)
         optionalString("email", in: order, at: path, problems: problems)
         optionalString("currency", in: order, at: path, problems: problems)
@@ -72,10 +69,10 @@ public enum PayloadValidator {
         if let totals = order["totals"], totals != .null {
             if case .object(let t) = totals {
                 for (key, value) in t.sorted(by: { $0.key < $1.key }) where !isNumeric(value) && value != .null {
-                    problems.add(Problem(path: "\(path()).totals.\(key)", problem: "must be a number, not \(value.typeName)"))
+                    problems.add(Problem(path: "\(path).totals.\(key)", problem: "must be a number, not \(value.typeName)"))
                 }
             } else {
-                problems.add(Problem(path: "\(path()).totals", problem: "must be an object, not \(totals.typeName)"))
+                problems.add(Problem(path: "\(path).totals", problem: "must be an object, not \(totals.typeName)"))
             }
         }
         optionalObjectList("line_items", in: order, at: path, problems: problems) { item, itemPath in
@@ -94,12 +91,12 @@ public enum PayloadValidator {
         }
         for address in ["shipping_address", "billing_address"] {
             if let value = order[address], value != .null, value.objectValue == nil {
-                problems.add(Problem(path: "\(path()).\(address)", problem: "must be an object, not \(value.typeName)"))
+                problems.add(Problem(path: "\(path).\(address)", problem: "must be an object, not \(value.typeName)"))
             }
         }
     }
 
-    static func validateLineItem(_ item: [String: JSONValue], at path: FieldPath, problems: ProblemList) {
+    static func validateLineItem(_ item: [String: JSONValue], at path: String, problems: ProblemList) {
         optionalString("sku", in: item, at: path, problems: problems)
         optionalNumeric("quantity", in: item, at: path, problems: problems)
         optionalNumeric("price", in: item, at: path, problems: problems)
@@ -124,80 +121,76 @@ public enum PayloadValidator {
     static func requireObject(
         _ key: String,
         in fields: [String: JSONValue],
-        at path: FieldPath,
+        at path: String,
         problems: ProblemList,
-        then check: ([String: JSONValue], FieldPath) -> Void
+        then check: ([String: JSONValue], String) -> Void
     ) {
         switch fields[key] {
         case nil, .null?:
-            problems.add(Problem(path: "\(path()).\(key)", problem: "is required"))
+            problems.add(Problem(path: "\(path).\(key)", problem: "is required"))
         case .object(let object)?:
-            withoutActuallyEscaping(path) { path in check(object, { "\(path()).\(key)" }) }
+            check(object, "\(path).\(key)")
         case let other?:
-            problems.add(Problem(path: "\(path()).\(key)", problem: "must be an object, not \(other.typeName)"))
+            problems.add(Problem(path: "\(path).\(key)", problem: "must be an object, not \(other.typeName)"))
         }
     }
 
     @discardableResult
-    static func requireString(_ key: String, in fields: [String: JSONValue], at path: FieldPath, problems: ProblemList) -> Bool {
+    static func requireString(_ key: String, in fields: [String: JSONValue], at path: String, problems: ProblemList) -> Bool {
         switch fields[key] {
         case nil, .null?:
-            problems.add(Problem(path: "\(path()).\(key)", problem: "is required"))
+            problems.add(Problem(path: "\(path).\(key)", problem: "is required"))
             return false
         case .string(let s)? where s.trimmingCharacters(in: .whitespaces).isEmpty:
-            problems.add(Problem(path: "\(path()).\(key)", problem: "must not be empty"))
+            problems.add(Problem(path: "\(path).\(key)", problem: "must not be empty"))
             return false
         case .string?:
             return true
         case .int?:
             return true  // numbers are accepted as identifiers (older clients sent numeric ids)
         case let other?:
-            problems.add(Problem(path: "\(path()).\(key)", problem: "must be a string, not \(other.typeName)"))
+            problems.add(Problem(path: "\(path).\(key)", problem: "must be a string, not \(other.typeName)"))
             return false
         }
     }
 
-    static func optionalString(_ key: String, in fields: [String: JSONValue], at path: FieldPath, problems: ProblemList) {
+    static func optionalString(_ key: String, in fields: [String: JSONValue], at path: String, problems: ProblemList) {
         switch fields[key] {
         case nil, .null?, .string?, .int?: return
         case let other?:
-            problems.add(Problem(path: "\(path()).\(key)", problem: "must be a string, not \(other.typeName)"))
+            problems.add(Problem(path: "\(path).\(key)", problem: "must be a string, not \(other.typeName)"))
         }
     }
 
-    static func optionalNumeric(_ key: String, in fields: [String: JSONValue], at path: FieldPath, problems: ProblemList) {
+    static func optionalNumeric(_ key: String, in fields: [String: JSONValue], at path: String, problems: ProblemList) {
         guard let value = fields[key], value != .null else { return }
         if !isNumeric(value) {
             let shown = value.stringValue.map { "'\($0)'" } ?? value.typeName
-            problems.add(Problem(path: "\(path()).\(key)", problem: "must be a number, not \(shown)"))
+            problems.add(Problem(path: "\(path).\(key)", problem: "must be a number, not \(shown)"))
         }
     }
 
     static func optionalObjectList(
         _ key: String,
         in fields: [String: JSONValue],
-        at path: FieldPath,
+        at path: String,
         problems: ProblemList,
-        each check: ([String: JSONValue], FieldPath) -> Void
+        each check: ([String: JSONValue], String) -> Void
     ) {
         guard let value = fields[key], value != .null else { return }
         guard case .array(let items) = value else {
-            problems.add(Problem(path: "\(path()).\(key)", problem: "must be an array, not \(value.typeName)"))
+            problems.add(Problem(path: "\(path).\(key)", problem: "must be an array, not \(value.typeName)"))
             return
         }
         for (index, item) in items.enumerated() {
             if case .object(let object) = item {
-                withoutActuallyEscaping(path) { path in check(object, { "\(path()).\(key).\(index)" }) }
+                check(object, "\(path).\(key).\(index)")
             } else {
-                problems.add(Problem(path: "\(path()).\(key).\(index)", problem: "must be an object, not \(item.typeName)"))
+                problems.add(Problem(path: "\(path).\(key).\(index)", problem: "must be an object, not \(item.typeName)"))
             }
         }
     }
 }
-
-/// Where a checked field is, spelled out only when a problem names it: building each field's
-/// path as it was checked showed in a push's profile, and a valid payload needs none of them.
-typealias FieldPath = () -> String
 
 /// Problems gathered while walking a document; a reference so nested checks can add to it.
 final class ProblemList {
