@@ -50,8 +50,17 @@ public final class PostgresDatabase: HubDatabase {
         self.client = client
         self.committer = GroupCommitter(lanes: Self.commitLanes, observer: commitObserver) { [commitObserver, secrets] jobs in
             do {
-                return try await client.withConnection { connection in
-                    try await PostgresDatabase.commit(jobs, on: connection, secrets: secrets, report: commitObserver.current)
+                // Above the requests' priority: the commit's statements each resume this task,
+                // and at the requests' priority every resumption queued behind the pool's
+                // request work (a round trip took 1.1 ms in row 10; 0.8 ms at `.high`).
+                return try await withThrowingTaskGroup(of: [(any Error)?].self) { group in
+                    group.addTask(priority: .high) {
+                        try await client.withConnection { connection in
+                            try await PostgresDatabase.commit(jobs, on: connection, secrets: secrets, report: commitObserver.current)
+                        }
+                    }
+                    guard let errors = try await group.next() else { throw CancellationError() }
+                    return errors
                 }
             } catch {
                 return Array(repeating: error, count: jobs.count)

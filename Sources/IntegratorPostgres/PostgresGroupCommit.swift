@@ -37,6 +37,12 @@ struct PostgresJob: Sendable {
 }
 
 extension PostgresDatabase {
+    /// Sends `sql` on `connection` at once and returns its answer to come, so that a statement
+    /// sent after it follows without a wait in between (the connection runs them in order).
+    private static func send(_ sql: String, on connection: PostgresConnection) -> EventLoopFuture<PostgresQueryResult> {
+        connection.query(PostgresQuery(unsafeSQL: sql), logger: quiet)
+    }
+
     /// One group transaction: the plain pushes together (`insertMany`, first in the
     /// transaction, so that when it fails a `ROLLBACK` undoes only it), the attempt records
     /// together (`recordMany`, in a savepoint), then every other job in its own savepoint, so
@@ -49,13 +55,26 @@ extension PostgresDatabase {
         report: CommitObserver.Report?
     ) async throws -> [(any Error)?] {
         let started = ContinuousClock.now
-        try await connection.run("BEGIN", [])
+        // `BEGIN` is sent now and the first statement right behind it, without waiting for its
+        // answer: the connection sends the statement as soon as `BEGIN` is done, where waiting
+        // took the commit a hop through the task pool (0.8 ms a commit in row 10). The
+        // statement's outcome counts only once `BEGIN` is known to have succeeded.
+        let begin = send("BEGIN", on: connection)
         var errors = [(any Error)?](repeating: nil, count: jobs.count)
         var alone = jobs.indices.filter { jobs[$0].messages == nil && jobs[$0].report == nil }
         let pushes = jobs.indices.filter { jobs[$0].messages != nil }
+        if pushes.isEmpty { _ = try await begin.get() }
         if !pushes.isEmpty {
             do {
-                try await insertMany(connection, pushes.flatMap { jobs[$0].messages ?? [] })
+                let inserted: Result<Void, any Error>
+                do {
+                    try await insertMany(connection, pushes.flatMap { jobs[$0].messages ?? [] })
+                    inserted = .success(())
+                } catch {
+                    inserted = .failure(error)
+                }
+                _ = try await begin.get()
+                try inserted.get()
             } catch {
                 try await connection.run("ROLLBACK", [])
                 try await connection.run("BEGIN", [])

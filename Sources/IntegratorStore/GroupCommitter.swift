@@ -86,7 +86,9 @@ public final class GroupCommitter<Job: Sendable>: Sendable {
                 $0.transactions += 1
                 $0.jobs += entries.count
             }
-            for (index, entry) in entries.enumerated() { entry.ticket.finish(index < errors.count ? errors[index] : nil) }
+            // A job the commit gave no outcome for is not known to be durable: it fails.
+            let missing = StoreError.unavailable("the store gave no outcome for this write; it may not be saved")
+            for (index, entry) in entries.enumerated() { entry.ticket.finish(index < errors.count ? errors[index] : missing) }
         }
         let next = queue.withLock { queue -> Ticket? in
             guard let index = queue.entries.firstIndex(where: { !$0.designated }) else {

@@ -1,6 +1,7 @@
 import Foundation
 import IntegratorModel
 import IntegratorTestSupport
+import NIOHTTP1
 import Synchronization
 
 /// Rows 10 to 13: the hub on PostgreSQL, on a throwaway local cluster (as the tests make one),
@@ -88,13 +89,20 @@ struct PostgresBench {
         receiver.hold()
         try await bench.quiesce()
         let one = try await bench.startHub(name: "pg-one", mappingURL: endpoint, postgres: try cluster.database("hub_one"))
+        let hubPID = one.process.process.processIdentifier
+        let (cpuBefore, machineBefore) = (CPUTime.of(pid: hubPID), MachineTimes.now())
         let single = try wrk.run(url: "\(one.url)/events", body: body, headers: bench.pushHeaders, seconds: loadSeconds)
+        let cpuPerPush = (CPUTime.of(pid: hubPID) - cpuBefore) / Double(max(1, single.requests)) * 1e6
+        let idle = MachineTimes.now().idleShare(since: machineBefore)
+        let commits = CommitMeans.read(exposition: try await call(.GET, "\(one.url)/metrics").body.stringValue ?? "")
         receiver.release()
         one.process.terminate()
         table.add(
             "10. PostgreSQL durable ingest, one process (64 clients)",
             value: "\(Int(single.requestsPerSecond)) pushes/s",
-            detail: "p50 \(ms(single.p50)), p99 \(ms(single.p99)); pgbench single-row inserts, 64 clients: \(Int(pgbench64)) tps",
+            detail: "p50 \(ms(single.p50)), p99 \(ms(single.p99)); pgbench single-row inserts, 64 clients: \(Int(pgbench64)) tps; "
+                + String(format: "the hub's CPU %.0f µs a push, the machine %.0f %% idle; ", cpuPerPush, idle * 100)
+                + (commits?.summary ?? "no commit metrics"),
             ratio: single.requestsPerSecond / pgbench64,
             target: "≥ 0.50 of pgbench"
         )

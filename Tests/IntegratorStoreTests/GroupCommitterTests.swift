@@ -41,4 +41,9 @@ import Testing
         #expect(committer.statistics.jobs == 3000)
         #expect(committer.statistics.transactions < 3000, "no batching at all")
     }
+
+    @Test(.timeLimit(.minutes(1))) func aJobTheCommitGivesNoOutcomeForFails() async throws {
+        let committer = GroupCommitter<Int> { _ in [] }
+        await #expect(throws: StoreError.self) { try await committer.submit(1) }
+    }
 }
