@@ -46,4 +46,42 @@ import Testing
         let committer = GroupCommitter<Int> { _ in [] }
         await #expect(throws: StoreError.self) { try await committer.submit(1) }
     }
+
+    /// A leader commits batches in a row while writers wait, but hands the lead on after a few,
+    /// so that its own reply does not wait for a queue that never empties.
+    @Test(.timeLimit(.minutes(1))) func aLeaderHandsTheLeadOnAfterAFewBatches() async throws {
+        let batches = Atomic<Int>(0)
+        let holder = Mutex<GroupCommitter<Int>?>(nil)
+        let committer = GroupCommitter<Int> { jobs in
+            let batch = batches.add(1, ordering: .relaxed).newValue
+            // Every batch brings a new writer while the first is under way: the queue never
+            // empties until 40 batches are done.
+            if batch < 40, let committer = holder.withLock({ $0 }) { Task { try await committer.submit(batch) } }
+            try? await Task.sleep(for: .milliseconds(1))
+            return jobs.map { _ in nil }
+        }
+        holder.withLock { $0 = committer }
+        try await committer.submit(0)
+        #expect(batches.load(ordering: .relaxed) <= 9, "the first writer waited for \(batches.load(ordering: .relaxed)) batches")
+        while committer.statistics.jobs < 40 { try await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func batchesRunOnTheExecutorTheStoreGives() async throws {
+        let executor = CountingExecutor()
+        let committer = GroupCommitter<Int>(executor: { executor }) { jobs in jobs.map { _ in nil } }
+        try await committer.submit(1)
+        #expect(executor.jobs.load(ordering: .relaxed) > 0)
+    }
+}
+
+/// Runs jobs on Dispatch's global queue and counts them.
+private final class CountingExecutor: TaskExecutor {
+    let jobs = Atomic<Int>(0)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        jobs.add(1, ordering: .relaxed)
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        DispatchQueue.global().async { job.runSynchronously(on: executor) }
+    }
 }
