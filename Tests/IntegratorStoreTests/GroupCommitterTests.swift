@@ -68,7 +68,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(1))) func batchesRunOnTheExecutorTheStoreGives() async throws {
         let executor = CountingExecutor()
-        let committer = GroupCommitter<Int>(executor: { executor }) { jobs in jobs.map { _ in nil } }
+        let committer = GroupCommitter<Int>(executor: { executor }, commit: { jobs in jobs.map { _ in nil } })
         try await committer.submit(1)
         #expect(executor.jobs.load(ordering: .relaxed) > 0)
     }
