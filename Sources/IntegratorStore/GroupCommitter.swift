@@ -44,6 +44,7 @@ public final class GroupCommitter<Job: Sendable>: Sendable {
     private let executor: @Sendable () -> (any TaskExecutor)?
     private let queue = Mutex(Queue())
     private let counters = Mutex((transactions: 0, jobs: 0))
+    private let leadCount = Atomic<Int>(0)
 
     /// `commit` writes the jobs in one transaction and returns, per job, its error or nil;
     /// when the transaction itself fails, every job gets that error. At most `lanes`
@@ -63,6 +64,9 @@ public final class GroupCommitter<Job: Sendable>: Sendable {
 
     /// How many transactions committed how many jobs: the batching at work.
     public var statistics: (transactions: Int, jobs: Int) { counters.withLock { $0 } }
+
+    /// How many times a writer took the lead: at least one for every `roundsPerLead` batches.
+    public var leads: Int { leadCount.load(ordering: .relaxed) }
 
     /// Queues `job` and returns once the transaction holding it is durable.
     public func submit(_ job: Job) async throws {
@@ -87,6 +91,7 @@ public final class GroupCommitter<Job: Sendable>: Sendable {
 
     /// Commits batches while writers wait, up to `roundsPerLead`, then hands the lead on.
     private func lead(as leader: Ticket) async {
+        leadCount.add(1, ordering: .relaxed)
         await withTaskGroup(of: Void.self) { group in
             group.addTask(executorPreference: executor(), priority: .high) {
                 var round = 1
