@@ -31,11 +31,7 @@ public final class PostgresDatabase: HubDatabase {
         secrets: SecretBox = .clear,
         _ body: (PostgresDatabase) async throws -> T
     ) async throws -> T {
-        let client = PostgresClient(
-            configuration: try configuration(from: url),
-            eventLoopGroup: PostgresClient.defaultEventLoopGroup,
-            backgroundLogger: logger
-        )
+        let client = PostgresClient(configuration: try configuration(from: url), backgroundLogger: logger)
         let database = PostgresDatabase(client: client, secrets: secrets)
         return try await withThrowingTaskGroup(of: Void.self) { connections in
             connections.addTask { await client.run() }
@@ -52,13 +48,11 @@ public final class PostgresDatabase: HubDatabase {
     private init(client: PostgresClient, secrets: SecretBox) {
         self.secrets = secrets
         self.client = client
-        // The commits run on the connections' event loops (`EventLoopTaskExecutor`), one lane a
-        // loop in turn: each statement's answer resumes the commit where it was read.
-        let loops = PostgresClient.defaultEventLoopGroup
-        let commit: @Sendable ([PostgresJob]) async -> [(any Error)?] = { [commitObserver, secrets] jobs in
+        self.committer = GroupCommitter(lanes: Self.commitLanes, observer: commitObserver) { [commitObserver, secrets] jobs in
             do {
                 return try await client.withConnection { connection in
-                    // The connection's own loop, which may not be the lane's.
+                    // On the connection's event loop (`EventLoopTaskExecutor`): each statement's
+                    // answer resumes the commit on the thread that read it.
                     try await withTaskExecutorPreference(EventLoopTaskExecutor(connection.eventLoop)) {
                         try await PostgresDatabase.commit(jobs, on: connection, secrets: secrets, report: commitObserver.current)
                     }
@@ -67,12 +61,6 @@ public final class PostgresDatabase: HubDatabase {
                 return Array(repeating: error, count: jobs.count)
             }
         }
-        self.committer = GroupCommitter(
-            lanes: Self.commitLanes,
-            observer: commitObserver,
-            executor: { EventLoopTaskExecutor(loops.next()) },
-            commit: commit
-        )
     }
 
     static func configuration(from url: String) throws -> PostgresClient.Configuration {

@@ -17,10 +17,10 @@ import Synchronization
 ///
 /// A leader commits up to `roundsPerLead` batches in a row while writers are waiting, then
 /// hands the lead on (so its own reply waits for at most that many), and it commits them in a
-/// task of its own, above the requests' priority and on `executor` when the store gives one (the
-/// PostgreSQL store gives its connections' event loop). Why: between two batches, and between
-/// two statements of one, the commit waited in the task pool behind the requests' work, about a
-/// millisecond each time in row 10, for a batch whose statements took half that.
+/// task of its own, above the requests' priority. Why: between two batches the commit waited in
+/// the task pool behind the requests' work, about a millisecond in row 10, for a batch whose
+/// statements took half that. (The PostgreSQL store also runs each batch's statements on its
+/// connection's event loop, for the same reason.)
 public final class GroupCommitter<Job: Sendable>: Sendable {
     private struct Entry: Sendable {
         let job: Job
@@ -41,24 +41,17 @@ public final class GroupCommitter<Job: Sendable>: Sendable {
     private let commit: @Sendable ([Job]) async -> [(any Error)?]
     private let observer: CommitObserver
     private let lanes: Int
-    private let executor: @Sendable () -> (any TaskExecutor)?
     private let queue = Mutex(Queue())
     private let counters = Mutex((transactions: 0, jobs: 0))
     private let leadCount = Atomic<Int>(0)
 
     /// `commit` writes the jobs in one transaction and returns, per job, its error or nil;
     /// when the transaction itself fails, every job gets that error. At most `lanes`
-    /// transactions are under way at once, each run on the executor `executor` gives (nil: the
-    /// default one). How long each job waited for its batch goes to `observer`.
-    public init(
-        lanes: Int = 1,
-        observer: CommitObserver = CommitObserver(),
-        executor: @escaping @Sendable () -> (any TaskExecutor)? = { nil },
-        commit: @escaping @Sendable ([Job]) async -> [(any Error)?]
-    ) {
+    /// transactions are under way at once. How long each job waited for its batch goes to
+    /// `observer`.
+    public init(lanes: Int = 1, observer: CommitObserver = CommitObserver(), commit: @escaping @Sendable ([Job]) async -> [(any Error)?]) {
         self.lanes = max(1, lanes)
         self.observer = observer
-        self.executor = executor
         self.commit = commit
     }
 
@@ -93,7 +86,7 @@ public final class GroupCommitter<Job: Sendable>: Sendable {
     private func lead(as leader: Ticket) async {
         leadCount.add(1, ordering: .relaxed)
         await withTaskGroup(of: Void.self) { group in
-            group.addTask(executorPreference: executor(), priority: .high) {
+            group.addTask(priority: .high) {
                 var round = 1
                 while await self.drainOnce(as: leader, handOff: round == Self.roundsPerLead) { round += 1 }
             }

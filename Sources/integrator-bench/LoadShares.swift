@@ -36,11 +36,11 @@ struct CommitMeans {
         var counts: [String: Double] = [:]
         for line in exposition.split(separator: "\n") where line.hasPrefix("integrator_store_commit_seconds_") {
             guard let open = line.firstIndex(of: "{"), let value = line.split(separator: " ").last.flatMap({ Double($0) }),
-                let stage = line.range(of: "stage=\"").map({ line[$0.upperBound...].prefix { $0 != "\"" } })
+                let stage = CommitStageTails.label("stage", in: line)
             else { continue }
             switch line[..<open] {
-            case "integrator_store_commit_seconds_sum": sums[String(stage)] = value
-            case "integrator_store_commit_seconds_count": counts[String(stage)] = value
+            case "integrator_store_commit_seconds_sum": sums[stage] = value
+            case "integrator_store_commit_seconds_count": counts[stage] = value
             default: continue
             }
         }

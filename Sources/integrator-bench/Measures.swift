@@ -177,7 +177,8 @@ enum CommitStageTails {
         }
     }
 
-    private static func label(_ name: String, in line: Substring) -> String? {
+    /// The value of label `name` in an exposition line (`stage="queued"` → `queued`).
+    static func label(_ name: String, in line: Substring) -> String? {
         guard let start = line.range(of: "\(name)=\"") else { return nil }
         let rest = line[start.upperBound...]
         return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }

@@ -67,23 +67,4 @@ import Testing
         #expect(committer.statistics.transactions == 40)
         #expect(committer.leads >= 5, "40 batches in \(committer.leads) leads")
     }
-
-    @Test(.timeLimit(.minutes(1))) func batchesRunOnTheExecutorTheStoreGives() async throws {
-        let executor = CountingExecutor()
-        let committer = GroupCommitter<Int>(executor: { executor }, commit: { jobs in jobs.map { _ in nil } })
-        try await committer.submit(1)
-        #expect(executor.jobs.load(ordering: .relaxed) > 0)
-    }
-}
-
-/// Runs jobs on Dispatch's global queue and counts them.
-private final class CountingExecutor: TaskExecutor {
-    let jobs = Atomic<Int>(0)
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        jobs.add(1, ordering: .relaxed)
-        let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        DispatchQueue.global().async { job.runSynchronously(on: executor) }
-    }
 }
