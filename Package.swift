@@ -59,6 +59,8 @@ let package = Package(
             dependencies: [
                 "IntegratorModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for binding the hot statements' values (SQLiteBinding.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

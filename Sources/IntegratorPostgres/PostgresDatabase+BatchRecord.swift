@@ -57,7 +57,7 @@ extension PostgresDatabase {
         var owned: [Bool] = []
         for report in reports {
             let row = current[report.deliveryID]
-            attempts.append((try row?.optionalInt("attempts") ?? 0) + 1)
+            attempts.append(AttemptSQL.number(after: try row?.optionalInt("attempts")))
             owned.append(try AttemptSQL.stillOwned(row, by: report.owner))
         }
         let ends = reports.map(\.finishedAt.timeIntervalSince1970)

@@ -45,7 +45,7 @@ extension PostgresDatabase {
                 }
                 var attempts = try row.int("attempts")
                 if try row.text("state") == "running" {
-                    attempts += 1
+                    attempts = AttemptSQL.number(after: attempts)
                     expired.append((id, attempts))
                 }
                 leases.append((id, now.timeIntervalSince1970 + lease(storeID, mapping), attempts))
@@ -91,7 +91,7 @@ extension PostgresDatabase {
     static func recordAlone(_ db: PostgresConnection, _ report: AttemptReport, secrets: SecretBox) async throws {
         let now = report.finishedAt
         let current = try await db.rows(AttemptSQL.currentDelivery + " FOR UPDATE", [.text(report.deliveryID)]).first
-        let attempts = (try current?.optionalInt("attempts") ?? 0) + 1
+        let attempts = AttemptSQL.number(after: try current?.optionalInt("attempts"))
         try await db.run(AttemptSQL.insertAttempt, values: AttemptSQL.attempt(report, number: attempts))
         let stillOwned = try AttemptSQL.stillOwned(current, by: report.owner)
         if stillOwned {

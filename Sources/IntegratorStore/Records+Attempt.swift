@@ -10,6 +10,10 @@ public struct AttemptReport: Sendable {
     public var messageID: String
     /// The worker that held the lease; the state changes only while it still does.
     public var owner: String
+    /// The delivery's attempts as this worker's claim left them, when known: its attempt is
+    /// the next, and the store writes it without reading the delivery first while the lease
+    /// and the count are still as the claim left them (`AttemptSQL.finishOwnedDelivery`).
+    public var claimedAttempts: Int?
     public var startedAt: Date
     public var duration: Double
     public var url: String

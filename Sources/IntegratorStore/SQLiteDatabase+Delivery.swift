@@ -49,7 +49,7 @@ extension SQLiteDatabase {
                 var attempts = try row.int("attempts")
                 if try row.text("state") == "running" {
                     // The worker that held this lease never reported: keep that in the log.
-                    attempts += 1
+                    attempts = AttemptSQL.number(after: attempts)
                     try db.cachedExecute(sql: AttemptSQL.expiredLease, arguments: [id, attempts, nowSeconds, AttemptSQL.expiredLeaseError])
                 }
                 let expiry = nowSeconds + lease(storeID, mapping)
@@ -63,15 +63,26 @@ extension SQLiteDatabase {
     public func record(_ report: AttemptReport) async throws {
         try await committer.perform { [secrets] db in
             let now = report.finishedAt
-            let current = try db.indexedRow(sql: AttemptSQL.currentDelivery, arguments: [report.deliveryID])
-            let attempts = (try current?.optionalInt("attempts") ?? 0) + 1
-            try db.cachedExecute(sql: AttemptSQL.insertAttempt, values: AttemptSQL.attempt(report, number: attempts))
-            let stillOwned = try AttemptSQL.stillOwned(current, by: report.owner)
-            if stillOwned {
-                try db.cachedExecute(sql: AttemptSQL.finishDelivery, values: AttemptSQL.finish(report, attempts: attempts, now: now))
-            } else {
-                try db.cachedExecute(sql: AttemptSQL.countAttempt, arguments: [attempts, now.timeIntervalSince1970, report.deliveryID])
+            var attempts = 0
+            var stillOwned = false
+            if let claimed = report.claimedAttempts {
+                // The usual case, in one statement: the lease and the count are as the claim left them.
+                attempts = AttemptSQL.number(after: claimed)
+                let values = AttemptSQL.finish(report, attempts: attempts, now: now) + [.text(report.owner), .int(claimed)]
+                try db.cachedExecute(sql: AttemptSQL.finishOwnedDelivery, values: values)
+                stillOwned = db.changesCount == 1
             }
+            if !stillOwned {
+                let current = try db.indexedRow(sql: AttemptSQL.currentDelivery, arguments: [report.deliveryID])
+                attempts = AttemptSQL.number(after: try current?.optionalInt("attempts"))
+                stillOwned = try AttemptSQL.stillOwned(current, by: report.owner)
+                if stillOwned {
+                    try db.cachedExecute(sql: AttemptSQL.finishDelivery, values: AttemptSQL.finish(report, attempts: attempts, now: now))
+                } else {
+                    try db.cachedExecute(sql: AttemptSQL.countAttempt, arguments: [attempts, now.timeIntervalSince1970, report.deliveryID])
+                }
+            }
+            try db.cachedExecute(sql: AttemptSQL.insertAttempt, values: AttemptSQL.attempt(report, number: attempts))
             if stillOwned, report.transition.state == .parked, let parked = report.alerts.make?(.parked) { try Self.insert(db, parked) }
             if let policy = report.breaker { try Self.updateBreaker(db, report, policy: policy, at: now) }
             for child in report.children { try Self.insert(db, child) }

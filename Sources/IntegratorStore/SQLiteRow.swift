@@ -78,10 +78,3 @@ extension SQLStatement {
     /// The statement's values as GRDB binds them.
     var arguments: StatementArguments { StatementArguments(values) }
 }
-
-extension Database {
-    /// Runs a shared statement (`IngestSQL`, …) through the prepared-statement cache.
-    func cachedExecute(sql: String, values: [SQLValue]) throws {
-        try cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
-    }
-}

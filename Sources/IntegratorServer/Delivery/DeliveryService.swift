@@ -226,6 +226,7 @@ struct DeliveryService: Service {
             transition: verdict.transition
         )
         report.mapping = mapping.name
+        report.claimedAttempts = delivery.attempts
         report.breaker = mapping.breaker
         // Alerts are about other messages' deliveries: a hub message's own failures make none.
         if delivery.origin != .hub {

@@ -50,6 +50,19 @@ public enum AttemptSQL {
         WHERE id = ?
         """
 
+    /// `finishDelivery` only while the reporting worker still holds the lease and the attempts
+    /// are as its claim left them (`AttemptReport.claimedAttempts`): the values of `finish`,
+    /// then owner and claimed attempts. Nothing changed means a late or unusual report, read
+    /// before it is written (`currentDelivery`); otherwise the record need not read at all.
+    public static let finishOwnedDelivery = finishDelivery + " AND state = 'running' AND lease_owner = ? AND attempts = ?"
+
+    /// The number of the attempt after `attempts` stored ones. A stored count is not trusted to
+    /// leave room: it stays at `Int.max` rather than overflow.
+    public static func number(after attempts: Int?) -> Int {
+        let stored = max(0, attempts ?? 0)
+        return stored == Int.max ? stored : stored + 1
+    }
+
     public static func finish(_ report: AttemptReport, attempts: Int, now: Date) -> [SQLValue] {
         let transition = report.transition
         return [
