@@ -54,6 +54,9 @@ extension Statement {
         }
     }
 
+    /// Lets go of the values `bind` gave SQLite (its copies of the texts) once the statement ran.
+    func clearBoundValues() { sqlite3_clear_bindings(sqliteStatement) }
+
     /// `SQLITE_TRANSIENT`: SQLite copies a value bound with it before the call returns.
     private static var transient: sqlite3_destructor_type { unsafeBitCast(-1, to: sqlite3_destructor_type.self) }
 }
@@ -64,7 +67,7 @@ extension Database {
     func cachedExecute(sql: String, values: [SQLValue]) throws {
         let statement = try cachedStatement(sql: sql)
         try statement.bind(values)
-        defer { sqlite3_clear_bindings(statement.sqliteStatement) }
+        defer { statement.clearBoundValues() }
         try statement.execute()
     }
 }

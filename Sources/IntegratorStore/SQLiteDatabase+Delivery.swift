@@ -13,12 +13,11 @@ extension SQLiteDatabase {
             let nowSeconds = now.timeIntervalSince1970
             let exclusion = limits.exclusionSQL
             let sql = HealthSQL.claimCandidates(exclusion: exclusion.sql)
-            var arguments: StatementArguments = [nowSeconds, nowSeconds]
-            _ = arguments.append(contentsOf: StatementArguments(exclusion.arguments))
-            _ = arguments.append(contentsOf: [ClaimLimits.candidates(for: limit)])
+            let values: [SQLValue] = [.real(nowSeconds), .real(nowSeconds)] + exclusion.arguments.map { .text($0) }
+                + [.int(ClaimLimits.candidates(for: limit))]
             let candidates = try db.indexedRows(
                 exclusion.arguments.isEmpty ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql),
-                arguments: arguments
+                values: values
             )
             let picked = FairClaim.select(
                 try candidates.map { MappingKey(storeID: try $0.text("store_id"), mapping: try $0.text("mapping")) },
@@ -35,14 +34,14 @@ extension SQLiteDatabase {
                 let mapping = try row.text("mapping")
                 // The candidates were read with their message's existence checked, in this same
                 // transaction: the message is there. Read before anything is written for it.
-                guard let message = try db.indexedRow(sql: HealthSQL.claimedMessage, arguments: [try row.text("message_id")]) else {
+                guard let message = try db.indexedRow(sql: HealthSQL.claimedMessage, values: [.text(try row.text("message_id"))]) else {
                     continue
                 }
                 if let breaker = try row.optionalText("breaker"), breaker != BreakerState.closed.rawValue {
                     // An open breaker whose cool-down is over lets one probe go, across processes.
                     try db.cachedExecute(
                         sql: HealthSQL.takeProbe,
-                        arguments: [nowSeconds + lease(storeID, mapping), storeID, mapping, nowSeconds]
+                        values: [.real(nowSeconds + lease(storeID, mapping)), .text(storeID), .text(mapping), .real(nowSeconds)]
                     )
                     if db.changesCount == 0 { continue }
                 }
@@ -50,10 +49,10 @@ extension SQLiteDatabase {
                 if try row.text("state") == "running" {
                     // The worker that held this lease never reported: keep that in the log.
                     attempts = AttemptSQL.number(after: attempts)
-                    try db.cachedExecute(sql: AttemptSQL.expiredLease, arguments: [id, attempts, nowSeconds, AttemptSQL.expiredLeaseError])
+                    try db.cachedExecute(sql: AttemptSQL.expiredLease, values: [.text(id), .int(attempts), .real(nowSeconds), .text(AttemptSQL.expiredLeaseError)])
                 }
                 let expiry = nowSeconds + lease(storeID, mapping)
-                try db.cachedExecute(sql: AttemptSQL.takeLease, arguments: [owner, expiry, attempts, nowSeconds, id])
+                try db.cachedExecute(sql: AttemptSQL.takeLease, values: [.text(owner), .real(expiry), .int(attempts), .real(nowSeconds), .text(id)])
                 claimed.append(try HealthSQL.claimed(row, message: message, attempts: attempts))
             }
             return claimed
@@ -73,13 +72,13 @@ extension SQLiteDatabase {
                 stillOwned = db.changesCount == 1
             }
             if !stillOwned {
-                let current = try db.indexedRow(sql: AttemptSQL.currentDelivery, arguments: [report.deliveryID])
+                let current = try db.indexedRow(sql: AttemptSQL.currentDelivery, values: [.text(report.deliveryID)])
                 attempts = AttemptSQL.number(after: try current?.optionalInt("attempts"))
                 stillOwned = try AttemptSQL.stillOwned(current, by: report.owner)
                 if stillOwned {
                     try db.cachedExecute(sql: AttemptSQL.finishDelivery, values: AttemptSQL.finish(report, attempts: attempts, now: now))
                 } else {
-                    try db.cachedExecute(sql: AttemptSQL.countAttempt, arguments: [attempts, now.timeIntervalSince1970, report.deliveryID])
+                    try db.cachedExecute(sql: AttemptSQL.countAttempt, values: [.int(attempts), .time(now), .text(report.deliveryID)])
                 }
             }
             try db.cachedExecute(sql: AttemptSQL.insertAttempt, values: AttemptSQL.attempt(report, number: attempts))
@@ -93,7 +92,7 @@ extension SQLiteDatabase {
 
     /// Counts the attempt on its mapping's breaker and writes the alert it causes, if any.
     static func updateBreaker(_ db: Database, _ report: AttemptReport, policy: BreakerPolicy, at now: Date) throws {
-        let row = try db.indexedRow(sql: HealthSQL.breakerRow, arguments: [report.storeID, report.mapping])
+        let row = try db.indexedRow(sql: HealthSQL.breakerRow, values: [.text(report.storeID), .text(report.mapping)])
         let (next, event, write) = try AttemptSQL.breakerAfter(report, row: row, policy: policy, now: now)
         guard write else { return }
         try db.cachedExecute(sql: HealthSQL.saveBreaker, values: AttemptSQL.saveBreaker(report, next, succeeded: report.error == nil, now: now))

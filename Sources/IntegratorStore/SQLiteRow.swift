@@ -42,16 +42,22 @@ struct IndexedRow: StoreRow {
 }
 
 extension Database {
-    /// The rows of a statement, read by position (`IndexedRow`).
-    func indexedRows(_ statement: Statement, arguments: StatementArguments) throws -> [IndexedRow] {
+    /// The rows of a statement, read by position (`IndexedRow`), its values bound directly
+    /// (`Statement.bind`).
+    func indexedRows(_ statement: Statement, values: [SQLValue]) throws -> [IndexedRow] {
         let names = statement.columnNames
-        return try Row.fetchAll(statement, arguments: arguments).map { IndexedRow(row: $0, names: names) }
+        try statement.bind(values)
+        defer { statement.clearBoundValues() }
+        return try Row.fetchAll(statement).map { IndexedRow(row: $0, names: names) }
     }
 
-    /// The first row of a cached statement, read by position (`IndexedRow`).
-    func indexedRow(sql: String, arguments: StatementArguments) throws -> IndexedRow? {
+    /// The first row of a cached statement, read by position (`IndexedRow`), its values bound
+    /// directly (`Statement.bind`).
+    func indexedRow(sql: String, values: [SQLValue]) throws -> IndexedRow? {
         let statement = try cachedStatement(sql: sql)
-        return try Row.fetchOne(statement, arguments: arguments).map { IndexedRow(row: $0, names: statement.columnNames) }
+        try statement.bind(values)
+        defer { statement.clearBoundValues() }
+        return try Row.fetchOne(statement).map { IndexedRow(row: $0, names: statement.columnNames) }
     }
 }
 

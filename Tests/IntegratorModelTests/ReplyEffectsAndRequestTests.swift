@@ -185,6 +185,7 @@ import Testing
         arguments: [
             (nil, "https://erp.example.com/orders"), ("https://erp.example.com/poll/9", "https://erp.example.com/poll/9"),
             ("ftp://erp.example.com/poll", "https://erp.example.com/orders"),
+            ("https://erp.example.com/orders", "https://erp.example.com/orders"),
         ] as [(String?, String)]
     )
     func anAttemptCallsAStoredUpdateURLOnlyWhileItPassesTheRules(stored: String?, called: String) {
