@@ -13,7 +13,8 @@ extension SQLiteDatabase {
             let nowSeconds = now.timeIntervalSince1970
             let exclusion = limits.exclusionSQL
             let sql = HealthSQL.claimCandidates(exclusion: exclusion.sql)
-            let values: [SQLValue] = [.real(nowSeconds), .real(nowSeconds)] + exclusion.arguments.map { .text($0) }
+            let values: [SQLValue] =
+                [.real(nowSeconds), .real(nowSeconds)] + exclusion.arguments.map { .text($0) }
                 + [.int(ClaimLimits.candidates(for: limit))]
             let candidates = try db.indexedRows(
                 exclusion.arguments.isEmpty ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql),
@@ -49,7 +50,10 @@ extension SQLiteDatabase {
                 if try row.text("state") == "running" {
                     // The worker that held this lease never reported: keep that in the log.
                     attempts = AttemptSQL.number(after: attempts)
-                    try db.cachedExecute(sql: AttemptSQL.expiredLease, values: [.text(id), .int(attempts), .real(nowSeconds), .text(AttemptSQL.expiredLeaseError)])
+                    try db.cachedExecute(
+                        sql: AttemptSQL.expiredLease,
+                        values: [.text(id), .int(attempts), .real(nowSeconds), .text(AttemptSQL.expiredLeaseError)]
+                    )
                 }
                 let expiry = nowSeconds + lease(storeID, mapping)
                 try db.cachedExecute(sql: AttemptSQL.takeLease, values: [.text(owner), .real(expiry), .int(attempts), .real(nowSeconds), .text(id)])
