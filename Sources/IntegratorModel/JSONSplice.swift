@@ -73,8 +73,27 @@ public enum JSONSplice {
         /// Nesting past this is left to the parser, with its own limit.
         static let depthLimit = 512
 
+        // The byte classes as comparisons: an array literal's `contains` here ran for every byte
+        // of every payload sent (1 % of a delivery's CPU).
+        static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
+
+        /// What ends a number or a literal: a comma, a closing bracket or whitespace.
+        static func endsToken(_ byte: UInt8) -> Bool {
+            byte == UInt8(ascii: ",") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") || isWhitespace(byte)
+        }
+
+        /// The characters that may follow a backslash, other than `u`.
+        static func isEscape(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"),
+                UInt8(ascii: "r"), UInt8(ascii: "t"):
+                true
+            default: false
+            }
+        }
+
         mutating func skipWhitespace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            while index < bytes.count, Self.isWhitespace(bytes[index]) { index += 1 }
         }
 
         mutating func take(_ byte: UInt8) -> Bool {
@@ -113,7 +132,7 @@ public enum JSONSplice {
                     if escaped == UInt8(ascii: "u") {
                         guard index + 4 <= bytes.count, bytes[index..<index + 4].allSatisfy(\.isHexDigit) else { return false }
                         index += 4
-                    } else if !Array("\"\\/bfnrt".utf8).contains(escaped) {
+                    } else if !Self.isEscape(escaped) {
                         return false
                     }
                 }
@@ -148,7 +167,7 @@ public enum JSONSplice {
             default:
                 // A number or a literal: up to the next delimiter, checked by its characters.
                 let start = index
-                while index < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) {
+                while index < bytes.count, !Self.endsToken(bytes[index]) {
                     guard (0x2B...0x7A).contains(bytes[index]) else { return false }
                     index += 1
                 }
