@@ -105,8 +105,19 @@ public enum PayloadValidator {
     // MARK: Helpers
 
     static func isNonEmptyString(_ value: JSONValue) -> Bool {
-        if case .string(let s) = value { return !s.trimmingCharacters(in: .whitespaces).isEmpty }
+        if case .string(let s) = value { return !isBlank(s) }
         return false
+    }
+
+    /// Whether trimming `CharacterSet.whitespaces` off `text` would leave nothing, decided at
+    /// its first other character without building the trimmed copy: Foundation's trimming was
+    /// a third of the validator's time on every push. Past ASCII the set itself decides (it
+    /// holds more than General Category Zs, U+200B for one).
+    static func isBlank(_ text: String) -> Bool {
+        for scalar in text.unicodeScalars where scalar != " " && scalar != "\t" {
+            if scalar.isASCII || !CharacterSet.whitespaces.contains(scalar) { return false }
+        }
+        return true
     }
 
     /// A number, or a string holding one: Spree sends decimals as strings.
@@ -141,7 +152,7 @@ public enum PayloadValidator {
         case nil, .null?:
             problems.add(Problem(path: "\(path).\(key)", problem: "is required"))
             return false
-        case .string(let s)? where s.trimmingCharacters(in: .whitespaces).isEmpty:
+        case .string(let s)? where isBlank(s):
             problems.add(Problem(path: "\(path).\(key)", problem: "must not be empty"))
             return false
         case .string?:

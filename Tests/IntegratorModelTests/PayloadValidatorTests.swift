@@ -1,5 +1,7 @@
-import IntegratorModel
+import Foundation
 import Testing
+
+@testable import IntegratorModel
 
 @Suite struct PayloadValidatorTests {
     @Test(
@@ -48,5 +50,21 @@ import Testing
         #expect(MessageName.normalised("shipment:confirmation") == "shipment:confirm")
         #expect(MessageName.normalised("shipment:confirmed") == "shipment:confirm")
         #expect(MessageName.normalised("product:update") == "product:updated")
+    }
+
+    /// A value is blank exactly when trimming Foundation's whitespace would leave nothing.
+    @Test(arguments: [
+        "", " ", "\t", "  \t ", "a", " a ", "\n", " \r\n", "\u{00A0}", "\u{2003}\u{3000}", "\u{2003}x", "é", " \u{200B}", "\u{FEFF}",
+        "\u{0085}", "\u{1680}", "R100000001",
+    ])
+    func aBlankValueIsOneThatTrimsToNothing(text: String) {
+        #expect(PayloadValidator.isBlank(text) == text.trimmingCharacters(in: .whitespaces).isEmpty)
+    }
+
+    @Test func everyASCIICharacterIsBlankExactlyAsFoundationTrimsIt() {
+        for value in 0..<128 {
+            let text = " " + String(Unicode.Scalar(UInt8(value))) + "\t"
+            #expect(PayloadValidator.isBlank(text) == text.trimmingCharacters(in: .whitespaces).isEmpty, "U+\(String(value, radix: 16))")
+        }
     }
 }
