@@ -16,9 +16,6 @@ struct JSONParser {
     private var memberSpans: [(key: String, range: Range<Int>)] = []
     /// Whether any object repeated a key (its value keeps the last).
     private var repeatedKey = false
-    /// The members of the objects being read, innermost last: one buffer for the whole parse,
-    /// where each object had an array of its own (allocated and freed for every object).
-    private var pairs: [(String, JSONValue)] = []
 
     static func parse(_ buffer: UnsafeBufferPointer<UInt8>, depthLimit: Int) throws -> JSONValue {
         try parseDocument(buffer, depthLimit: depthLimit, recordsSpans: false).value
@@ -88,7 +85,7 @@ struct JSONParser {
         // Pairs first, the dictionary once at the end: sized exactly, each key hashed once
         // (growing a dictionary key by key rehashed it at every doubling). A repeated key keeps
         // its last value, as before.
-        let base = pairs.count
+        var fields: [(String, JSONValue)] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -104,8 +101,7 @@ struct JSONParser {
             skipWhitespace()
             let start = index
             do {
-                let member = try value(depth: depth)
-                pairs.append((key, member))
+                fields.append((key, try value(depth: depth)))
             } catch JSONReadError.inexactNumber(let path, let text) {
                 throw JSONReadError.inexactNumber(path: [key] + path, text: text)
             }
@@ -116,11 +112,8 @@ struct JSONParser {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                // Filled by subscript into storage sized once: `Dictionary(_:uniquingKeysWith:)`
-                // went through its generic merge with a closure per key (3 % of a push's CPU).
-                var object = [String: JSONValue](minimumCapacity: pairs.count - base)
-                for (key, value) in pairs[base...] where object.updateValue(value, forKey: key) != nil { repeatedKey = true }
-                pairs.removeSubrange(base...)
+                let object = Dictionary(fields, uniquingKeysWith: { _, last in last })
+                if object.count != fields.count { repeatedKey = true }
                 return .object(object)
             } else {
                 throw error("expected ',' or '}' in an object")
