@@ -1,0 +1,85 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import IntegratorServer
+
+/// The delivery loop's doorbell: a wait ends at a ring (one rung before it too, and only that
+/// one), at its timeout, or when its task is cancelled, before or after it began waiting; a
+/// hostile timeout is bounded, and a second waiter lets the first go.
+@Suite struct DoorbellTests {
+    @Test func aRingBeforeTheWaitEndsItAtOnceAndIsUsedUp() async {
+        let doorbell = Doorbell()
+        doorbell.ring()
+        doorbell.ring()
+        let start = ContinuousClock.now
+        await doorbell.wait(upTo: 3600)
+        #expect(ContinuousClock.now - start < .seconds(60))
+        // Two rings before a wait are one: the next wait sleeps to its timeout.
+        let second = ContinuousClock.now
+        await doorbell.wait(upTo: 0.2)
+        #expect(ContinuousClock.now - second >= .milliseconds(190))
+    }
+
+    @Test func aRingEndsAWaitUnderWay() async {
+        let doorbell = Doorbell()
+        let start = ContinuousClock.now
+        async let waited: Void = doorbell.wait(upTo: 3600)
+        try? await Task.sleep(for: .milliseconds(50))
+        doorbell.ring()
+        await waited
+        #expect(ContinuousClock.now - start < .seconds(60))
+    }
+
+    @Test func aWaitEndsAtItsTimeout() async {
+        let doorbell = Doorbell()
+        let start = ContinuousClock.now
+        await doorbell.wait(upTo: 0.2)
+        #expect(ContinuousClock.now - start >= .milliseconds(190))
+    }
+
+    @Test func aCancelledWaitEndsWhetherCancelledBeforeOrAfterItBegan() async {
+        let doorbell = Doorbell()
+        let start = ContinuousClock.now
+        let early = Task { await doorbell.wait(upTo: 3600) }
+        early.cancel()
+        await early.value
+        let late = Task { await doorbell.wait(upTo: 3600) }
+        try? await Task.sleep(for: .milliseconds(50))
+        late.cancel()
+        await late.value
+        #expect(ContinuousClock.now - start < .seconds(60))
+    }
+
+    @Test func aSecondWaiterLetsTheFirstGo() async {
+        let doorbell = Doorbell()
+        let start = ContinuousClock.now
+        let first = Task { await doorbell.wait(upTo: 3600) }
+        try? await Task.sleep(for: .milliseconds(50))
+        let second = Task { await doorbell.wait(upTo: 3600) }
+        await first.value
+        doorbell.ring()
+        await second.value
+        #expect(ContinuousClock.now - start < .seconds(60))
+    }
+
+    @Test func manyWaitsRungInTurnEachEnd() async {
+        let doorbell = Doorbell()
+        let start = ContinuousClock.now
+        for _ in 0..<2000 {
+            async let waited: Void = doorbell.wait(upTo: 3600)
+            doorbell.ring()
+            await waited
+        }
+        #expect(ContinuousClock.now - start < .seconds(60))
+    }
+
+    @Test(arguments: [Double.nan, -5, .infinity, 1e300])
+    func aHostileTimeoutIsBounded(seconds: Double) async {
+        let doorbell = Doorbell()
+        let task = Task { await doorbell.wait(upTo: seconds) }
+        try? await Task.sleep(for: .milliseconds(20))
+        task.cancel()
+        await task.value
+    }
+}
