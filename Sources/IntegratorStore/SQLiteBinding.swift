@@ -6,8 +6,8 @@ import GRDBSQLite
 /// GRDB binds through `StatementArguments`: each value is turned into a `DatabaseValue` by
 /// generic code that is not specialised across the module boundary, then copied again to be
 /// checked against the statement. On the drain's record (an attempt's insert and its delivery's
-/// update, 19 values) that was a quarter of the commit thread's time, more than SQLite spent
-/// running the two statements (perf, issue 17); ingest binds the same way for every push.
+/// update, 19 values) that was a quarter of the record's time, two thirds of what SQLite took to
+/// run its statements (perf, issue 17); ingest binds the same way for every push.
 /// Here each value goes to `sqlite3_bind_*` as it is, and GRDB still runs the statement (its
 /// checks and observers see it as a statement whose arguments are set).
 ///

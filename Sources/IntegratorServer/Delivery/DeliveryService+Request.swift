@@ -11,11 +11,11 @@ extension DeliveryService {
     /// The largest response body read; past it the attempt fails (its reply is not applied).
     static let responseLimit = 4 << 20
 
-    static func httpRequest(_ request: DeliveryRequest) -> HTTPClientRequest {
-        var http = HTTPClientRequest(url: request.url)
-        http.method = .POST
-        for header in request.headers { http.headers.add(name: header.name, value: header.value) }
-        http.body = .bytes(ByteBuffer(bytes: request.body))
-        return http
+    /// Throws when the client cannot make a request of the URL (one it cannot parse or whose
+    /// scheme it does not speak).
+    static func httpRequest(_ request: DeliveryRequest) throws -> HTTPClient.Request {
+        var headers = HTTPHeaders()
+        for header in request.headers { headers.add(name: header.name, value: header.value) }
+        return try HTTPClient.Request(url: request.url, method: .POST, headers: headers, body: .byteBuffer(ByteBuffer(bytes: request.body)))
     }
 }

@@ -152,7 +152,7 @@ struct DeliveryService: Service {
             // and its lease (the timeout plus a margin, from the claim) outlives it.
             let left = mapping.timeout - (ContinuousClock.now - clockStart).inSeconds
             answer = await Self.send(
-                Self.httpRequest(request),
+                try Self.httpRequest(request),
                 client: client,
                 targets: hub.targets,
                 timeout: max(0.001, left),
