@@ -118,11 +118,12 @@ struct IntegrationController: Sendable {
             request.headers.add(name: "Accept", value: "application/json")
             // The target policy is checked on the addresses the name resolves to, before any
             // connection: a refused one says nothing about whether something listens there.
+            let deadline = NIODeadline.now() + .seconds(15)
             let chosen: HTTPClient
-            do { chosen = try await hub.targets.client(for: url, standard: client) } catch let refused as TargetRefused {
+            do { chosen = try await hub.targets.client(for: url, standard: client, deadline: deadline) } catch let refused as TargetRefused {
                 throw APIError.invalid("the integration is not valid", path: "url", problem: refused.description)
             }
-            let response = try await chosen.execute(request, timeout: .seconds(15))
+            let response = try await chosen.execute(request, deadline: deadline)
             var buffer = try await response.body.collect(upTo: 4 << 20)
             let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
             guard response.status == .ok else {

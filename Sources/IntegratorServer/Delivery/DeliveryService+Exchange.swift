@@ -22,8 +22,8 @@ extension DeliveryService {
         let deadline = NIODeadline.now() + .milliseconds(Int64(seconds * 1000))
         let reader = AnswerReader(cap: cap)
         do {
-            // Resolving and checking the target is part of the attempt, under its timeout.
-            let chosen = try await targets.client(for: request.url.absoluteString, standard: client)
+            // Resolving and checking the target is part of the attempt, under its deadline too.
+            let chosen = try await targets.client(for: request.url.absoluteString, standard: client, deadline: deadline)
             let task = chosen.execute(request: request, delegate: reader, eventLoop: .indifferent, deadline: deadline, logger: nil)
             return try await withTaskCancellationHandler {
                 try await task.futureResult.get()

@@ -57,8 +57,9 @@ final class TargetGuard: Sendable {
 
     /// The client to send a request for `url` with: `standard` when the policy allows the host
     /// without looking further, or one pinned to the checked address. Throws `TargetRefused`
-    /// when the host, or any address it resolves to, is refused.
-    func client(for url: String, standard: HTTPClient) async throws -> HTTPClient {
+    /// when the host, or any address it resolves to, is refused, and
+    /// `HTTPClientError.deadlineExceeded` when the name is not resolved by `deadline`.
+    func client(for url: String, standard: HTTPClient, deadline: NIODeadline) async throws -> HTTPClient {
         guard policy != .any else { return standard }
         guard let host = URLComponents(string: url)?.host, !host.isEmpty else { throw TargetRefused(description: "\(url) names no host") }
         if let why = policy.refusal(host: host) { throw TargetRefused(description: why) }
@@ -66,7 +67,7 @@ final class TargetGuard: Sendable {
         let name = DeliveryTargets.bare(host)
         // An address in its standard form is connected to as written, and was checked above.
         if IPAddress(name) != nil { return standard }
-        let addresses = try await Self.resolve(name)
+        let addresses = try await Self.resolve(name, by: deadline)
         guard let first = addresses.first else { throw ResolutionFailed(description: "\(name) does not resolve to any address") }
         for address in addresses {
             if let why = policy.refusal(host: name, address: address) { throw TargetRefused(description: why) }
@@ -109,24 +110,42 @@ final class TargetGuard: Sendable {
         for client in clients { try? await client.shutdown() }
     }
 
-    /// Every address `name` resolves to, read on a thread of the blocking pool.
-    static func resolve(_ name: String) async throws -> [IPAddress] {
-        try await NIOThreadPool.singleton.runIfActive {
-            var hints = addrinfo()
-            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-            var list: UnsafeMutablePointer<addrinfo>?
-            let status = getaddrinfo(name, nil, &hints, &list)
-            guard status == 0, let list else {
-                throw ResolutionFailed(description: "\(name) could not be resolved: \(String(cString: gai_strerror(status)))")
-            }
-            defer { freeaddrinfo(list) }
-            var addresses: [IPAddress] = []
-            var next: UnsafeMutablePointer<addrinfo>? = list
-            while let entry = next {
-                if let address = IPAddress(socketAddress: entry.pointee.ai_addr), !addresses.contains(address) { addresses.append(address) }
-                next = entry.pointee.ai_next
-            }
-            return addresses
+    /// Every address `name` resolves to, read on a thread of the blocking pool, or
+    /// `HTTPClientError.deadlineExceeded` at `deadline`: `getaddrinfo` cannot be cancelled and
+    /// a resolver that does not answer would hold the attempt past its timeout (and its lease).
+    /// The lookup, once started, finishes on its thread; its answer is then dropped.
+    static func resolve(
+        _ name: String,
+        by deadline: NIODeadline,
+        lookup: @escaping @Sendable (String) throws -> [IPAddress] = lookUp
+    ) async throws -> [IPAddress] {
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
+        let answer = eventLoop.makePromise(of: [IPAddress].self)
+        // Both complete the promise on its event loop, where the second completion is ignored.
+        let timeout = eventLoop.scheduleTask(deadline: deadline) { answer.fail(HTTPClientError.deadlineExceeded) }
+        NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { try lookup(name) }.whenComplete { result in
+            timeout.cancel()
+            answer.completeWith(result)
         }
+        return try await answer.futureResult.get()
+    }
+
+    /// `getaddrinfo`: every address `name` resolves to, without repeats.
+    static func lookUp(_ name: String) throws -> [IPAddress] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(name, nil, &hints, &list)
+        guard status == 0, let list else {
+            throw ResolutionFailed(description: "\(name) could not be resolved: \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(list) }
+        var addresses: [IPAddress] = []
+        var next: UnsafeMutablePointer<addrinfo>? = list
+        while let entry = next {
+            if let address = IPAddress(socketAddress: entry.pointee.ai_addr), !addresses.contains(address) { addresses.append(address) }
+            next = entry.pointee.ai_next
+        }
+        return addresses
     }
 }
