@@ -64,13 +64,13 @@ public final class GroupCommitter<Job: Sendable>: Sendable {
     /// Queues `job` and returns once the transaction holding it is durable.
     public func submit(_ job: Job) async throws {
         let ticket = Ticket()
-        let leads = queue.withLock { queue in
+        let leading = queue.withLock { queue in
             queue.entries.append(Entry(job: job, ticket: ticket, arrived: .now))
             if queue.leaders >= lanes { return false }
             queue.leaders += 1
             return true
         }
-        if leads { await lead(as: ticket) }
+        if leading { await lead(as: ticket) }
         while true {
             switch await ticket.wait() {
             case .lead:
