@@ -164,7 +164,7 @@ public enum EndpointTesting {
     public static func request(
         _ message: String,
         payload: JSONValue = [:],
-        parameters: [String: JSONValue] = [:],
+        parameters: JSONObject = [:],
         messageID: String = "523fcd00b439573338018fab"
     ) -> JSONValue {
         var fields = payload.objectValue ?? [:]

@@ -20,7 +20,7 @@ public struct EndpointManifest: Sendable {
         }
 
         var json: JSONValue {
-            var fields: [String: JSONValue] = [
+            var fields: JSONObject = [
                 "name": .string(name), "description": .string(description), "data_type": .string(dataType.rawValue),
             ]
             fields["default"] = defaultValue ?? .null
@@ -63,12 +63,12 @@ public struct EndpointManifest: Sendable {
         }
 
         var json: JSONValue {
-            var fields: [String: JSONValue] = [
+            var fields: JSONObject = [
                 "name": .string(name), "path": .string(path), "description": .string(description),
                 "requires": ["parameters": .array(parameters.map(\.json))],
                 "recommends": [
                     "messages": .array(messages.map { .string($0) }),
-                    "identifiers": .object(identifiers.mapValues { .string($0) }),
+                    "identifiers": .object(JSONObject(identifiers.mapValues { .string($0) })),
                     "filters": .array(filters),
                     "options": ["retries_allowed": .bool(retriesAllowed)],
                 ],
@@ -93,7 +93,7 @@ public struct EndpointManifest: Sendable {
     }
 
     public var json: JSONValue {
-        var fields: [String: JSONValue] = [
+        var fields: JSONObject = [
             "name": .string(name), "display": .string(display), "description": .string(description),
             "services": .array(services.map(\.json)),
         ]

@@ -9,7 +9,7 @@ public struct EndpointRequest: Sendable {
     /// The payload without its `parameters`.
     public var payload: JSONValue
     /// Every parameter the hub sent, by its full name (`spree.api_url`).
-    public var parameters: [String: JSONValue]
+    public var parameters: JSONObject
     /// The integration prefix (`spree`), so `parameter("api_url")` means `spree.api_url`.
     public var prefix: String?
     /// The store the hub sent the message for, when it said.
@@ -19,7 +19,7 @@ public struct EndpointRequest: Sendable {
         message: String,
         messageID: String,
         payload: JSONValue,
-        parameters: [String: JSONValue],
+        parameters: JSONObject,
         prefix: String? = nil,
         storeID: String? = nil
     ) {
@@ -38,12 +38,15 @@ public struct EndpointRequest: Sendable {
             throw EndpointError.badRequest("the body must be a JSON object with message, message_id and payload")
         }
         var payload = fields["payload"]?.objectValue ?? [:]
-        var parameters: [String: JSONValue] = [:]
+        var parameters: JSONObject = [:]
         switch payload.removeValue(forKey: "parameters") ?? fields["parameters"] {
         case .array(let items)?:
+            // Gathered in a dictionary (names come in any order; a repeated one keeps its last value).
+            var named: [String: JSONValue] = [:]
             for item in items {
-                if let name = item["name"]?.stringValue { parameters[name] = item["value"] ?? .null }
+                if let name = item["name"]?.stringValue { named[name] = item["value"] ?? .null }
             }
+            parameters = JSONObject(named)
         case .object(let pairs)?:
             parameters = pairs
         default:

@@ -8,7 +8,7 @@ public struct EndpointResponse: Sendable {
     /// The HTTP status: 200 for success (and for business failures carried as error
     /// notifications, which must not be retried); 500 asks the hub to retry.
     public var status: Int = 200
-    public private(set) var values: [String: JSONValue] = [:]
+    public private(set) var values: JSONObject = [:]
     public private(set) var messages: [JSONValue] = []
     public private(set) var notifications: [JSONValue] = []
     public private(set) var parameters: [(name: String, value: JSONValue)] = []
@@ -24,7 +24,7 @@ public struct EndpointResponse: Sendable {
     }
 
     /// Adds a message for the hub to route: `{message, payload, ...extra}`.
-    public mutating func addMessage(_ name: String, payload: JSONValue = .object([:]), extra: [String: JSONValue] = [:]) {
+    public mutating func addMessage(_ name: String, payload: JSONValue = .object([:]), extra: JSONObject = [:]) {
         var fields = extra
         fields["message"] = .string(name)
         fields["payload"] = payload
@@ -32,7 +32,7 @@ public struct EndpointResponse: Sendable {
     }
 
     /// Adds one message per payload.
-    public mutating func addMessages(_ name: String, payloads: [JSONValue], extra: [String: JSONValue] = [:]) {
+    public mutating func addMessages(_ name: String, payloads: [JSONValue], extra: JSONObject = [:]) {
         for payload in payloads { addMessage(name, payload: payload, extra: extra) }
     }
 
@@ -47,7 +47,7 @@ public struct EndpointResponse: Sendable {
         _ level: IntegratorModel.Notification.Level,
         subject: String,
         description: String? = nil,
-        extra: [String: JSONValue] = [:]
+        extra: JSONObject = [:]
     ) {
         var fields = extra
         fields["level"] = .string(level.rawValue)

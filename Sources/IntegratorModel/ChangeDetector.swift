@@ -46,7 +46,7 @@ public enum ChangeDetector {
         let before = previous.map(canonicalOrder)
         if let before, comparable(before) == comparable(now) { return [] }
         var changes: [Change] = []
-        var body: [String: JSONValue] = [type: now, "original": current]
+        var body: JSONObject = [type: now, "original": current]
         if let before {
             body["previous"] = before
             body["diff"] = diff(before, now)
@@ -66,7 +66,7 @@ public enum ChangeDetector {
     }
 
     static func payload(_ name: String, _ current: JSONValue, _ previous: JSONValue?) -> JSONValue {
-        var body: [String: JSONValue] = [name: current]
+        var body: JSONObject = [name: current]
         if let previous {
             body["previous"] = previous
             body["diff"] = diff(previous, current)
@@ -78,8 +78,9 @@ public enum ChangeDetector {
     public static func diff(_ before: JSONValue, _ after: JSONValue) -> JSONValue {
         let old = before.objectValue ?? [:]
         let new = after.objectValue ?? [:]
-        var changed: [String: JSONValue] = [:]
-        for key in Set(old.keys).union(new.keys) where key != "updated_at" && old[key] != new[key] {
+        var changed: JSONObject = [:]
+        // In key order, so each change is added at the end of the object.
+        for key in Set(old.keys).union(new.keys).sorted() where key != "updated_at" && old[key] != new[key] {
             changed[key] = [old[key] ?? .null, new[key] ?? .null]
         }
         return .object(changed)
@@ -99,7 +100,7 @@ public enum ChangeDetector {
     public static func canonicalOrder(_ raw: JSONValue) -> JSONValue {
         guard case .object(let spree) = raw else { return raw }
         if spree["totals"] != nil || spree["status"] != nil || spree["state"] == nil { return raw }
-        var order: [String: JSONValue] = [:]
+        var order: JSONObject = [:]
         let copied: [(String, String, JSONValue)] = [
             ("number", "number", .null), ("channel", "channel", "spree"), ("email", "email", .null), ("currency", "currency", "USD"),
             ("placed_on", "completed_at", .null), ("updated_at", "updated_at", .null), ("status", "state", .null),
@@ -110,7 +111,7 @@ public enum ChangeDetector {
             ("item", "item_total"), ("adjustment", "adjustment_total"), ("tax", "tax_total"), ("shipping", "ship_total"),
             ("payment", "payment_total"), ("order", "total"),
         ]
-        var totalsObject: [String: JSONValue] = [:]
+        var totalsObject: JSONObject = [:]
         for (target, source) in totals { totalsObject[target] = decimal(spree[source]) }
         order["totals"] = .object(totalsObject)
         order["line_items"] = .array(
@@ -141,7 +142,7 @@ public enum ChangeDetector {
 
     /// Copies `source` paths (dotted) of `object` to `target` keys; what is missing is null.
     static func pick(_ object: JSONValue, _ pairs: [(target: String, source: String)]) -> JSONValue {
-        var fields: [String: JSONValue] = [:]
+        var fields: JSONObject = [:]
         for (target, source) in pairs {
             fields[target] = JSONPath(source)?.values(in: object).first ?? .null
         }
@@ -158,7 +159,7 @@ public enum ChangeDetector {
     /// The canonical v5 shipment from a Spree shipment (or one already canonical).
     static func canonicalShipment(_ raw: JSONValue, order: JSONValue?) -> JSONValue {
         guard case .object(let spree) = raw else { return raw }
-        var shipment: [String: JSONValue]
+        var shipment: JSONObject
         if spree["status"] != nil {
             shipment = spree
         } else {

@@ -105,7 +105,7 @@ public struct DeliveryRequest: Sendable, Equatable {
     public static func v6Body(_ delivery: ClaimedDelivery, parameters: [Parameter], transformed: Bool = false) -> Data {
         let payload = delivery.payload.objectValue ?? [:]
         let type = String(delivery.messageName.prefix { $0 != ":" })
-        var fields: [String: JSONValue]
+        var fields: JSONObject
         if !transformed, let object = payload[type], case .object = object {
             fields = [type: object]
         } else {
@@ -115,7 +115,7 @@ public struct DeliveryRequest: Sendable, Equatable {
         fields["request_id"] = .string(delivery.id)
         var named = Dictionary(parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
         named[storeIDParameter] = .string(delivery.storeID)
-        fields["parameters"] = .object(named)
+        fields["parameters"] = .object(JSONObject(named))
         return JSONValue.object(fields).encoded()
     }
 

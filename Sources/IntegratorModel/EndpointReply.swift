@@ -10,9 +10,9 @@ public struct Notification: Sendable, Hashable {
     public var subject: String
     public var description: String
     /// Other keys the endpoint sent (a backtrace, say), kept as they came.
-    public var extra: [String: JSONValue]
+    public var extra: JSONObject
 
-    public init(level: Level, subject: String, description: String, extra: [String: JSONValue] = [:]) {
+    public init(level: Level, subject: String, description: String, extra: JSONObject = [:]) {
         self.level = level
         self.subject = subject
         self.description = description
@@ -71,7 +71,7 @@ public struct EndpointReply: Sendable {
             reply.result = .string(String(decoding: body.prefix(4096), as: UTF8.self))
             return reply
         }
-        var result: [String: JSONValue] = [:]
+        var result: JSONObject = [:]
         for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
             switch key {
             case "request_id": continue

@@ -44,7 +44,7 @@ public struct Filter: Sendable, Hashable {
 
     /// The JSON form of a mapping's filter.
     public var json: JSONValue {
-        var fields: [String: JSONValue] = [
+        var fields: JSONObject = [
             "path": .string(path.description), "operator": .string(op.rawValue), "match_rule": .string(matchRule.rawValue),
         ]
         if value != .null { fields["value"] = value }

@@ -135,7 +135,7 @@ public struct FilterExplanation: Sendable, Equatable {
     public var json: JSONValue {
         switch kind {
         case .filter(let path, let op, let value, let reached, let more):
-            var fields: [String: JSONValue] = [
+            var fields: JSONObject = [
                 "path": .string(path), "operator": .string(op), "reached": .array(reached), "passed": .bool(passed),
             ]
             if value != .null { fields["value"] = value }

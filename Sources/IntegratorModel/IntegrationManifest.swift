@@ -108,7 +108,7 @@ public struct IntegrationManifest: Sendable {
     public func mapping(for service: Service, baseURL: String, token: String) throws -> Mapping {
         let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         let unprefixed = service.parameters.filter { !$0.hasPrefix("\(name).") }
-        var json: [String: JSONValue] = [
+        var json: JSONObject = [
             "name": .string("\(name).\(service.name)"), "messages": .array(service.messages.map { .string($0) }), "url": .string(base + service.path),
             "token": .string(token), "identifiers": service.identifiers, "filters": service.filters,
             "parameters": .array(([name + ".*"] + unprefixed).map { .string($0) }),

@@ -99,12 +99,12 @@ enum JSONWriter {
             out.append(UInt8(ascii: "]"))
         case .object(let fields) where !fields.isEmpty:
             out.append(UInt8(ascii: "{"))
-            for (index, key) in fields.keys.sorted().enumerated() {
+            for (index, field) in fields.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 pad(indent + 1, &out)
-                writeString(key, into: &out)
+                writeString(field.key, into: &out)
                 out.append(contentsOf: ": ".utf8)
-                writePretty(fields[key]!, indent: indent + 1, into: &out)
+                writePretty(field.value, indent: indent + 1, into: &out)
             }
             pad(indent, &out)
             out.append(UInt8(ascii: "}"))
@@ -136,8 +136,8 @@ enum JSONWriter {
             out.append(UInt8(ascii: "]"))
         case .object(let fields):
             out.append(UInt8(ascii: "{"))
-            // Sorted as pairs: no second hash lookup per key.
-            for (index, field) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
+            // Members are kept in key order: written as they are.
+            for (index, field) in fields.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(field.key, into: &out)
                 out.append(UInt8(ascii: ":"))

@@ -82,10 +82,11 @@ struct JSONParser {
     private mutating func object(depth: Int) throws -> JSONValue {
         if depth > depthLimit { throw JSONReadError.tooDeep(limit: depthLimit) }
         index += 1
-        // Pairs first, the dictionary once at the end: sized exactly, each key hashed once
-        // (growing a dictionary key by key rehashed it at every doubling). A repeated key keeps
-        // its last value, as before.
-        var fields: [(String, JSONValue)] = []
+        // Pairs first, put in order once at the end (`JSONObject.canonical`). A repeated key
+        // keeps its last value. Room for eight members up front: most objects have a few, and
+        // growing from empty reallocated at 1, 2 and 4.
+        var fields: [JSONObject.Element] = []
+        fields.reserveCapacity(8)
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -101,7 +102,7 @@ struct JSONParser {
             skipWhitespace()
             let start = index
             do {
-                fields.append((key, try value(depth: depth)))
+                fields.append((key: key, value: try value(depth: depth)))
             } catch JSONReadError.inexactNumber(let path, let text) {
                 throw JSONReadError.inexactNumber(path: [key] + path, text: text)
             }
@@ -112,9 +113,9 @@ struct JSONParser {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                let object = Dictionary(fields, uniquingKeysWith: { _, last in last })
-                if object.count != fields.count { repeatedKey = true }
-                return .object(object)
+                let (members, repeated) = JSONObject.canonical(fields)
+                if repeated { repeatedKey = true }
+                return .object(JSONObject(checkedMembers: members))
             } else {
                 throw error("expected ',' or '}' in an object")
             }

@@ -16,7 +16,7 @@ extension Mapping {
     }
 
     /// Writes the health options into a mapping's `options` object.
-    func writeHealthOptions(into options: inout [String: JSONValue]) {
+    func writeHealthOptions(into options: inout JSONObject) {
         if let breakerThreshold { options["breaker_threshold"] = .int(Int64(breakerThreshold)) }
         if let breakerCooldown { options["breaker_cooldown"] = .double(breakerCooldown) }
         if let rateLimit { options["rate_limit"] = .int(Int64(rateLimit)) }

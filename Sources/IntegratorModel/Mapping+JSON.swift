@@ -16,7 +16,7 @@ extension Mapping {
             "url": .string(url),
             "token": .string(token),
             "filters": .array(filters.map(\.json)),
-            "identifiers": .object(identifiers.mapValues { .string($0.description) }),
+            "identifiers": .object(JSONObject(identifiers.mapValues { .string($0.description) })),
             "parameters": .array(parameters.map { .string($0) }),
             "options": .object(options),
             "enabled": .bool(enabled),
@@ -141,7 +141,7 @@ extension Mapping {
 
         var retriesAllowed = true
         var retrySchedule: [Double]?
-        var extraOptions: [String: JSONValue] = [:]
+        var extraOptions: JSONObject = [:]
         var maxInFlight: Int?
         var health = HealthOptions()
         switch fields["options"] {

@@ -26,7 +26,7 @@ public struct Mapping: Sendable, Hashable {
     /// Seconds an attempt may take.
     public var timeout: Double
     /// Keys of `options` we do not interpret, kept so that a round trip loses nothing.
-    public var extraOptions: [String: JSONValue]
+    public var extraOptions: JSONObject
     /// The wire form of deliveries: the original hub's (v5) or Wombat's (v6).
     public var wireProtocol: WireProtocol = .v5
     /// Standard Webhooks secrets (`whsec_…`): deliveries carry `webhook-signature`.
@@ -82,7 +82,7 @@ public struct Mapping: Sendable, Hashable {
         enabled: Bool = true,
         required: Bool = false,
         timeout: Double = Mapping.defaultTimeout,
-        extraOptions: [String: JSONValue] = [:]
+        extraOptions: JSONObject = [:]
     ) {
         self.name = name
         self.messages = messages

@@ -61,7 +61,7 @@ public enum PayloadValidator {
         return problems.items
     }
 
-    static func validateOrder(_ order: [String: JSONValue], at path: String, problems: ProblemList) {
+    static func validateOrder(_ order: JSONObject, at path: String, problems: ProblemList) {
         requireString("number", in: order, at: path, problems: problems)
         optionalString("email", in: order, at: path, problems: problems)
         optionalString("currency", in: order, at: path, problems: problems)
@@ -96,7 +96,7 @@ public enum PayloadValidator {
         }
     }
 
-    static func validateLineItem(_ item: [String: JSONValue], at path: String, problems: ProblemList) {
+    static func validateLineItem(_ item: JSONObject, at path: String, problems: ProblemList) {
         optionalString("sku", in: item, at: path, problems: problems)
         optionalNumeric("quantity", in: item, at: path, problems: problems)
         optionalNumeric("price", in: item, at: path, problems: problems)
@@ -131,10 +131,10 @@ public enum PayloadValidator {
 
     static func requireObject(
         _ key: String,
-        in fields: [String: JSONValue],
+        in fields: JSONObject,
         at path: String,
         problems: ProblemList,
-        then check: ([String: JSONValue], String) -> Void
+        then check: (JSONObject, String) -> Void
     ) {
         switch fields[key] {
         case nil, .null?:
@@ -147,7 +147,7 @@ public enum PayloadValidator {
     }
 
     @discardableResult
-    static func requireString(_ key: String, in fields: [String: JSONValue], at path: String, problems: ProblemList) -> Bool {
+    static func requireString(_ key: String, in fields: JSONObject, at path: String, problems: ProblemList) -> Bool {
         switch fields[key] {
         case nil, .null?:
             problems.add(Problem(path: "\(path).\(key)", problem: "is required"))
@@ -165,7 +165,7 @@ public enum PayloadValidator {
         }
     }
 
-    static func optionalString(_ key: String, in fields: [String: JSONValue], at path: String, problems: ProblemList) {
+    static func optionalString(_ key: String, in fields: JSONObject, at path: String, problems: ProblemList) {
         switch fields[key] {
         case nil, .null?, .string?, .int?: return
         case let other?:
@@ -173,7 +173,7 @@ public enum PayloadValidator {
         }
     }
 
-    static func optionalNumeric(_ key: String, in fields: [String: JSONValue], at path: String, problems: ProblemList) {
+    static func optionalNumeric(_ key: String, in fields: JSONObject, at path: String, problems: ProblemList) {
         guard let value = fields[key], value != .null else { return }
         if !isNumeric(value) {
             let shown = value.stringValue.map { "'\($0)'" } ?? value.typeName
@@ -183,10 +183,10 @@ public enum PayloadValidator {
 
     static func optionalObjectList(
         _ key: String,
-        in fields: [String: JSONValue],
+        in fields: JSONObject,
         at path: String,
         problems: ProblemList,
-        each check: ([String: JSONValue], String) -> Void
+        each check: (JSONObject, String) -> Void
     ) {
         guard let value = fields[key], value != .null else { return }
         guard case .array(let items) = value else {

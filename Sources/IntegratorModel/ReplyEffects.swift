@@ -75,7 +75,7 @@ public struct ReplyEffects: Sendable, Equatable {
         // reply would otherwise pay for.
         let reference = notifications.isEmpty ? nil : Self.reference(of: delivery.payload)
         effects.notifications = notifications.map { notification in
-            var payload: [String: JSONValue] = [
+            var payload: JSONObject = [
                 "level": .string(notification.level.rawValue), "subject": .string(notification.subject),
                 "description": .string(notification.description), "source": .string(mapping), "message_id": .string(delivery.messageID),
             ]

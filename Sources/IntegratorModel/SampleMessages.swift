@@ -17,7 +17,7 @@ public enum SampleMessages {
         case "order:canceled":
             return .object(["order": order(number: number, status: "canceled")])
         case "shipment:ready", "shipment:confirm":
-            var shipment: [String: JSONValue] = [
+            var shipment: JSONObject = [
                 "number": .string("H\(number.dropFirst())"), "order_number": .string(number), "email": "spree@example.com",
                 "cost": 5.0, "status": kind == "shipment:ready" ? "ready" : "shipped", "stock_location": "default",
                 "shipping_method": "UPS Ground (USD)",

@@ -49,7 +49,7 @@ public struct Transform: Sendable, Hashable {
             }
         }
 
-        func fill(_ values: [String: JSONValue]) -> JSONValue {
+        func fill(_ values: JSONObject) -> JSONValue {
             switch self {
             case .fixed(let value): return value
             case .whole(let name): return values[name] ?? .null
@@ -66,7 +66,8 @@ public struct Transform: Sendable, Hashable {
                 }
                 return .string(out)
             case .array(let items): return .array(items.map { $0.fill(values) })
-            case .object(let fields): return .object(Dictionary(fields.map { ($0.0, $0.1.fill(values)) }, uniquingKeysWith: { first, _ in first }))
+            // The pieces are the template object's members, in its order.
+            case .object(let fields): return .object(JSONObject(checkedMembers: fields.map { (key: $0.0, value: $0.1.fill(values)) }))
             }
         }
     }
@@ -98,7 +99,7 @@ public struct Transform: Sendable, Hashable {
     public static let maximumPaths = 100
 
     public var json: JSONValue {
-        ["paths": .object(paths.mapValues { .string($0.description) }), "template": template]
+        ["paths": .object(JSONObject(paths.mapValues { .string($0.description) })), "template": template]
     }
 
     /// Reads a transform, naming every problem under `transform.`.
@@ -175,7 +176,7 @@ public struct Transform: Sendable, Hashable {
 
     /// The payload to deliver for a message.
     public func apply(message name: String, id: String, payload: JSONValue) -> JSONValue {
-        var values: [String: JSONValue] = [:]
+        var values: JSONObject = [:]
         for (key, path) in paths {
             if path.expands {
                 values[key] = .array(path.values(message: name, id: id, payload: payload))

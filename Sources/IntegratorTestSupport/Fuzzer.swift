@@ -63,7 +63,7 @@ public struct Fuzzer {
         case 6, 7:
             return .array((0..<int(0...4)).map { _ in value(depth: depth + 1) })
         default:
-            var fields: [String: JSONValue] = [:]
+            var fields: JSONObject = [:]
             for _ in 0..<int(0...5) { fields[pick(Self.keys)] = value(depth: depth + 1) }
             return .object(fields)
         }

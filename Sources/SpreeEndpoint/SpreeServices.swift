@@ -98,7 +98,7 @@ public struct SpreeServices: Sendable {
         }
         let limit = request.string("truncate_address_address1").flatMap(Int.init)
         return try await withStore(request, subject: "order:import") { store, response in
-            var spree: [String: JSONValue] = [:]
+            var spree: JSONObject = [:]
             spree["email"] = order["email"]
             spree["channel"] = order["channel"]
             spree["currency"] = order["currency"]
@@ -107,7 +107,7 @@ public struct SpreeServices: Sendable {
             }
             spree["line_items"] = .array(
                 (order["line_items"]?.arrayValue ?? []).map { item in
-                    var fields: [String: JSONValue] = ["sku": item["sku"] ?? .null, "quantity": item["quantity"] ?? 1]
+                    var fields: JSONObject = ["sku": item["sku"] ?? .null, "quantity": item["quantity"] ?? 1]
                     if let price = item["price"] { fields["price"] = price }
                     return .object(fields)
                 }
@@ -261,7 +261,7 @@ public struct SpreeServices: Sendable {
                     throw BusinessFailure("stock location \(locationID) holds no stock item for sku \(sku)")
                 }
                 from = item["count_on_hand"]?.numberValue.map { Int($0) } ?? 0
-                var change: [String: JSONValue] = ["count_on_hand": .int(Int64(quantity))]
+                var change: JSONObject = ["count_on_hand": .int(Int64(quantity))]
                 if force { change["force"] = true }
                 let updated = try await store.put("stock_locations/\(locationID)/stock_items/\(itemID)", ["stock_item": .object(change)])
                 to =

@@ -4,11 +4,12 @@ import IntegratorModel
 /// Request parameters as Rails saw them: the query string and a JSON or form body merged, with
 /// `order[line_items][0][sku]=X` brackets turned into nested objects.
 struct Params: Sendable {
-    var fields: [String: JSONValue]
+    var fields: JSONObject
 
     subscript(key: String) -> JSONValue? { fields[key] }
 
     static func parse(query: String?, body: [UInt8], contentType: String?) -> Params {
+        // Built in a dictionary (a form's keys come in any order), made an object once.
         var fields: [String: JSONValue] = [:]
         if let query { merge(form: query, into: &fields) }
         if !body.isEmpty {
@@ -18,7 +19,7 @@ struct Params: Sendable {
                 for (key, value) in json { fields[key] = value }
             }
         }
-        return Params(fields: fields)
+        return Params(fields: JSONObject(fields))
     }
 
     static func merge(form: String, into fields: inout [String: JSONValue]) {
@@ -50,7 +51,7 @@ struct Params: Sendable {
             fields[first] = value
             return
         }
-        var inner = fields[first]?.objectValue ?? [:]
+        var inner = fields[first]?.objectValue?.dictionary ?? [:]
         let next = keys.dropFirst()
         if next.first == "" {
             // `ids[]=1&ids[]=2` make an array.
@@ -60,7 +61,7 @@ struct Params: Sendable {
             return
         }
         set(&inner, next, value)
-        fields[first] = .object(inner)
+        fields[first] = .object(JSONObject(inner))
     }
 
     /// Kaminari's rules: `per_page` 25 unless a positive number; `page` 1 unless positive.

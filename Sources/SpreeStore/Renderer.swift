@@ -15,7 +15,7 @@ struct Renderer {
 
     func address(_ address: Address?) -> JSONValue {
         guard let address else { return .null }
-        var fields: [String: JSONValue] = [
+        var fields: JSONObject = [
             "id": .int(Int64(address.id)), "firstname": .string(address.firstname), "lastname": .string(address.lastname),
             "address1": .string(address.address1), "address2": Self.text(address.address2), "city": .string(address.city),
             "zipcode": .string(address.zipcode), "phone": .string(address.phone), "company": Self.text(address.company),
@@ -31,8 +31,8 @@ struct Renderer {
         return .object(fields)
     }
 
-    func variantAttributes(_ variant: Variant, product: Product?) -> [String: JSONValue] {
-        var fields: [String: JSONValue] = [
+    func variantAttributes(_ variant: Variant, product: Product?) -> JSONObject {
+        var fields: JSONObject = [
             "id": .int(Int64(variant.id)), "name": .string(product?.name ?? ""), "sku": .string(variant.sku), "price": Self.money(variant.price),
             "weight": Self.text(variant.weight), "height": .null, "width": .null, "depth": .null, "is_master": .bool(variant.isMaster),
             "cost_price": variant.costPrice.map(Self.money) ?? .null, "permalink": .string(product?.permalink ?? ""),
@@ -66,7 +66,7 @@ struct Renderer {
     }
 
     func payment(_ payment: Payment) -> JSONValue {
-        var fields: [String: JSONValue] = [
+        var fields: JSONObject = [
             "id": .int(Int64(payment.id)), "source_type": Self.text(payment.sourceType),
             "source_id": payment.sourceID.map { .int(Int64($0)) } ?? .null,
             "amount": Self.money(payment.amount), "payment_method_id": .int(Int64(payment.paymentMethodID)),
@@ -88,7 +88,7 @@ struct Renderer {
     }
 
     func shipment(_ shipment: Shipment, order: Order) -> JSONValue {
-        var fields: [String: JSONValue] = [
+        var fields: JSONObject = [
             "id": .int(Int64(shipment.id)), "tracking": Self.text(shipment.tracking), "number": .string(shipment.number),
             "cost": shipment.cost == .zero ? 0 : Self.money(shipment.cost), "shipped_at": Self.time(shipment.shippedAt),
             "state": .string(shipment.state),
@@ -110,8 +110,8 @@ struct Renderer {
         return .object(fields)
     }
 
-    func orderAttributes(_ order: Order) -> [String: JSONValue] {
-        var fields: [String: JSONValue] = [
+    func orderAttributes(_ order: Order) -> JSONObject {
+        var fields: JSONObject = [
             "id": .int(Int64(order.id)), "number": .string(order.number), "item_total": Self.money(order.itemTotal), "total": Self.money(order.total),
             "state": .string(order.state), "adjustment_total": Self.money(order.adjustmentTotal),
             "user_id": order.userID.map { .int(Int64($0)) } ?? .null,
@@ -137,7 +137,7 @@ struct Renderer {
         for item in order.lineItems {
             let variant = await database.variant(id: item.variantID)
             let product = await database.product(of: variant)
-            var itemFields: [String: JSONValue] = [
+            var itemFields: JSONObject = [
                 "id": .int(Int64(item.id)), "quantity": .int(Int64(item.quantity)), "price": Self.money(item.price),
                 "variant_id": .int(Int64(item.variantID)),
             ]
@@ -202,7 +202,7 @@ struct Renderer {
         stock: (Variant) -> [StockItem] = { _ in [] },
         locations: [Int: StockLocation] = [:]
     ) -> JSONValue {
-        var fields: [String: JSONValue] = [
+        var fields: JSONObject = [
             "id": .int(Int64(product.id)), "name": .string(product.name), "description": .string(product.description),
             "price": Self.money(product.price),
             "available_on": Self.time(product.availableOn), "permalink": .string(product.permalink),
@@ -221,7 +221,7 @@ struct Renderer {
     }
 
     func connectorProduct(_ product: Product, variants: [Variant]) -> JSONValue {
-        var fields: [String: JSONValue] = [
+        var fields: JSONObject = [
             "id": .int(Int64(product.id)), "sku": .string(variants.first { $0.isMaster }?.sku ?? ""), "name": .string(product.name),
             "description": .string(product.description), "price": Self.money(product.price), "available_on": Self.time(product.availableOn),
             "permalink": .string(product.permalink), "meta_description": Self.text(product.metaDescription),
@@ -246,7 +246,7 @@ struct Renderer {
     }
 
     func taxon(_ taxon: Taxon, connector: Bool) -> JSONValue {
-        var fields: [String: JSONValue] = [
+        var fields: JSONObject = [
             "id": .int(Int64(taxon.id)), "name": .string(taxon.name), "permalink": .string(taxon.permalink),
             "parent_id": taxon.parentID.map { .int(Int64($0)) } ?? .null, "taxonomy_id": .int(Int64(taxon.taxonomyID)),
         ]
@@ -279,7 +279,7 @@ struct Renderer {
     }
 
     func stockItem(_ item: StockItem, variant: Variant?, product: Product?) -> JSONValue {
-        var fields: [String: JSONValue] = [
+        var fields: JSONObject = [
             "id": .int(Int64(item.id)), "count_on_hand": .int(Int64(item.countOnHand)), "backorderable": .bool(item.backorderable),
             "stock_location_id": .int(Int64(item.stockLocationID)), "variant_id": .int(Int64(item.variantID)),
         ]

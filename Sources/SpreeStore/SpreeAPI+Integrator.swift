@@ -21,12 +21,12 @@ extension SpreeAPI {
                 "collections": .array(collections.map { ["name": .string($0.name), "token": .string($0.token), "frequency": .string($0.frequency)] })
             ]
         }
-        var legacy: [String: JSONValue] = [:]
+        var legacy: JSONObject = [:]
         for name in ["orders", "stock_transfers"] {
             let prefixed = Params(
-                fields: [
+                fields: ([
                     "since": params["since"] ?? .null, "page": params["\(name)_page"] ?? 1, "per_page": params["\(name)_per_page"] ?? 25,
-                ].filter { $0.value != .null }
+                ] as JSONObject).filter { $0.value != .null }
             )
             if let records = try? await collection(name, prefixed), case .object(var fields) = records {
                 fields["page"] = fields.removeValue(forKey: name)

@@ -58,7 +58,7 @@ public struct SpreeAPI: Sendable {
                     422,
                     [
                         "error": "Invalid resource. Please fix errors and try again.",
-                        "errors": .object(errors.mapValues { .array($0.map { .string($0) }) }),
+                        "errors": .object(JSONObject(errors.mapValues { .array($0.map { .string($0) }) })),
                     ]
                 )
             case .exception(let text): return Self.response(422, ["exception": .string(text)])
@@ -106,7 +106,7 @@ public struct SpreeAPI: Sendable {
     ) -> JSONValue {
         let (page, perPage, pageEcho, perPageEcho) = params.paging
         let slice = Array(records.dropFirst((page - 1) * perPage).prefix(perPage))
-        var fields: [String: JSONValue] = [
+        var fields: JSONObject = [
             name: .array(slice), "count": .int(Int64(slice.count)),
             "current_page": integerPage ? .int(Int64(page)) : pageEcho,
             "pages": .int(Int64(records.isEmpty ? 0 : (records.count + perPage - 1) / perPage)),

@@ -8,7 +8,7 @@ extension SpreeDatabase {
 
     /// `POST /api/orders`: Spree's `build_from_api` import. A failure creates nothing and
     /// answers 422 with the prefixed exception text.
-    public func importOrder(_ input: [String: JSONValue], admin: Bool, userID: Int?) throws -> Order {
+    public func importOrder(_ input: JSONObject, admin: Bool, userID: Int?) throws -> Order {
         let time = now()
         var order = Order(
             id: 0,
@@ -133,7 +133,7 @@ extension SpreeDatabase {
     }
 
     /// `PUT /api/orders/:number`: admins may set the few attributes the API lets through.
-    public func updateOrder(number: String, _ input: [String: JSONValue], lockable: Bool) throws -> Order {
+    public func updateOrder(number: String, _ input: JSONObject, lockable: Bool) throws -> Order {
         guard var order = order(number: number) else { throw SpreeError.notFound }
         if let email = input["email"]?.stringValue { order.email = email }
         if let instructions = input["special_instructions"]?.stringValue { order.specialInstructions = instructions }
@@ -341,7 +341,7 @@ extension SpreeDatabase {
         }
     }
 
-    static func list(_ value: JSONValue?) -> [[String: JSONValue]] {
+    static func list(_ value: JSONValue?) -> [JSONObject] {
         switch value {
         case .array(let items)?: return items.compactMap(\.objectValue)
         // Rails forms send lists as hashes keyed "0", "1", …
@@ -359,7 +359,7 @@ extension SpreeDatabase {
         }
     }
 
-    static func address(_ fields: [String: JSONValue], id: Int) throws -> Address {
+    static func address(_ fields: JSONObject, id: Int) throws -> Address {
         var errors: [String: [String]] = [:]
         func required(_ key: String) -> String {
             let value = fields[key]?.comparableText ?? ""

@@ -20,7 +20,7 @@ let order: JSONValue = [
 ]
 
 func filter(_ path: String, _ op: String, _ value: JSONValue = nil, rule: String? = nil) -> JSONValue {
-    var fields: [String: JSONValue] = ["path": .string(path), "operator": .string(op)]
+    var fields: JSONObject = ["path": .string(path), "operator": .string(op)]
     if value != nil { fields["value"] = value }
     if let rule { fields["match_rule"] = .string(rule) }
     return .object(fields)

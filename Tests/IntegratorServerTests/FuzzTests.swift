@@ -71,13 +71,13 @@ import Testing
         var fuzzer = Fuzzer(seed: 4)
         let operators = Filter.Operator.allCases.map(\.rawValue) + ["", "nope"]
         for _ in 0..<Self.count {
-            var filter: [String: JSONValue] = [
+            var filter: JSONObject = [
                 "path": .string(fuzzer.pick(["payload.order.number", "payload.*.sku", "payload.order.line_items.*.price"] + Fuzzer.hostileStrings)),
                 "operator": .string(fuzzer.pick(operators)),
             ]
             if fuzzer.chance(80) { filter["value"] = fuzzer.value(depth: 4) }
             if fuzzer.chance(30) { filter["match_rule"] = .string(fuzzer.pick(["all", "any", "some"])) }
-            var mapping: [String: JSONValue] = [
+            var mapping: JSONObject = [
                 "name": "m", "messages": ["order:new"], "url": .string(fuzzer.pick(["http://x/y", "https://h:1/p"] + Fuzzer.hostileStrings)),
                 "filters": [.object(filter)],
             ]

@@ -39,7 +39,7 @@ import Testing
     @Test func everyGeneratedObjectSplicesToItsReencoding() throws {
         var fuzzer = Fuzzer(seed: 17)
         for _ in 0..<Fuzzer.iterations(default: 3000) {
-            var fields: [String: JSONValue] = [:]
+            var fields: JSONObject = [:]
             for _ in 0..<fuzzer.int(0...6) { fields[fuzzer.pick(Fuzzer.keys)] = fuzzer.value(depth: 1) }
             let object = JSONValue.object(fields)
             let value = fuzzer.value(depth: 2)

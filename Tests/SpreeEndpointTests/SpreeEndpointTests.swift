@@ -17,7 +17,7 @@ struct Shop: Sendable {
     let database: SpreeDatabase
     let version: SpreeVersion
 
-    var parameters: [String: JSONValue] {
+    var parameters: JSONObject {
         ["spree.api_url": .string(api), "spree.api_key": "admin-key", "spree.api_version": .string(version.rawValue)]
     }
 
@@ -64,7 +64,7 @@ struct Shop: Sendable {
     }
 
     /// Sends a hub request to a service, with the store's parameters plus `extra`.
-    func send(_ path: String, _ message: String, payload: JSONValue = [:], extra: [String: JSONValue] = [:]) async throws -> Reply {
+    func send(_ path: String, _ message: String, payload: JSONValue = [:], extra: JSONObject = [:]) async throws -> Reply {
         let body = EndpointTesting.request(message, payload: payload, parameters: parameters.merging(extra) { $1 })
         return try await call(.POST, endpoint + path, json: body, headers: ["X-Augury-Token": Self.key])
     }

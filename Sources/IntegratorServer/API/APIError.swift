@@ -29,7 +29,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     public var body: JSONValue {
-        var fields: [String: JSONValue] = ["error": .string(message)]
+        var fields: JSONObject = ["error": .string(message)]
         if !problems.isEmpty {
             fields["errors"] = .array(problems.map { .object(["path": .string($0.path), "problem": .string(String($0.problem.prefix(1000)))]) })
         }

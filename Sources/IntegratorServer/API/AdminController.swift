@@ -304,7 +304,7 @@ struct AdminController: Sendable {
     @Sendable func queues(_ request: Request, context: HubRequestContext) async throws -> Response {
         let storeID = try await scope(request, context)
         let counts = try await hub.database.queueCounts(storeID: storeID)
-        return .json(.object(counts.mapValues { .int(Int64($0)) }))
+        return .json(.object(JSONObject(counts.mapValues { .int(Int64($0)) })))
     }
 
     @Sendable func notifications(_ request: Request, context: HubRequestContext) async throws -> Response {

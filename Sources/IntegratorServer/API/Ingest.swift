@@ -11,7 +11,7 @@ struct IncomingMessage: Sendable {
     var name: String
     var payload: JSONValue
     /// The whole pushed object, for the v5 echo.
-    var document: [String: JSONValue]
+    var document: JSONObject
     var origin: MessageOrigin
     /// The payload as the client sent it, when those bytes can be stored as they are
     /// (`PushBody`); otherwise the store writes `payload` out.

@@ -52,7 +52,7 @@ enum Presenter {
     }
 
     static func message(_ message: MessageRecord, full: Bool) -> JSONValue {
-        var fields: [String: JSONValue] = [
+        var fields: JSONObject = [
             "message_id": .string(message.id), "id": .string(message.id), "message": .string(message.name),
             "store_id": .string(message.storeID), "origin": .string(message.origin.rawValue), "state": .string(state(of: message)),
             "parent_id": message.parentMessageID.map(JSONValue.string) ?? .null,
@@ -64,14 +64,14 @@ enum Presenter {
         if full {
             fields["payload"] = message.payload
             fields["identifiers"] = .object(
-                Dictionary(message.identifiers.map { ($0.name, JSONValue.string($0.value)) }, uniquingKeysWith: { a, _ in a })
+                JSONObject(Dictionary(message.identifiers.map { ($0.name, JSONValue.string($0.value)) }, uniquingKeysWith: { a, _ in a }))
             )
         }
         return .object(fields)
     }
 
     static func delivery(_ delivery: DeliveryRecord, full: Bool) -> JSONValue {
-        var fields: [String: JSONValue] = [
+        var fields: JSONObject = [
             "id": .string(delivery.id), "mapping": .string(delivery.mapping), "state": .string(delivery.state.rawValue),
             "attempts": .int(Int64(delivery.attempts)),
             "next_attempt_at": time(
@@ -115,7 +115,7 @@ enum Presenter {
         fields["children"] = .array(detail.children.map { message($0, full: false) })
         fields["notifications"] = .array(detail.notifications.map(notification))
         let results = detail.message.deliveries.compactMap { d in d.result.map { (d.mapping, $0) } }
-        fields["result"] = results.isEmpty ? .null : .object(Dictionary(results, uniquingKeysWith: { a, _ in a }))
+        fields["result"] = results.isEmpty ? .null : .object(JSONObject(Dictionary(results, uniquingKeysWith: { a, _ in a })))
         fields["last_error"] = detail.message.deliveries.compactMap(\.lastError).last.map(JSONValue.string) ?? .null
         return .object(fields)
     }

@@ -63,7 +63,7 @@ struct PushController: Sendable {
     func v6(_ objects: [(type: String, items: [JSONValue])], storeID: String, request: Request, depth: Int) async throws -> Response {
         var problems: [Problem] = []
         var messages: [IncomingMessage] = []
-        var counts: [String: JSONValue] = [:]
+        var counts: JSONObject = [:]
         for (plural, items) in objects {
             if plural.isEmpty || !plural.allSatisfy({ ("a"..."z").contains($0) || $0 == "_" || $0 == "-" }) {
                 problems.append(Problem(path: plural, problem: "object types are lowercase plural names such as orders or shipments"))

@@ -74,12 +74,13 @@ public enum ConfigFile {
         case .sequence(let sequence):
             return .array(try sequence.map(json(from:)))
         case .mapping(let mapping):
+            // Built in a dictionary (a mapping's keys come in any order), made an object once.
             var fields: [String: JSONValue] = [:]
             for (key, value) in mapping {
                 guard case .scalar(let scalar) = key else { throw ConfigError(message: "a key in the config file is not text", problems: []) }
                 fields[scalar.string] = try json(from: value)
             }
-            return .object(fields)
+            return .object(JSONObject(fields))
         case .alias:
             throw ConfigError(message: "YAML aliases are not supported in config files", problems: [])
         }

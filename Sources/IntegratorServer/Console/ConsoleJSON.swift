@@ -13,7 +13,7 @@ struct ConsoleJSON: MustacheParent, Sendable {
 
     /// The document with `fields` added to it (or replacing its own): what the console shows
     /// beside the API's fields, such as a row's escaped name for its links.
-    func adding(_ fields: [String: JSONValue]) -> ConsoleJSON {
+    func adding(_ fields: JSONObject) -> ConsoleJSON {
         guard case .object(var own) = value else { return self }
         own.merge(fields) { _, added in added }
         return ConsoleJSON(.object(own))

@@ -19,7 +19,7 @@ struct StoresController: Sendable {
 
     @Sendable func create(_ request: Request, context: HubRequestContext) async throws -> Response {
         let form = try await console.form(request)
-        var body: [String: JSONValue] = ["id": .string(form["id"] ?? "")]
+        var body: JSONObject = ["id": .string(form["id"] ?? "")]
         body["name"] = .string(form["name"].flatMap { $0.isEmpty ? nil : $0 } ?? form["id"] ?? "")
         if let token = form["token"], !token.isEmpty { body["token"] = .string(token) }
         do {
