@@ -1,13 +1,14 @@
 /// A JSON object's members, kept sorted by key with no key twice: what `JSONValue.object` holds.
 ///
 /// Why not a `Dictionary`: every pushed document is parsed into these, and building a dictionary
-/// per object (allocating its table, hashing every key) then freeing it was most of what parsing
-/// cost: the benchmark's 1.4 KB order took 9.5 µs to parse and free with dictionaries and
-/// 5.3 µs with sorted members. Sorted members also are what the writer wants (keys in order,
+/// per object (allocating its table, hashing every key) then freeing it was nearly half of what
+/// parsing cost: the benchmark's 1.4 KB order took 9.5 µs to parse and free with dictionaries
+/// and 5.3 µs with sorted members. Sorted members also are what the writer wants (keys in order,
 /// so equal values always encode to equal bytes) without sorting at every write, and a lookup
-/// is a binary search, so a hostile object with many keys costs no more than a dictionary's
-/// worst case. It reads like a dictionary (`object["key"]`, `keys`, `values`, `mapValues`,
-/// iteration as `(key, value)` pairs), so code written for one reads the same.
+/// is a binary search. Inserting a key moves the members after it, so code that builds a large
+/// object from keys in any order gathers them in a dictionary first (`JSONObject(_:)`). It reads
+/// like a dictionary (`object["key"]`, `keys`, `values`, `mapValues`, iteration as
+/// `(key, value)` pairs), so code written for one reads the same.
 ///
 /// Keys compare as Swift strings (canonical equivalence), as a dictionary's keys did: two
 /// spellings of one key are one key, and a repeated key keeps its last value.
