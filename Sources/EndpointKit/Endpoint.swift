@@ -168,7 +168,7 @@ public enum EndpointTesting {
         messageID: String = "523fcd00b439573338018fab"
     ) -> JSONValue {
         var fields = payload.objectValue ?? [:]
-        fields["parameters"] = .array(parameters.sorted { $0.key < $1.key }.map { .object(["name": .string($0.key), "value": $0.value]) })
+        fields["parameters"] = .array(parameters.map { .object(["name": .string($0.key), "value": $0.value]) })
         return ["message": .string(message), "message_id": .string(messageID), "payload": .object(fields)]
     }
 

@@ -72,12 +72,12 @@ public struct EndpointReply: Sendable {
             return reply
         }
         var result: JSONObject = [:]
-        for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
+        for (key, value) in fields {
             switch key {
             case "request_id": continue
             case "summary": result["summary"] = value
             case "parameters":
-                for (name, parameter) in (value.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) { reply.parameters.append((name, parameter)) }
+                for (name, parameter) in value.objectValue ?? [:] { reply.parameters.append((name, parameter)) }
             default:
                 if case .array(let items) = value, !items.isEmpty, items.allSatisfy({ $0.objectValue != nil }) {
                     let type = ObjectTypes.singular(key)
@@ -161,7 +161,7 @@ public struct EndpointReply: Sendable {
                 }
             case .object(let pairs):
                 // The v6 form: parameters as an object.
-                for (name, value) in pairs.sorted(by: { $0.key < $1.key }) { reply.parameters.append((name, value)) }
+                for (name, value) in pairs { reply.parameters.append((name, value)) }
             default:
                 reply.problems.append(Problem(path: "parameters", problem: "must be an array of {name, value}, not \(value.typeName)"))
             }

@@ -59,7 +59,7 @@ public struct Filter: Sendable, Hashable {
             return nil
         }
         let start = problems.count
-        for key in fields.keys.sorted() where !keys.contains(key) {
+        for key in fields.keys where !keys.contains(key) {
             problems.append(
                 Problem(path: "\(path).\(key)", problem: "unknown key '\(key)'; a filter has path, operator, value, match_rule and ignore_case")
             )

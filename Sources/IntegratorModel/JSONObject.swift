@@ -11,7 +11,9 @@
 /// `(key, value)` pairs), so code written for one reads the same.
 ///
 /// Keys compare as Swift strings (canonical equivalence), as a dictionary's keys did: two
-/// spellings of one key are one key, and a repeated key keeps its last value.
+/// spellings of one key are one key, and a repeated key keeps its last value. Iteration, `keys`
+/// and `values` go in key order, so code that wants members in a stable order reads them as
+/// they are, without sorting.
 public struct JSONObject: Sendable, Hashable, RandomAccessCollection, ExpressibleByDictionaryLiteral {
     public typealias Element = (key: String, value: JSONValue)
 

@@ -45,7 +45,7 @@ extension Mapping {
             "name", "messages", "url", "token", "filters", "identifiers", "parameters", "options", "enabled", "required", "timeout", "id", "store_id",
             "created_at", "updated_at", "protocol", "signing_secret", "previous_signing_secret", "integration", "transform", "paused",
         ]
-        for key in fields.keys.sorted() where !known.contains(key) {
+        for key in fields.keys where !known.contains(key) {
             problems.append(Problem(path: key, problem: "is not a field of a mapping"))
         }
 
@@ -109,7 +109,7 @@ extension Mapping {
         var identifiers: [String: JSONPath] = [:]
         switch fields["identifiers"] {
         case .object(let items)?:
-            for (key, value) in items.sorted(by: { $0.key < $1.key }) {
+            for (key, value) in items {
                 if key.isEmpty || key.contains(":") {
                     problems.append(Problem(path: "identifiers", problem: "identifier names must be non-empty and hold no ':', not '\(key)'"))
                 } else if case .string(let s) = value, let path = JSONPath(s) {

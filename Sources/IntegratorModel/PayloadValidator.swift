@@ -68,7 +68,7 @@ public enum PayloadValidator {
         optionalString("status", in: order, at: path, problems: problems)
         if let totals = order["totals"], totals != .null {
             if case .object(let t) = totals {
-                for (key, value) in t.sorted(by: { $0.key < $1.key }) where !isNumeric(value) && value != .null {
+                for (key, value) in t where !isNumeric(value) && value != .null {
                     problems.add(Problem(path: "\(path).totals.\(key)", problem: "must be a number, not \(value.typeName)"))
                 }
             } else {

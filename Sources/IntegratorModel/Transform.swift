@@ -109,14 +109,14 @@ public struct Transform: Sendable, Hashable {
             return nil
         }
         let start = problems.count
-        for key in fields.keys.sorted() where key != "paths" && key != "template" {
+        for key in fields.keys where key != "paths" && key != "template" {
             problems.append(Problem(path: "transform.\(key)", problem: "unknown key '\(key)'; a transform has paths and template"))
         }
         var paths: [String: JSONPath] = [:]
         switch fields["paths"] {
         case .object(let items)?:
             if items.count > maximumPaths { problems.append(Problem(path: "transform.paths", problem: "holds at most \(maximumPaths) paths")) }
-            for (name, value) in items.sorted(by: { $0.key < $1.key }) {
+            for (name, value) in items {
                 guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) else {
                     problems.append(Problem(path: "transform.paths.\(name)", problem: "a name is 1 to 64 letters, digits, _, - and ."))
                     continue
@@ -149,7 +149,7 @@ public struct Transform: Sendable, Hashable {
         case .array(let items):
             for (index, item) in items.enumerated() { checkPlaceholders(item, at: "\(path).\(index)", names: names, problems: &problems) }
         case .object(let fields):
-            for (key, item) in fields.sorted(by: { $0.key < $1.key }) {
+            for (key, item) in fields {
                 checkPlaceholders(item, at: "\(path).\(key)", names: names, problems: &problems)
             }
         default:

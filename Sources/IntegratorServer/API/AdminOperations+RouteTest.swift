@@ -27,7 +27,7 @@ extension AdminOperations {
         }
         let payload = fields["payload"] ?? .object([:])
         if payload.objectValue == nil { problems.append(Problem(path: "payload", problem: "must be an object, not \(payload.typeName)")) }
-        for key in fields.keys.sorted() where !["message", "payload"].contains(key) {
+        for key in fields.keys where !["message", "payload"].contains(key) {
             problems.append(Problem(path: key, problem: "is not a field of a route test; give message and payload, or message_id"))
         }
         if !problems.isEmpty { throw APIError(.unprocessableContent, "the test is not valid", problems: problems) }

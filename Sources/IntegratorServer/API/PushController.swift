@@ -98,6 +98,6 @@ enum V6Push {
         guard case .object(var fields) = json, fields["message"] == nil, fields["event"] == nil else { return nil }
         for key in ["request_id", "summary", "parameters"] { fields[key] = nil }
         guard !fields.isEmpty, fields.values.allSatisfy({ $0.arrayValue != nil }) else { return nil }
-        return fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value.arrayValue!) }
+        return fields.map { ($0.key, $0.value.arrayValue!) }
     }
 }

@@ -146,7 +146,7 @@ extension Hub {
             }
             switch fields["parameters"] {
             case .object(let pairs)?:
-                for (name, value) in pairs.sorted(by: { $0.key < $1.key }) {
+                for (name, value) in pairs {
                     if let problem = ParameterRules.problem(name: name, value: value) {
                         problems.append(Problem(path: "\(at).parameters.\(name)", problem: problem.problem))
                     } else {
