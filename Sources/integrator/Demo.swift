@@ -35,9 +35,8 @@ struct Demo: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let secrets = DemoSecrets(admin: adminToken ?? Tokens.generate())
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "warning") ?? .warning
-            return handler
+            let level = Logger.Level(rawValue: ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "warning") ?? .warning
+            return HubLogHandler.standardError(label: label, level: level)
         }
         let logger = Logger(label: "integrator-demo")
         let ports = DemoPorts()

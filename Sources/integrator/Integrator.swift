@@ -86,9 +86,7 @@ struct Serve: AsyncParsableCommand {
         }
 
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: environment["LOG_LEVEL"] ?? "info") ?? .info
-            return handler
+            HubLogHandler.standardError(label: label, level: Logger.Level(rawValue: environment["LOG_LEVEL"] ?? "info") ?? .info)
         }
         let logger = Logger(label: "integrator")
         let host = settings.host

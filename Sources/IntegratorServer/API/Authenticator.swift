@@ -22,7 +22,8 @@ struct Authenticator: Sendable {
 
     /// The store of a `POST /events`: `X-Hub-Store` and `X-Hub-Access-Token` must match.
     func pushingStore(_ request: Request) async throws -> String {
-        guard let storeID = request.headers[Self.hubStore], let token = request.headers[Self.hubAccessToken], !storeID.isEmpty, !token.isEmpty
+        guard let storeID = request.headers.value(Self.hubStore), let token = request.headers.value(Self.hubAccessToken),
+            !storeID.isEmpty, !token.isEmpty
         else {
             throw APIError.unauthorized("unknown credentials: send X-Hub-Store and X-Hub-Access-Token")
         }
@@ -38,8 +39,8 @@ struct Authenticator: Sendable {
     /// The caller of the admin API: `Authorization: Bearer <admin token>`, or a store's token
     /// as `X-Augury-Token` (or as the bearer).
     func principal(_ request: Request) async throws -> Principal {
-        var token = request.headers[Self.auguryToken]
-        if let authorization = request.headers[.authorization] {
+        var token = request.headers.value(Self.auguryToken)
+        if let authorization = request.headers.value(.authorization) {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" { token = String(parts[1]).trimmingCharacters(in: .whitespaces) }
         }

@@ -129,7 +129,7 @@ struct Ingest: Sendable {
     /// limit the push is refused with 422 naming the header (a refusal of what was sent, not a
     /// fault of the hub's, so not 508).
     func depth(_ request: Request) throws -> Int {
-        guard let text = request.headers[Self.hopsHeader] else { return 0 }
+        guard let text = request.headers.value(Self.hopsHeader) else { return 0 }
         guard text.utf8.count <= 6, let hops = Int(text.trimmingCharacters(in: .whitespaces)), hops >= 0 else {
             throw APIError.invalid("the hop count is not valid", path: DeliveryRequest.hopsHeader, problem: "must be a whole number from 0")
         }
@@ -146,10 +146,11 @@ struct Ingest: Sendable {
     }
 
     static let hopsHeader = HTTPField.Name(DeliveryRequest.hopsHeader)!
+    static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
 
     /// The idempotency key of a request: the header, or `payload.idempotency_key` of a single message.
     func idempotencyKey(_ request: Request, single: JSONValue?) throws -> String? {
-        let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? single?["payload"]?["idempotency_key"]?.stringValue
+        let key = request.headers.value(Self.idempotencyKeyHeader) ?? single?["payload"]?["idempotency_key"]?.stringValue
         guard let key else { return nil }
         if key.isEmpty || key.utf8.count > 255 {
             throw APIError.invalid("the idempotency key is not usable", path: "Idempotency-Key", problem: "must be 1 to 255 characters")
