@@ -26,6 +26,7 @@ struct RunAll: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run every benchmark and print the table.")
 
     @Option(help: "Seconds of each wrk load.") var seconds = 10
+    @Option(help: "Rounds of rows 1 and 2 (a baseline load, then an ingest load); the table gives the median round.") var rounds = 3
     @Option(name: .customLong("latency-seconds"), help: "Seconds of the fixed-rate latency run.") var latencySeconds = 30
     @Option(help: "Pushes per second of the latency run.") var rate = 1000
     @Option(help: "Deliveries in the drained backlog.") var backlog = 100_000
@@ -38,7 +39,7 @@ struct RunAll: AsyncParsableCommand {
     @Option(help: "Run only these rows (1–13; 1, 2, 3 and 5 run together, as do 10 to 13), comma-separated.") var only: String?
 
     mutating func run() async throws {
-        if quick { (seconds, latencySeconds, backlog, grow, orders, soakSeconds) = (3, 5, 10_000, 50_000, 1_000, 60) }
+        if quick { (seconds, latencySeconds, backlog, grow, orders, soakSeconds, rounds) = (3, 5, 10_000, 50_000, 1_000, 60, 1) }
         let folder = URL(fileURLWithPath: directory, isDirectory: true)
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -47,6 +48,7 @@ struct RunAll: AsyncParsableCommand {
         let settings = BenchSettings(
             folder: folder,
             seconds: seconds,
+            rounds: max(1, min(rounds, 20)),
             latencySeconds: latencySeconds,
             rate: rate,
             backlog: backlog,
@@ -95,6 +97,7 @@ struct BaselineServer: AsyncParsableCommand {
 struct BenchSettings: Sendable {
     var folder: URL
     var seconds: Int
+    var rounds: Int = 3
     var latencySeconds: Int
     var rate: Int
     var backlog: Int

@@ -366,3 +366,16 @@ enum TransformBench {
         return (transforms, Double(encodes) / seconds(since: start))
     }
 }
+
+/// The round in the middle of several rounds' ratios (the lower middle of an even count; a
+/// ratio that is not a number counts as the lowest), and the ratios in the order they ran.
+struct RoundMedian {
+    let ratios: [Double]
+
+    var index: Int {
+        let order = ratios.indices.sorted { (ratios[$0].isNaN ? -.infinity : ratios[$0]) < (ratios[$1].isNaN ? -.infinity : ratios[$1]) }
+        return order.isEmpty ? 0 : order[(order.count - 1) / 2]
+    }
+
+    var listed: String { ratios.map { String(format: "%.2f", $0) }.joined(separator: ", ") }
+}
