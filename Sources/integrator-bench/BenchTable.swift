@@ -19,7 +19,9 @@ struct BenchTable {
 
     func render(machine: String) -> String {
         var out = "\(machine)\n\n| measure | result | detail | ratio | target |\n|---|---|---|---|---|\n"
-        for row in rows.sorted(by: { $0.measure < $1.measure }) {
+        // In the rows' numeric order (10 after 9, not after 1), then by name (4 before 4b).
+        let order = { (row: Row) in (Int(row.measure.prefix { $0.isNumber }) ?? .max, row.measure) }
+        for row in rows.sorted(by: { order($0) < order($1) }) {
             out +=
                 "| \(row.measure) | \(row.value) | \(row.detail) | \(row.ratio.isNaN ? "–" : String(format: "%.2f", row.ratio)) | \(row.target) |\n"
         }

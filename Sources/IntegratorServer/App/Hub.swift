@@ -3,6 +3,7 @@ import Foundation
 import IntegratorModel
 import IntegratorStore
 import Logging
+import Synchronization
 
 /// The hub's shared parts, built once: the database, the routing cache, the clock and the
 /// doorbell that wakes delivery workers. Controllers and services hold a reference to it.
@@ -112,8 +113,15 @@ public final class Hub: Sendable {
         targets.refusal(url: mapping.url).map { Problem(path: prefix + "url", problem: $0) }
     }
 
+    /// Set by the delivery loop while it waits with every slot taken. New work cannot be claimed
+    /// then, so `wakeWorkers` leaves it asleep: every push woke it to find nothing free (a
+    /// wasted wake a push whenever delivery is saturated, as behind slow endpoints, and 1 % of
+    /// a push's CPU in row 2). An attempt that gives back its slot rings the bell itself.
+    let deliverySaturated = Atomic<Bool>(false)
+
     /// Wakes the delivery workers: new work was written.
     public func wakeWorkers() {
+        if deliverySaturated.load(ordering: .sequentiallyConsistent) { return }
         doorbell.ring()
     }
 }

@@ -33,11 +33,6 @@ struct DeliveryService: Service {
         let rate = OutboundRate()
         let stopping = SharedFlag()
         let limit = hub.configuration.deliveryConcurrency
-        // Rung when an attempt gives back its slot or its record is written. With every slot
-        // taken the loop waits on this bell alone: new work cannot be claimed then, so the hub's
-        // bell, which every push rings, would only wake it to find nothing free (a wasted wake
-        // a push whenever delivery is saturated, as behind slow endpoints).
-        let slots = Doorbell()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 while !stopping.isSet && !Task.isCancelled {
@@ -63,14 +58,12 @@ struct DeliveryService: Service {
                             let slot = ReleaseOnce {
                                 inFlight.add(-1)
                                 recording.add(1)
-                                slots.ring()
                                 hub.doorbell.ring()
                             }
                             await deliver(delivery, answered: slot.release)
                             slot.release()
                             perMapping.add(key, -1)
                             recording.add(-1)
-                            slots.ring()
                             hub.doorbell.ring()
                         }
                     }
@@ -78,15 +71,18 @@ struct DeliveryService: Service {
                         var nap = hub.configuration.pollInterval
                         // A mapping held by its rate limit is due again when its window opens.
                         if let opening = rate.nextOpening(limit: rateLimit) { nap = min(nap, max(0.001, opening.inSeconds)) }
+                        // With every slot taken, new work cannot be claimed: pushes leave the
+                        // loop asleep (`Hub.wakeWorkers`) and an attempt that frees a slot wakes it.
                         let full = inFlight.value >= limit || recording.value >= limit
-                        await (full ? slots : hub.doorbell).wait(upTo: nap)
+                        if full { hub.deliverySaturated.store(true, ordering: .sequentiallyConsistent) }
+                        await hub.doorbell.wait(upTo: nap)
+                        if full { hub.deliverySaturated.store(false, ordering: .sequentiallyConsistent) }
                     }
                 }
                 await finishOrCut(group: &group, underWay: { inFlight.value + recording.value })
             }
         } onGracefulShutdown: {
             stopping.set()
-            slots.ring()
             hub.doorbell.ring()
         }
     }
