@@ -44,6 +44,26 @@ import Testing
         #expect(hubLines.withoutTimes.last == "warning t: hb.request.id=42 [IntegratorServerTests] after removal")
     }
 
+    @Test func aMetadataProviderSitsBetweenTheLoggersMetadataAndTheLines() {
+        let provider = Logger.MetadataProvider { ["store": "provided", "trace": "t1"] }
+        let hubLines = Lines()
+        let streamLines = Lines()
+        let hubStream = StreamLogHandler(label: "t", stream: hubLines, metadataProvider: nil)
+        let plain = StreamLogHandler(label: "t", stream: streamLines, metadataProvider: provider)
+        var hub = Logger(label: "t") { _ in HubLogHandler(stream: hubStream, metadataProvider: provider) }
+        var stream = Logger(label: "t") { _ in plain }
+        for index in 0..<2 {
+            var logger = index == 0 ? hub : stream
+            logger[metadataKey: "store"] = "own"
+            logger[metadataKey: "hb.request.id"] = "9"
+            logger.info("no metadata of its own")
+            logger.info("with its own", metadata: ["trace": "line"])
+            if index == 0 { hub = logger } else { stream = logger }
+        }
+        #expect(hubLines.withoutTimes == streamLines.withoutTimes)
+        #expect(hubLines.withoutTimes.first == "info t: hb.request.id=9 store=provided trace=t1 [IntegratorServerTests] no metadata of its own")
+    }
+
     @Test func metadataIsReadBackAndLinesBelowTheLevelAreNotWritten() {
         var (hub, _, hubLines, _) = Self.loggers(level: .warning)
         hub[metadataKey: "hb.request.id"] = "7"

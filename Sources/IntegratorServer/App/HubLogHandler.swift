@@ -7,31 +7,31 @@ import Logging
 /// Hummingbird sets one (`hb.request.id`) on every request, so every push paid for text no line
 /// printed (1.5 % of a push's CPU in row 2, where nothing below `warning` is written). Here a
 /// key costs a dictionary write; a line written has the same text as before, keys sorted, with
-/// the line's own metadata over the logger's.
+/// the line's own metadata over the provider's, and the provider's over the logger's.
 public struct HubLogHandler: LogHandler {
     private var stream: StreamLogHandler
     public var metadata: Logger.Metadata = [:]
+    /// Kept here, not in `stream`, so that a line's metadata is merged in the stream handler's
+    /// order: the logger's, then the provider's, then the line's own.
+    public var metadataProvider: Logger.MetadataProvider?
 
     public var logLevel: Logger.Level {
         get { stream.logLevel }
         set { stream.logLevel = newValue }
     }
 
-    public var metadataProvider: Logger.MetadataProvider? {
-        get { stream.metadataProvider }
-        set { stream.metadataProvider = newValue }
-    }
-
     /// Writes to standard error, at `level` and above.
     public static func standardError(label: String, level: Logger.Level) -> HubLogHandler {
-        var stream = StreamLogHandler.standardError(label: label)
+        var stream = StreamLogHandler.standardError(label: label, metadataProvider: nil)
         stream.logLevel = level
-        return HubLogHandler(stream: stream)
+        return HubLogHandler(stream: stream, metadataProvider: LoggingSystem.metadataProvider)
     }
 
-    /// Writes through `stream` (whose own metadata should be empty).
-    public init(stream: StreamLogHandler) {
+    /// Writes through `stream`, whose own metadata and provider go unused.
+    public init(stream: StreamLogHandler, metadataProvider: Logger.MetadataProvider? = nil) {
         self.stream = stream
+        self.stream.metadataProvider = nil
+        self.metadataProvider = metadataProvider
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -40,10 +40,11 @@ public struct HubLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get(), !provided.isEmpty { merged.merge(provided) { _, provided in provided } }
+        if let explicit = event.metadata { merged.merge(explicit) { _, explicit in explicit } }
         var event = event
-        if !metadata.isEmpty {
-            event.metadata = metadata.merging(event.metadata ?? [:]) { _, explicit in explicit }
-        }
+        if !merged.isEmpty { event.metadata = merged }
         stream.log(event: event)
     }
 }
