@@ -26,7 +26,7 @@ struct RunAll: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run every benchmark and print the table.")
 
     @Option(help: "Seconds of each wrk load.") var seconds = 10
-    @Option(help: "Rounds of rows 1 and 2 (a baseline load, then an ingest load); the table gives the median round.") var rounds = 3
+    @Option(help: "Rounds of rows 1 and 2 (a baseline load, then an ingest load); the table gives the median round.") var rounds = 5
     @Option(name: .customLong("latency-seconds"), help: "Seconds of the fixed-rate latency run.") var latencySeconds = 30
     @Option(help: "Pushes per second of the latency run.") var rate = 1000
     @Option(help: "Deliveries in the drained backlog.") var backlog = 100_000
@@ -97,7 +97,7 @@ struct BaselineServer: AsyncParsableCommand {
 struct BenchSettings: Sendable {
     var folder: URL
     var seconds: Int
-    var rounds: Int = 3
+    var rounds: Int = 5
     var latencySeconds: Int
     var rate: Int
     var backlog: Int
