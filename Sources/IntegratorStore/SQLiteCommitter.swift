@@ -30,6 +30,12 @@ final class SQLiteCommitter: Sendable {
     /// tenth; more did no better.
     static let gatherYields = 2
 
+    /// How many jobs must be queued already for the thread to yield: a load, under which more
+    /// are on their way. A lone job (a push at a quiet moment) is committed at once, so its
+    /// latency never depends on what else the machine runs: a yield hands the CPU to any ready
+    /// thread, another program's too, for as long as the kernel's time slice.
+    static let gatherQueued = 2
+
     /// How many transactions committed how many jobs: the batching at work.
     var statistics: (transactions: Int, jobs: Int) { core.statistics }
 
@@ -138,17 +144,17 @@ final class SQLiteCommitter: Sendable {
             }
         }
 
-        /// Lets the threads that are ready to run go first, `gatherYields` times, so that the
-        /// pushes they are about to queue join this batch instead of the next. Under load the
-        /// handlers of the pushes that arrived during the last commit are runnable when it ends;
-        /// taking the queue at once commits the first few and makes the rest wait a whole commit
-        /// (its frames and its fsync) more. On an idle machine a yield returns at once: unlike a
-        /// timed wait (PostgreSQL's `commit_delay`, tried in BENCHMARKS.md), it holds a batch
-        /// back only while another thread is ready to run. Called and returns with `condition`
-        /// locked.
+        /// Under load (`gatherQueued` jobs waiting), lets the threads that are ready to run go
+        /// first, `gatherYields` times, so that the pushes they are about to queue join this
+        /// batch instead of the next. Under load the handlers of the pushes that arrived during
+        /// the last commit are runnable when it ends; taking the queue at once commits the first
+        /// few and makes the rest wait a whole commit (its frames and its fsync) more. With no
+        /// other thread ready a yield returns at once: unlike a timed wait (PostgreSQL's
+        /// `commit_delay`, tried in BENCHMARKS.md), it holds a batch back only while another
+        /// thread is ready to run. Called and returns with `condition` locked.
         func gather() {
             var yields = 0
-            while yields < SQLiteCommitter.gatherYields, !stopped, !queue.isEmpty {
+            while yields < SQLiteCommitter.gatherYields, !stopped, queue.count >= SQLiteCommitter.gatherQueued {
                 condition.unlock()
                 sched_yield()
                 condition.lock()
