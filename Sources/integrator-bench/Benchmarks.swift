@@ -103,7 +103,7 @@ struct Benchmarks {
                 }
                 guard let hub = kept else { throw BenchError("no ingest round ran") }
                 let hubPID = hub.process.process.processIdentifier
-                let median = RoundMedian(ratios: rounds.map { $0.ingest.requestsPerSecond / $0.base.requestsPerSecond })
+                let median = Median(values: rounds.map { $0.ingest.requestsPerSecond / $0.base.requestsPerSecond })
                 let middle = rounds[median.index]
                 base = middle.base
                 ingest = middle.ingest
@@ -169,7 +169,7 @@ struct Benchmarks {
                     "5. Delivery: drain a backlog to a loopback receiver",
                     value: "\(Int(drainRate)) deliveries/s",
                     detail: "\(stored) deliveries in \(String(format: "%.1f", drainSeconds)) s; plain client \(Int(plainRate)) req/s "
-                        + "(the median of \(plain.rates.map { String(Int($0)) }.joined(separator: ", "))); "
+                        + "(the median of \(plain.listed)); "
                         + String(format: "the hub's CPU %.0f µs a delivery", drainCPUPerDelivery),
                     ratio: drainRate / plainRate,
                     target: "≥ 0.50"

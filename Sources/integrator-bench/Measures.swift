@@ -86,19 +86,19 @@ enum PlainClient {
         return Double(requests) / seconds(since: start)
     }
 
-    /// The median of `runs` loads of `postRate`, each rate in the order measured: one load
-    /// alone measured anywhere from 11,000 to 19,000 requests a second on the same machine
-    /// within an hour, and row 5's ratio moved with it.
+    /// The median of `runs` loads of `postRate`, and every load's rate in the order measured:
+    /// one load alone measured anywhere from 11,000 to 19,000 requests a second on the same
+    /// machine within an hour, and row 5's ratio moved with it.
     static func medianRate(
         runs: Int = 3,
         url: String,
         body: [UInt8],
         requests: Int,
         concurrency: Int
-    ) async throws -> (median: Double, rates: [Double]) {
+    ) async throws -> (median: Double, listed: String) {
         var rates: [Double] = []
         for _ in 0..<max(1, runs) { rates.append(try await postRate(url: url, body: body, requests: requests, concurrency: concurrency)) }
-        return (rates.sorted()[(rates.count - 1) / 2], rates)
+        return (rates[Median(values: rates).index], rates.map { String(Int($0)) }.joined(separator: ", "))
     }
 
     final class Counter: @unchecked Sendable {
@@ -382,15 +382,16 @@ enum TransformBench {
     }
 }
 
-/// The round in the middle of several rounds' ratios (the lower middle of an even count; a
-/// ratio that is not a number counts as the lowest), and the ratios in the order they ran.
-struct RoundMedian {
-    let ratios: [Double]
+/// The middle of several measurements (the lower middle of an even count; a value that is not
+/// a number counts as the lowest), and the values in the order they were measured: the round
+/// of rows 1 and 2 the table gives, and the plain client's rate.
+struct Median {
+    let values: [Double]
 
     var index: Int {
-        let order = ratios.indices.sorted { (ratios[$0].isNaN ? -.infinity : ratios[$0]) < (ratios[$1].isNaN ? -.infinity : ratios[$1]) }
+        let order = values.indices.sorted { (values[$0].isNaN ? -.infinity : values[$0]) < (values[$1].isNaN ? -.infinity : values[$1]) }
         return order.isEmpty ? 0 : order[(order.count - 1) / 2]
     }
 
-    var listed: String { ratios.map { String(format: "%.2f", $0) }.joined(separator: ", ") }
+    var listed: String { values.map { String(format: "%.2f", $0) }.joined(separator: ", ") }
 }

@@ -156,7 +156,7 @@ struct PostgresBench {
             "12. PostgreSQL drain across three processes",
             value: "\(Int(Double(stored) / drainSeconds)) deliveries/s",
             detail: "\(stored) deliveries in \(String(format: "%.1f", drainSeconds)) s; plain client \(Int(plainRate)) req/s "
-                + "(the median of \(plain.rates.map { String(Int($0)) }.joined(separator: ", ")))",
+                + "(the median of \(plain.listed))",
             ratio: Double(stored) / drainSeconds / plainRate,
             target: "÷ plain client"
         )
