@@ -10,13 +10,23 @@
 /// damaged value) gives nil, and the caller parses instead.
 public enum JSONSplice {
     public static func settingField(_ name: String, to value: [UInt8], in text: [UInt8]) -> [UInt8]? {
+        text.withUnsafeBufferPointer { settingField(name, to: value, in: $0) }
+    }
+
+    private static func settingField(_ name: String, to value: [UInt8], in text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         let key = Array(name.utf8)
         var scanner = Scanner(bytes: text)
         scanner.skipWhitespace()
         guard scanner.take(UInt8(ascii: "{")) else { return nil }
-        let member = Array("\"".utf8) + key + Array("\":".utf8) + value
         var out: [UInt8] = []
-        out.reserveCapacity(text.count + member.count + 1)
+        out.reserveCapacity(text.count + key.count + value.count + 5)
+        func putMember() {
+            out.append(UInt8(ascii: "\""))
+            out += key
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ":"))
+            out += value
+        }
         out.append(UInt8(ascii: "{"))
         var placed = false
         var members = 0
@@ -24,28 +34,31 @@ public enum JSONSplice {
         if !scanner.take(UInt8(ascii: "}")) {
             while true {
                 scanner.skipWhitespace()
+                // The member from its opening quote to the end of its value, copied as it is.
+                let memberStart = scanner.index
                 guard let found = scanner.key() else { return nil }
                 scanner.skipWhitespace()
                 guard scanner.take(UInt8(ascii: ":")) else { return nil }
                 scanner.skipWhitespace()
-                let start = scanner.index
+                let valueStart = scanner.index
                 guard scanner.skipValue(depth: 0) else { return nil }
-                let memberValue = text[start..<scanner.index]
-                if found == key[...] {
+                if found.elementsEqual(key) {
                     if placed { return nil }
                     placed = true
                     if members > 0 { out.append(UInt8(ascii: ",")) }
-                    out += member
+                    putMember()
                 } else {
                     if !placed, found.lexicographicallyPrecedes(key) == false {
                         placed = true
                         if members > 0 { out.append(UInt8(ascii: ",")) }
-                        out += member
+                        putMember()
                         members += 1
                     }
                     if members > 0 { out.append(UInt8(ascii: ",")) }
-                    out += [UInt8(ascii: "\"")] + found + [UInt8(ascii: "\""), UInt8(ascii: ":")]
-                    out += memberValue
+                    // The name as read, without the space a writer may have put before its colon.
+                    out += text[memberStart..<(memberStart + found.count + 2)]
+                    out.append(UInt8(ascii: ":"))
+                    out += text[valueStart..<scanner.index]
                 }
                 members += 1
                 scanner.skipWhitespace()
@@ -58,7 +71,7 @@ public enum JSONSplice {
         guard scanner.index == text.count else { return nil }
         if !placed {
             if members > 0 { out.append(UInt8(ascii: ",")) }
-            out += member
+            putMember()
         }
         out.append(UInt8(ascii: "}"))
         return out
@@ -67,7 +80,9 @@ public enum JSONSplice {
     /// Moves over JSON text without building values; every method says whether what it met was
     /// well formed as far as it looked.
     private struct Scanner {
-        let bytes: [UInt8]
+        /// The text, read in place: indexing an array checked every byte's bounds twice over
+        /// (the scanner's own test and the array's), and slices of it allocated.
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
 
         /// Nesting past this is left to the parser, with its own limit.
@@ -103,7 +118,7 @@ public enum JSONSplice {
         }
 
         /// A member name without escapes: its bytes between the quotes.
-        mutating func key() -> ArraySlice<UInt8>? {
+        mutating func key() -> Slice<UnsafeBufferPointer<UInt8>>? {
             guard take(UInt8(ascii: "\"")) else { return nil }
             let start = index
             while index < bytes.count {
@@ -178,9 +193,9 @@ public enum JSONSplice {
         }
 
         /// JSON's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-        static func isNumber(_ token: ArraySlice<UInt8>) -> Bool {
-            var rest = token[...]
-            func digits(_ rest: inout ArraySlice<UInt8>) -> Int {
+        static func isNumber(_ token: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+            var rest = token
+            func digits(_ rest: inout Slice<UnsafeBufferPointer<UInt8>>) -> Int {
                 let count = rest.prefix { (0x30...0x39).contains($0) }.count
                 rest = rest.dropFirst(count)
                 return count

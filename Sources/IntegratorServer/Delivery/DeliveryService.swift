@@ -17,6 +17,8 @@ struct DeliveryService: Service {
     let client: HTTPClient
     /// Who holds the leases this process takes.
     let owner: String
+    /// Each delivery URL's request, parsed once.
+    let templates = RequestTemplates()
 
     init(hub: Hub, client: HTTPClient) {
         self.hub = hub
@@ -157,7 +159,7 @@ struct DeliveryService: Service {
             // and its lease (the timeout plus a margin, from the claim) outlives it.
             let left = mapping.timeout - (ContinuousClock.now - clockStart).inSeconds
             answer = await Self.send(
-                try Self.httpRequest(request),
+                try Self.httpRequest(request, templates: templates),
                 client: client,
                 targets: hub.targets,
                 timeout: max(0.001, left),
