@@ -102,7 +102,6 @@ struct Benchmarks {
                     }
                 }
                 guard let hub = kept else { throw BenchError("no ingest round ran") }
-                let hubPID = hub.process.process.processIdentifier
                 let median = Median(values: rounds.map { $0.ingest.requestsPerSecond / $0.base.requestsPerSecond })
                 let middle = rounds[median.index]
                 base = middle.base
@@ -138,43 +137,8 @@ struct Benchmarks {
                 )
                 log("ingest: \(Int(ingest.requestsPerSecond)) pushes/s, \(commits) commits")
 
-                // 5. Delivery throughput: top the backlog up, release it, time the drain.
-                var stored = try await pendingCount(hub.url)
-                while stored < settings.backlog {
-                    let needed = Double(settings.backlog - stored) / max(1000, ingest.requestsPerSecond)
-                    _ = try wrk.run(
-                        url: "\(hub.url)/events",
-                        body: Self.pushBody,
-                        headers: pushHeaders,
-                        seconds: max(1, Int(needed.rounded(.up)) + 1)
-                    )
-                    stored = try await pendingCount(hub.url)
-                }
-                receiver.reset()
-                let drainStart = ContinuousClock.now
-                let drainCPU = CPUTime.of(pid: hubPID)
-                receiver.release()
-                while receiver.count < stored { try await Task.sleep(for: .milliseconds(5)) }
-                let drainSeconds = seconds(since: drainStart)
-                let drainRate = Double(stored) / drainSeconds
-                let drainCPUPerDelivery = (CPUTime.of(pid: hubPID) - drainCPU) / Double(max(1, stored)) * 1e6
-                // The plain client on a quiet machine, as every measured load: right after the
-                // drain it shared the CPU with the hub's shutdown and the drain's write-back, and
-                // measured anywhere from 14,000 to 20,000 requests a second.
-                await hub.process.terminateAndWait()
-                try await quiesce()
-                let plain = try await PlainClient.medianRate(url: endpoint, body: deliveryBody(), requests: min(stored, 50_000), concurrency: 64)
-                let plainRate = plain.median
-                table.add(
-                    "5. Delivery: drain a backlog to a loopback receiver",
-                    value: "\(Int(drainRate)) deliveries/s",
-                    detail: "\(stored) deliveries in \(String(format: "%.1f", drainSeconds)) s; plain client \(Int(plainRate)) req/s "
-                        + "(the median of \(plain.listed)); "
-                        + String(format: "the hub's CPU %.0f µs a delivery", drainCPUPerDelivery),
-                    ratio: drainRate / plainRate,
-                    target: "≥ 0.50"
-                )
-                log("drain: \(Int(drainRate))/s vs plain \(Int(plainRate))/s")
+                // 5. Delivery throughput, in rounds (DrainRows.swift); the hub stops after it.
+                try await addDrain(hub: hub, receiver: receiver, wrk: wrk, endpoint: endpoint, ingestRate: ingest.requestsPerSecond, to: &table)
             }
 
             if settings.runs(4) {
