@@ -82,6 +82,19 @@ struct PostgresBench {
         }
     }
 
+    /// pgbench's single-row insert rate with `clients` on a clean cluster, then a new database
+    /// for the hub's load, with the cluster checkpointed again, the disk quiet and the receiver
+    /// holding deliveries (rows 10 and 11 measure ingest alone).
+    func pgbenchThenDatabase(_ cluster: Cluster, clients: Int, database name: String) async throws -> (rate: Double, database: String) {
+        try cluster.checkpoint()
+        let rate = try cluster.insertRate(clients: clients, seconds: settings.seconds, body: Benchmarks.pushBody)
+        receiver.hold()
+        let database = try cluster.database(name)
+        try cluster.checkpoint()
+        try await bench.quiesce()
+        return (rate, database)
+    }
+
     func run(into table: inout BenchTable) async throws {
         let folder = settings.folder.appendingPathComponent("postgres")
         Cluster(folder: folder, port: 0).stop()
@@ -98,12 +111,7 @@ struct PostgresBench {
         // moved with it.
         var rounds: [(pgbench: Double, hub: Wrk.Result, cpu: Double, idle: Double, commits: CommitMeans?)] = []
         for round in 1...max(1, min(settings.rounds, Self.rounds)) {
-            try cluster.checkpoint()
-            let pgbench64 = try cluster.insertRate(clients: 64, seconds: loadSeconds, body: body)
-            receiver.hold()
-            let database = try cluster.database("hub_one")
-            try cluster.checkpoint()
-            try await bench.quiesce()
+            let (pgbench64, database) = try await pgbenchThenDatabase(cluster, clients: 64, database: "hub_one")
             let one = try await bench.startHub(name: "pg-one-\(round)", mappingURL: endpoint, postgres: database)
             let hubPID = one.process.process.processIdentifier
             let (cpuBefore, machineBefore) = (CPUTime.of(pid: hubPID), MachineTimes.now())
@@ -130,12 +138,7 @@ struct PostgresBench {
         )
 
         // 11. Three processes, the load spread by three wrk of 21 connections each.
-        try cluster.checkpoint()
-        let pgbench63 = try cluster.insertRate(clients: 63, seconds: loadSeconds, body: body)
-        receiver.hold()
-        let database = try cluster.database("hub_three")
-        try cluster.checkpoint()
-        try await bench.quiesce()
+        let (pgbench63, database) = try await pgbenchThenDatabase(cluster, clients: 63, database: "hub_three")
         var hubs = [try await bench.startHub(name: "pg-three-1", mappingURL: endpoint, postgres: database)]
         for index in 2...3 { hubs.append(try await bench.startHub(name: "pg-three-\(index)", postgres: database)) }
         let results = Mutex<[Wrk.Result]>([])
