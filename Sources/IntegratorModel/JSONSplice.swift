@@ -34,7 +34,7 @@ public enum JSONSplice {
         if !scanner.take(UInt8(ascii: "}")) {
             while true {
                 scanner.skipWhitespace()
-                // The member from its opening quote to the end of its value, copied as it is.
+                // Where the member's name begins, at its opening quote.
                 let memberStart = scanner.index
                 guard let found = scanner.key() else { return nil }
                 scanner.skipWhitespace()

@@ -26,7 +26,10 @@ struct RunAll: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run every benchmark and print the table.")
 
     @Option(help: "Seconds of each wrk load.") var seconds = 10
-    @Option(help: "Rounds of rows 1 and 2 (a baseline load, then an ingest load); the table gives the median round.") var rounds = 5
+    @Option(
+        help:
+            "Rounds of rows 1 and 2 (a baseline load, then an ingest load), and of rows 5 and 10 up to three; the table gives the median round."
+    ) var rounds = 5
     @Option(name: .customLong("latency-seconds"), help: "Seconds of the fixed-rate latency run.") var latencySeconds = 30
     @Option(help: "Pushes per second of the latency run.") var rate = 1000
     @Option(help: "Deliveries in the drained backlog.") var backlog = 100_000
@@ -106,6 +109,11 @@ struct BenchSettings: Sendable {
     var soakSeconds: Int = 360
     var soakRate: Int = 500
     var only: Set<Int> = []
+
+    /// The rounds of rows 5 and 10, which pair a load of the hub's with its baseline's as rows 1
+    /// and 2 do: `rounds`, at most three, since each of row 5's refills a backlog of `backlog`
+    /// deliveries (about forty seconds).
+    var pairedRounds: Int { max(1, min(rounds, 3)) }
 
     /// Rows that share one setup run together: 1, 2, 3 and 5 (one hub), 10 to 13 (one PostgreSQL cluster).
     func runs(_ row: Int) -> Bool {

@@ -2,10 +2,6 @@ import Foundation
 import IntegratorTestSupport
 
 extension Benchmarks {
-    /// Row 5's rounds, at most (`--rounds` when fewer): each refills a backlog of `--backlog`
-    /// deliveries, so a round takes about forty seconds.
-    static let drainRounds = 3
-
     /// Row 5, delivery throughput, in rounds as rows 1 and 2: top the backlog up, release it,
     /// time the drain, then one plain-client load beside it on the quiet machine. A drain of one
     /// 16-second window beside the median of three plain loads still moved with the minute it ran
@@ -14,7 +10,7 @@ extension Benchmarks {
     func addDrain(hub: RunningHub, receiver: BenchReceiver, wrk: Wrk, endpoint: String, ingestRate: Double, to table: inout BenchTable) async throws {
         let hubPID = hub.process.process.processIdentifier
         var drains: [(rate: Double, plain: Double, cpu: Double, stored: Int, seconds: Double)] = []
-        for round in 1...max(1, min(settings.rounds, Self.drainRounds)) {
+        for round in 1...settings.pairedRounds {
             receiver.hold()
             var stored = try await pendingCount(hub.url)
             while stored < settings.backlog {

@@ -13,8 +13,6 @@ struct PostgresBench {
     /// The receiver's URL, which the mapping delivers to.
     let endpoint: String
     var settings: BenchSettings { bench.settings }
-    /// Row 10's rounds, at most (`--rounds` when fewer): a pgbench load and a hub load each.
-    static let rounds = 3
 
     /// A cluster started by `scripts/postgres-test-cluster.sh`, stopped by `stop`.
     struct Cluster {
@@ -110,7 +108,7 @@ struct PostgresBench {
         // 12,000 to 18,700 transactions a second within one run, and a ratio of two single loads
         // moved with it.
         var rounds: [(pgbench: Double, hub: Wrk.Result, cpu: Double, idle: Double, commits: CommitMeans?)] = []
-        for round in 1...max(1, min(settings.rounds, Self.rounds)) {
+        for round in 1...settings.pairedRounds {
             let (pgbench64, database) = try await pgbenchThenDatabase(cluster, clients: 64, database: "hub_one")
             let one = try await bench.startHub(name: "pg-one-\(round)", mappingURL: endpoint, postgres: database)
             let hubPID = one.process.process.processIdentifier
