@@ -38,6 +38,9 @@ public struct ClaimedDelivery: Sendable {
     public var depth: Int
     /// Where the message came from (`push`, `reply`, `hub`, …): alerts are never made about `hub` messages.
     public var origin: MessageOrigin
+    /// Whether this attempt is its mapping's probe through an open breaker: its outcome decides
+    /// whether the mapping's other due deliveries go again, so its record wakes the delivery loop.
+    public var probe = false
 
     public init(
         id: String,

@@ -35,6 +35,7 @@ extension PostgresDatabase {
                 // of this claim) leaves its delivery for the next claim to pass over, before
                 // anything is written for it.
                 guard let message = messages[try row.text("message_id")] else { continue }
+                var probe = false
                 if let breaker = try row.optionalText("breaker"), breaker != BreakerState.closed.rawValue {
                     // An open breaker whose cool-down is over lets one probe go, across processes.
                     let taken = try await db.run(
@@ -42,6 +43,7 @@ extension PostgresDatabase {
                         [.real(now.timeIntervalSince1970 + lease(storeID, mapping)), .text(storeID), .text(mapping), .time(now)]
                     )
                     if taken == 0 { continue }
+                    probe = true
                 }
                 var attempts = try row.int("attempts")
                 if try row.text("state") == "running" {
@@ -49,7 +51,9 @@ extension PostgresDatabase {
                     expired.append((id, attempts))
                 }
                 leases.append((id, now.timeIntervalSince1970 + lease(storeID, mapping), attempts))
-                claimed.append(try HealthSQL.claimed(row, message: message, attempts: attempts))
+                var delivery = try HealthSQL.claimed(row, message: message, attempts: attempts)
+                delivery.probe = probe
+                claimed.append(delivery)
             }
             guard !leases.isEmpty else { return claimed }
             // A lease lost in a crash only means the delivery is made again, so its commit does

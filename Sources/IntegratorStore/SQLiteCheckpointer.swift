@@ -34,7 +34,7 @@ final class SQLiteCheckpointer: Sendable {
     private final class Core: @unchecked Sendable {
         let connection: DatabaseQueue
         let interval: Double
-        let condition = NSCondition()
+        let condition = MonotonicCondition()
         var stopped = false  // guarded by condition
         /// The WAL's frame count at the last tick, to tell an idle hub (only the loop uses it).
         var lastFrames = -1
@@ -50,7 +50,8 @@ final class SQLiteCheckpointer: Sendable {
 
         init(connection: DatabaseQueue, interval: Double, limitFrames: Int, restart: @escaping @Sendable (Duration) -> Void) {
             self.connection = connection
-            self.interval = interval
+            // Bounded, so the tick's nanoseconds are a number whatever a caller passes.
+            self.interval = interval.isFinite ? min(max(interval, 0.001), 3_600) : 0.05
             self.limitFrames = limitFrames
             self.restart = restart
         }
@@ -65,7 +66,7 @@ final class SQLiteCheckpointer: Sendable {
         func run() {
             while true {
                 condition.lock()
-                if !stopped { _ = condition.wait(until: Date().addingTimeInterval(interval)) }
+                if !stopped { condition.wait(nanoseconds: UInt64(interval * 1e9)) }
                 let done = stopped
                 condition.unlock()
                 if done { return }

@@ -36,6 +36,9 @@ final class SQLiteCommitter: Sendable {
     /// thread, another program's too, for as long as the kernel's time slice.
     static let gatherQueued = 2
 
+    /// How long a patient job (`perform(patient:)`) waits for another to share its commit.
+    static let patience: Duration = .milliseconds(2)
+
     /// How many transactions committed how many jobs: the batching at work.
     var statistics: (transactions: Int, jobs: Int) { core.statistics }
 
@@ -56,10 +59,16 @@ final class SQLiteCommitter: Sendable {
     /// Runs `work` in the next group transaction and returns its value once it is durable, or,
     /// with `early`, as soon as it ran: a delivery's lease need not wait for the fsync, since
     /// losing it in a crash only means the delivery is made again (at least once, as always).
-    func perform<T: Sendable>(early: Bool = false, _ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    ///
+    /// A `patient` job, when nothing else is queued, waits up to `patience` for another job to
+    /// share its commit, and is durable when it returns all the same. A delivery's record is: no
+    /// caller waits on it (the attempt's slot is free once the answer is in), and at 1,000 pushes
+    /// a second a record committed alone was a second fsync and WAL write a push, which the next
+    /// push then queued behind (`integrator-bench` row 4, issue 17's twelfth session).
+    func perform<T: Sendable>(early: Bool = false, patient: Bool = false, _ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let slot = ResultSlot<T>()
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            core.enqueue(SQLiteJob(body: { db in slot.set(try work(db)) }, early: early), continuation)
+            core.enqueue(SQLiteJob(body: { db in slot.set(try work(db)) }, early: early, patient: patient), continuation)
         }
         return slot.take()
     }
@@ -69,7 +78,7 @@ final class SQLiteCommitter: Sendable {
     private final class Core: @unchecked Sendable {
         let pool: DatabasePool
         let observer = CommitObserver()
-        let condition = NSCondition()
+        let condition = MonotonicCondition()
         // Guarded by `condition`.
         var queue: [(job: SQLiteJob, waiter: CheckedContinuation<Void, any Error>)] = []
         var stopped = false
@@ -108,7 +117,11 @@ final class SQLiteCommitter: Sendable {
         func run() {
             while true {
                 condition.lock()
-                while queue.isEmpty && !stopped && restartRequested == nil { condition.wait() }
+                while true {
+                    while queue.isEmpty && !stopped && restartRequested == nil { condition.wait() }
+                    guard !stopped, restartRequested == nil, let patience = patienceLeft() else { break }
+                    condition.wait(nanoseconds: patience)
+                }
                 if queue.isEmpty && stopped {
                     condition.unlock()
                     return
@@ -142,6 +155,16 @@ final class SQLiteCommitter: Sendable {
                     if let error = errors[index] { entry.waiter.resume(throwing: error) } else { entry.waiter.resume() }
                 }
             }
+        }
+
+        /// How long the queue may wait for company: only patient jobs are queued, and the
+        /// first of them has waited less than `patience`. Called with `condition` locked.
+        func patienceLeft() -> UInt64? {
+            guard queue.allSatisfy({ $0.job.patient }), let first = queue.map(\.job.arrived).min() else { return nil }
+            let waited = ContinuousClock.now - first
+            guard waited < SQLiteCommitter.patience else { return nil }
+            let left = (SQLiteCommitter.patience - waited).components
+            return UInt64(max(0, left.seconds)) * 1_000_000_000 + UInt64(max(0, left.attoseconds) / 1_000_000_000)
         }
 
         /// Under load (`gatherQueued` jobs waiting), lets the threads that are ready to run go
@@ -243,6 +266,8 @@ struct SQLiteJob: Sendable {
     /// Whether the writer may go on as soon as the job's statements ran, before the commit is
     /// durable: for writes whose loss in a crash is harmless (a delivery's lease).
     var early = false
+    /// Whether it may wait, alone in the queue, for another job to share its commit.
+    var patient = false
     /// When the writer queued it.
     var arrived: ContinuousClock.Instant = .now
 }

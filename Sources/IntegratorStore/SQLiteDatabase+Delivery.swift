@@ -38,6 +38,7 @@ extension SQLiteDatabase {
                 guard let message = try db.indexedRow(sql: HealthSQL.claimedMessage, values: [.text(try row.text("message_id"))]) else {
                     continue
                 }
+                var probe = false
                 if let breaker = try row.optionalText("breaker"), breaker != BreakerState.closed.rawValue {
                     // An open breaker whose cool-down is over lets one probe go, across processes.
                     try db.cachedExecute(
@@ -45,6 +46,7 @@ extension SQLiteDatabase {
                         values: [.real(nowSeconds + lease(storeID, mapping)), .text(storeID), .text(mapping), .real(nowSeconds)]
                     )
                     if db.changesCount == 0 { continue }
+                    probe = true
                 }
                 var attempts = try row.int("attempts")
                 if try row.text("state") == "running" {
@@ -57,14 +59,16 @@ extension SQLiteDatabase {
                 }
                 let expiry = nowSeconds + lease(storeID, mapping)
                 try db.cachedExecute(sql: AttemptSQL.takeLease, values: [.text(owner), .real(expiry), .int(attempts), .real(nowSeconds), .text(id)])
-                claimed.append(try HealthSQL.claimed(row, message: message, attempts: attempts))
+                var delivery = try HealthSQL.claimed(row, message: message, attempts: attempts)
+                delivery.probe = probe
+                claimed.append(delivery)
             }
             return claimed
         }
     }
 
     public func record(_ report: AttemptReport) async throws {
-        try await committer.perform { [secrets] db in
+        try await committer.perform(patient: true) { [secrets] db in
             let now = report.finishedAt
             var attempts = 0
             var stillOwned = false

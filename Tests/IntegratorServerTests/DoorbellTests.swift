@@ -74,6 +74,40 @@ import Testing
         #expect(ContinuousClock.now - start < .seconds(60))
     }
 
+    @Test func aWaitLastsItsOwnTimeoutWhateverTheTimerWasSetFor() async {
+        let doorbell = Doorbell()
+        // A long wait rung at once leaves the timer set an hour out: a short wait sets it sooner.
+        async let long: Void = doorbell.wait(upTo: 3600)
+        try? await Task.sleep(for: .milliseconds(20))
+        doorbell.ring()
+        await long
+        let short = ContinuousClock.now
+        await doorbell.wait(upTo: 0.15)
+        let shortTook = ContinuousClock.now - short
+        #expect(shortTook >= .milliseconds(140) && shortTook < .seconds(60))
+        // A short wait rung at once leaves the timer set soon: a longer wait outlasts it.
+        async let brief: Void = doorbell.wait(upTo: 0.1)
+        try? await Task.sleep(for: .milliseconds(20))
+        doorbell.ring()
+        await brief
+        let longer = ContinuousClock.now
+        await doorbell.wait(upTo: 0.4)
+        #expect(ContinuousClock.now - longer >= .milliseconds(390))
+    }
+
+    @Test func waitsRungBeforeTheirTimeoutShareOneTimer() async {
+        let doorbell = Doorbell()
+        for _ in 0..<100 {
+            async let waited: Void = doorbell.wait(upTo: 3600)
+            // Rung once it waits (a ring before the wait would end it without a timer).
+            try? await Task.sleep(for: .milliseconds(2))
+            doorbell.ring()
+            await waited
+        }
+        // Each wait's deadline is later than the one the timer is set for: only the first sets it.
+        #expect(doorbell.timersScheduled == 1)
+    }
+
     @Test(arguments: [Double.nan, -5, .infinity, 1e300])
     func aHostileTimeoutIsBounded(seconds: Double) async {
         let doorbell = Doorbell()

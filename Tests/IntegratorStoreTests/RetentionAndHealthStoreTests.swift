@@ -176,6 +176,8 @@ import Testing
             async let rival = store.claim(owner: "v", now: probeTime, limit: 10) { _, _ in 30 }
             let probes = try await racing + rival
             #expect(probes.count == 1)
+            // Marked as the probe, so its record wakes the delivery loop whatever else it waits for.
+            #expect(probes.allSatisfy { $0.probe })
             let probe = probes
             // The probe fails: another whole cool-down.
             try await attempt(probe[0], at: probeTime, ok: false)
@@ -190,6 +192,7 @@ import Testing
             #expect(try await store.message(storeID: "acme", id: "alert-hub:mapping:recovered-\(second[0].messageID)") != nil)
             let flowing = try await store.claim(owner: "w", now: probeTime.addingTimeInterval(62), limit: 10) { _, _ in 30 }
             #expect(flowing.filter { $0.mapping == "m" }.count == 3)
+            #expect(!flowing.contains { $0.probe })
         }
     }
 

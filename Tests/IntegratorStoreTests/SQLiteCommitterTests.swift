@@ -51,6 +51,42 @@ import Testing
         #expect(arranged.value > 0, "no round put the write and the lease in one batch")
     }
 
+    /// A delivery's record is patient: alone in the queue it waits for company (here a push
+    /// queued a moment later) and shares its commit; with none it is committed alone within
+    /// `patience`. Either way it returns once committed.
+    @Test func aPatientJobSharesTheNextJobsCommitOrGoesAloneWithinItsPatience() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-committer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pool = try DatabasePool(path: folder.appendingPathComponent("c.sqlite").path)
+        try await pool.write { db in try db.execute(sql: "CREATE TABLE rows (n INTEGER)") }
+        let committer = SQLiteCommitter(pool)
+        let insert = { @Sendable (n: Int) in { @Sendable (db: Database) in try db.execute(sql: "INSERT INTO rows VALUES (?)", arguments: [n]) } }
+
+        // Alone: committed after about `patience`, and visible to a reader once it returns.
+        let start = ContinuousClock.now
+        try await committer.perform(patient: true, insert(1))
+        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM rows") } == 1)
+        #expect(committer.statistics.transactions == 1)
+
+        // With company: a job that is not patient, queued while it waits, takes it along.
+        var shared = 0
+        for _ in 0..<20 {
+            let before = committer.statistics
+            async let patient: Void = committer.perform(patient: true, insert(2))
+            try await Self.wait { committer.queuedJobs == 1 }
+            try await committer.perform(insert(3))
+            try await patient
+            let after = committer.statistics
+            if after.transactions - before.transactions == 1 { shared += 1 }
+            #expect(after.jobs - before.jobs == 2)
+        }
+        // A loaded machine may let `patience` pass before the second job queues; not every time.
+        #expect(shared > 10, "a patient job and the next one shared a commit in \(shared) rounds of 20")
+        #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM rows") } == 41)
+    }
+
     /// Waits up to 5 s for `condition`.
     static func wait(_ condition: () -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(5)

@@ -30,7 +30,7 @@ final class ReleaseOnce: Sendable {
 final class SharedFlag: Sendable {
     private let flag = Mutex(false)
     var isSet: Bool { flag.withLock { $0 } }
-    func set() { flag.withLock { $0 = true } }
+    func set(to value: Bool = true) { flag.withLock { $0 = value } }
 }
 
 /// Attempts under way per mapping in this process, for `options.max_in_flight`.

@@ -34,12 +34,14 @@ struct DeliveryService: Service {
         let perMapping = InFlightTable()
         let rate = OutboundRate()
         let stopping = SharedFlag()
+        // Whether capacity coming free can make more claimable (`AfterClaim`).
+        let capacityWakes = SharedFlag()
         let limit = hub.configuration.deliveryConcurrency
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 while !stopping.isSet && !Task.isCancelled {
                     let free = limit - inFlight.value
-                    var claimed: [ClaimedDelivery] = []
+                    var claimed: [ClaimedDelivery]?
                     if free > 0, recording.value < limit {
                         do {
                             let limits = perMapping.limits(cap: inFlightCap, rateLimit: rateLimit, started: rate.counts())
@@ -48,11 +50,21 @@ struct DeliveryService: Service {
                             hub.logger.error("claiming deliveries failed: \(error)")
                         }
                     }
-                    for delivery in claimed {
+                    for delivery in claimed ?? [] {
                         let key = MappingKey(storeID: delivery.storeID, mapping: delivery.mapping)
                         if rateLimit(key) != nil { rate.started(key) }
                         inFlight.add(1)
                         perMapping.add(key, 1)
+                    }
+                    // Decided before the attempts start, so none of their wakes is judged by
+                    // the claim before.
+                    let atCap =
+                        (claimed?.count ?? free) < free
+                        && !perMapping.limits(cap: inFlightCap, rateLimit: rateLimit, started: rate.counts()).full.isEmpty
+                    let next = AfterClaim.decide(free: free, claimed: claimed?.count, mappingAtCap: atCap)
+                    capacityWakes.set(to: next.capacityWakes)
+                    for delivery in claimed ?? [] {
+                        let key = MappingKey(storeID: delivery.storeID, mapping: delivery.mapping)
                         group.addTask {
                             // The process's slot is free once the answer is in; the mapping's
                             // stays taken until the outcome is recorded, so `max_in_flight` (and
@@ -60,16 +72,18 @@ struct DeliveryService: Service {
                             let slot = ReleaseOnce {
                                 inFlight.add(-1)
                                 recording.add(1)
-                                hub.doorbell.ring()
+                                if capacityWakes.isSet { hub.doorbell.ring() }
                             }
                             await deliver(delivery, answered: slot.release)
                             slot.release()
                             perMapping.add(key, -1)
                             recording.add(-1)
-                            hub.doorbell.ring()
+                            // A probe's outcome may close its breaker, which makes the mapping's
+                            // other due deliveries claimable.
+                            if capacityWakes.isSet || delivery.probe { hub.doorbell.ring() }
                         }
                     }
-                    if claimed.isEmpty || claimed.count == free {
+                    if !next.claimAgain {
                         var nap = hub.configuration.pollInterval
                         // A mapping held by its rate limit is due again when its window opens.
                         if let opening = rate.nextOpening(limit: rateLimit) { nap = min(nap, max(0.001, opening.inSeconds)) }
@@ -81,6 +95,8 @@ struct DeliveryService: Service {
                         if full { hub.deliverySaturated.store(false, ordering: .sequentiallyConsistent) }
                     }
                 }
+                // Every attempt's end wakes the wait for the last of them.
+                capacityWakes.set()
                 await finishOrCut(group: &group, underWay: { inFlight.value + recording.value })
             }
         } onGracefulShutdown: {
