@@ -31,21 +31,3 @@ public final class CommitObserver: Sendable {
     /// The current observer, fetched once per batch so the lock is not taken per write.
     public var current: Report? { held.withLock { $0 }?.report }
 }
-
-/// Tells the hub as soon as a batch holding pushes is written, before the commit that makes it
-/// durable (`HubDatabase.pushWritten`): the delivery loop's claim then queues while the fsync
-/// runs and goes in the very next batch, instead of waking the commit thread again after the
-/// push's handler has replied. A claim cannot see the pushes early: it runs in a later batch.
-public final class WrittenSignal: Sendable {
-    /// In a struct, as `CommitObserver`'s report, so a read is not wrapped in thunks.
-    private struct Held: Sendable {
-        let action: @Sendable () -> Void
-    }
-    private let held = Mutex<Held?>(nil)
-
-    public init() {}
-
-    public func set(_ action: @escaping @Sendable () -> Void) { held.withLock { $0 = Held(action: action) } }
-
-    func fire() { held.withLock { $0 }?.action() }
-}

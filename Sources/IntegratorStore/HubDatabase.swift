@@ -120,9 +120,6 @@ public protocol HubDatabase: Sendable {
     var groupCommitStatistics: (transactions: Int, writes: Int) { get }
     /// Where the store's group committer reports how long each stage of a write took.
     var commitObserver: CommitObserver { get }
-    /// Where the store says a push is written, before its commit is durable, if it does:
-    /// then the hub wakes the delivery workers from there rather than after the push returns.
-    var pushWritten: WrittenSignal? { get }
 
     // MARK: Retention and health
     /// Removes up to `limit` of a store's finished messages created before `before` (skipped,
@@ -153,10 +150,6 @@ extension HubDatabase {
     public func releaseOrphanedLeases(now: Date) async throws -> Int { 0 }
 
     public func reclaimSpace() async throws {}
-
-    /// PostgreSQL's commits are answered by the server, so a push is known written only when it
-    /// returns: the caller wakes the workers then.
-    public var pushWritten: WrittenSignal? { nil }
 }
 
 /// How long a claimed delivery's lease lasts, in seconds, by store and mapping: the mapping's

@@ -45,9 +45,6 @@ final class SQLiteCommitter: Sendable {
     /// Where each batch reports its stages.
     var observer: CommitObserver { core.observer }
 
-    /// Fired once a batch holding a `wakes` job is written, before its commit.
-    var pushWritten: WrittenSignal { core.pushWritten }
-
     /// Jobs waiting for the next batch (for tests that need two jobs in one batch).
     var queuedJobs: Int {
         core.condition.lock()
@@ -68,18 +65,10 @@ final class SQLiteCommitter: Sendable {
     /// caller waits on it (the attempt's slot is free once the answer is in), and at 1,000 pushes
     /// a second a record committed alone was a second fsync and WAL write a push, which the next
     /// push then queued behind (`integrator-bench` row 4, issue 17's twelfth session).
-    ///
-    /// A job that `wakes` (a push) fires `pushWritten` once its batch is written, before the
-    /// commit: what it wrote is claimed by a later batch, which may be queued meanwhile.
-    func perform<T: Sendable>(
-        early: Bool = false,
-        patient: Bool = false,
-        wakes: Bool = false,
-        _ work: @escaping @Sendable (Database) throws -> T
-    ) async throws -> T {
+    func perform<T: Sendable>(early: Bool = false, patient: Bool = false, _ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let slot = ResultSlot<T>()
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            core.enqueue(SQLiteJob(body: { db in slot.set(try work(db)) }, early: early, patient: patient, wakes: wakes), continuation)
+            core.enqueue(SQLiteJob(body: { db in slot.set(try work(db)) }, early: early, patient: patient), continuation)
         }
         return slot.take()
     }
@@ -89,7 +78,6 @@ final class SQLiteCommitter: Sendable {
     private final class Core: @unchecked Sendable {
         let pool: DatabasePool
         let observer = CommitObserver()
-        let pushWritten = WrittenSignal()
         let condition = MonotonicCondition()
         // Guarded by `condition`.
         var queue: [(job: SQLiteJob, waiter: CheckedContinuation<Void, any Error>)] = []
@@ -210,10 +198,9 @@ final class SQLiteCommitter: Sendable {
             // deliveries are made again, and the next durable commit syncs its frames anyway
             // (the WAL is one file, written in order). Pushes never wait for its fsync.
             let durable = batch.contains { !$0.job.early }
-            let wakes = batch.contains { $0.job.wakes }
             if batch.count > 1 || batch.first?.job.early == true {
                 do {
-                    try timed(report, durable: durable, wakes: wakes) { db in
+                    try timed(report, durable: durable) { db in
                         for (index, entry) in batch.enumerated() {
                             try entry.job.body(db)
                             if entry.job.early, !released.contains(index) {
@@ -228,7 +215,7 @@ final class SQLiteCommitter: Sendable {
                 }
             }
             do {
-                return try timed(report, durable: durable, wakes: wakes) { db -> [(any Error)?] in
+                return try timed(report, durable: durable) { db -> [(any Error)?] in
                     batch.enumerated().map { index, entry in
                         if released.contains(index) { return nil }
                         do {
@@ -248,9 +235,8 @@ final class SQLiteCommitter: Sendable {
         }
 
         /// One transaction, its statements and its commit timed apart; with `durable` false,
-        /// committed without an fsync (`synchronous = NORMAL` for that one commit); with `wakes`,
-        /// `pushWritten` fired between the statements and the commit.
-        func timed<T>(_ report: CommitObserver.Report?, durable: Bool, wakes: Bool, _ body: (Database) throws -> T) throws -> T {
+        /// committed without an fsync (`synchronous = NORMAL` for that one commit).
+        func timed<T>(_ report: CommitObserver.Report?, durable: Bool, _ body: (Database) throws -> T) throws -> T {
             let started = ContinuousClock.now
             var written = started
             let value = try pool.writeWithoutTransaction { db in
@@ -260,7 +246,6 @@ final class SQLiteCommitter: Sendable {
                 do {
                     let value = try body(db)
                     written = .now
-                    if wakes { pushWritten.fire() }
                     try db.commit()
                     return value
                 } catch {
@@ -283,8 +268,6 @@ struct SQLiteJob: Sendable {
     var early = false
     /// Whether it may wait, alone in the queue, for another job to share its commit.
     var patient = false
-    /// Whether its writes are new work to claim (`SQLiteCommitter.pushWritten`).
-    var wakes = false
     /// When the writer queued it.
     var arrived: ContinuousClock.Instant = .now
 }

@@ -10,7 +10,7 @@ extension SQLiteDatabase {
     public func push(_ record: PushRecord) async throws -> PushOutcome {
         // Encoded here, not on the commit thread, which every write waits for.
         let payloads = record.messages.map(\.storedPayload)
-        return try await committer.perform(wakes: true) { db in
+        return try await committer.perform { db in
             if let key = record.idempotencyKey {
                 let since = record.now.addingTimeInterval(-IngestSQL.idempotencyWindow).timeIntervalSince1970
                 if let row = try Row.fetchOne(db, sql: IngestSQL.idempotentReply, arguments: [record.storeID, key, since]) {

@@ -98,8 +98,6 @@ public final class SQLiteDatabase: HubDatabase {
 
     public var commitObserver: CommitObserver { committer.observer }
 
-    public var pushWritten: WrittenSignal? { committer.pushWritten }
-
     /// Lets go of the file when its user is done with it (the end of `withHub`): the lock file
     /// is released at once, so the next process, or the next hub in this one, can open it
     /// without waiting for the last reference to this value to go.

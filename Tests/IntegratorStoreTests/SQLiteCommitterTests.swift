@@ -87,28 +87,6 @@ import Testing
         #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM rows") } == 41)
     }
 
-    /// A push's batch tells the hub it is written before its commit, so the delivery loop's
-    /// claim queues meanwhile; at that moment a reader cannot see the rows yet, and a claim (in
-    /// a later batch) can only see them committed. Jobs that are not pushes tell nothing.
-    @Test func aPushSaysItIsWrittenBeforeItsCommitAndOthersDoNot() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-committer-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let pool = try DatabasePool(path: folder.appendingPathComponent("c.sqlite").path)
-        try await pool.write { db in try db.execute(sql: "CREATE TABLE rows (n INTEGER)") }
-        let committer = SQLiteCommitter(pool)
-        let seenAtSignal = Locked<[Int]>([])
-        committer.pushWritten.set {
-            let count = (try? pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM rows") }) ?? -1
-            seenAtSignal.update { $0.append(count ?? -1) }
-        }
-        try await committer.perform { db in try db.execute(sql: "INSERT INTO rows VALUES (1)") }
-        #expect(seenAtSignal.value.isEmpty)
-        try await committer.perform(wakes: true) { db in try db.execute(sql: "INSERT INTO rows VALUES (2)") }
-        #expect(seenAtSignal.value == [1], "signalled once, before the second row was committed")
-        #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM rows") } == 2)
-    }
-
     /// Waits up to 5 s for `condition`.
     static func wait(_ condition: () -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(5)

@@ -206,7 +206,7 @@ struct Ingest: Sendable {
                 )
             }
             hub.metrics.messagesIngested(routed.count)
-            if !hub.wakesOnPushWritten { hub.wakeWorkers() }
+            hub.wakeWorkers()
             return Response.json(body, status: status)
         case .replayed(let status, let reply):
             return replayed((status, reply))

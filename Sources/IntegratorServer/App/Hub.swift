@@ -66,14 +66,7 @@ public final class Hub: Sendable {
         )
         let metrics = self.metrics
         database.commitObserver.set { stage, duration in metrics.commitStage(stage, duration) }
-        wakesOnPushWritten = database.pushWritten != nil
-        database.pushWritten?.set { [weak self] in self?.wakeWorkers() }
     }
-
-    /// Whether the store wakes the delivery workers once a push is written, as its fsync runs
-    /// (SQLite's group commit): then the claim of what it wrote is queued by the time the push
-    /// is durable, instead of after its handler replies. Otherwise the handler wakes them.
-    let wakesOnPushWritten: Bool
 
     /// Fills the routing cache from the database.
     func loadMappings() async throws {
