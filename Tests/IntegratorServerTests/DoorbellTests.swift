@@ -77,22 +77,24 @@ import Testing
     @Test func aWaitLastsItsOwnTimeoutWhateverTheTimerWasSetFor() async {
         let doorbell = Doorbell()
         // A long wait rung at once leaves the timer set an hour out: a short wait sets it sooner.
-        async let long: Void = doorbell.wait(upTo: 3600)
-        try? await Task.sleep(for: .milliseconds(20))
-        doorbell.ring()
-        await long
+        await Self.waitRungSoon(doorbell, upTo: 3600)
         let short = ContinuousClock.now
         await doorbell.wait(upTo: 0.15)
         let shortTook = ContinuousClock.now - short
         #expect(shortTook >= .milliseconds(140) && shortTook < .seconds(60))
         // A short wait rung at once leaves the timer set soon: a longer wait outlasts it.
-        async let brief: Void = doorbell.wait(upTo: 0.1)
-        try? await Task.sleep(for: .milliseconds(20))
-        doorbell.ring()
-        await brief
+        await Self.waitRungSoon(doorbell, upTo: 0.1)
         let longer = ContinuousClock.now
         await doorbell.wait(upTo: 0.4)
         #expect(ContinuousClock.now - longer >= .milliseconds(390))
+    }
+
+    /// A wait of `seconds` rung 20 ms after it began.
+    static func waitRungSoon(_ doorbell: Doorbell, upTo seconds: Double) async {
+        async let waited: Void = doorbell.wait(upTo: seconds)
+        try? await Task.sleep(for: .milliseconds(20))
+        doorbell.ring()
+        await waited
     }
 
     @Test func waitsRungBeforeTheirTimeoutShareOneTimer() async {

@@ -11,12 +11,10 @@ import Testing
     /// push of its own batch it could hand out a message that is not committed yet (and that a
     /// reader, or a crash, would not find): leases run first in every batch.
     @Test func aLeaseLetGoEarlyNeverSeesWhatItsOwnBatchWrote() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-committer-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let pool = try DatabasePool(path: folder.appendingPathComponent("c.sqlite").path)
-        try await pool.write { db in try db.execute(sql: "CREATE TABLE rows (n INTEGER)") }
-        let committer = SQLiteCommitter(pool)
+        try await Self.withCommitter { committer, _ in try await Self.leaseLetGoEarly(committer) }
+    }
+
+    static func leaseLetGoEarly(_ committer: SQLiteCommitter) async throws {
         let arranged = Locked(0)
         for round in 0..<20 {
             try await withThrowingTaskGroup(of: Int?.self) { group in
@@ -55,12 +53,10 @@ import Testing
     /// queued a moment later) and shares its commit; with none it is committed alone within
     /// `patience`. Either way it returns once committed.
     @Test func aPatientJobSharesTheNextJobsCommitOrGoesAloneWithinItsPatience() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-committer-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let pool = try DatabasePool(path: folder.appendingPathComponent("c.sqlite").path)
-        try await pool.write { db in try db.execute(sql: "CREATE TABLE rows (n INTEGER)") }
-        let committer = SQLiteCommitter(pool)
+        try await Self.withCommitter { committer, pool in try await Self.patientJob(committer, pool: pool) }
+    }
+
+    static func patientJob(_ committer: SQLiteCommitter, pool: DatabasePool) async throws {
         let insert = { @Sendable (n: Int) in { @Sendable (db: Database) in try db.execute(sql: "INSERT INTO rows VALUES (?)", arguments: [n]) } }
 
         // Alone: committed after about `patience`, and visible to a reader once it returns.
@@ -85,6 +81,17 @@ import Testing
         // A loaded machine may let `patience` pass before the second job queues; not every time.
         #expect(shared > 10, "a patient job and the next one shared a commit in \(shared) rounds of 20")
         #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM rows") } == 41)
+    }
+
+    /// A committer over a new file holding an empty table `rows (n)`, removed afterwards.
+    static func withCommitter(_ body: (SQLiteCommitter, DatabasePool) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("integrator-committer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pool = try DatabasePool(path: folder.appendingPathComponent("c.sqlite").path)
+        try await pool.write { db in try db.execute(sql: "CREATE TABLE rows (n INTEGER)") }
+        let committer = SQLiteCommitter(pool)
+        try await body(committer, pool)
     }
 
     /// Waits up to 5 s for `condition`.
