@@ -12,7 +12,7 @@ final class MonotonicCondition: @unchecked Sendable {
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
     /// The longest single timed wait; callers loop on their own condition anyway.
-    static let longestWait: UInt64 = 3_600 * 1_000_000_000
+    static let longestWait: Duration = .seconds(3_600)
 
     init() {
         pthread_mutex_init(mutex, nil)
@@ -38,19 +38,13 @@ final class MonotonicCondition: @unchecked Sendable {
     /// Called with the lock held, returns with it held.
     func wait() { pthread_cond_wait(condition, mutex) }
 
-    /// As `wait()`, for at most `nanoseconds` (bounded to `longestWait`) of monotonic time.
-    func wait(nanoseconds: UInt64) {
+    /// As `wait()`, for at most `duration` (bounded to 0 ... `longestWait`) of monotonic time.
+    func wait(for duration: Duration) {
+        let (seconds, attoseconds) = min(max(duration, .zero), Self.longestWait).components
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
-        let nanoseconds = min(nanoseconds, Self.longestWait) + UInt64(now.tv_nsec)
-        var deadline = timespec(tv_sec: now.tv_sec + Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        let nanoseconds = Int(attoseconds / 1_000_000_000) + now.tv_nsec
+        var deadline = timespec(tv_sec: now.tv_sec + Int(seconds) + nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
         pthread_cond_timedwait(condition, mutex, &deadline)
-    }
-
-    /// Nanoseconds on the clock the timed waits use.
-    static func now() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 }

@@ -17,7 +17,7 @@ import GRDB
 final class SQLiteCheckpointer: Sendable {
     private let core: Core
 
-    init(path: String, interval: Double = 0.05, limit: Int, restart: @escaping @Sendable (Duration) -> Void) throws {
+    init(path: String, interval: Duration = .milliseconds(50), limit: Int, restart: @escaping @Sendable (Duration) -> Void) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(1)
         let connection = try DatabaseQueue(path: path, configuration: configuration)
@@ -33,7 +33,7 @@ final class SQLiteCheckpointer: Sendable {
 
     private final class Core: @unchecked Sendable {
         let connection: DatabaseQueue
-        let interval: Double
+        let interval: Duration
         let condition = MonotonicCondition()
         var stopped = false  // guarded by condition
         /// The WAL's frame count at the last tick, to tell an idle hub (only the loop uses it).
@@ -48,10 +48,9 @@ final class SQLiteCheckpointer: Sendable {
         /// Asks the commit thread to start the WAL over, within a budget.
         let restart: @Sendable (Duration) -> Void
 
-        init(connection: DatabaseQueue, interval: Double, limitFrames: Int, restart: @escaping @Sendable (Duration) -> Void) {
+        init(connection: DatabaseQueue, interval: Duration, limitFrames: Int, restart: @escaping @Sendable (Duration) -> Void) {
             self.connection = connection
-            // Bounded, so the tick's nanoseconds are a number whatever a caller passes.
-            self.interval = interval.isFinite ? min(max(interval, 0.001), 3_600) : 0.05
+            self.interval = interval
             self.limitFrames = limitFrames
             self.restart = restart
         }
@@ -66,7 +65,7 @@ final class SQLiteCheckpointer: Sendable {
         func run() {
             while true {
                 condition.lock()
-                if !stopped { condition.wait(nanoseconds: UInt64(interval * 1e9)) }
+                if !stopped { condition.wait(for: interval) }
                 let done = stopped
                 condition.unlock()
                 if done { return }

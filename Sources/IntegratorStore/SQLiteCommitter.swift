@@ -120,7 +120,7 @@ final class SQLiteCommitter: Sendable {
                 while true {
                     while queue.isEmpty && !stopped && restartRequested == nil { condition.wait() }
                     guard !stopped, restartRequested == nil, let patience = patienceLeft() else { break }
-                    condition.wait(nanoseconds: patience)
+                    condition.wait(for: patience)
                 }
                 if queue.isEmpty && stopped {
                     condition.unlock()
@@ -159,12 +159,10 @@ final class SQLiteCommitter: Sendable {
 
         /// How long the queue may wait for company: only patient jobs are queued, and the
         /// first of them has waited less than `patience`. Called with `condition` locked.
-        func patienceLeft() -> UInt64? {
-            guard queue.allSatisfy({ $0.job.patient }), let first = queue.map(\.job.arrived).min() else { return nil }
-            let waited = ContinuousClock.now - first
-            guard waited < SQLiteCommitter.patience else { return nil }
-            let left = (SQLiteCommitter.patience - waited).components
-            return UInt64(max(0, left.seconds)) * 1_000_000_000 + UInt64(max(0, left.attoseconds) / 1_000_000_000)
+        func patienceLeft() -> Duration? {
+            guard let first = queue.first?.job.arrived, queue.allSatisfy({ $0.job.patient }) else { return nil }
+            let left = SQLiteCommitter.patience - (ContinuousClock.now - first)
+            return left > .zero ? left : nil
         }
 
         /// Under load (`gatherQueued` jobs waiting), lets the threads that are ready to run go

@@ -8,28 +8,28 @@ import Testing
 @Suite struct MonotonicConditionTests {
     @Test func aTimedWaitLastsItsTime() {
         let condition = MonotonicCondition()
-        let start = MonotonicCondition.now()
+        let start = ContinuousClock.now
         condition.lock()
-        condition.wait(nanoseconds: 50_000_000)
+        condition.wait(for: .milliseconds(50))
         condition.unlock()
         // Spurious wake-ups are allowed, but not as a rule: most of the time passes.
-        #expect(MonotonicCondition.now() - start >= 20_000_000)
+        #expect(ContinuousClock.now - start >= .milliseconds(20))
     }
 
     /// A signal ends a wait of any length, however long it would be (bounded to an hour).
-    @Test(arguments: [UInt64.max, UInt64.max - 1, 60_000_000_000, 0])
-    func aSignalEndsAWaitOfAnyLength(nanoseconds: UInt64) async throws {
+    @Test(arguments: [Duration.seconds(Int64.max), .seconds(60), .zero, .seconds(-5), .nanoseconds(Int64.min)])
+    func aSignalEndsAWaitOfAnyLength(length: Duration) async throws {
         let condition = MonotonicCondition()
         let done = Flag()
         // On a thread of its own, as the commit thread: a blocked task would hold the pool.
-        async let waited: UInt64 = withCheckedContinuation { continuation in
+        async let waited: Duration = withCheckedContinuation { continuation in
             Thread {
-                let began = MonotonicCondition.now()
+                let began = ContinuousClock.now
                 condition.lock()
                 // The flag is read under the lock, so a signal before the wait is not lost.
-                while !done.value { condition.wait(nanoseconds: nanoseconds) }
+                while !done.value { condition.wait(for: length) }
                 condition.unlock()
-                continuation.resume(returning: MonotonicCondition.now() - began)
+                continuation.resume(returning: ContinuousClock.now - began)
             }.start()
         }
         try await Task.sleep(for: .milliseconds(20))
@@ -37,7 +37,7 @@ import Testing
         done.value = true
         condition.signal()
         condition.unlock()
-        #expect(await waited < 30_000_000_000)
+        #expect(await waited < .seconds(30))
     }
 
     /// Written and read only under the condition's lock.
