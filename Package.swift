@@ -198,6 +198,8 @@ let package = Package(
             name: "integrator-bench",
             dependencies: [
                 "IntegratorModel",
+                // The event loop executor, for the receiver's connections.
+                "IntegratorPostgres",
                 "IntegratorTestSupport",
                 "SpreeStore",
                 "SpreeEndpoint",
@@ -206,6 +208,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -43,6 +43,29 @@ final class BenchReceiver: Sendable {
     func arrivals() -> [UInt64: UInt64] { state.withLock { $0.arrivals } }
     func reset() { state.withLock { $0.count = 0 } }
 
+    /// The digits after the first `"sent_ns":` of a body (the push's send time, which the hub
+    /// passes on in the payload as sent), read without parsing the JSON around it.
+    static func sentStamp(in body: some Collection<UInt8>) -> UInt64? {
+        let key = Array(#""sent_ns":"#.utf8)
+        let bytes = Array(body)
+        guard bytes.count >= key.count else { return nil }
+        var index = 0
+        while index + key.count <= bytes.count {
+            if bytes[index] == key[0], bytes[index..<index + key.count].elementsEqual(key) { break }
+            index += 1
+        }
+        index += key.count
+        while index < bytes.count, bytes[index] == UInt8(ascii: " ") { index += 1 }
+        var value: UInt64 = 0
+        var digits = 0
+        while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9"), digits < 19 {
+            value = value * 10 + UInt64(bytes[index] - UInt8(ascii: "0"))
+            digits += 1
+            index += 1
+        }
+        return digits > 0 ? value : nil
+    }
+
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.post("**") { request, _ -> Response in
@@ -50,10 +73,8 @@ final class BenchReceiver: Sendable {
             let body = try await request.collectBody(upTo: 16 << 20)
             let arrived = Monotonic.nanoseconds()
             let (holding, recordLatency) = self.state.withLock { ($0.holding, $0.recordLatency) }
-            if recordLatency, let json = try? JSONValue.parse(body.readableBytesView),
-                let sent = json["payload"]?["order"]?["sent_ns"]?.numberValue, sent > 0
-            {
-                self.state.withLock { $0.arrivals[UInt64(sent)] = arrived }
+            if recordLatency, let sent = Self.sentStamp(in: body.readableBytesView), sent > 0 {
+                self.state.withLock { $0.arrivals[sent] = arrived }
             }
             if holding {
                 await withCheckedContinuation { continuation in

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import IntegratorModel
 import IntegratorTestSupport
 import Logging
@@ -37,6 +38,7 @@ struct Benchmarks {
             logger.logLevel = .error
             return Application(
                 router: receiver.router(),
+                server: HTTPServerBuilder { responder in LoopBoundHTTP1Channel(inner: HTTP1Channel(responder: responder)) },
                 configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                 onServerRunning: onRunning,
                 logger: logger

@@ -114,63 +114,6 @@ enum PlainClient {
     }
 }
 
-/// Pushes at a fixed rate (open loop: a send is not held back by a slow answer) with the send
-/// time in the payload; the receiver records each arrival's delay.
-enum FixedRate {
-    /// Posts `rate` pushes a second for `seconds`, each stamped with its send time, and returns
-    /// when each was sent, acknowledged and delivered.
-    static func run(url: String, headers: [String: String], rate: Int, seconds duration: Int, receiver: BenchReceiver) async throws -> [PushTiming] {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        defer { _ = client.shutdown() }
-        let template = try JSONValue.parse(Benchmarks.pushBody)
-        let total = rate * duration
-        receiver.reset()
-        receiver.startLatencies()
-        let acknowledged = Acknowledgements()
-        let interval = 1_000_000_000 / UInt64(rate)
-        let start = Monotonic.nanoseconds()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<total {
-                let due = start + UInt64(index) * interval
-                let now = Monotonic.nanoseconds()
-                if due > now { try await Task.sleep(nanoseconds: due - now) }
-                group.addTask {
-                    var document = template.objectValue!
-                    var payload = document["payload"]!.objectValue!
-                    var order = payload["order"]!.objectValue!
-                    order["number"] = .string("L\(index)")
-                    let sent = Monotonic.nanoseconds()
-                    order["sent_ns"] = .int(Int64(sent))
-                    payload["order"] = .object(order)
-                    document["payload"] = .object(payload)
-                    var request = HTTPClientRequest(url: url)
-                    request.method = .POST
-                    for (name, value) in headers { request.headers.add(name: name, value: value) }
-                    request.body = .bytes(ByteBuffer(bytes: Array(JSONValue.object(document).encoded())))
-                    let response = try await client.execute(request, timeout: .seconds(30))
-                    _ = try await response.body.collect(upTo: 1 << 20)
-                    let done = Monotonic.nanoseconds()
-                    acknowledged.add(sent: sent, acknowledged: done)
-                }
-                if index % 1000 == 999 { while (try await group.next()) != nil {} }
-            }
-            try await group.waitForAll()
-        }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while receiver.arrivals().count < total, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        let arrivals = receiver.arrivals()
-        return acknowledged.all().map { PushTiming(sent: $0.sent, acknowledged: $0.acknowledged, delivered: arrivals[$0.sent]) }
-    }
-
-    private final class Acknowledgements: Sendable {
-        private let pushes = Mutex<[(sent: UInt64, acknowledged: UInt64)]>([])
-        func add(sent: UInt64, acknowledged: UInt64) { pushes.withLock { $0.append((sent, acknowledged)) } }
-        func all() -> [(sent: UInt64, acknowledged: UInt64)] { pushes.withLock { $0 } }
-    }
-}
-
 /// The hub's commit stages from its `/metrics` histograms: for each stage, the bucket bound
 /// under which 99 % and 99.9 % of the observations fell (an upper bound, at the buckets' grain),
 /// and how many took longer than 10 ms: a single stall delays a few dozen writes, too few to move
