@@ -41,6 +41,19 @@ struct RunAll: AsyncParsableCommand {
     @Option(help: "Folder for the databases (on the filesystem to measure).") var directory = ".build/bench-data"
     @Option(help: "Run only these rows (1–13; 1, 2, 3 and 5 run together, as do 10 to 13), comma-separated.") var only: String?
 
+    /// Every count and length within what this machine can run, so that none overflows or
+    /// traps where it is multiplied or converted (`FixedRate`'s pushes and their spacing).
+    func validate() throws {
+        let bounds: [(name: String, value: Int, range: ClosedRange<Int>)] = [
+            ("--seconds", seconds, 1...3600), ("--latency-seconds", latencySeconds, 1...3600), ("--rate", rate, 1...100_000),
+            ("--backlog", backlog, 1...10_000_000), ("--grow", grow, 1...100_000_000), ("--orders", orders, 1...1_000_000),
+            ("--soak-seconds", soakSeconds, 6...86_400), ("--soak-rate", soakRate, 1...100_000), ("--rounds", rounds, 1...20),
+        ]
+        for bound in bounds where !bound.range.contains(bound.value) {
+            throw ValidationError("\(bound.name) must be from \(bound.range.lowerBound) to \(bound.range.upperBound), not \(bound.value)")
+        }
+    }
+
     mutating func run() async throws {
         if quick { (seconds, latencySeconds, backlog, grow, orders, soakSeconds, rounds) = (3, 5, 10_000, 50_000, 1_000, 60, 1) }
         let folder = URL(fileURLWithPath: directory, isDirectory: true)
@@ -51,7 +64,7 @@ struct RunAll: AsyncParsableCommand {
         let settings = BenchSettings(
             folder: folder,
             seconds: seconds,
-            rounds: max(1, min(rounds, 20)),
+            rounds: rounds,
             latencySeconds: latencySeconds,
             rate: rate,
             backlog: backlog,

@@ -29,9 +29,16 @@ final class FixedRate: @unchecked Sendable {
     private var outstanding = 0
     private var failure: (any Error)?
     private var finished = false
+    /// Sends held back at `unansweredLimit` until an answer comes.
+    private var waitingForAnswers = false
     private var acknowledged: [(sent: UInt64, acknowledged: UInt64)] = []
     private let done: EventLoopPromise<Void>
 
+    /// At most this many pushes unanswered; past it the client waits for answers before it sends
+    /// more (late, and timed from when they are sent). A hub slower than the rate (a debug build,
+    /// a loaded machine) would otherwise pile requests up in the connection pool until they time
+    /// out there.
+    private static let unansweredLimit = 1000
     private static let numberSlot = "LNUMBERSLOT"
     private static let sentSlot: Int64 = 987_654_321_987_654_321
 
@@ -83,14 +90,17 @@ final class FixedRate: @unchecked Sendable {
     }
 
     /// Sends every push that is due (all of them late, if the loop was held up: the load is
-    /// open), then sets the timer for the next.
+    /// open) while fewer than `unansweredLimit` are unanswered, then sets the timer for the next,
+    /// or, at the limit, leaves the next send to the next answer.
     private func fire() {
         let now = Monotonic.nanoseconds()
-        while next < total, start + UInt64(next) * interval <= now {
+        while next < total, outstanding < Self.unansweredLimit, start + UInt64(next) * interval <= now {
             send(next)
             next += 1
         }
-        if next < total {
+        if next < total, outstanding >= Self.unansweredLimit {
+            waitingForAnswers = true
+        } else if next < total {
             let wait = Int64(start + UInt64(next) * interval) - Int64(Monotonic.nanoseconds())
             loop.scheduleTask(in: .nanoseconds(max(0, wait))) { self.fire() }
         } else {
@@ -116,6 +126,10 @@ final class FixedRate: @unchecked Sendable {
                 switch result {
                 case .success: self.acknowledged.append((sent, answered))
                 case .failure(let error): self.failure = self.failure ?? error
+                }
+                if self.waitingForAnswers, self.outstanding < Self.unansweredLimit {
+                    self.waitingForAnswers = false
+                    self.fire()
                 }
                 self.finishIfAnswered()
             }

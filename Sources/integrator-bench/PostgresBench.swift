@@ -20,11 +20,30 @@ struct PostgresBench {
         let host = "127.0.0.1"
         let port: Int
 
+        /// The repository's `scripts/postgres-test-cluster.sh`: found from the executable's folder
+        /// upwards (`.build/release/integrator-bench` sits inside the repository), so the bench runs
+        /// from any working directory; relative to the working directory otherwise.
+        static let script: String = {
+            let relative = "scripts/postgres-test-cluster.sh"
+            var folder = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent()
+            while let current = folder, current.path != "/" {
+                let candidate = current.appendingPathComponent(relative)
+                if FileManager.default.fileExists(atPath: candidate.path) {
+                    return candidate.path
+                }
+                folder = current.deletingLastPathComponent()
+            }
+            return relative
+        }()
+
+        /// `text` as one word for the shell, whatever it holds.
+        static func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
         static func start(in folder: URL) throws -> Cluster {
             // Through system(3), which waits for the script itself: Foundation's Process never
             // saw it end once the server it starts had detached (the bench hung there).
             let env = folder.deletingLastPathComponent().appendingPathComponent("postgres.env")
-            _ = system("bash scripts/postgres-test-cluster.sh start '\(folder.path)' > '\(env.path)' 2>&1")
+            _ = system("bash \(quoted(script)) start \(quoted(folder.path)) > \(quoted(env.path)) 2>&1")
             let output = (try? String(contentsOf: env, encoding: .utf8)) ?? ""
             guard let url = output.split(separator: "=", maxSplits: 1).last.map(String.init),
                 let components = URLComponents(string: url.trimmingCharacters(in: .whitespacesAndNewlines)), let port = components.port
@@ -76,7 +95,7 @@ struct PostgresBench {
         }
 
         func stop() {
-            _ = system("bash scripts/postgres-test-cluster.sh stop '\(folder.path)' > /dev/null 2>&1")
+            _ = system("bash \(Self.quoted(Self.script)) stop \(Self.quoted(folder.path)) > /dev/null 2>&1")
         }
     }
 
