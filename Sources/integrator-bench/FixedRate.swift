@@ -4,8 +4,9 @@ import IntegratorModel
 import NIOCore
 import NIOHTTP1
 
-/// Pushes at a fixed rate (open loop: a send is not held back by a slow answer) with the send
-/// time in the payload; the receiver records each arrival's delay.
+/// Pushes at a fixed rate (open loop: a send is not held back by a slow answer, up to
+/// `unansweredLimit` of them) with the send time in the payload; the receiver records each
+/// arrival's delay.
 ///
 /// Everything runs on one event loop, paced by its timer: each push's body is the order with its
 /// number and send time put in (no JSON encoded a push), AsyncHTTPClient is asked for the answer on
