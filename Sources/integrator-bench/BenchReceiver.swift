@@ -44,7 +44,9 @@ final class BenchReceiver: Sendable {
     func reset() { state.withLock { $0.count = 0 } }
 
     /// The digits after the first `"sent_ns":` of a body (the push's send time, which the hub
-    /// passes on in the payload as sent), read without parsing the JSON around it.
+    /// passes on in the payload as sent), read without parsing the JSON around it. A plain loop
+    /// over a copied array: the standard library's generic `firstRange(of:)` over the body's view
+    /// took the bench about 1 ms of CPU more a thousand deliveries (row 4, `schedstat`).
     static func sentStamp(in body: some Collection<UInt8>) -> UInt64? {
         let key = Array(#""sent_ns":"#.utf8)
         let bytes = Array(body)

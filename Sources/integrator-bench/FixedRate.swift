@@ -99,13 +99,13 @@ final class FixedRate: @unchecked Sendable {
             send(next)
             next += 1
         }
-        if next < total, outstanding >= Self.unansweredLimit {
+        if next >= total {
+            finishIfAnswered()
+        } else if outstanding >= Self.unansweredLimit {
             waitingForAnswers = true
-        } else if next < total {
+        } else {
             let wait = Int64(start + UInt64(next) * interval) - Int64(Monotonic.nanoseconds())
             loop.scheduleTask(in: .nanoseconds(max(0, wait))) { self.fire() }
-        } else {
-            finishIfAnswered()
         }
     }
 

@@ -4,7 +4,6 @@ import GRDB
 import IntegratorModel
 import NIOCore
 import NIOHTTP1
-import Synchronization
 
 /// The disk's own limit: 4 KB appended and fsync'd, as fast as it goes.
 enum Disk {
